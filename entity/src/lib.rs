@@ -1,0 +1,16 @@
+//! sea-orm entities of the rightsgraph registry: plain data, no GraphQL and no business rules.
+//!
+//! Timestamps are stored as microseconds since the Unix epoch (UTC) in a `BIGINT`, so that the
+//! same column orders and compares identically on SQLite and PostgreSQL; enums are stored as their
+//! GraphQL names in `TEXT`.
+
+pub mod brand;
+pub mod counter_notice;
+pub mod listing;
+pub mod notice;
+pub mod notice_event;
+pub mod notice_item;
+pub mod seller;
+pub mod seller_identifier;
+pub mod strike;
+pub mod trademark;

@@ -1,0 +1,22 @@
+//! The `listing` table.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "listing")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub seller_id: i64,
+    pub title: String,
+    pub url: String,
+    pub price_amount: String,
+    pub price_currency: String,
+    pub status: String,
+    pub listed_at: i64,
+    pub removed_at: Option<i64>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,23 @@
+//! The `notice` table.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "notice")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub brand_id: i64,
+    pub reason: String,
+    pub explanation: String,
+    pub status: String,
+    pub expedited: bool,
+    pub submitted_at: i64,
+    pub closed_at: Option<i64>,
+    pub idempotency_key: Option<String>,
+    pub request_hash: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,23 @@
+//! The `notice_item` table.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "notice_item")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub notice_id: i64,
+    pub listing_id: i64,
+    pub trademark_id: i64,
+    pub brand_id: i64,
+    pub seller_id: i64,
+    pub status: String,
+    pub submitted_at: i64,
+    pub decided_at: Option<i64>,
+    pub decision_reason: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

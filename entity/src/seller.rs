@@ -1,0 +1,19 @@
+//! The `seller` table.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "seller")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub handle: String,
+    pub display_name: String,
+    pub country: String,
+    pub status: String,
+    pub created_at: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,15 @@
+//! sea-orm migrations of the rightsgraph registry, one file per change. Never edit an applied one.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_registry;
+
+/// Every migration, in the order it is applied.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261128_000001_registry::Migration)]
+    }
+}

@@ -1,0 +1,162 @@
+//! JWT verification with the configured keys, and minting for the `token` command.
+
+use std::time::Duration;
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode};
+use serde::{Deserialize, Serialize};
+
+use super::viewer::{Identity, Role, Viewer};
+use crate::config::AuthConfig;
+use crate::ids::{Kind, decode as decode_id};
+
+/// The claims rightsgraph reads.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub role: String,
+    pub exp: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seller_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
+}
+
+/// Verifies bearer tokens against the configured keys.
+#[derive(Clone)]
+pub struct Verifier {
+    secret: Option<DecodingKey>,
+    public: Option<(Algorithm, DecodingKey)>,
+    issuer: Option<String>,
+    audience: Option<String>,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifier")
+            .field("hs256", &self.secret.is_some())
+            .field("public", &self.public.as_ref().map(|(alg, _)| alg))
+            .finish()
+    }
+}
+
+impl Verifier {
+    /// Builds a verifier from the configuration; fails when the public key file cannot be read
+    /// or is neither an RSA nor an EC key.
+    pub fn from_config(config: &AuthConfig) -> Result<Self, String> {
+        let secret = config.jwt_secret.as_ref().map(|s| DecodingKey::from_secret(s.as_bytes()));
+        let public = match &config.jwt_public_key {
+            None => None,
+            Some(path) => {
+                let pem =
+                    std::fs::read(path).map_err(|e| format!("cannot read JWT public key {}: {e}", path.display()))?;
+                if let Ok(key) = DecodingKey::from_rsa_pem(&pem) {
+                    Some((Algorithm::RS256, key))
+                } else if let Ok(key) = DecodingKey::from_ec_pem(&pem) {
+                    Some((Algorithm::ES256, key))
+                } else {
+                    return Err(format!("{} is neither an RSA nor an EC public key in PEM", path.display()));
+                }
+            }
+        };
+        Ok(Self { secret, public, issuer: config.jwt_issuer.clone(), audience: config.jwt_audience.clone() })
+    }
+
+    /// Whether any key is configured.
+    pub fn has_key(&self) -> bool {
+        self.secret.is_some() || self.public.is_some()
+    }
+
+    /// The viewer a bearer token stands for.
+    pub fn viewer(&self, token: &str) -> Viewer {
+        match self.verify(token) {
+            Ok(identity) => Viewer::Authenticated(identity),
+            Err(reason) => Viewer::Rejected(reason),
+        }
+    }
+
+    fn verify(&self, token: &str) -> Result<Identity, String> {
+        let header = decode_header(token).map_err(|e| format!("malformed token: {e}"))?;
+        // The key decides the algorithm, never the token: a token whose header names another
+        // algorithm than its key's (`none` included) is refused.
+        let (alg, key) = match header.alg {
+            Algorithm::HS256 => (Algorithm::HS256, self.secret.as_ref().ok_or("no HS256 key is configured")?),
+            alg => match &self.public {
+                Some((expected, key)) if *expected == alg => (alg, key),
+                _ => return Err(format!("algorithm {alg:?} is not accepted")),
+            },
+        };
+        let mut validation = Validation::new(alg);
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
+        validation.leeway = 0;
+        match &self.issuer {
+            Some(iss) => {
+                validation.set_issuer(&[iss]);
+                validation.required_spec_claims.insert("iss".into());
+            }
+            None => validation.iss = None,
+        }
+        match &self.audience {
+            Some(aud) => {
+                validation.set_audience(&[aud]);
+                validation.required_spec_claims.insert("aud".into());
+            }
+            None => validation.validate_aud = false,
+        }
+        let data = decode::<serde_json::Value>(token, key, &validation).map_err(|e| format!("invalid token: {e}"))?;
+        let claims: Claims = serde_json::from_value(data.claims).map_err(|e| format!("invalid claims: {e}"))?;
+        identity_of(claims)
+    }
+}
+
+fn identity_of(claims: Claims) -> Result<Identity, String> {
+    let role = Role::parse(&claims.role).ok_or_else(|| format!("unknown role {:?}", claims.role))?;
+    let brand_id = claims.brand_id.as_deref().map(|b| decode_id(b, Kind::Brand, "brand_id")).transpose();
+    let seller_id = claims.seller_id.as_deref().map(|s| decode_id(s, Kind::Seller, "seller_id")).transpose();
+    let (brand_id, seller_id) =
+        (brand_id.map_err(|e| e.message().to_owned())?, seller_id.map_err(|e| e.message().to_owned())?);
+    match role {
+        Role::BrandAgent if brand_id.is_none() => return Err("a BRAND_AGENT token needs brand_id".into()),
+        Role::Seller if seller_id.is_none() => return Err("a SELLER token needs seller_id".into()),
+        _ => {}
+    }
+    // A claim that does not belong to the role is a malformed token, not something to ignore:
+    // a seller token carrying a brand_id is refused.
+    if (role != Role::BrandAgent && brand_id.is_some()) || (role != Role::Seller && seller_id.is_some()) {
+        return Err(format!("a {} token carries a claim of another role", role.as_str()));
+    }
+    Ok(Identity { subject: claims.sub, role, brand_id, seller_id })
+}
+
+impl Claims {
+    /// Claims for `sub` acting as `role`, valid for `ttl` from now.
+    pub fn new(sub: &str, role: Role, ttl: Duration) -> Self {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        Self {
+            sub: sub.to_owned(),
+            role: role.as_str().to_owned(),
+            exp: now + ttl.as_secs().max(1),
+            nbf: None,
+            iat: Some(now),
+            brand_id: None,
+            seller_id: None,
+            iss: None,
+            aud: None,
+        }
+    }
+}
+
+/// Signs `claims` with the HS256 `secret`.
+pub fn mint_hs256(secret: &str, claims: &Claims) -> Result<String, String> {
+    encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(secret.as_bytes()))
+        .map_err(|e| e.to_string())
+}

@@ -1,0 +1,35 @@
+//! Brand queries.
+
+use async_graphql::{Context, ID, Object};
+
+use super::types::Brand;
+use crate::error::AppResult;
+use crate::graph;
+use crate::ids::Kind;
+use crate::loaders::Brands;
+use crate::pagination::Connection;
+use crate::sql::{Dir, ListSpec};
+
+/// Brand queries; every role sees brands.
+#[derive(Default)]
+pub struct BrandQuery;
+
+#[Object]
+impl BrandQuery {
+    /// One brand.
+    async fn brand(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Brand>> {
+        Ok(Some(Brand(graph::find::<Brands>(ctx, &id, Kind::Brand, "id").await?)))
+    }
+
+    /// All brands, oldest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    async fn brands(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> AppResult<Connection<Brand>> {
+        graph::identity(ctx)?;
+        graph::root(ctx, ListSpec::new("brand", &[("t.id", Dir::Asc)]), first, after, Brand).await
+    }
+}

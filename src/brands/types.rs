@@ -1,0 +1,85 @@
+//! The `Brand` object.
+
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+
+use crate::db_enum;
+use crate::error::AppResult;
+use crate::graph;
+use crate::ids::{Kind, to_id};
+use crate::loaders::{Rel, Trademarks};
+use crate::notices::service::NoticeCriteria;
+use crate::notices::types::{Notice, NoticeEvent, NoticeFilter};
+use crate::pagination::Connection;
+use crate::time::instant;
+use crate::trademarks::types::Trademark;
+
+db_enum! {
+    /// Whether a brand's notices are fast-tracked (good-faith takedown).
+    TrustTier { Standard = "STANDARD", Trusted = "TRUSTED" }
+}
+
+/// A rights holder.
+pub struct Brand(pub entity::brand::Model);
+
+#[Object]
+impl Brand {
+    pub async fn id(&self) -> ID {
+        to_id(Kind::Brand, self.0.id)
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// ISO 3166-1 alpha-2 country code.
+    async fn country(&self) -> &str {
+        &self.0.country
+    }
+
+    async fn trust_tier(&self) -> AppResult<TrustTier> {
+        TrustTier::from_db(&self.0.trust_tier)
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        instant(self.0.created_at)
+    }
+
+    /// The brand's registered marks, oldest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    async fn trademarks(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> AppResult<Connection<Trademark>> {
+        graph::nested::<Trademarks, _>(ctx, Rel::TrademarksOfBrand, self.0.id, first, after, Trademark).await
+    }
+
+    /// The brand's notices that the viewer may see, newest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    async fn notices(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<NoticeFilter>,
+    ) -> AppResult<Connection<Notice>> {
+        let criteria = NoticeCriteria::parse(filter)?;
+        graph::nested::<crate::loaders::Notices, _>(ctx, Rel::NoticesOfBrand(criteria), self.0.id, first, after, Notice)
+            .await
+    }
+
+    /// Every event of every notice of this brand, newest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    async fn enforcement_history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        since: Option<DateTime<Utc>>,
+    ) -> AppResult<Connection<NoticeEvent>> {
+        let rel = Rel::EventsOfBrand { since: since.map(crate::time::micros) };
+        graph::nested::<crate::loaders::Events, _>(ctx, rel, self.0.id, first, after, NoticeEvent).await
+    }
+}

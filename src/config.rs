@@ -1,0 +1,144 @@
+//! The one configuration struct: every setting is a flag and an environment variable, and an
+//! explicit flag wins. The doc comments are the `--help`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+/// rightsgraph: a GraphQL API over an intellectual-property rights and listings registry.
+#[derive(Debug, Parser)]
+#[command(name = "rightsgraph", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate the database, then serve GraphQL over HTTP.
+    Serve {
+        /// Fill an empty database with a small realistic data set and print a ready token per role.
+        #[arg(long)]
+        demo: bool,
+        #[command(flatten)]
+        config: Config,
+    },
+    /// Apply pending migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        db: DbConfig,
+    },
+    /// Print a JWT signed with the configured HS256 secret (for operators and local use).
+    Token {
+        /// The role the token acts as: ADMIN, REVIEWER, ANALYST, BRAND_AGENT or SELLER.
+        #[arg(long)]
+        role: String,
+        /// For BRAND_AGENT: the id of the brand it acts for.
+        #[arg(long)]
+        brand: Option<String>,
+        /// For SELLER: the id of the seller.
+        #[arg(long)]
+        seller: Option<String>,
+        /// How long the token is valid (humantime: 1h, 30m, 7d).
+        #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+        ttl: Duration,
+        /// The token's subject (`sub`).
+        #[arg(long, default_value = "operator")]
+        sub: String,
+        #[command(flatten)]
+        auth: AuthConfig,
+    },
+    /// Print the GraphQL schema (SDL); `schema.graphql` in the repository is exactly this output.
+    Schema,
+}
+
+/// Where the registry is stored.
+#[derive(Debug, Clone, Args)]
+pub struct DbConfig {
+    /// Database URL: `sqlite://PATH?mode=rwc` (embedded) or `postgres://USER@HOST:PORT/DB`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://rightsgraph.db?mode=rwc")]
+    pub database_url: String,
+}
+
+/// How tokens are verified (and, for `token`, signed).
+#[derive(Debug, Clone, Default, Args)]
+pub struct AuthConfig {
+    /// HS256 key: the UTF-8 bytes of this secret.
+    #[arg(long, env = "RIGHTSGRAPH_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Path of a PEM public key for RS256 or ES256 tokens from an external identity provider.
+    #[arg(long, env = "RIGHTSGRAPH_JWT_PUBLIC_KEY")]
+    pub jwt_public_key: Option<PathBuf>,
+    /// When set, a token's `iss` must equal it.
+    #[arg(long, env = "RIGHTSGRAPH_JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+    /// When set, a token's `aud` must contain it.
+    #[arg(long, env = "RIGHTSGRAPH_JWT_AUDIENCE")]
+    pub jwt_audience: Option<String>,
+}
+
+/// The enforcement rules' tunable periods and thresholds.
+#[derive(Debug, Clone, Args)]
+pub struct RulesConfig {
+    /// How long a strike stays active (humantime: 90d, 3s).
+    #[arg(long, env = "RIGHTSGRAPH_STRIKE_TTL", default_value = "365d", value_parser = humantime::parse_duration)]
+    pub strike_ttl: Duration,
+    /// How long after removal a seller may file a counter-notice.
+    #[arg(long, env = "RIGHTSGRAPH_COUNTER_NOTICE_WINDOW", default_value = "14d", value_parser = humantime::parse_duration)]
+    pub counter_notice_window: Duration,
+    /// The rolling window of the trust-tier rule.
+    #[arg(long, env = "RIGHTSGRAPH_TRUST_WINDOW", default_value = "90d", value_parser = humantime::parse_duration)]
+    pub trust_window: Duration,
+    /// Decided items needed in the window before a brand can become TRUSTED.
+    #[arg(long, env = "RIGHTSGRAPH_TRUST_MIN_DECIDED", default_value_t = 20)]
+    pub trust_min_decided: u32,
+}
+
+impl Default for RulesConfig {
+    fn default() -> Self {
+        const DAY: u64 = 24 * 3600;
+        Self {
+            strike_ttl: Duration::from_secs(365 * DAY),
+            counter_notice_window: Duration::from_secs(14 * DAY),
+            trust_window: Duration::from_secs(90 * DAY),
+            trust_min_decided: 20,
+        }
+    }
+}
+
+/// Limits every query must stay within; refused before any resolver runs.
+#[derive(Debug, Clone, Args)]
+pub struct LimitsConfig {
+    /// Deepest nesting of fields a query may have.
+    #[arg(long, env = "RIGHTSGRAPH_MAX_DEPTH", default_value_t = 15)]
+    pub max_depth: usize,
+    /// Highest cost a query may have; a connection costs its page size times its children. The
+    /// default admits a dashboard page of 100 notices x 20 items with their listings and sellers.
+    #[arg(long, env = "RIGHTSGRAPH_MAX_COMPLEXITY", default_value_t = 50_000)]
+    pub max_complexity: usize,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self { max_depth: 15, max_complexity: 50_000 }
+    }
+}
+
+/// Everything `serve` needs.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address to bind; port 0 picks a free port.
+    #[arg(long, env = "RIGHTSGRAPH_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub db: DbConfig,
+    #[command(flatten)]
+    pub auth: AuthConfig,
+    #[command(flatten)]
+    pub rules: RulesConfig,
+    #[command(flatten)]
+    pub limits: LimitsConfig,
+}

@@ -1,0 +1,134 @@
+//! What every resolver needs: the request's state, loaders by id, and the two ways a connection
+//! is built (a root list paged by one query, a nested list paged through a loader).
+
+use std::sync::Arc;
+
+use async_graphql::Context;
+use sea_orm::{DatabaseConnection, FromQueryResult};
+
+use crate::auth::{Identity, Viewer};
+use crate::config::RulesConfig;
+use crate::error::{AppError, AppResult};
+use crate::ids::{self, Kind};
+use crate::loaders::lists::RelTable;
+use crate::loaders::{ById, CountOf, Loaders, PageOf, Rel, Table};
+use crate::pagination::{Connection, PageArgs, Total};
+use crate::sql::{self, ListSpec};
+
+/// State shared by every request.
+#[derive(Clone)]
+pub struct Shared {
+    pub db: DatabaseConnection,
+    pub rules: RulesConfig,
+}
+
+/// State of one request: who asks, when, and its loaders.
+#[derive(Clone)]
+pub struct RequestState {
+    pub now: i64,
+    pub loaders: Arc<Loaders>,
+}
+
+/// The shared state.
+pub fn shared<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Shared> {
+    ctx.data::<Shared>().map_err(|e| AppError::Internal(format!("no shared state: {}", e.message)))
+}
+
+/// The request's state.
+pub fn request<'a>(ctx: &'a Context<'_>) -> AppResult<&'a RequestState> {
+    ctx.data::<RequestState>().map_err(|e| AppError::Internal(format!("no request state: {}", e.message)))
+}
+
+/// The authenticated viewer, or `UNAUTHENTICATED`.
+pub fn identity<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Identity> {
+    Viewer::require(ctx)
+}
+
+/// Row `id` of `T` if the viewer may see it.
+pub async fn load<T: Table>(ctx: &Context<'_>, id: i64) -> AppResult<Option<T::Model>> {
+    request(ctx)?.loaders.load_one(ById::<T>::new(id)).await
+}
+
+/// Row `id` of `T`, which must exist and be visible because a visible row refers to it.
+pub async fn load_ref<T: Table>(ctx: &Context<'_>, id: i64) -> AppResult<T::Model> {
+    load::<T>(ctx, id)
+        .await?
+        .ok_or_else(|| AppError::Internal(format!("{} {id} is referenced but not visible", T::NAME)))
+}
+
+/// A single object asked for by global id: `null` with `NOT_FOUND` when it does not exist or the
+/// viewer may not see it (the two are indistinguishable by design).
+pub async fn find<T: Table>(ctx: &Context<'_>, raw: &str, kind: Kind, field: &str) -> AppResult<T::Model> {
+    identity(ctx)?;
+    let id = ids::decode(raw, kind, field)?;
+    load::<T>(ctx, id).await?.ok_or_else(|| AppError::NotFound(format!("no {} {raw}", kind.type_name())))
+}
+
+/// A nested connection: page `args` of `rel` under `parent`, through the loaders.
+pub async fn nested<T: RelTable, G>(
+    ctx: &Context<'_>,
+    rel: Rel,
+    parent: i64,
+    first: Option<i32>,
+    after: Option<String>,
+    wrap: fn(T::Model) -> G,
+) -> AppResult<Connection<G>> {
+    let args = PageArgs::parse(first, after)?;
+    let loaders = request(ctx)?.loaders.clone();
+    let rows = loaders.load_one(PageOf::<T>::new(rel.clone(), parent, args.clone())).await?.unwrap_or_default();
+    let total = Total::Lazy(Arc::new(move || {
+        let (loaders, key) = (loaders.clone(), CountOf { rel: rel.clone(), parent });
+        Box::pin(async move { Ok(loaders.load_one(key).await?.unwrap_or(0)) })
+    }));
+    Ok(Connection::from_rows(&args, rows, total, wrap))
+}
+
+/// A root connection: page `args` of `spec` in one query, counted only when asked.
+pub async fn root<M: FromQueryResult + Send + 'static, G>(
+    ctx: &Context<'_>,
+    spec: ListSpec,
+    first: Option<i32>,
+    after: Option<String>,
+    wrap: fn(M) -> G,
+) -> AppResult<Connection<G>> {
+    let args = PageArgs::parse(first, after)?;
+    let db = shared(ctx)?.db.clone();
+    let rows = sql::page::<M>(&db, &spec, &args).await?;
+    let spec = Arc::new(spec);
+    let total = Total::Lazy(Arc::new(move || {
+        let (db, spec) = (db.clone(), spec.clone());
+        Box::pin(async move { sql::count(&db, &spec).await })
+    }));
+    Ok(Connection::from_rows(&args, rows, total, wrap))
+}
+
+/// Declares a GraphQL enum stored as its GraphQL name in a `TEXT` column.
+#[macro_export]
+macro_rules! db_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),*
+        }
+
+        impl $name {
+            /// The stored (and GraphQL) name.
+            pub fn as_db(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text),*
+                }
+            }
+
+            /// Reads a stored name; anything else is a corrupt row.
+            pub fn from_db(raw: &str) -> $crate::error::AppResult<Self> {
+                match raw {
+                    $($text => Ok(Self::$variant),)*
+                    other => Err($crate::error::AppError::Internal(format!(
+                        "{} holds unknown value {other:?}", stringify!($name)
+                    ))),
+                }
+            }
+        }
+    };
+}

@@ -1,0 +1,206 @@
+//! Routes: `/graphql` (GET and POST, GraphiQL for browsers), `/healthz`, `/readyz`.
+
+use std::sync::Arc;
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{ErrorExtensionValues, Value};
+use async_graphql_axum::{GraphQLRequest, rejection::GraphQLRejection};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use sea_orm::DatabaseConnection;
+use tower_http::limit::RequestBodyLimitLayer;
+
+use crate::auth::{Scope, Verifier, Viewer};
+use crate::config::LimitsConfig;
+use crate::graph::RequestState;
+use crate::loaders::Batcher;
+use crate::schema::AppSchema;
+use crate::time::now_micros;
+
+/// Largest request body accepted (CONTRACT.md section 5).
+pub const MAX_BODY: usize = 1 << 20;
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct HttpState {
+    pub schema: AppSchema,
+    pub verifier: Arc<Verifier>,
+    pub db: DatabaseConnection,
+    pub limits: LimitsConfig,
+}
+
+/// The router of the service.
+pub fn router(state: HttpState) -> Router {
+    Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        .with_state(state)
+}
+
+async fn readyz(State(state): State<HttpState>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(err) => {
+            tracing::warn!(%err, "database does not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+/// The caller of a request, from its `Authorization` header.
+fn viewer_of(headers: &HeaderMap, verifier: &Verifier) -> Viewer {
+    match headers.get(header::AUTHORIZATION) {
+        None => Viewer::Anonymous,
+        Some(value) => match value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")) {
+            Some(token) => verifier.viewer(token.trim()),
+            None => Viewer::Rejected("Authorization is not a Bearer token".into()),
+        },
+    }
+}
+
+/// Whether the client asked for `application/graphql-response+json` (else `application/json`).
+fn wants_graphql_response(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("application/graphql-response+json"))
+}
+
+fn accepts_html(headers: &HeaderMap) -> bool {
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|accept| accept.contains("text/html"))
+}
+
+async fn graphql_get(
+    State(state): State<HttpState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    request: Result<GraphQLRequest, GraphQLRejection>,
+) -> Response {
+    let has_query = uri.query().is_some_and(|q| q.split('&').any(|p| p.starts_with("query=")));
+    if !has_query && accepts_html(&headers) {
+        return Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish())
+            .into_response();
+    }
+    let request = match request {
+        Ok(r) => r.into_inner(),
+        Err(rejection) => return rejection.into_response(),
+    };
+    if is_mutation(&request) {
+        let mut response = request_error(&headers, "mutations are not allowed over GET; use POST", "BAD_REQUEST");
+        *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    execute(&state, &headers, request).await
+}
+
+async fn graphql_post(
+    State(state): State<HttpState>,
+    headers: HeaderMap,
+    request: Result<GraphQLRequest, GraphQLRejection>,
+) -> Response {
+    match request {
+        Ok(r) => execute(&state, &headers, r.into_inner()).await,
+        Err(rejection) => rejection.into_response(),
+    }
+}
+
+/// Whether the operation a GET request would run is a mutation.
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else { return false };
+    match (&doc.operations, &request.operation_name) {
+        (DocumentOperations::Single(op), _) => op.node.ty == OperationType::Mutation,
+        (DocumentOperations::Multiple(ops), Some(name)) => {
+            ops.get(name.as_str()).is_some_and(|op| op.node.ty == OperationType::Mutation)
+        }
+        (DocumentOperations::Multiple(ops), None) => {
+            ops.len() == 1 && ops.values().all(|op| op.node.ty == OperationType::Mutation)
+        }
+    }
+}
+
+async fn execute(state: &HttpState, headers: &HeaderMap, request: async_graphql::Request) -> Response {
+    let viewer = viewer_of(headers, &state.verifier);
+    if let Viewer::Rejected(reason) = &viewer {
+        tracing::info!(%reason, "token rejected");
+    }
+    let scope = match &viewer {
+        Viewer::Authenticated(identity) => identity.scope(),
+        // An anonymous or rejected caller reaches no resolver that loads data; `Seller(-1)`
+        // would see nothing should one do so.
+        _ => Scope::Seller(-1),
+    };
+    let now = now_micros();
+    let parse_failed = async_graphql::parser::parse_query(&request.query).is_err();
+    let loaders = Arc::new(Batcher::loader(state.db.clone(), scope, now));
+    let request = request.data(viewer).data(RequestState { now, loaders });
+    let mut response = state.schema.execute(request).await;
+    classify_errors(&mut response, parse_failed, &state.limits);
+    respond(headers, &response)
+}
+
+/// Gives every error the `extensions.code` of CONTRACT.md section 6, and limit errors a message
+/// that names the limit.
+fn classify_errors(response: &mut async_graphql::Response, parse_failed: bool, limits: &LimitsConfig) {
+    for error in &mut response.errors {
+        let has_code = error.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
+        if has_code {
+            continue;
+        }
+        let code = if parse_failed {
+            "GRAPHQL_PARSE_FAILED"
+        } else if error.path.is_empty() {
+            if error.message == "Query is too complex." {
+                error.message = format!("query cost exceeds the complexity limit of {}", limits.max_complexity);
+            } else if error.message == "Query is nested too deep." {
+                error.message = format!("query depth exceeds the depth limit of {}", limits.max_depth);
+            }
+            "GRAPHQL_VALIDATION_FAILED"
+        } else if error.message.starts_with("Failed to parse") || error.message.starts_with("Invalid value") {
+            "BAD_USER_INPUT"
+        } else {
+            tracing::error!(message = %error.message, "uncoded error");
+            error.message = "internal server error".into();
+            "INTERNAL_SERVER_ERROR"
+        };
+        error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", Value::from(code));
+    }
+}
+
+fn respond(headers: &HeaderMap, response: &async_graphql::Response) -> Response {
+    let graphql_response = wants_graphql_response(headers);
+    // With application/graphql-response+json a request that never ran (parse or validation
+    // failure, no data) is a 400; application/json keeps the legacy 200 for every GraphQL result.
+    let request_error = response.data == Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let status = if graphql_response && request_error { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let body = match serde_json::to_vec(response) {
+        Ok(body) => body,
+        Err(err) => {
+            tracing::error!(%err, "cannot serialize a response");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let content_type = if graphql_response { "application/graphql-response+json" } else { "application/json" };
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(body))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+fn request_error(headers: &HeaderMap, message: &str, code: &str) -> Response {
+    let mut error = async_graphql::ServerError::new(message, None);
+    error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", Value::from(code));
+    let response = async_graphql::Response::from_errors(vec![error]);
+    respond(headers, &response)
+}

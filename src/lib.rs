@@ -1,0 +1,81 @@
+//! rightsgraph: a GraphQL API over an intellectual-property rights and listings registry.
+//!
+//! `build_app` turns a `Config` into the router and schema, so tests run the whole service in
+//! process; `main.rs` only parses the command line and calls in here.
+
+pub mod auth;
+pub mod brands;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod graph;
+pub mod http;
+pub mod ids;
+pub mod listings;
+pub mod loaders;
+pub mod notices;
+pub mod pagination;
+pub mod scalars;
+pub mod schema;
+pub mod sellers;
+pub mod sql;
+pub mod time;
+pub mod trademarks;
+
+use std::sync::Arc;
+
+use axum::Router;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::DatabaseConnection;
+
+use crate::auth::Verifier;
+use crate::config::Config;
+use crate::db::StatementCounter;
+use crate::graph::Shared;
+use crate::schema::AppSchema;
+
+/// A built service: its router, schema and database.
+pub struct App {
+    pub router: Router,
+    pub schema: AppSchema,
+    pub db: DatabaseConnection,
+    pub statements: StatementCounter,
+}
+
+/// Connects to the database, applies pending migrations and builds the service.
+pub async fn build_app(config: &Config) -> Result<App, String> {
+    let verifier = Verifier::from_config(&config.auth)?;
+    let (db, statements) = db::connect(&config.db.database_url)
+        .await
+        .map_err(|e| format!("cannot open database {}: {e}", redact(&config.db.database_url)))?;
+    Migrator::up(&db, None).await.map_err(|e| format!("cannot migrate the database: {e}"))?;
+    let schema = schema::build(Shared { db: db.clone(), rules: config.rules.clone() }, &config.limits);
+    let router = http::router(http::HttpState {
+        schema: schema.clone(),
+        verifier: Arc::new(verifier),
+        db: db.clone(),
+        limits: config.limits.clone(),
+    });
+    Ok(App { router, schema, db, statements })
+}
+
+/// Applies pending migrations to the database at `url`.
+pub async fn migrate(url: &str) -> Result<(), String> {
+    let (db, _) = db::connect(url).await.map_err(|e| format!("cannot open database {}: {e}", redact(url)))?;
+    Migrator::up(&db, None).await.map_err(|e| format!("cannot migrate the database: {e}"))
+}
+
+/// A database URL with its password hidden, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}

@@ -1,0 +1,4 @@
+//! Listings: the offers on the marketplace that notices ask to take down.
+
+pub mod resolvers;
+pub mod types;

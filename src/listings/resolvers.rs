@@ -1,0 +1,81 @@
+//! Listing queries.
+
+use async_graphql::{Context, ID, Object};
+use sea_orm::Value;
+
+use super::types::{Listing, ListingFilter};
+use crate::error::{AppError, AppResult};
+use crate::graph;
+use crate::ids::{self, Kind};
+use crate::loaders::Listings;
+use crate::pagination::Connection;
+use crate::sql::{Dir, ListSpec, Sql};
+
+/// Longest `titleContains` accepted.
+const MAX_SEARCH: usize = 200;
+
+/// Listing queries; every role sees listings.
+#[derive(Default)]
+pub struct ListingQuery;
+
+#[Object]
+impl ListingQuery {
+    /// One listing.
+    async fn listing(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Listing>> {
+        Ok(Some(Listing(graph::find::<Listings>(ctx, &id, Kind::Listing, "id").await?)))
+    }
+
+    /// Listings, oldest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    async fn listings(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<ListingFilter>,
+    ) -> AppResult<Connection<Listing>> {
+        graph::identity(ctx)?;
+        let spec = listing_spec(filter.unwrap_or_default())?;
+        graph::root(ctx, spec, first, after, Listing).await
+    }
+}
+
+fn listing_spec(filter: ListingFilter) -> AppResult<ListSpec> {
+    let seller = filter.seller_id.map(|id| ids::decode(&id, Kind::Seller, "filter.sellerId")).transpose()?;
+    let title = match filter.title_contains {
+        Some(t) if t.chars().count() > MAX_SEARCH => {
+            return Err(AppError::bad_input(
+                "filter.titleContains",
+                format!("filter.titleContains: at most {MAX_SEARCH} characters"),
+            ));
+        }
+        Some(t) => Some(format!("%{}%", escape_like(&t.to_lowercase()))),
+        None => None,
+    };
+    Ok(ListSpec::new("listing", &[("t.id", Dir::Asc)])
+        .and_opt(seller.map(|s| Sql::new("t.seller_id = ?", vec![Value::from(s)])))
+        .and_opt(filter.status.map(|s| Sql::new("t.status = ?", vec![Value::from(s.as_db())])))
+        .and_opt(title.map(|p| Sql::new("LOWER(t.title) LIKE ? ESCAPE '\\'", vec![Value::from(p)]))))
+}
+
+/// Escapes LIKE's wildcards so that the text matches literally.
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_like;
+
+    #[test]
+    fn like_wildcards_match_literally() {
+        assert_eq!(escape_like("50%_off\\"), "50\\%\\_off\\\\");
+    }
+}

@@ -1,0 +1,86 @@
+//! The `Listing` object.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use crate::db_enum;
+use crate::error::AppResult;
+use crate::graph;
+use crate::ids::{Kind, to_id};
+use crate::loaders::{Items, Rel, Sellers};
+use crate::notices::types::NoticeItem;
+use crate::pagination::Connection;
+use crate::sellers::types::Seller;
+use crate::time::instant;
+
+db_enum! {
+    /// Whether a listing is up.
+    ListingStatus { Active = "ACTIVE", Removed = "REMOVED", Reinstated = "REINSTATED" }
+}
+
+/// A price.
+#[derive(SimpleObject)]
+pub struct Money {
+    /// Decimal string, e.g. "19.99"
+    pub amount: String,
+    /// ISO 4217
+    pub currency: String,
+}
+
+/// Which listings to list.
+#[derive(InputObject, Default)]
+pub struct ListingFilter {
+    pub seller_id: Option<ID>,
+    pub status: Option<ListingStatus>,
+    /// case-insensitive substring of the title
+    pub title_contains: Option<String>,
+}
+
+/// An offer of a seller.
+pub struct Listing(pub entity::listing::Model);
+
+#[Object]
+impl Listing {
+    pub async fn id(&self) -> ID {
+        to_id(Kind::Listing, self.0.id)
+    }
+
+    async fn seller(&self, ctx: &Context<'_>) -> AppResult<Seller> {
+        Ok(Seller(graph::load_ref::<Sellers>(ctx, self.0.seller_id).await?))
+    }
+
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    async fn url(&self) -> &str {
+        &self.0.url
+    }
+
+    async fn price(&self) -> Money {
+        Money { amount: self.0.price_amount.clone(), currency: self.0.price_currency.clone() }
+    }
+
+    async fn status(&self) -> AppResult<ListingStatus> {
+        ListingStatus::from_db(&self.0.status)
+    }
+
+    async fn listed_at(&self) -> DateTime<Utc> {
+        instant(self.0.listed_at)
+    }
+
+    async fn removed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.removed_at.map(instant)
+    }
+
+    /// Items of notices against this listing that the viewer may see, newest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    async fn notice_items(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> AppResult<Connection<NoticeItem>> {
+        graph::nested::<Items, _>(ctx, Rel::ItemsOfListing, self.0.id, first, after, NoticeItem).await
+    }
+}

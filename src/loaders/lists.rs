@@ -1,0 +1,188 @@
+//! Nested connections (`brand.notices`, `notice.items`, …) loaded for many parents at once: one
+//! statement per distinct page argument, whatever the number of parents.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
+
+use async_graphql::dataloader::Loader;
+use sea_orm::Value;
+
+use super::{Batcher, Events, Items, Listings, Notices, Strikes, Table, Trademarks};
+use crate::auth::{Scope, visibility};
+use crate::error::AppError;
+use crate::notices::service::NoticeCriteria;
+use crate::pagination::{Cursor, PageArgs};
+use crate::sql::{self, Dir, ListSpec, Sql};
+
+const BY_ID: &[(&str, Dir)] = &[("t.id", Dir::Asc)];
+const NEWEST_ID: &[(&str, Dir)] = &[("t.id", Dir::Desc)];
+const NEWEST_SUBMITTED: &[(&str, Dir)] = &[("t.submitted_at", Dir::Desc), ("t.id", Dir::Desc)];
+
+/// A relation from a parent row to a list of child rows.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Rel {
+    /// `Brand.trademarks`, oldest first.
+    TrademarksOfBrand,
+    /// `Brand.notices`, newest first.
+    NoticesOfBrand(NoticeCriteria),
+    /// `Trademark.notices`: notices citing the trademark, newest first.
+    NoticesOfTrademark,
+    /// `Seller.listings`, oldest first, optionally of one status.
+    ListingsOfSeller(Option<&'static str>),
+    /// `Seller.strikes`, newest first.
+    StrikesOfSeller { active_only: bool },
+    /// `Notice.items`, in the order submitted.
+    ItemsOfNotice,
+    /// `Listing.noticeItems`, newest first.
+    ItemsOfListing,
+    /// `Seller.noticeItems`, newest first.
+    ItemsOfSeller,
+    /// `Notice.events`, in the order they happened.
+    EventsOfNotice,
+    /// `Brand.enforcementHistory`, newest first, optionally since an instant.
+    EventsOfBrand { since: Option<i64> },
+}
+
+impl Rel {
+    /// The list for one parent, as the viewer with `scope` may see it at instant `now`, and the
+    /// column that holds the parent's id.
+    fn spec(&self, scope: Scope, now: i64) -> (ListSpec, &'static str) {
+        match self {
+            Rel::TrademarksOfBrand => (ListSpec::new("trademark", BY_ID), "brand_id"),
+            Rel::NoticesOfBrand(criteria) => {
+                let mut spec = ListSpec::new("notice", NEWEST_SUBMITTED).and_opt(visibility::notice(scope));
+                spec.conds.extend(criteria.conds());
+                (spec, "brand_id")
+            }
+            Rel::NoticesOfTrademark => {
+                let from = "(SELECT n.*, c.trademark_id AS rg_tm FROM notice n JOIN \
+                            (SELECT DISTINCT notice_id, trademark_id FROM notice_item) c ON c.notice_id = n.id)";
+                let mut spec = ListSpec::new(from, NEWEST_SUBMITTED).and_opt(visibility::notice(scope));
+                spec.from = from.to_owned();
+                (spec, "rg_tm")
+            }
+            Rel::ListingsOfSeller(status) => {
+                let spec = ListSpec::new("listing", BY_ID)
+                    .and_opt(status.map(|s| Sql::new("t.status = ?", vec![Value::from(s)])));
+                (spec, "seller_id")
+            }
+            Rel::StrikesOfSeller { active_only } => {
+                let active = active_only
+                    .then(|| Sql::new("t.voided = ? AND t.expires_at > ?", vec![Value::from(false), Value::from(now)]));
+                let spec = ListSpec::new("strike", NEWEST_ID).and_opt(visibility::owned(scope)).and_opt(active);
+                (spec, "seller_id")
+            }
+            Rel::ItemsOfNotice => (ListSpec::new("notice_item", BY_ID).and_opt(visibility::owned(scope)), "notice_id"),
+            Rel::ItemsOfListing => {
+                (ListSpec::new("notice_item", NEWEST_ID).and_opt(visibility::owned(scope)), "listing_id")
+            }
+            Rel::ItemsOfSeller => {
+                (ListSpec::new("notice_item", NEWEST_SUBMITTED).and_opt(visibility::owned(scope)), "seller_id")
+            }
+            Rel::EventsOfNotice => (
+                ListSpec::new("notice_event", &[("t.at", Dir::Asc), ("t.id", Dir::Asc)])
+                    .and_opt(visibility::owned(scope)),
+                "notice_id",
+            ),
+            Rel::EventsOfBrand { since } => {
+                let since = since.map(|s| Sql::new("t.at >= ?", vec![Value::from(s)]));
+                let spec = ListSpec::new("notice_event", &[("t.at", Dir::Desc), ("t.id", Dir::Desc)])
+                    .and_opt(visibility::owned(scope))
+                    .and_opt(since);
+                (spec, "brand_id")
+            }
+        }
+    }
+}
+
+/// Which table a relation's rows come from, so a page decodes into the right model.
+pub trait RelTable: Table {}
+impl RelTable for Trademarks {}
+impl RelTable for Notices {}
+impl RelTable for Listings {}
+impl RelTable for Strikes {}
+impl RelTable for Items {}
+impl RelTable for Events {}
+
+/// One page of `rel` under `parent`.
+pub struct PageOf<T> {
+    pub rel: Rel,
+    pub parent: i64,
+    pub args: PageArgs,
+    table: PhantomData<T>,
+}
+
+impl<T> PageOf<T> {
+    /// The key of a page.
+    pub fn new(rel: Rel, parent: i64, args: PageArgs) -> Self {
+        Self { rel, parent, args, table: PhantomData }
+    }
+}
+impl<T> Clone for PageOf<T> {
+    fn clone(&self) -> Self {
+        Self::new(self.rel.clone(), self.parent, self.args.clone())
+    }
+}
+impl<T> PartialEq for PageOf<T> {
+    fn eq(&self, o: &Self) -> bool {
+        self.rel == o.rel && self.parent == o.parent && self.args == o.args
+    }
+}
+impl<T> Eq for PageOf<T> {}
+impl<T> Hash for PageOf<T> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        (&self.rel, self.parent, &self.args).hash(state);
+    }
+}
+
+impl<T: RelTable> Loader<PageOf<T>> for Batcher {
+    type Value = Vec<(Cursor, T::Model)>;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[PageOf<T>]) -> Result<HashMap<PageOf<T>, Self::Value>, AppError> {
+        // Siblings in one query share their arguments: one statement per distinct (rel, args).
+        let mut groups: HashMap<(&Rel, &PageArgs), Vec<i64>> = HashMap::new();
+        for k in keys {
+            groups.entry((&k.rel, &k.args)).or_default().push(k.parent);
+        }
+        let mut out = HashMap::new();
+        for ((rel, args), parents) in groups {
+            let (spec, parent_col) = rel.spec(self.scope, self.now);
+            let mut pages = sql::page_per_parent::<T::Model>(&self.db, &spec, parent_col, &parents, args).await?;
+            for parent in parents {
+                let rows = pages.remove(&parent).unwrap_or_default();
+                out.insert(PageOf::new(rel.clone(), parent, args.clone()), rows);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The number of rows of `rel` under `parent` that the viewer may see.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CountOf {
+    pub rel: Rel,
+    pub parent: i64,
+}
+
+impl Loader<CountOf> for Batcher {
+    type Value = u64;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[CountOf]) -> Result<HashMap<CountOf, u64>, AppError> {
+        let mut groups: HashMap<&Rel, Vec<i64>> = HashMap::new();
+        for k in keys {
+            groups.entry(&k.rel).or_default().push(k.parent);
+        }
+        let mut out = HashMap::new();
+        for (rel, parents) in groups {
+            let (spec, parent_col) = rel.spec(self.scope, self.now);
+            let counts = sql::count_per_parent(&self.db, &spec, parent_col, &parents).await?;
+            for parent in parents {
+                out.insert(CountOf { rel: rel.clone(), parent }, counts.get(&parent).copied().unwrap_or(0));
+            }
+        }
+        Ok(out)
+    }
+}

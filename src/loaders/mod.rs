@@ -1,0 +1,217 @@
+//! DataLoaders: every relation field resolves through one, so a request issues a statement per
+//! level of the query, not per row. One `Loaders` value per request carries the viewer's scope,
+//! so what a loader returns is already what the viewer may see.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use sea_orm::{DatabaseConnection, FromQueryResult, Value};
+
+use crate::auth::{Scope, visibility};
+use crate::error::AppError;
+use crate::pagination::{Cursor, PageArgs};
+use crate::sql::{self, ListSpec, Sql};
+
+pub mod lists;
+
+pub use lists::{CountOf, PageOf, Rel};
+
+/// The per-request loader.
+pub type Loaders = DataLoader<Batcher>;
+
+/// Batches the loads of one request.
+pub struct Batcher {
+    db: DatabaseConnection,
+    scope: Scope,
+    now: i64,
+}
+
+impl Batcher {
+    /// A loader for one request by a viewer with `scope`, at instant `now` (microseconds).
+    pub fn loader(db: DatabaseConnection, scope: Scope, now: i64) -> Loaders {
+        DataLoader::new(Self { db, scope, now }, tokio::spawn)
+    }
+}
+
+/// A table a row can be loaded from by id, and who may see its rows.
+pub trait Table: Send + Sync + 'static {
+    const NAME: &'static str;
+    type Model: FromQueryResult + Clone + Send + Sync + 'static;
+    /// The condition under which a row is visible in `scope`; `None` when every role sees all.
+    fn visible(_scope: Scope) -> Option<Sql> {
+        None
+    }
+}
+
+macro_rules! table {
+    ($name:ident, $table:literal, $module:ident) => {
+        table!($name, $table, $module, |_scope| None);
+    };
+    ($name:ident, $table:literal, $module:ident, $visible:expr) => {
+        #[doc = concat!("The `", $table, "` table.")]
+        pub struct $name;
+        impl Table for $name {
+            const NAME: &'static str = $table;
+            type Model = entity::$module::Model;
+            fn visible(scope: Scope) -> Option<Sql> {
+                let visible: fn(Scope) -> Option<Sql> = $visible;
+                visible(scope)
+            }
+        }
+    };
+}
+
+table!(Brands, "brand", brand);
+table!(Trademarks, "trademark", trademark);
+table!(Sellers, "seller", seller);
+table!(Listings, "listing", listing);
+table!(Notices, "notice", notice, visibility::notice);
+table!(Items, "notice_item", notice_item, visibility::owned);
+table!(CounterNotices, "counter_notice", counter_notice, visibility::owned);
+table!(Strikes, "strike", strike, visibility::owned);
+table!(Events, "notice_event", notice_event, visibility::owned);
+
+/// Loads a row of `T` by id; rows the viewer may not see load as absent.
+pub struct ById<T>(pub i64, PhantomData<T>);
+
+impl<T> ById<T> {
+    /// The key of row `id`.
+    pub fn new(id: i64) -> Self {
+        Self(id, PhantomData)
+    }
+}
+
+impl<T> Clone for ById<T> {
+    fn clone(&self) -> Self {
+        Self::new(self.0)
+    }
+}
+impl<T> PartialEq for ById<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+impl<T> Eq for ById<T> {}
+impl<T> Hash for ById<T> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+impl<T: Table> Loader<ById<T>> for Batcher {
+    type Value = T::Model;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[ById<T>]) -> Result<HashMap<ById<T>, T::Model>, AppError> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let conds: Vec<Sql> = T::visible(self.scope).into_iter().collect();
+        let rows = sql::by_ids::<T::Model>(&self.db, T::NAME, &ids, &conds).await?;
+        Ok(rows.into_iter().map(|(id, m)| (ById::new(id), m)).collect())
+    }
+}
+
+/// The number of active strikes (not voided, not expired) of a seller; every role sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ActiveStrikes(pub i64);
+
+impl Loader<ActiveStrikes> for Batcher {
+    type Value = u64;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[ActiveStrikes]) -> Result<HashMap<ActiveStrikes, u64>, AppError> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let spec = ListSpec::new("strike", &[("t.id", sql::Dir::Asc)])
+            .and(Sql::new("t.voided = ? AND t.expires_at > ?", vec![Value::from(false), Value::from(self.now)]));
+        let counts = sql::count_per_parent(&self.db, &spec, "seller_id", &ids).await?;
+        Ok(keys.iter().map(|k| (*k, counts.get(&k.0).copied().unwrap_or(0))).collect())
+    }
+}
+
+/// The one row of `T` whose `column` refers to a given parent (an item's strike or
+/// counter-notice), if the viewer may see it.
+pub struct OneOf<T>(pub i64, PhantomData<T>);
+
+impl<T> OneOf<T> {
+    /// The key of the row referring to parent `id`.
+    pub fn new(id: i64) -> Self {
+        Self(id, PhantomData)
+    }
+}
+impl<T> Clone for OneOf<T> {
+    fn clone(&self) -> Self {
+        Self::new(self.0)
+    }
+}
+impl<T> PartialEq for OneOf<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+impl<T> Eq for OneOf<T> {}
+impl<T> Hash for OneOf<T> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+/// Which column of `T` points at the parent of a `OneOf<T>`.
+pub trait ChildOf: Table {
+    const PARENT: &'static str;
+}
+impl ChildOf for Strikes {
+    const PARENT: &'static str = "item_id";
+}
+impl ChildOf for CounterNotices {
+    const PARENT: &'static str = "item_id";
+}
+
+impl<T: ChildOf> Loader<OneOf<T>> for Batcher {
+    type Value = T::Model;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[OneOf<T>]) -> Result<HashMap<OneOf<T>, T::Model>, AppError> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        // Newest first, so that where several rows refer to one parent the latest wins.
+        let spec = ListSpec::new(T::NAME, &[("t.id", sql::Dir::Desc)]).and_opt(T::visible(self.scope));
+        let args = PageArgs { first: 1, after: None };
+        let rows = sql::page_per_parent::<T::Model>(&self.db, &spec, T::PARENT, &ids, &args).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(parent, mut rows)| {
+                let first = (!rows.is_empty()).then(|| rows.swap_remove(0).1)?;
+                Some((OneOf::new(parent), first))
+            })
+            .collect())
+    }
+}
+
+/// A seller's identifiers (the caller checks that the viewer may see them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct IdentifiersOf(pub i64);
+
+impl Loader<IdentifiersOf> for Batcher {
+    type Value = Vec<entity::seller_identifier::Model>;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[IdentifiersOf],
+    ) -> Result<HashMap<IdentifiersOf, Vec<entity::seller_identifier::Model>>, AppError> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let mut sql = Sql::new("SELECT t.* FROM seller_identifier t WHERE t.seller_id IN ", vec![]);
+        sql.push_in(&ids);
+        sql.push(" ORDER BY t.seller_id, t.kind, t.value", []);
+        let rows = sea_orm::ConnectionTrait::query_all_raw(&self.db, sql.build(self.db.get_database_backend())).await?;
+        let mut out: HashMap<IdentifiersOf, Vec<_>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        for row in &rows {
+            let m = entity::seller_identifier::Model::from_query_result(row, "")?;
+            out.entry(IdentifiersOf(m.seller_id)).or_default().push(m);
+        }
+        Ok(out)
+    }
+}
+
+/// A cursor and row of a page.
+pub type PageRows<M> = Vec<(Cursor, M)>;

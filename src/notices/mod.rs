@@ -1,0 +1,5 @@
+//! Enforcement: notices and their items, counter-notices, strikes and the event history.
+
+pub mod resolvers;
+pub mod service;
+pub mod types;

@@ -1,0 +1,302 @@
+//! The enforcement objects: `Notice`, `NoticeItem`, `CounterNotice`, `Strike`, `NoticeEvent`.
+
+use async_graphql::{Context, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
+
+use crate::brands::types::Brand;
+use crate::db_enum;
+use crate::error::AppResult;
+use crate::graph;
+use crate::ids::{Kind, to_id};
+use crate::listings::types::Listing;
+use crate::loaders::{
+    Brands, CounterNotices, Events, Items, Listings, Notices, OneOf, Rel, Sellers, Strikes, Trademarks,
+};
+use crate::pagination::Connection;
+use crate::sellers::types::Seller;
+use crate::time::instant;
+use crate::trademarks::types::Trademark;
+
+db_enum! {
+    /// The ground of a notice.
+    NoticeReason {
+        Counterfeit = "COUNTERFEIT",
+        TrademarkInfringement = "TRADEMARK_INFRINGEMENT",
+        CopyrightInfringement = "COPYRIGHT_INFRINGEMENT",
+        DesignInfringement = "DESIGN_INFRINGEMENT",
+        PatentInfringement = "PATENT_INFRINGEMENT",
+    }
+}
+
+db_enum! {
+    /// `OPEN` while any item is `PENDING` or `COUNTERED`.
+    NoticeStatus { Open = "OPEN", Closed = "CLOSED", Withdrawn = "WITHDRAWN" }
+}
+
+db_enum! {
+    /// Where one item of a notice stands.
+    NoticeItemStatus {
+        Pending = "PENDING",
+        Removed = "REMOVED",
+        Rejected = "REJECTED",
+        Countered = "COUNTERED",
+        Reinstated = "REINSTATED",
+        Withdrawn = "WITHDRAWN",
+    }
+}
+
+db_enum! {
+    /// Where a counter-notice stands.
+    CounterNoticeStatus { Pending = "PENDING", Accepted = "ACCEPTED", Rejected = "REJECTED" }
+}
+
+db_enum! {
+    /// What happened.
+    NoticeEventKind {
+        NoticeSubmitted = "NOTICE_SUBMITTED",
+        ItemRemoved = "ITEM_REMOVED",
+        ItemRejected = "ITEM_REJECTED",
+        NoticeWithdrawn = "NOTICE_WITHDRAWN",
+        CounterNoticeFiled = "COUNTER_NOTICE_FILED",
+        CounterNoticeRejected = "COUNTER_NOTICE_REJECTED",
+        ListingReinstated = "LISTING_REINSTATED",
+        TrustTierChanged = "TRUST_TIER_CHANGED",
+    }
+}
+
+db_enum! {
+    /// Who caused an event: the role of the token, or the system itself.
+    ActorRole { Admin = "ADMIN", Reviewer = "REVIEWER", BrandAgent = "BRAND_AGENT", Seller = "SELLER", System = "SYSTEM" }
+}
+
+/// Which notices to list.
+#[derive(InputObject, Default)]
+pub struct NoticeFilter {
+    pub brand_id: Option<ID>,
+    pub status: Option<NoticeStatus>,
+    pub reason: Option<NoticeReason>,
+    pub submitted_after: Option<DateTime<Utc>>,
+    pub submitted_before: Option<DateTime<Utc>>,
+}
+
+/// A takedown notice of a brand.
+pub struct Notice(pub entity::notice::Model);
+
+#[Object]
+impl Notice {
+    pub async fn id(&self) -> ID {
+        to_id(Kind::Notice, self.0.id)
+    }
+
+    async fn brand(&self, ctx: &Context<'_>) -> AppResult<Brand> {
+        Ok(Brand(graph::load_ref::<Brands>(ctx, self.0.brand_id).await?))
+    }
+
+    async fn reason(&self) -> AppResult<NoticeReason> {
+        NoticeReason::from_db(&self.0.reason)
+    }
+
+    async fn explanation(&self) -> &str {
+        &self.0.explanation
+    }
+
+    async fn status(&self) -> AppResult<NoticeStatus> {
+        NoticeStatus::from_db(&self.0.status)
+    }
+
+    /// true when the brand was TRUSTED at submission and its items were removed at once
+    async fn expedited(&self) -> bool {
+        self.0.expedited
+    }
+
+    async fn submitted_at(&self) -> DateTime<Utc> {
+        instant(self.0.submitted_at)
+    }
+
+    async fn closed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.closed_at.map(instant)
+    }
+
+    /// The items the viewer may see, in the order submitted.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    async fn items(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> AppResult<Connection<NoticeItem>> {
+        graph::nested::<Items, _>(ctx, Rel::ItemsOfNotice, self.0.id, first, after, NoticeItem).await
+    }
+
+    /// The notice's events that the viewer may see, in the order they happened.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> AppResult<Connection<NoticeEvent>> {
+        graph::nested::<Events, _>(ctx, Rel::EventsOfNotice, self.0.id, first, after, NoticeEvent).await
+    }
+}
+
+/// One listing named by a notice, with the trademark it infringes.
+pub struct NoticeItem(pub entity::notice_item::Model);
+
+#[Object]
+impl NoticeItem {
+    pub async fn id(&self) -> ID {
+        to_id(Kind::NoticeItem, self.0.id)
+    }
+
+    async fn notice(&self, ctx: &Context<'_>) -> AppResult<Notice> {
+        Ok(Notice(graph::load_ref::<Notices>(ctx, self.0.notice_id).await?))
+    }
+
+    async fn listing(&self, ctx: &Context<'_>) -> AppResult<Listing> {
+        Ok(Listing(graph::load_ref::<Listings>(ctx, self.0.listing_id).await?))
+    }
+
+    async fn trademark(&self, ctx: &Context<'_>) -> AppResult<Trademark> {
+        Ok(Trademark(graph::load_ref::<Trademarks>(ctx, self.0.trademark_id).await?))
+    }
+
+    async fn status(&self) -> AppResult<NoticeItemStatus> {
+        NoticeItemStatus::from_db(&self.0.status)
+    }
+
+    async fn decided_at(&self) -> Option<DateTime<Utc>> {
+        self.0.decided_at.map(instant)
+    }
+
+    async fn decision_reason(&self) -> Option<&str> {
+        self.0.decision_reason.as_deref()
+    }
+
+    async fn counter_notice(&self, ctx: &Context<'_>) -> AppResult<Option<CounterNotice>> {
+        let loaders = &graph::request(ctx)?.loaders;
+        Ok(loaders.load_one(OneOf::<CounterNotices>::new(self.0.id)).await?.map(CounterNotice))
+    }
+
+    async fn strike(&self, ctx: &Context<'_>) -> AppResult<Option<Strike>> {
+        let loaders = &graph::request(ctx)?.loaders;
+        Ok(loaders.load_one(OneOf::<Strikes>::new(self.0.id)).await?.map(Strike))
+    }
+}
+
+/// A seller's answer to the removal of an item.
+pub struct CounterNotice(pub entity::counter_notice::Model);
+
+#[Object]
+impl CounterNotice {
+    pub async fn id(&self) -> ID {
+        to_id(Kind::CounterNotice, self.0.id)
+    }
+
+    async fn item(&self, ctx: &Context<'_>) -> AppResult<NoticeItem> {
+        Ok(NoticeItem(graph::load_ref::<Items>(ctx, self.0.item_id).await?))
+    }
+
+    async fn seller(&self, ctx: &Context<'_>) -> AppResult<Seller> {
+        Ok(Seller(graph::load_ref::<Sellers>(ctx, self.0.seller_id).await?))
+    }
+
+    async fn statement(&self) -> &str {
+        &self.0.statement
+    }
+
+    async fn status(&self) -> AppResult<CounterNoticeStatus> {
+        CounterNoticeStatus::from_db(&self.0.status)
+    }
+
+    async fn filed_at(&self) -> DateTime<Utc> {
+        instant(self.0.filed_at)
+    }
+
+    async fn resolved_at(&self) -> Option<DateTime<Utc>> {
+        self.0.resolved_at.map(instant)
+    }
+}
+
+/// A mark against a seller for one removed item.
+pub struct Strike(pub entity::strike::Model);
+
+#[Object]
+impl Strike {
+    pub async fn id(&self) -> ID {
+        to_id(Kind::Strike, self.0.id)
+    }
+
+    async fn seller(&self, ctx: &Context<'_>) -> AppResult<Seller> {
+        Ok(Seller(graph::load_ref::<Sellers>(ctx, self.0.seller_id).await?))
+    }
+
+    async fn brand(&self, ctx: &Context<'_>) -> AppResult<Brand> {
+        Ok(Brand(graph::load_ref::<Brands>(ctx, self.0.brand_id).await?))
+    }
+
+    async fn item(&self, ctx: &Context<'_>) -> AppResult<NoticeItem> {
+        Ok(NoticeItem(graph::load_ref::<Items>(ctx, self.0.item_id).await?))
+    }
+
+    async fn issued_at(&self) -> DateTime<Utc> {
+        instant(self.0.issued_at)
+    }
+
+    async fn expires_at(&self) -> DateTime<Utc> {
+        instant(self.0.expires_at)
+    }
+
+    async fn voided(&self) -> bool {
+        self.0.voided
+    }
+
+    /// Not voided and not yet expired.
+    async fn active(&self, ctx: &Context<'_>) -> AppResult<bool> {
+        Ok(!self.0.voided && self.0.expires_at > graph::request(ctx)?.now)
+    }
+}
+
+/// One entry of the enforcement history.
+pub struct NoticeEvent(pub entity::notice_event::Model);
+
+#[Object]
+impl NoticeEvent {
+    pub async fn id(&self) -> ID {
+        to_id(Kind::NoticeEvent, self.0.id)
+    }
+
+    async fn brand(&self, ctx: &Context<'_>) -> AppResult<Brand> {
+        Ok(Brand(graph::load_ref::<Brands>(ctx, self.0.brand_id).await?))
+    }
+
+    async fn notice(&self, ctx: &Context<'_>) -> AppResult<Option<Notice>> {
+        match self.0.notice_id {
+            Some(id) => Ok(graph::load::<Notices>(ctx, id).await?.map(Notice)),
+            None => Ok(None),
+        }
+    }
+
+    async fn item(&self, ctx: &Context<'_>) -> AppResult<Option<NoticeItem>> {
+        match self.0.item_id {
+            Some(id) => Ok(graph::load::<Items>(ctx, id).await?.map(NoticeItem)),
+            None => Ok(None),
+        }
+    }
+
+    async fn kind(&self) -> AppResult<NoticeEventKind> {
+        NoticeEventKind::from_db(&self.0.kind)
+    }
+
+    async fn actor_role(&self) -> AppResult<ActorRole> {
+        ActorRole::from_db(&self.0.actor_role)
+    }
+
+    async fn at(&self) -> DateTime<Utc> {
+        instant(self.0.at)
+    }
+
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+}

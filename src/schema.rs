@@ -1,0 +1,130 @@
+//! The GraphQL schema: `Query` merged from the domain roots, the `Node` interface and `viewer`.
+
+use async_graphql::{Context, EmptyMutation, EmptySubscription, ID, Interface, MergedObject, Object, Schema};
+
+use crate::auth::Role;
+use crate::brands::resolvers::BrandQuery;
+use crate::brands::types::Brand;
+use crate::config::LimitsConfig;
+use crate::error::{AppError, AppResult};
+use crate::graph::{self, Shared};
+use crate::ids::{GlobalId, Kind};
+use crate::listings::resolvers::ListingQuery;
+use crate::listings::types::Listing;
+use crate::loaders::{Brands, CounterNotices, Events, Items, Listings, Notices, Sellers, Strikes, Trademarks};
+use crate::notices::resolvers::NoticeQuery;
+use crate::notices::types::{CounterNotice, Notice, NoticeEvent, NoticeItem, Strike};
+use crate::sellers::resolvers::SellerQuery;
+use crate::sellers::types::Seller;
+use crate::trademarks::resolvers::TrademarkQuery;
+use crate::trademarks::types::Trademark;
+
+/// The schema type.
+pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// Every query root field.
+#[derive(MergedObject, Default)]
+pub struct Query(RootQuery, BrandQuery, TrademarkQuery, SellerQuery, ListingQuery, NoticeQuery);
+
+/// An object with a global id.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID"))]
+pub enum Node {
+    Brand(Brand),
+    Trademark(Trademark),
+    Seller(Seller),
+    Listing(Listing),
+    Notice(Notice),
+    NoticeItem(NoticeItem),
+    CounterNotice(CounterNotice),
+    Strike(Strike),
+    NoticeEvent(NoticeEvent),
+}
+
+/// The caller, as its token says.
+pub struct ViewerInfo {
+    subject: String,
+    role: Role,
+    brand_id: Option<i64>,
+    seller_id: Option<i64>,
+}
+
+#[Object(name = "Viewer")]
+impl ViewerInfo {
+    async fn subject(&self) -> &str {
+        &self.subject
+    }
+
+    async fn role(&self) -> Role {
+        self.role
+    }
+
+    /// For a brand agent: the brand it acts for.
+    async fn brand(&self, ctx: &Context<'_>) -> AppResult<Option<Brand>> {
+        match self.brand_id {
+            Some(id) => Ok(graph::load::<Brands>(ctx, id).await?.map(Brand)),
+            None => Ok(None),
+        }
+    }
+
+    /// For a seller: the seller it is.
+    async fn seller(&self, ctx: &Context<'_>) -> AppResult<Option<Seller>> {
+        match self.seller_id {
+            Some(id) => Ok(graph::load::<Sellers>(ctx, id).await?.map(Seller)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// `node` and `viewer`.
+#[derive(Default)]
+pub struct RootQuery;
+
+#[Object]
+impl RootQuery {
+    /// Any object by its global id.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Node>> {
+        graph::identity(ctx)?;
+        let gid = GlobalId::parse(&id).ok_or_else(|| AppError::bad_input("id", "id: malformed id"))?;
+        let key = gid.key;
+        let node = match gid.kind {
+            Kind::Brand => graph::load::<Brands>(ctx, key).await?.map(|m| Node::Brand(Brand(m))),
+            Kind::Trademark => graph::load::<Trademarks>(ctx, key).await?.map(|m| Node::Trademark(Trademark(m))),
+            Kind::Seller => graph::load::<Sellers>(ctx, key).await?.map(|m| Node::Seller(Seller(m))),
+            Kind::Listing => graph::load::<Listings>(ctx, key).await?.map(|m| Node::Listing(Listing(m))),
+            Kind::Notice => graph::load::<Notices>(ctx, key).await?.map(|m| Node::Notice(Notice(m))),
+            Kind::NoticeItem => graph::load::<Items>(ctx, key).await?.map(|m| Node::NoticeItem(NoticeItem(m))),
+            Kind::CounterNotice => {
+                graph::load::<CounterNotices>(ctx, key).await?.map(|m| Node::CounterNotice(CounterNotice(m)))
+            }
+            Kind::Strike => graph::load::<Strikes>(ctx, key).await?.map(|m| Node::Strike(Strike(m))),
+            Kind::NoticeEvent => graph::load::<Events>(ctx, key).await?.map(|m| Node::NoticeEvent(NoticeEvent(m))),
+        };
+        node.map(Some).ok_or_else(|| AppError::NotFound(format!("no {} {}", gid.kind.type_name(), id.as_str())))
+    }
+
+    /// Who is asking.
+    async fn viewer(&self, ctx: &Context<'_>) -> AppResult<ViewerInfo> {
+        let identity = graph::identity(ctx)?;
+        Ok(ViewerInfo {
+            subject: identity.subject.clone(),
+            role: identity.role,
+            brand_id: identity.brand_id,
+            seller_id: identity.seller_id,
+        })
+    }
+}
+
+/// Builds the schema with its limits.
+pub fn build(shared: Shared, limits: &LimitsConfig) -> AppSchema {
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+        .data(shared)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .finish()
+}
+
+/// The SDL of the schema, as `rightsgraph schema` prints it.
+pub fn sdl() -> String {
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription).finish().sdl()
+}

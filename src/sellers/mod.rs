@@ -1,0 +1,4 @@
+//! Sellers: the marketplace accounts whose listings notices target.
+
+pub mod resolvers;
+pub mod types;

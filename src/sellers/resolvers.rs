@@ -1,0 +1,39 @@
+//! Seller queries.
+
+use async_graphql::{Context, ID, Object};
+use sea_orm::Value;
+
+use super::types::{Seller, SellerStatus};
+use crate::error::AppResult;
+use crate::graph;
+use crate::ids::Kind;
+use crate::loaders::Sellers;
+use crate::pagination::Connection;
+use crate::sql::{Dir, ListSpec, Sql};
+
+/// Seller queries; every role sees sellers.
+#[derive(Default)]
+pub struct SellerQuery;
+
+#[Object]
+impl SellerQuery {
+    /// One seller.
+    async fn seller(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Seller>> {
+        Ok(Some(Seller(graph::find::<Sellers>(ctx, &id, Kind::Seller, "id").await?)))
+    }
+
+    /// All sellers, oldest first, optionally of one status.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    async fn sellers(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        status: Option<SellerStatus>,
+    ) -> AppResult<Connection<Seller>> {
+        graph::identity(ctx)?;
+        let spec = ListSpec::new("seller", &[("t.id", Dir::Asc)])
+            .and_opt(status.map(|s| Sql::new("t.status = ?", vec![Value::from(s.as_db())])));
+        graph::root(ctx, spec, first, after, Seller).await
+    }
+}

@@ -1,0 +1,124 @@
+//! The `Seller` object and its identifiers.
+
+use async_graphql::{Context, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use crate::db_enum;
+use crate::error::{AppError, AppResult};
+use crate::graph;
+use crate::ids::{Kind, to_id};
+use crate::listings::types::{Listing, ListingStatus};
+use crate::loaders::{ActiveStrikes, IdentifiersOf, Items, Listings, Rel, Strikes};
+use crate::notices::types::{NoticeItem, Strike};
+use crate::pagination::Connection;
+use crate::time::instant;
+
+db_enum! {
+    /// Standing of a seller, following its active strikes.
+    SellerStatus { Active = "ACTIVE", Warned = "WARNED", Suspended = "SUSPENDED", Terminated = "TERMINATED" }
+}
+
+db_enum! {
+    /// What a seller identifier is.
+    IdentifierKind {
+        PaymentAccount = "PAYMENT_ACCOUNT",
+        BusinessRegistration = "BUSINESS_REGISTRATION",
+        Phone = "PHONE",
+        Email = "EMAIL",
+        Address = "ADDRESS",
+        Device = "DEVICE",
+        ImageHash = "IMAGE_HASH",
+    }
+}
+
+/// A payment account, phone, address … of a seller.
+#[derive(SimpleObject)]
+pub struct SellerIdentifier {
+    pub kind: IdentifierKind,
+    /// Normalized value (see CONTRACT.md).
+    pub value: String,
+}
+
+/// A marketplace seller account.
+pub struct Seller(pub entity::seller::Model);
+
+#[Object]
+impl Seller {
+    pub async fn id(&self) -> ID {
+        to_id(Kind::Seller, self.0.id)
+    }
+
+    async fn handle(&self) -> &str {
+        &self.0.handle
+    }
+
+    async fn display_name(&self) -> &str {
+        &self.0.display_name
+    }
+
+    async fn country(&self) -> &str {
+        &self.0.country
+    }
+
+    async fn status(&self) -> AppResult<SellerStatus> {
+        SellerStatus::from_db(&self.0.status)
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        instant(self.0.created_at)
+    }
+
+    /// Strikes neither voided nor expired.
+    async fn active_strike_count(&self, ctx: &Context<'_>) -> AppResult<i32> {
+        let loaders = &graph::request(ctx)?.loaders;
+        Ok(loaders.load_one(ActiveStrikes(self.0.id)).await?.unwrap_or(0) as i32)
+    }
+
+    /// The seller's listings, oldest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    async fn listings(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        status: Option<ListingStatus>,
+    ) -> AppResult<Connection<Listing>> {
+        let rel = Rel::ListingsOfSeller(status.map(ListingStatus::as_db));
+        graph::nested::<Listings, _>(ctx, rel, self.0.id, first, after, Listing).await
+    }
+
+    /// The seller's strikes that the viewer may see, newest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    async fn strikes(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        #[graphql(default = false)] active_only: bool,
+    ) -> AppResult<Connection<Strike>> {
+        graph::nested::<Strikes, _>(ctx, Rel::StrikesOfSeller { active_only }, self.0.id, first, after, Strike).await
+    }
+
+    /// Items of notices against this seller's listings, newest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    async fn notice_items(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> AppResult<Connection<NoticeItem>> {
+        graph::nested::<Items, _>(ctx, Rel::ItemsOfSeller, self.0.id, first, after, NoticeItem).await
+    }
+
+    /// Payment accounts, phones, addresses … (ADMIN, REVIEWER, ANALYST only).
+    async fn identifiers(&self, ctx: &Context<'_>) -> AppResult<Vec<SellerIdentifier>> {
+        let viewer = graph::identity(ctx)?;
+        if !viewer.is_staff() {
+            return Err(AppError::Forbidden(format!("{} may not see seller identifiers", viewer.role.as_str())));
+        }
+        let rows = graph::request(ctx)?.loaders.load_one(IdentifiersOf(self.0.id)).await?.unwrap_or_default();
+        rows.into_iter()
+            .map(|m| Ok(SellerIdentifier { kind: IdentifierKind::from_db(&m.kind)?, value: m.value }))
+            .collect()
+    }
+}

@@ -1,0 +1,260 @@
+//! Portable SQL for lists: one keyset-paged query for a list, one for a batch of lists (one per
+//! parent row, through a window function), and their counts. SQL is written with `?` and turned
+//! into the backend's placeholders here, so every query reads the same on SQLite and PostgreSQL.
+
+use std::collections::HashMap;
+
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, QueryResult, Statement, Value};
+
+use crate::error::AppResult;
+use crate::pagination::{Cursor, PageArgs};
+
+/// A fragment of SQL with `?` placeholders and their values.
+#[derive(Debug, Clone, Default)]
+pub struct Sql {
+    pub text: String,
+    pub values: Vec<Value>,
+}
+
+impl Sql {
+    /// A fragment with its values.
+    pub fn new(text: impl Into<String>, values: Vec<Value>) -> Self {
+        Self { text: text.into(), values }
+    }
+
+    /// Appends `text` with `values`.
+    pub fn push(&mut self, text: &str, values: impl IntoIterator<Item = Value>) -> &mut Self {
+        self.text.push_str(text);
+        self.values.extend(values);
+        self
+    }
+
+    /// Appends ` AND (frag)` for each fragment.
+    pub fn and_all(&mut self, conds: &[Sql]) -> &mut Self {
+        for c in conds {
+            self.push(" AND (", c.values.iter().cloned());
+            self.text.push_str(&c.text);
+            self.text.push(')');
+        }
+        self
+    }
+
+    /// Appends `(?, ?, …)` for `ids`.
+    pub fn push_in(&mut self, ids: &[i64]) -> &mut Self {
+        let marks = vec!["?"; ids.len().max(1)].join(", ");
+        self.text.push('(');
+        self.text.push_str(&marks);
+        self.text.push(')');
+        if ids.is_empty() {
+            // `IN ()` is not SQL; an id no row has keeps the statement valid and empty.
+            self.values.push(Value::from(-1_i64));
+        }
+        self.values.extend(ids.iter().map(|&i| Value::from(i)));
+        self
+    }
+
+    /// The statement for `backend`.
+    pub fn build(&self, backend: DbBackend) -> Statement {
+        let text = match backend {
+            DbBackend::Postgres => {
+                let mut out = String::with_capacity(self.text.len() + 16);
+                let mut n = 0;
+                for ch in self.text.chars() {
+                    if ch == '?' {
+                        n += 1;
+                        out.push('$');
+                        out.push_str(&n.to_string());
+                    } else {
+                        out.push(ch);
+                    }
+                }
+                out
+            }
+            _ => self.text.clone(),
+        };
+        Statement::from_sql_and_values(backend, text, self.values.clone())
+    }
+}
+
+/// Direction of one sort key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dir {
+    Asc,
+    Desc,
+}
+
+/// An ordered, filtered, scoped list of rows of one table, aliased `t`.
+#[derive(Debug, Clone)]
+pub struct ListSpec {
+    /// The table, or a parenthesized derived table.
+    pub from: String,
+    /// Sort key expressions over `t` (each a BIGINT), the unique `t.id` last.
+    pub order: Vec<(&'static str, Dir)>,
+    /// Conditions, AND-ed.
+    pub conds: Vec<Sql>,
+}
+
+impl ListSpec {
+    /// A list of `table` in `order` with no condition yet.
+    pub fn new(table: &str, order: &[(&'static str, Dir)]) -> Self {
+        Self { from: table.to_owned(), order: order.to_vec(), conds: Vec::new() }
+    }
+
+    /// Adds a condition.
+    pub fn and(mut self, cond: Sql) -> Self {
+        self.conds.push(cond);
+        self
+    }
+
+    /// Adds a condition when there is one.
+    pub fn and_opt(self, cond: Option<Sql>) -> Self {
+        match cond {
+            Some(c) => self.and(c),
+            None => self,
+        }
+    }
+
+    fn key_columns(&self) -> String {
+        self.order.iter().enumerate().map(|(i, (expr, _))| format!(", {expr} AS rg_k{i}")).collect()
+    }
+
+    fn order_by(&self) -> String {
+        let keys: Vec<String> = self
+            .order
+            .iter()
+            .map(|(expr, dir)| format!("{expr} {}", if *dir == Dir::Asc { "ASC" } else { "DESC" }))
+            .collect();
+        keys.join(", ")
+    }
+
+    /// `(k0, k1, …) after cursor` in the list's order, spelled out for both backends.
+    fn after(&self, cursor: &Cursor) -> Sql {
+        let mut alternatives = Vec::new();
+        let mut values = Vec::new();
+        for i in 0..self.order.len().min(cursor.0.len()) {
+            let mut parts = Vec::new();
+            for j in 0..i {
+                parts.push(format!("{} = ?", self.order[j].0));
+                values.push(Value::from(cursor.0[j]));
+            }
+            let (expr, dir) = self.order[i];
+            parts.push(format!("{expr} {} ?", if dir == Dir::Asc { ">" } else { "<" }));
+            values.push(Value::from(cursor.0[i]));
+            alternatives.push(format!("({})", parts.join(" AND ")));
+        }
+        Sql::new(alternatives.join(" OR "), values)
+    }
+
+    fn filtered(&self, args: Option<&PageArgs>) -> Sql {
+        let mut sql = Sql::new(" WHERE 1 = 1", vec![]);
+        sql.and_all(&self.conds);
+        if let Some(cursor) = args.and_then(|a| a.after.as_ref()) {
+            sql.and_all(&[self.after(cursor)]);
+        }
+        sql
+    }
+}
+
+fn cursor_of(row: &QueryResult, arity: usize) -> AppResult<Cursor> {
+    let mut keys = Vec::with_capacity(arity);
+    for i in 0..arity {
+        keys.push(row.try_get::<i64>("", &format!("rg_k{i}"))?);
+    }
+    Ok(Cursor(keys))
+}
+
+/// One page of `spec`: up to `args.first + 1` rows with their cursors.
+pub async fn page<M: FromQueryResult>(
+    db: &impl ConnectionTrait,
+    spec: &ListSpec,
+    args: &PageArgs,
+) -> AppResult<Vec<(Cursor, M)>> {
+    args.check_arity(spec.order.len())?;
+    let mut sql = Sql::new(format!("SELECT t.*{} FROM {} t", spec.key_columns(), spec.from), vec![]);
+    let filtered = spec.filtered(Some(args));
+    sql.push(&filtered.text, filtered.values);
+    sql.push(&format!(" ORDER BY {} LIMIT ?", spec.order_by()), [Value::from(args.first as i64 + 1)]);
+    let rows = db.query_all_raw(sql.build(db.get_database_backend())).await?;
+    rows.iter().map(|row| Ok((cursor_of(row, spec.order.len())?, M::from_query_result(row, "")?))).collect()
+}
+
+/// The first page of `spec` for each of `parents` (rows whose `parent` column holds that id), in
+/// one statement: up to `args.first + 1` rows each.
+pub async fn page_per_parent<M: FromQueryResult>(
+    db: &impl ConnectionTrait,
+    spec: &ListSpec,
+    parent: &str,
+    parents: &[i64],
+    args: &PageArgs,
+) -> AppResult<HashMap<i64, Vec<(Cursor, M)>>> {
+    args.check_arity(spec.order.len())?;
+    let mut sql = Sql::new(
+        format!(
+            "SELECT * FROM (SELECT t.*{keys}, t.{parent} AS rg_parent, ROW_NUMBER() OVER (PARTITION BY t.{parent} ORDER BY {order}) AS rg_rn FROM {from} t",
+            keys = spec.key_columns(),
+            order = spec.order_by(),
+            from = spec.from,
+        ),
+        vec![],
+    );
+    let filtered = spec.filtered(Some(args));
+    sql.push(&filtered.text, filtered.values);
+    sql.push(&format!(" AND t.{parent} IN "), []);
+    sql.push_in(parents);
+    sql.push(") x WHERE x.rg_rn <= ? ORDER BY x.rg_parent, x.rg_rn", [Value::from(args.first as i64 + 1)]);
+    let rows = db.query_all_raw(sql.build(db.get_database_backend())).await?;
+    let mut out: HashMap<i64, Vec<(Cursor, M)>> = HashMap::new();
+    for row in &rows {
+        let p: i64 = row.try_get("", "rg_parent")?;
+        out.entry(p).or_default().push((cursor_of(row, spec.order.len())?, M::from_query_result(row, "")?));
+    }
+    Ok(out)
+}
+
+/// How many rows `spec` has.
+pub async fn count(db: &impl ConnectionTrait, spec: &ListSpec) -> AppResult<u64> {
+    let mut sql = Sql::new(format!("SELECT COUNT(*) AS rg_n FROM {} t", spec.from), vec![]);
+    let filtered = spec.filtered(None);
+    sql.push(&filtered.text, filtered.values);
+    let row = db.query_one_raw(sql.build(db.get_database_backend())).await?;
+    Ok(row.map(|r| r.try_get::<i64>("", "rg_n")).transpose()?.unwrap_or(0).max(0) as u64)
+}
+
+/// How many rows `spec` has for each of `parents`.
+pub async fn count_per_parent(
+    db: &impl ConnectionTrait,
+    spec: &ListSpec,
+    parent: &str,
+    parents: &[i64],
+) -> AppResult<HashMap<i64, u64>> {
+    let mut sql = Sql::new(format!("SELECT t.{parent} AS rg_parent, COUNT(*) AS rg_n FROM {} t", spec.from), vec![]);
+    let filtered = spec.filtered(None);
+    sql.push(&filtered.text, filtered.values);
+    sql.push(&format!(" AND t.{parent} IN "), []);
+    sql.push_in(parents);
+    sql.push(&format!(" GROUP BY t.{parent}"), []);
+    let rows = db.query_all_raw(sql.build(db.get_database_backend())).await?;
+    let mut out = HashMap::new();
+    for row in &rows {
+        out.insert(row.try_get::<i64>("", "rg_parent")?, row.try_get::<i64>("", "rg_n")?.max(0) as u64);
+    }
+    Ok(out)
+}
+
+/// Rows of `table` with the given ids and `conds`, by id.
+pub async fn by_ids<M: FromQueryResult>(
+    db: &impl ConnectionTrait,
+    table: &str,
+    ids: &[i64],
+    conds: &[Sql],
+) -> AppResult<HashMap<i64, M>> {
+    let mut sql = Sql::new(format!("SELECT t.* FROM {table} t WHERE t.id IN "), vec![]);
+    sql.push_in(ids);
+    sql.and_all(conds);
+    let rows = db.query_all_raw(sql.build(db.get_database_backend())).await?;
+    let mut out = HashMap::new();
+    for row in &rows {
+        out.insert(row.try_get::<i64>("", "id")?, M::from_query_result(row, "")?);
+    }
+    Ok(out)
+}

@@ -1,0 +1,4 @@
+//! Trademarks: the rights a notice is founded on.
+
+pub mod resolvers;
+pub mod types;

@@ -31,7 +31,9 @@ pub struct Batcher {
 impl Batcher {
     /// A loader for one request by a viewer with `scope`, at instant `now` (microseconds).
     pub fn loader(db: DatabaseConnection, scope: Scope, now: i64) -> Loaders {
-        DataLoader::new(Self { db, scope, now }, tokio::spawn)
+        // A dashboard page (100 notices x 20 items) loads 2,000 listings in one batch; both backends
+        // accept that many bound parameters (SQLite 32,766, PostgreSQL 65,535).
+        DataLoader::new(Self { db, scope, now }, tokio::spawn).max_batch_size(5_000)
     }
 }
 

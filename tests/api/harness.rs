@@ -1,0 +1,178 @@
+//! `TestApp`: the whole service in process on its own database, and helpers to call it.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt;
+use rightsgraph::auth::{Claims, Role, mint_hs256};
+use rightsgraph::config::{AuthConfig, Config, DbConfig, LimitsConfig, RulesConfig};
+use rightsgraph::ids::{GlobalId, Kind};
+use rightsgraph::{App, build_app};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+/// The HS256 secret of every test app.
+pub const SECRET: &str = "test-secret-of-rightsgraph";
+
+/// A running service on a database of its own.
+pub struct TestApp {
+    pub app: App,
+    pub config: Config,
+    _sqlite_dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Whether the suite runs against PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var("RIGHTSGRAPH_TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty())
+}
+
+/// A test app with the default rules.
+pub async fn spawn() -> TestApp {
+    spawn_with(RulesConfig::default()).await
+}
+
+/// A test app with `rules`.
+pub async fn spawn_with(rules: RulesConfig) -> TestApp {
+    let (url, sqlite_dir, pg) = match std::env::var("RIGHTSGRAPH_TEST_DATABASE_URL") {
+        Ok(admin) if !admin.is_empty() => {
+            let name =
+                format!("rg_test_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed), rand_suffix());
+            let db = Database::connect(admin.as_str()).await.expect("connect to the PostgreSQL test server");
+            db.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+            db.close().await.ok();
+            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base).to_owned();
+            (format!("{base}/{name}"), None, Some((admin, name)))
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+            (url, Some(dir), None)
+        }
+    };
+    let config = Config {
+        listen: "127.0.0.1:0".parse().expect("address"),
+        db: DbConfig { database_url: url },
+        auth: AuthConfig { jwt_secret: Some(SECRET.into()), ..Default::default() },
+        rules,
+        limits: LimitsConfig::default(),
+    };
+    let app = build_app(&config).await.expect("build the app");
+    TestApp { app, config, _sqlite_dir: sqlite_dir, pg }
+}
+
+fn rand_suffix() -> u32 {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    nanos % 1_000_000
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.pg.take() else { return };
+        // The app's pool belongs to the test's runtime, which is blocked here; FORCE ends its
+        // connections instead of waiting for them.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            rt.block_on(async move {
+                if let Ok(admin) = Database::connect(admin.as_str()).await {
+                    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok();
+                    admin.close().await.ok();
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// A token for `role`, acting for brand `brand` or seller `seller` (row keys).
+pub fn token(role: Role, brand: Option<i64>, seller: Option<i64>) -> String {
+    let mut claims = Claims::new("test", role, Duration::from_secs(3600));
+    claims.brand_id = brand.map(|b| GlobalId::new(Kind::Brand, b).to_string());
+    claims.seller_id = seller.map(|s| GlobalId::new(Kind::Seller, s).to_string());
+    mint_hs256(SECRET, &claims).expect("sign")
+}
+
+/// Signs arbitrary claims with the test secret.
+pub fn sign(claims: &Value) -> String {
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        claims,
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .expect("sign")
+}
+
+/// The global id of row `key` of `kind`.
+pub fn gid(kind: Kind, key: i64) -> String {
+    GlobalId::new(kind, key).to_string()
+}
+
+/// A raw HTTP answer.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// The body as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+impl TestApp {
+    /// Sends `request` through the router.
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self.app.router.clone().oneshot(request).await.expect("infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.expect("body").to_bytes().to_vec();
+        Reply { status, headers, body }
+    }
+
+    /// POSTs a GraphQL request with `token` and returns the JSON response.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = Request::post("/graphql").header("content-type", "application/json");
+        if let Some(t) = token {
+            request = request.header("authorization", format!("Bearer {t}"));
+        }
+        let body = json!({ "query": query, "variables": variables }).to_string();
+        let reply = self.send(request.body(Body::from(body)).expect("request")).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", String::from_utf8_lossy(&reply.body));
+        reply.json()
+    }
+
+    /// Like `gql`, and asserts there was no error; returns `data`.
+    pub async fn data(&self, token: &str, query: &str, variables: Value) -> Value {
+        let response = self.gql(Some(token), query, variables).await;
+        assert!(response.get("errors").is_none(), "unexpected errors: {response:#}");
+        response["data"].clone()
+    }
+
+    /// SQL statements run so far.
+    pub fn statements(&self) -> u64 {
+        self.app.statements.get()
+    }
+}
+
+/// The `extensions.code` of every error of `response`.
+pub fn codes(response: &Value) -> Vec<String> {
+    response["errors"]
+        .as_array()
+        .map(|errors| errors.iter().map(|e| e["extensions"]["code"].as_str().unwrap_or("").to_owned()).collect())
+        .unwrap_or_default()
+}
+
+/// The single error code of `response`.
+pub fn code(response: &Value) -> String {
+    let all = codes(response);
+    assert_eq!(all.len(), 1, "expected one error: {response:#}");
+    all[0].clone()
+}

@@ -1,0 +1,11 @@
+//! The API test suite: one binary, a fresh database per test. Runs on SQLite by default and on
+//! PostgreSQL when `RIGHTSGRAPH_TEST_DATABASE_URL` names a server (each test creates and drops its
+//! own database there).
+
+mod harness;
+
+mod auth;
+mod fixtures;
+mod http;
+mod loaders;
+mod reads;

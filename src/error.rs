@@ -16,8 +16,8 @@ pub enum AppError {
     NotFound(String),
     /// `BAD_USER_INPUT`: an argument or input field is invalid; `field` names its path.
     BadInput { field: String, message: String },
-    /// `CONFLICT`: the request clashes with the current state.
-    Conflict(String),
+    /// `CONFLICT`: the request clashes with the current state; `field` names the input, if one.
+    Conflict { field: Option<String>, message: String },
     /// `INTERNAL_SERVER_ERROR`: anything else; the cause is logged, the client sees a generic text.
     Internal(String),
 }
@@ -31,15 +31,21 @@ impl AppError {
         Self::BadInput { field: field.into(), message: message.into() }
     }
 
+    /// A `CONFLICT` with the current state.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::Conflict { field: None, message: message.into() }
+    }
+
+    /// A `CONFLICT` caused by the input at path `field`.
+    pub fn conflict_at(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Conflict { field: Some(field.into()), message: message.into() }
+    }
+
     /// The message the client sees (for `Internal`, the cause, which is only logged).
     pub fn message(&self) -> &str {
         match self {
-            Self::Unauthenticated(m)
-            | Self::Forbidden(m)
-            | Self::NotFound(m)
-            | Self::Conflict(m)
-            | Self::Internal(m) => m,
-            Self::BadInput { message, .. } => message,
+            Self::Unauthenticated(m) | Self::Forbidden(m) | Self::NotFound(m) | Self::Internal(m) => m,
+            Self::BadInput { message, .. } | Self::Conflict { message, .. } => message,
         }
     }
 
@@ -50,7 +56,7 @@ impl AppError {
             Self::Forbidden(_) => "FORBIDDEN",
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadInput { .. } => "BAD_USER_INPUT",
-            Self::Conflict(_) => "CONFLICT",
+            Self::Conflict { .. } => "CONFLICT",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -74,8 +80,11 @@ impl From<AppError> for async_graphql::Error {
         let code = err.code();
         async_graphql::Error::new(message).extend_with(|_, ext| {
             ext.set("code", code);
-            if let AppError::BadInput { field, .. } = &err {
-                ext.set("field", field.as_str());
+            match &err {
+                AppError::BadInput { field, .. } | AppError::Conflict { field: Some(field), .. } => {
+                    ext.set("field", field.as_str());
+                }
+                _ => {}
             }
         })
     }

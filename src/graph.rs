@@ -20,6 +20,8 @@ use crate::sql::{self, ListSpec};
 pub struct Shared {
     pub db: DatabaseConnection,
     pub rules: RulesConfig,
+    /// Committed events, for subscriptions.
+    pub events: crate::work::EventBus,
 }
 
 /// State of one request: who asks, when, and its loaders.

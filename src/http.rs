@@ -2,13 +2,14 @@
 
 use std::sync::Arc;
 
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{ErrorExtensionValues, Value};
-use async_graphql_axum::{GraphQLRequest, rejection::GraphQLRejection};
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLWebSocket, rejection::GraphQLRejection};
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -38,6 +39,7 @@ pub struct HttpState {
 pub fn router(state: HttpState) -> Router {
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/graphql/ws", get(graphql_ws))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::disable())
@@ -53,6 +55,45 @@ async fn readyz(State(state): State<HttpState>) -> Response {
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
         }
     }
+}
+
+/// Subscriptions over `graphql-transport-ws`; the token comes in the `connection_init` payload
+/// as `{"authorization": "Bearer …"}`.
+async fn graphql_ws(State(state): State<HttpState>, protocol: GraphQLProtocol, upgrade: WebSocketUpgrade) -> Response {
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| {
+            let schema = state.schema.clone();
+            GraphQLWebSocket::new(socket, schema, protocol)
+                .on_connection_init(move |payload| async move {
+                    let viewer = match payload.get("authorization").and_then(|v| v.as_str()) {
+                        None => Viewer::Anonymous,
+                        Some(value) => match value.strip_prefix("Bearer ") {
+                            Some(token) => state.verifier.viewer(token.trim()),
+                            None => Viewer::Rejected("authorization is not a Bearer token".into()),
+                        },
+                    };
+                    let mut data = async_graphql::Data::default();
+                    data.insert(request_state(&state, &viewer));
+                    data.insert(viewer);
+                    Ok(data)
+                })
+                .serve()
+        })
+        .into_response()
+}
+
+/// What every request carries besides its viewer: the instant it is answered at, and its loaders.
+fn request_state(state: &HttpState, viewer: &Viewer) -> RequestState {
+    let scope = match viewer {
+        Viewer::Authenticated(identity) => identity.scope(),
+        // An anonymous or rejected caller reaches no resolver that loads data; `Seller(-1)`
+        // would see nothing should one do so.
+        _ => Scope::Seller(-1),
+    };
+    let now = now_micros();
+    let loaders = Arc::new(Batcher::loader(state.db.clone(), scope, now));
+    RequestState { now, loaders }
 }
 
 /// The caller of a request, from its `Authorization` header.
@@ -132,16 +173,8 @@ async fn execute(state: &HttpState, headers: &HeaderMap, request: async_graphql:
     if let Viewer::Rejected(reason) = &viewer {
         tracing::info!(%reason, "token rejected");
     }
-    let scope = match &viewer {
-        Viewer::Authenticated(identity) => identity.scope(),
-        // An anonymous or rejected caller reaches no resolver that loads data; `Seller(-1)`
-        // would see nothing should one do so.
-        _ => Scope::Seller(-1),
-    };
-    let now = now_micros();
     let parse_failed = async_graphql::parser::parse_query(&request.query).is_err();
-    let loaders = Arc::new(Batcher::loader(state.db.clone(), scope, now));
-    let request = request.data(viewer).data(RequestState { now, loaders });
+    let request = request.data(request_state(state, &viewer)).data(viewer);
     let mut response = state.schema.execute(request).await;
     classify_errors(&mut response, parse_failed, &state.limits);
     respond(headers, &response)

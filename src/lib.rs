@@ -22,6 +22,8 @@ pub mod sellers;
 pub mod sql;
 pub mod time;
 pub mod trademarks;
+pub mod values;
+pub mod work;
 
 use std::sync::Arc;
 
@@ -50,7 +52,8 @@ pub async fn build_app(config: &Config) -> Result<App, String> {
         .await
         .map_err(|e| format!("cannot open database {}: {e}", redact(&config.db.database_url)))?;
     Migrator::up(&db, None).await.map_err(|e| format!("cannot migrate the database: {e}"))?;
-    let schema = schema::build(Shared { db: db.clone(), rules: config.rules.clone() }, &config.limits);
+    let (events, _) = tokio::sync::broadcast::channel(1024);
+    let schema = schema::build(Shared { db: db.clone(), rules: config.rules.clone(), events }, &config.limits);
     let router = http::router(http::HttpState {
         schema: schema.clone(),
         verifier: Arc::new(verifier),

@@ -1,30 +1,35 @@
 //! The GraphQL schema: `Query` merged from the domain roots, the `Node` interface and `viewer`.
 
-use async_graphql::{Context, EmptyMutation, EmptySubscription, ID, Interface, MergedObject, Object, Schema};
+use async_graphql::{Context, ID, Interface, MergedObject, Object, Schema};
 
 use crate::auth::Role;
-use crate::brands::resolvers::BrandQuery;
+use crate::brands::resolvers::{BrandMutation, BrandQuery};
 use crate::brands::types::Brand;
 use crate::config::LimitsConfig;
 use crate::error::{AppError, AppResult};
 use crate::graph::{self, Shared};
 use crate::ids::{GlobalId, Kind};
-use crate::listings::resolvers::ListingQuery;
+use crate::listings::resolvers::{ListingMutation, ListingQuery};
 use crate::listings::types::Listing;
 use crate::loaders::{Brands, CounterNotices, Events, Items, Listings, Notices, Sellers, Strikes, Trademarks};
-use crate::notices::resolvers::NoticeQuery;
+use crate::notices::resolvers::{NoticeMutation, NoticeQuery};
+use crate::notices::subscription::Subscription;
 use crate::notices::types::{CounterNotice, Notice, NoticeEvent, NoticeItem, Strike};
-use crate::sellers::resolvers::SellerQuery;
+use crate::sellers::resolvers::{SellerMutation, SellerQuery};
 use crate::sellers::types::Seller;
-use crate::trademarks::resolvers::TrademarkQuery;
+use crate::trademarks::resolvers::{TrademarkMutation, TrademarkQuery};
 use crate::trademarks::types::Trademark;
 
 /// The schema type.
-pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// Every query root field.
 #[derive(MergedObject, Default)]
 pub struct Query(RootQuery, BrandQuery, TrademarkQuery, SellerQuery, ListingQuery, NoticeQuery);
+
+/// Every mutation.
+#[derive(MergedObject, Default)]
+pub struct Mutation(BrandMutation, TrademarkMutation, SellerMutation, ListingMutation, NoticeMutation);
 
 /// An object with a global id.
 #[derive(Interface)]
@@ -117,7 +122,7 @@ impl RootQuery {
 
 /// Builds the schema with its limits.
 pub fn build(shared: Shared, limits: &LimitsConfig) -> AppSchema {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), Subscription)
         .data(shared)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
@@ -126,5 +131,5 @@ pub fn build(shared: Shared, limits: &LimitsConfig) -> AppSchema {
 
 /// The SDL of the schema, as `rightsgraph schema` prints it.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription).finish().sdl()
+    Schema::build(Query::default(), Mutation::default(), Subscription).finish().sdl()
 }

@@ -33,3 +33,17 @@ impl BrandQuery {
         graph::root(ctx, ListSpec::new("brand", &[("t.id", Dir::Asc)]), first, after, Brand).await
     }
 }
+
+/// Brand mutations.
+#[derive(Default)]
+pub struct BrandMutation;
+
+#[Object]
+impl BrandMutation {
+    /// Creates a brand (ADMIN).
+    async fn create_brand(&self, ctx: &Context<'_>, input: super::types::CreateBrandInput) -> AppResult<Brand> {
+        let identity = graph::identity(ctx)?;
+        let now = graph::request(ctx)?.now;
+        Ok(Brand(super::service::create(graph::shared(ctx)?, identity, now, &input.name, &input.country).await?))
+    }
+}

@@ -3,12 +3,14 @@
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
+use crate::auth::Scope;
 use crate::db_enum;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::graph;
 use crate::ids::{Kind, to_id};
 use crate::loaders::{Rel, Trademarks};
 use crate::notices::service::NoticeCriteria;
+use crate::notices::stats::{BrandStats, brand_stats};
 use crate::notices::types::{Notice, NoticeEvent, NoticeFilter};
 use crate::pagination::Connection;
 use crate::time::instant;
@@ -70,6 +72,19 @@ impl Brand {
             .await
     }
 
+    /// The brand's enforcement figures since `since` (all time when absent). A brand agent sees
+    /// only its own brand's (`FORBIDDEN` otherwise); a seller only those about its listings.
+    async fn stats(&self, ctx: &Context<'_>, since: Option<DateTime<Utc>>) -> AppResult<BrandStats> {
+        let identity = graph::identity(ctx)?;
+        if let Scope::Brand(own) = identity.scope()
+            && own != self.0.id
+        {
+            return Err(AppError::Forbidden("a brand agent may see only its own brand's stats".into()));
+        }
+        let db = &graph::shared(ctx)?.db;
+        brand_stats(db, self.0.id, since.map(crate::time::micros), identity.scope()).await
+    }
+
     /// Every event of every notice of this brand, newest first.
     #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
     async fn enforcement_history(
@@ -82,4 +97,12 @@ impl Brand {
         let rel = Rel::EventsOfBrand { since: since.map(crate::time::micros) };
         graph::nested::<crate::loaders::Events, _>(ctx, rel, self.0.id, first, after, NoticeEvent).await
     }
+}
+
+/// A new brand.
+#[derive(async_graphql::InputObject)]
+pub struct CreateBrandInput {
+    pub name: String,
+    /// ISO 3166-1 alpha-2 country code.
+    pub country: String,
 }

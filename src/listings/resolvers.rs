@@ -79,3 +79,24 @@ mod tests {
         assert_eq!(escape_like("50%_off\\"), "50\\%\\_off\\\\");
     }
 }
+
+/// Listing mutations.
+#[derive(Default)]
+pub struct ListingMutation;
+
+#[Object]
+impl ListingMutation {
+    /// Creates a listing (ADMIN, or the SELLER itself).
+    async fn create_listing(&self, ctx: &Context<'_>, input: super::types::CreateListingInput) -> AppResult<Listing> {
+        let identity = graph::identity(ctx)?;
+        let now = graph::request(ctx)?.now;
+        let new = super::service::NewListing {
+            seller_id: input.seller_id.to_string(),
+            title: input.title,
+            url: input.url,
+            amount: input.price.amount,
+            currency: input.price.currency,
+        };
+        Ok(Listing(super::service::create(graph::shared(ctx)?, identity, now, new).await?))
+    }
+}

@@ -84,3 +84,19 @@ impl Listing {
         graph::nested::<Items, _>(ctx, Rel::ItemsOfListing, self.0.id, first, after, NoticeItem).await
     }
 }
+
+/// A price as sent.
+#[derive(InputObject)]
+pub struct MoneyInput {
+    pub amount: String,
+    pub currency: String,
+}
+
+/// A new listing.
+#[derive(InputObject)]
+pub struct CreateListingInput {
+    pub seller_id: ID,
+    pub title: String,
+    pub url: String,
+    pub price: MoneyInput,
+}

@@ -2,4 +2,6 @@
 
 pub mod resolvers;
 pub mod service;
+pub mod stats;
+pub mod subscription;
 pub mod types;

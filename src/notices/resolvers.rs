@@ -2,8 +2,11 @@
 
 use async_graphql::{Context, ID, Object};
 
-use super::service::NoticeCriteria;
-use super::types::{Notice, NoticeFilter, NoticeStatus};
+use super::service::{self, NoticeCriteria};
+use super::types::{
+    CounterNotice, CounterNoticeDecision, DecideNoticeItemInput, FileCounterNoticeInput, ItemDecision, Notice,
+    NoticeFilter, NoticeItem, NoticeStatus, ResolveCounterNoticeInput, SubmitNoticeInput,
+};
 use crate::auth::{Role, visibility};
 use crate::error::AppResult;
 use crate::graph;
@@ -47,5 +50,72 @@ impl NoticeQuery {
             .and_opt(visibility::notice(viewer.scope()));
         spec.conds.extend(criteria.conds());
         graph::root(ctx, spec, first, after, Notice).await
+    }
+}
+
+/// The enforcement mutations; who may call each is in CONTRACT.md section 3.
+#[derive(Default)]
+pub struct NoticeMutation;
+
+#[Object]
+impl NoticeMutation {
+    /// Submits a takedown notice (ADMIN, BRAND_AGENT of the brand).
+    async fn submit_notice(&self, ctx: &Context<'_>, input: SubmitNoticeInput) -> AppResult<Notice> {
+        let identity = graph::identity(ctx)?;
+        let submission = service::Submission {
+            brand_id: input.brand_id.to_string(),
+            reason: input.reason,
+            explanation: input.explanation,
+            good_faith: input.good_faith_declaration,
+            items: input.items.into_iter().map(|i| (i.listing_id.to_string(), i.trademark_id.to_string())).collect(),
+            idempotency_key: input.idempotency_key,
+        };
+        let now = graph::request(ctx)?.now;
+        Ok(Notice(service::submit(graph::shared(ctx)?, identity, now, submission).await?))
+    }
+
+    /// Withdraws the PENDING items of an OPEN notice (ADMIN, BRAND_AGENT of the brand).
+    async fn withdraw_notice(&self, ctx: &Context<'_>, id: ID) -> AppResult<Notice> {
+        let identity = graph::identity(ctx)?;
+        let now = graph::request(ctx)?.now;
+        Ok(Notice(service::withdraw(graph::shared(ctx)?, identity, now, &id).await?))
+    }
+
+    /// Removes or rejects a PENDING item (ADMIN, REVIEWER).
+    async fn decide_notice_item(&self, ctx: &Context<'_>, input: DecideNoticeItemInput) -> AppResult<NoticeItem> {
+        let identity = graph::identity(ctx)?;
+        let now = graph::request(ctx)?.now;
+        let remove = input.decision == ItemDecision::Remove;
+        Ok(NoticeItem(service::decide(graph::shared(ctx)?, identity, now, &input.item_id, remove, input.reason).await?))
+    }
+
+    /// Answers a removal of the seller's own listing (SELLER).
+    async fn file_counter_notice(&self, ctx: &Context<'_>, input: FileCounterNoticeInput) -> AppResult<CounterNotice> {
+        let identity = graph::identity(ctx)?;
+        let now = graph::request(ctx)?.now;
+        let filed =
+            service::file_counter_notice(graph::shared(ctx)?, identity, now, &input.item_id, &input.statement).await?;
+        Ok(CounterNotice(filed))
+    }
+
+    /// Reinstates the listing or upholds the removal (ADMIN, REVIEWER).
+    async fn resolve_counter_notice(
+        &self,
+        ctx: &Context<'_>,
+        input: ResolveCounterNoticeInput,
+    ) -> AppResult<CounterNotice> {
+        let identity = graph::identity(ctx)?;
+        let now = graph::request(ctx)?.now;
+        let reinstate = input.decision == CounterNoticeDecision::Reinstate;
+        let resolved = service::resolve_counter_notice(
+            graph::shared(ctx)?,
+            identity,
+            now,
+            &input.counter_notice_id,
+            reinstate,
+            input.reason,
+        )
+        .await?;
+        Ok(CounterNotice(resolved))
     }
 }

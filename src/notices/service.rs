@@ -61,3 +61,724 @@ impl NoticeCriteria {
         conds
     }
 }
+
+// ---- the enforcement workflow ------------------------------------------------------------------
+
+use std::collections::{HashMap, HashSet};
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sha2::{Digest, Sha256};
+
+use super::types::{ActorRole, CounterNoticeStatus, NoticeEventKind, NoticeItemStatus, NoticeReason, NoticeStatus};
+use crate::auth::{Identity, Role};
+use crate::brands::types::TrustTier;
+use crate::graph::Shared;
+use crate::listings::types::ListingStatus;
+use crate::sellers::types::SellerStatus;
+use crate::trademarks::types::{Trademark, TrademarkStatus};
+use crate::values;
+use crate::work::{Work, is_unique_violation};
+use entity::{brand, counter_notice, listing, notice, notice_item, seller, strike, trademark};
+
+/// Most items one notice may hold.
+pub const MAX_ITEMS: usize = 300;
+
+/// A notice as submitted, ids still as the client sent them.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    pub brand_id: String,
+    pub reason: NoticeReason,
+    pub explanation: String,
+    pub good_faith: bool,
+    /// (listing id, trademark id) per item.
+    pub items: Vec<(String, String)>,
+    pub idempotency_key: Option<String>,
+}
+
+impl Submission {
+    /// The fingerprint that tells a replay of the same notice from another notice under one key.
+    fn fingerprint(&self) -> String {
+        let mut hash = Sha256::new();
+        for part in [self.brand_id.as_str(), self.reason.as_db(), self.explanation.trim()] {
+            hash.update(part.as_bytes());
+            hash.update([0]);
+        }
+        hash.update([u8::from(self.good_faith)]);
+        for (listing, trademark) in &self.items {
+            hash.update(listing.as_bytes());
+            hash.update([1]);
+            hash.update(trademark.as_bytes());
+            hash.update([2]);
+        }
+        hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// The role an identity writes events as.
+pub fn actor_of(identity: &Identity) -> ActorRole {
+    match identity.role {
+        Role::Admin => ActorRole::Admin,
+        Role::Reviewer | Role::Analyst => ActorRole::Reviewer,
+        Role::BrandAgent => ActorRole::BrandAgent,
+        Role::Seller => ActorRole::Seller,
+    }
+}
+
+/// `FORBIDDEN` unless `identity` may act for brand `brand` (ADMIN, or its own agent).
+pub fn require_brand_actor(identity: &Identity, brand: i64, what: &str) -> AppResult<()> {
+    identity.require_role(&[Role::Admin, Role::BrandAgent], what)?;
+    if identity.role == Role::BrandAgent && identity.brand_id != Some(brand) {
+        return Err(AppError::Forbidden(format!("a brand agent may {what} only for its own brand")));
+    }
+    Ok(())
+}
+
+/// Submits a notice (CONTRACT.md section 4, "Submitting a notice", "Idempotency", "Good-faith
+/// takedown"). Any failure writes nothing.
+pub async fn submit(shared: &Shared, identity: &Identity, now: i64, input: Submission) -> AppResult<notice::Model> {
+    let brand_id = ids::decode(&input.brand_id, Kind::Brand, "brandId")?;
+    require_brand_actor(identity, brand_id, "submit notices")?;
+    if !input.good_faith {
+        return Err(AppError::bad_input("goodFaithDeclaration", "goodFaithDeclaration must be true"));
+    }
+    let explanation = values::text(&input.explanation, 10, 5000, "explanation")?;
+    if input.items.is_empty() || input.items.len() > MAX_ITEMS {
+        return Err(AppError::bad_input("items", format!("items: 1 to {MAX_ITEMS} items, got {}", input.items.len())));
+    }
+    if let Some(key) = &input.idempotency_key
+        && !(1..=128).contains(&key.chars().count())
+    {
+        return Err(AppError::bad_input("idempotencyKey", "idempotencyKey: 1 to 128 characters"));
+    }
+    let fingerprint = input.fingerprint();
+    if let Some(existing) = replay(&shared.db, brand_id, &input, &fingerprint).await? {
+        return Ok(existing);
+    }
+    let mut work = Work::begin(&shared.db, actor_of(identity), now, &shared.rules).await?;
+    let brand = brand::Entity::find_by_id(brand_id)
+        .one(&work.txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no Brand {}", input.brand_id)))?;
+    let items = check_items(&work, brand_id, &input.items).await?;
+    let expedited = brand.trust_tier == TrustTier::Trusted.as_db();
+    let inserted = notice::ActiveModel {
+        brand_id: Set(brand_id),
+        reason: Set(input.reason.as_db().into()),
+        explanation: Set(explanation),
+        status: Set(NoticeStatus::Open.as_db().into()),
+        expedited: Set(expedited),
+        submitted_at: Set(now),
+        closed_at: Set(None),
+        idempotency_key: Set(input.idempotency_key.clone()),
+        request_hash: Set(Some(fingerprint.clone())),
+        ..Default::default()
+    }
+    .insert(&work.txn)
+    .await;
+    let created = match inserted {
+        Ok(n) => n,
+        Err(err) if is_unique_violation(&err) => {
+            // Another request with the same key committed first: answer as its replay.
+            drop(work);
+            return replay(&shared.db, brand_id, &input, &fingerprint)
+                .await?
+                .ok_or_else(|| AppError::Internal("idempotency key vanished".into()));
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let rows: Vec<notice_item::ActiveModel> = items
+        .iter()
+        .map(|(l, t)| notice_item::ActiveModel {
+            notice_id: Set(created.id),
+            listing_id: Set(l.id),
+            trademark_id: Set(*t),
+            brand_id: Set(brand_id),
+            seller_id: Set(l.seller_id),
+            status: Set(NoticeItemStatus::Pending.as_db().into()),
+            submitted_at: Set(now),
+            decided_at: Set(None),
+            decision_reason: Set(None),
+            ..Default::default()
+        })
+        .collect();
+    let mut inserted = notice_item::Entity::insert_many(rows).exec_with_returning(&work.txn).await.map_err(|e| {
+        crate::work::conflict_on_unique(e, "items", "a listing already has a PENDING item of this brand")
+    })?;
+    work.event(NoticeEventKind::NoticeSubmitted, work.actor, brand_id, Some(created.id), None, None, None).await?;
+    if expedited {
+        // Good-faith takedown: every item removed at once by SYSTEM, listings in id order so
+        // that concurrent removals lock rows in one order.
+        inserted.sort_by_key(|i| i.listing_id);
+        for item in inserted {
+            remove(&mut work, item, ActorRole::System, None).await?;
+        }
+        refresh_notice(&work, created.id).await?;
+        refresh_trust_tier(&mut work, brand_id).await?;
+    }
+    let created = notice::Entity::find_by_id(created.id)
+        .one(&work.txn)
+        .await?
+        .ok_or_else(|| AppError::Internal("notice vanished".into()))?;
+    work.commit(&shared.events).await?;
+    Ok(created)
+}
+
+/// The notice first made with this submission's key, if any; `CONFLICT` when the key was used
+/// for a different notice.
+async fn replay(
+    db: &impl ConnectionTrait,
+    brand_id: i64,
+    input: &Submission,
+    fingerprint: &str,
+) -> AppResult<Option<notice::Model>> {
+    let Some(key) = &input.idempotency_key else { return Ok(None) };
+    let existing = notice::Entity::find()
+        .filter(notice::Column::BrandId.eq(brand_id))
+        .filter(notice::Column::IdempotencyKey.eq(key.as_str()))
+        .one(db)
+        .await?;
+    match existing {
+        Some(n) if n.request_hash.as_deref() == Some(fingerprint) => Ok(Some(n)),
+        Some(_) => Err(AppError::conflict_at(
+            "idempotencyKey",
+            "idempotencyKey: already used for a different notice of this brand",
+        )),
+        None => Ok(None),
+    }
+}
+
+/// Checks every item of a submission in order; the first failure names its input path.
+async fn check_items(work: &Work, brand_id: i64, raw: &[(String, String)]) -> AppResult<Vec<(listing::Model, i64)>> {
+    let mut parsed = Vec::with_capacity(raw.len());
+    let mut seen = HashSet::new();
+    for (i, (l, t)) in raw.iter().enumerate() {
+        let listing_id = ids::decode(l, Kind::Listing, &format!("items.{i}.listingId"))?;
+        let trademark_id = ids::decode(t, Kind::Trademark, &format!("items.{i}.trademarkId"))?;
+        if !seen.insert(listing_id) {
+            return Err(AppError::bad_input(
+                format!("items.{i}.listingId"),
+                format!("items.{i}.listingId: the listing appears twice in the notice"),
+            ));
+        }
+        parsed.push((listing_id, trademark_id));
+    }
+    let listing_ids: Vec<i64> = parsed.iter().map(|p| p.0).collect();
+    let trademark_ids: Vec<i64> = parsed.iter().map(|p| p.1).collect();
+    let listings: HashMap<i64, listing::Model> = crate::sql::by_ids(&work.txn, "listing", &listing_ids, &[]).await?;
+    let trademarks: HashMap<i64, trademark::Model> =
+        crate::sql::by_ids(&work.txn, "trademark", &trademark_ids, &[]).await?;
+    let mut pending = crate::sql::Sql::new(
+        "SELECT t.* FROM notice_item t WHERE t.status = 'PENDING' AND t.brand_id = ? AND t.listing_id IN ",
+        vec![Value::from(brand_id)],
+    );
+    pending.push_in(&listing_ids);
+    let pending: HashSet<i64> = work
+        .txn
+        .query_all_raw(pending.build(work.backend()))
+        .await?
+        .iter()
+        .map(|row| row.try_get::<i64>("", "listing_id"))
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::with_capacity(parsed.len());
+    for (i, (listing_id, trademark_id)) in parsed.into_iter().enumerate() {
+        let tm_field = format!("items.{i}.trademarkId");
+        let tm = trademarks
+            .get(&trademark_id)
+            .filter(|t| t.brand_id == brand_id)
+            .ok_or_else(|| AppError::bad_input(&tm_field, format!("{tm_field}: not a trademark of this brand")))?;
+        if Trademark::status_at(tm, work.now)? != TrademarkStatus::Verified {
+            return Err(AppError::bad_input(
+                &tm_field,
+                format!("{tm_field}: the trademark is not VERIFIED and in force"),
+            ));
+        }
+        let l_field = format!("items.{i}.listingId");
+        let listing = listings
+            .get(&listing_id)
+            .ok_or_else(|| AppError::bad_input(&l_field, format!("{l_field}: no such listing")))?;
+        if listing.status == ListingStatus::Removed.as_db() {
+            return Err(AppError::conflict_at(&l_field, format!("{l_field}: the listing is already REMOVED")));
+        }
+        if pending.contains(&listing_id) {
+            return Err(AppError::conflict_at(
+                &l_field,
+                format!("{l_field}: the listing already has a PENDING item of this brand"),
+            ));
+        }
+        out.push((listing.clone(), trademark_id));
+    }
+    Ok(out)
+}
+
+/// Removes `item` (a `REMOVE` decision, or a good-faith takedown by SYSTEM): item `REMOVED`,
+/// listing `REMOVED`, one strike for the seller from the notice's brand, seller status updated.
+async fn remove(work: &mut Work, item: notice_item::Model, actor: ActorRole, reason: Option<String>) -> AppResult<()> {
+    decide_pending(work, &item, NoticeItemStatus::Removed, reason.clone()).await?;
+    work.lock("listing", item.listing_id).await?;
+    listing::Entity::update_many()
+        .col_expr(listing::Column::Status, Expr::value(ListingStatus::Removed.as_db()))
+        .col_expr(listing::Column::RemovedAt, Expr::value(work.now))
+        .filter(listing::Column::Id.eq(item.listing_id))
+        .filter(listing::Column::Status.ne(ListingStatus::Removed.as_db()))
+        .exec(&work.txn)
+        .await?;
+    work.lock("seller", item.seller_id).await?;
+    let ttl = i64::try_from(work.rules.strike_ttl.as_micros()).unwrap_or(i64::MAX / 2);
+    strike::ActiveModel {
+        seller_id: Set(item.seller_id),
+        brand_id: Set(item.brand_id),
+        item_id: Set(item.id),
+        issued_at: Set(work.now),
+        expires_at: Set(work.now.saturating_add(ttl)),
+        voided: Set(false),
+        ..Default::default()
+    }
+    .insert(&work.txn)
+    .await?;
+    refresh_seller(work, item.seller_id).await?;
+    work.event(
+        NoticeEventKind::ItemRemoved,
+        actor,
+        item.brand_id,
+        Some(item.notice_id),
+        Some(item.id),
+        Some(item.seller_id),
+        reason,
+    )
+    .await
+}
+
+/// Moves a `PENDING` item to `to`; `CONFLICT` when it is no longer `PENDING` (two reviewers at
+/// once: the compare-and-set lets exactly one win).
+async fn decide_pending(
+    work: &Work,
+    item: &notice_item::Model,
+    to: NoticeItemStatus,
+    reason: Option<String>,
+) -> AppResult<()> {
+    let done = notice_item::Entity::update_many()
+        .col_expr(notice_item::Column::Status, Expr::value(to.as_db()))
+        .col_expr(notice_item::Column::DecidedAt, Expr::value(work.now))
+        .col_expr(notice_item::Column::DecisionReason, Expr::value(reason))
+        .filter(notice_item::Column::Id.eq(item.id))
+        .filter(notice_item::Column::Status.eq(NoticeItemStatus::Pending.as_db()))
+        .exec(&work.txn)
+        .await?;
+    if done.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(AppError::conflict("the item is not PENDING: it was decided or withdrawn already"))
+    }
+}
+
+/// Sets a seller's status from its active strikes; `TERMINATED` is final.
+async fn refresh_seller(work: &Work, seller_id: i64) -> AppResult<()> {
+    let Some(current) = seller::Entity::find_by_id(seller_id).one(&work.txn).await? else {
+        return Err(AppError::Internal(format!("seller {seller_id} vanished")));
+    };
+    if current.status == SellerStatus::Terminated.as_db() {
+        return Ok(());
+    }
+    let active = strike::Entity::find()
+        .filter(strike::Column::SellerId.eq(seller_id))
+        .filter(strike::Column::Voided.eq(false))
+        .filter(strike::Column::ExpiresAt.gt(work.now))
+        .count(&work.txn)
+        .await?;
+    let status = match active {
+        0 => SellerStatus::Active,
+        1..=2 => SellerStatus::Warned,
+        3..=4 => SellerStatus::Suspended,
+        _ => SellerStatus::Terminated,
+    };
+    if current.status != status.as_db() {
+        seller::Entity::update_many()
+            .col_expr(seller::Column::Status, Expr::value(status.as_db()))
+            .filter(seller::Column::Id.eq(seller_id))
+            .exec(&work.txn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Sets a notice's status from its items: `OPEN` while any is `PENDING` or `COUNTERED`, else
+/// `CLOSED` (`closedAt` when it last closed). A `WITHDRAWN` notice stays so.
+async fn refresh_notice(work: &Work, notice_id: i64) -> AppResult<()> {
+    work.lock("notice", notice_id).await?;
+    let Some(current) = notice::Entity::find_by_id(notice_id).one(&work.txn).await? else {
+        return Err(AppError::Internal(format!("notice {notice_id} vanished")));
+    };
+    if current.status == NoticeStatus::Withdrawn.as_db() {
+        return Ok(());
+    }
+    let open = notice_item::Entity::find()
+        .filter(notice_item::Column::NoticeId.eq(notice_id))
+        .filter(
+            notice_item::Column::Status.is_in([NoticeItemStatus::Pending.as_db(), NoticeItemStatus::Countered.as_db()]),
+        )
+        .count(&work.txn)
+        .await?
+        > 0;
+    let (status, closed_at) = if open { (NoticeStatus::Open, None) } else { (NoticeStatus::Closed, Some(work.now)) };
+    if current.status != status.as_db() {
+        notice::Entity::update_many()
+            .col_expr(notice::Column::Status, Expr::value(status.as_db()))
+            .col_expr(notice::Column::ClosedAt, Expr::value(closed_at))
+            .filter(notice::Column::Id.eq(notice_id))
+            .exec(&work.txn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The trust-tier figures of a brand over its items decided since `since`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DecidedCounts {
+    pub decided: i64,
+    pub taken_down: i64,
+    pub reinstated: i64,
+    pub rejected: i64,
+}
+
+impl DecidedCounts {
+    /// taken down / decided; `None` when nothing was decided.
+    pub fn takedown_rate(&self) -> Option<f64> {
+        (self.decided > 0).then(|| self.taken_down as f64 / self.decided as f64)
+    }
+
+    /// reinstated / taken down; `None` when nothing was taken down.
+    pub fn counter_notice_success_rate(&self) -> Option<f64> {
+        (self.taken_down > 0).then(|| self.reinstated as f64 / self.taken_down as f64)
+    }
+}
+
+/// Counts a brand's items decided since `since` (visible in `extra`, when given).
+pub async fn decided_counts(
+    db: &impl ConnectionTrait,
+    brand_id: i64,
+    since: Option<i64>,
+    extra: Option<crate::sql::Sql>,
+) -> AppResult<DecidedCounts> {
+    let mut sql = crate::sql::Sql::new(
+        "SELECT \
+         CAST(COALESCE(SUM(CASE WHEN t.status IN ('REMOVED','REJECTED','COUNTERED','REINSTATED') THEN 1 ELSE 0 END), 0) AS BIGINT) AS decided, \
+         CAST(COALESCE(SUM(CASE WHEN t.status IN ('REMOVED','COUNTERED','REINSTATED') THEN 1 ELSE 0 END), 0) AS BIGINT) AS taken, \
+         CAST(COALESCE(SUM(CASE WHEN t.status = 'REINSTATED' THEN 1 ELSE 0 END), 0) AS BIGINT) AS reinstated, \
+         CAST(COALESCE(SUM(CASE WHEN t.status = 'REJECTED' THEN 1 ELSE 0 END), 0) AS BIGINT) AS rejected \
+         FROM notice_item t WHERE t.brand_id = ? AND t.decided_at IS NOT NULL",
+        vec![Value::from(brand_id)],
+    );
+    if let Some(since) = since {
+        sql.push(" AND t.decided_at >= ?", [Value::from(since)]);
+    }
+    if let Some(extra) = extra {
+        sql.and_all(&[extra]);
+    }
+    let row = db
+        .query_one_raw(sql.build(db.get_database_backend()))
+        .await?
+        .ok_or_else(|| AppError::Internal("no row from an aggregate".into()))?;
+    Ok(DecidedCounts {
+        decided: row.try_get("", "decided")?,
+        taken_down: row.try_get("", "taken")?,
+        reinstated: row.try_get("", "reinstated")?,
+        rejected: row.try_get("", "rejected")?,
+    })
+}
+
+/// Recomputes a brand's trust tier over the trust window; a change writes `TRUST_TIER_CHANGED`.
+async fn refresh_trust_tier(work: &mut Work, brand_id: i64) -> AppResult<()> {
+    work.lock("brand", brand_id).await?;
+    let Some(current) = brand::Entity::find_by_id(brand_id).one(&work.txn).await? else {
+        return Err(AppError::Internal(format!("brand {brand_id} vanished")));
+    };
+    let window = i64::try_from(work.rules.trust_window.as_micros()).unwrap_or(i64::MAX / 2);
+    let counts = decided_counts(&work.txn, brand_id, Some(work.now.saturating_sub(window)), None).await?;
+    let trusted = counts.decided >= i64::from(work.rules.trust_min_decided)
+        && counts.takedown_rate().is_some_and(|r| r >= 0.90)
+        && counts.counter_notice_success_rate().unwrap_or(0.0) <= 0.05;
+    let tier = if trusted { TrustTier::Trusted } else { TrustTier::Standard };
+    if current.trust_tier != tier.as_db() {
+        brand::Entity::update_many()
+            .col_expr(brand::Column::TrustTier, Expr::value(tier.as_db()))
+            .filter(brand::Column::Id.eq(brand_id))
+            .exec(&work.txn)
+            .await?;
+        let note = format!("{} -> {}", current.trust_tier, tier.as_db());
+        work.event(NoticeEventKind::TrustTierChanged, ActorRole::System, brand_id, None, None, None, Some(note))
+            .await?;
+    }
+    Ok(())
+}
+
+/// The item `raw` (an input path `field`) if the viewer may see it, else `NOT_FOUND`.
+async fn visible_item(work: &Work, identity: &Identity, raw: &str, field: &str) -> AppResult<notice_item::Model> {
+    let id = ids::decode(raw, Kind::NoticeItem, field)?;
+    let conds: Vec<crate::sql::Sql> = crate::auth::visibility::owned(identity.scope()).into_iter().collect();
+    crate::sql::by_ids::<notice_item::Model>(&work.txn, "notice_item", &[id], &conds)
+        .await?
+        .remove(&id)
+        .ok_or_else(|| AppError::NotFound(format!("no NoticeItem {raw}")))
+}
+
+/// Decides a `PENDING` item: `REMOVE` (with its strike) or `REJECT` (a reason is required).
+pub async fn decide(
+    shared: &Shared,
+    identity: &Identity,
+    now: i64,
+    item_id: &str,
+    remove_it: bool,
+    reason: Option<String>,
+) -> AppResult<notice_item::Model> {
+    identity.require_role(&[Role::Admin, Role::Reviewer], "decide notice items")?;
+    let reason = match (remove_it, reason) {
+        (_, Some(r)) => Some(values::text(&r, 1, 2000, "reason")?),
+        (false, None) => return Err(AppError::bad_input("reason", "reason is required to REJECT an item")),
+        (true, None) => None,
+    };
+    let mut work = Work::begin(&shared.db, actor_of(identity), now, &shared.rules).await?;
+    let item = visible_item(&work, identity, item_id, "itemId").await?;
+    if item.status != NoticeItemStatus::Pending.as_db() {
+        return Err(AppError::conflict(format!("the item is {}, not PENDING", item.status)));
+    }
+    if remove_it {
+        let actor = work.actor;
+        remove(&mut work, item.clone(), actor, reason).await?;
+    } else {
+        decide_pending(&work, &item, NoticeItemStatus::Rejected, reason.clone()).await?;
+        let actor = work.actor;
+        work.event(
+            NoticeEventKind::ItemRejected,
+            actor,
+            item.brand_id,
+            Some(item.notice_id),
+            Some(item.id),
+            Some(item.seller_id),
+            reason,
+        )
+        .await?;
+    }
+    refresh_notice(&work, item.notice_id).await?;
+    refresh_trust_tier(&mut work, item.brand_id).await?;
+    let decided = reload_item(&work, item.id).await?;
+    work.commit(&shared.events).await?;
+    Ok(decided)
+}
+
+async fn reload_item(work: &Work, id: i64) -> AppResult<notice_item::Model> {
+    notice_item::Entity::find_by_id(id).one(&work.txn).await?.ok_or_else(|| AppError::Internal("item vanished".into()))
+}
+
+/// Withdraws an `OPEN` notice's `PENDING` items (CONTRACT.md section 4, "Withdrawal").
+pub async fn withdraw(shared: &Shared, identity: &Identity, now: i64, raw: &str) -> AppResult<notice::Model> {
+    identity.require_role(&[Role::Admin, Role::BrandAgent], "withdraw notices")?;
+    let id = ids::decode(raw, Kind::Notice, "id")?;
+    let mut work = Work::begin(&shared.db, actor_of(identity), now, &shared.rules).await?;
+    work.lock("notice", id).await?;
+    let conds: Vec<crate::sql::Sql> = crate::auth::visibility::notice(identity.scope()).into_iter().collect();
+    let current = crate::sql::by_ids::<notice::Model>(&work.txn, "notice", &[id], &conds)
+        .await?
+        .remove(&id)
+        .ok_or_else(|| AppError::NotFound(format!("no Notice {raw}")))?;
+    if current.status != NoticeStatus::Open.as_db() {
+        return Err(AppError::conflict(format!(
+            "only an OPEN notice can be withdrawn; this one is {}",
+            current.status
+        )));
+    }
+    let withdrawn = notice_item::Entity::update_many()
+        .col_expr(notice_item::Column::Status, Expr::value(NoticeItemStatus::Withdrawn.as_db()))
+        .filter(notice_item::Column::NoticeId.eq(id))
+        .filter(notice_item::Column::Status.eq(NoticeItemStatus::Pending.as_db()))
+        .exec(&work.txn)
+        .await?;
+    if withdrawn.rows_affected == 0 {
+        return Err(AppError::conflict("the notice has no PENDING item left to withdraw"));
+    }
+    let actor = work.actor;
+    work.event(NoticeEventKind::NoticeWithdrawn, actor, current.brand_id, Some(id), None, None, None).await?;
+    let ever_decided = notice_item::Entity::find()
+        .filter(notice_item::Column::NoticeId.eq(id))
+        .filter(notice_item::Column::DecidedAt.is_not_null())
+        .count(&work.txn)
+        .await?
+        > 0;
+    if ever_decided {
+        refresh_notice(&work, id).await?;
+    } else {
+        notice::Entity::update_many()
+            .col_expr(notice::Column::Status, Expr::value(NoticeStatus::Withdrawn.as_db()))
+            .col_expr(notice::Column::ClosedAt, Expr::value(now))
+            .filter(notice::Column::Id.eq(id))
+            .exec(&work.txn)
+            .await?;
+    }
+    let after = notice::Entity::find_by_id(id)
+        .one(&work.txn)
+        .await?
+        .ok_or_else(|| AppError::Internal("notice vanished".into()))?;
+    work.commit(&shared.events).await?;
+    Ok(after)
+}
+
+/// Files a counter-notice on a `REMOVED` item of the seller's own listing, within the window.
+pub async fn file_counter_notice(
+    shared: &Shared,
+    identity: &Identity,
+    now: i64,
+    item_id: &str,
+    statement: &str,
+) -> AppResult<counter_notice::Model> {
+    identity.require_role(&[Role::Seller], "file counter-notices")?;
+    let statement = values::text(statement, 10, 5000, "statement")?;
+    let mut work = Work::begin(&shared.db, actor_of(identity), now, &shared.rules).await?;
+    let item = visible_item(&work, identity, item_id, "itemId").await?;
+    if item.status != NoticeItemStatus::Removed.as_db() {
+        return Err(AppError::conflict(format!(
+            "a counter-notice answers a REMOVED item; this one is {}",
+            item.status
+        )));
+    }
+    let window = i64::try_from(work.rules.counter_notice_window.as_micros()).unwrap_or(i64::MAX / 2);
+    if item.decided_at.is_none_or(|removed| now > removed.saturating_add(window)) {
+        return Err(AppError::conflict("the counter-notice window of this removal has closed"));
+    }
+    let filed = counter_notice::ActiveModel {
+        item_id: Set(item.id),
+        seller_id: Set(item.seller_id),
+        brand_id: Set(item.brand_id),
+        statement: Set(statement),
+        status: Set(CounterNoticeStatus::Pending.as_db().into()),
+        filed_at: Set(now),
+        resolved_at: Set(None),
+        resolution_reason: Set(None),
+        ..Default::default()
+    }
+    .insert(&work.txn)
+    .await
+    .map_err(|e| crate::work::conflict_on_unique(e, "itemId", "a counter-notice was filed for this item already"))?;
+    let moved = notice_item::Entity::update_many()
+        .col_expr(notice_item::Column::Status, Expr::value(NoticeItemStatus::Countered.as_db()))
+        .filter(notice_item::Column::Id.eq(item.id))
+        .filter(notice_item::Column::Status.eq(NoticeItemStatus::Removed.as_db()))
+        .exec(&work.txn)
+        .await?;
+    if moved.rows_affected != 1 {
+        return Err(AppError::conflict("the item changed meanwhile"));
+    }
+    let actor = work.actor;
+    work.event(
+        NoticeEventKind::CounterNoticeFiled,
+        actor,
+        item.brand_id,
+        Some(item.notice_id),
+        Some(item.id),
+        Some(item.seller_id),
+        None,
+    )
+    .await?;
+    refresh_notice(&work, item.notice_id).await?;
+    work.commit(&shared.events).await?;
+    Ok(filed)
+}
+
+/// Resolves a `PENDING` counter-notice: `REINSTATE` (listing back, strike voided) or `UPHOLD`.
+pub async fn resolve_counter_notice(
+    shared: &Shared,
+    identity: &Identity,
+    now: i64,
+    raw: &str,
+    reinstate: bool,
+    reason: Option<String>,
+) -> AppResult<counter_notice::Model> {
+    identity.require_role(&[Role::Admin, Role::Reviewer], "resolve counter-notices")?;
+    let reason = reason.map(|r| values::text(&r, 1, 2000, "reason")).transpose()?;
+    let id = ids::decode(raw, Kind::CounterNotice, "counterNoticeId")?;
+    let mut work = Work::begin(&shared.db, actor_of(identity), now, &shared.rules).await?;
+    let cn = counter_notice::Entity::find_by_id(id)
+        .one(&work.txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no CounterNotice {raw}")))?;
+    let to = if reinstate { CounterNoticeStatus::Accepted } else { CounterNoticeStatus::Rejected };
+    let done = counter_notice::Entity::update_many()
+        .col_expr(counter_notice::Column::Status, Expr::value(to.as_db()))
+        .col_expr(counter_notice::Column::ResolvedAt, Expr::value(now))
+        .col_expr(counter_notice::Column::ResolutionReason, Expr::value(reason.clone()))
+        .filter(counter_notice::Column::Id.eq(id))
+        .filter(counter_notice::Column::Status.eq(CounterNoticeStatus::Pending.as_db()))
+        .exec(&work.txn)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(AppError::conflict(format!("the counter-notice is {}, not PENDING", cn.status)));
+    }
+    let item = reload_item(&work, cn.item_id).await?;
+    let item_to = if reinstate { NoticeItemStatus::Reinstated } else { NoticeItemStatus::Removed };
+    notice_item::Entity::update_many()
+        .col_expr(notice_item::Column::Status, Expr::value(item_to.as_db()))
+        .filter(notice_item::Column::Id.eq(item.id))
+        .exec(&work.txn)
+        .await?;
+    let actor = work.actor;
+    if reinstate {
+        reinstate_listing(&work, item.listing_id).await?;
+        work.lock("seller", item.seller_id).await?;
+        strike::Entity::update_many()
+            .col_expr(strike::Column::Voided, Expr::value(true))
+            .filter(strike::Column::ItemId.eq(item.id))
+            .exec(&work.txn)
+            .await?;
+        refresh_seller(&work, item.seller_id).await?;
+        work.event(
+            NoticeEventKind::ListingReinstated,
+            actor,
+            item.brand_id,
+            Some(item.notice_id),
+            Some(item.id),
+            Some(item.seller_id),
+            reason,
+        )
+        .await?;
+    } else {
+        work.event(
+            NoticeEventKind::CounterNoticeRejected,
+            actor,
+            item.brand_id,
+            Some(item.notice_id),
+            Some(item.id),
+            Some(item.seller_id),
+            reason,
+        )
+        .await?;
+    }
+    refresh_notice(&work, item.notice_id).await?;
+    refresh_trust_tier(&mut work, item.brand_id).await?;
+    let resolved = counter_notice::Entity::find_by_id(id)
+        .one(&work.txn)
+        .await?
+        .ok_or_else(|| AppError::Internal("counter-notice vanished".into()))?;
+    work.commit(&shared.events).await?;
+    Ok(resolved)
+}
+
+/// Puts a listing back up, unless another brand's removal of it still stands.
+async fn reinstate_listing(work: &Work, listing_id: i64) -> AppResult<()> {
+    work.lock("listing", listing_id).await?;
+    let still_removed = notice_item::Entity::find()
+        .filter(notice_item::Column::ListingId.eq(listing_id))
+        .filter(
+            notice_item::Column::Status.is_in([NoticeItemStatus::Removed.as_db(), NoticeItemStatus::Countered.as_db()]),
+        )
+        .count(&work.txn)
+        .await?
+        > 0;
+    if !still_removed {
+        listing::Entity::update_many()
+            .col_expr(listing::Column::Status, Expr::value(ListingStatus::Reinstated.as_db()))
+            .col_expr(listing::Column::RemovedAt, Expr::value(Option::<i64>::None))
+            .filter(listing::Column::Id.eq(listing_id))
+            .exec(&work.txn)
+            .await?;
+    }
+    Ok(())
+}

@@ -300,3 +300,57 @@ impl NoticeEvent {
         self.0.note.as_deref()
     }
 }
+
+/// One listing to take down and the mark it infringes.
+#[derive(InputObject)]
+pub struct NoticeItemInput {
+    pub listing_id: ID,
+    pub trademark_id: ID,
+}
+
+/// A new notice.
+#[derive(InputObject)]
+pub struct SubmitNoticeInput {
+    pub brand_id: ID,
+    pub reason: NoticeReason,
+    pub explanation: String,
+    /// The submitter's statement that the notice is accurate and made in good faith; must be true.
+    pub good_faith_declaration: bool,
+    pub items: Vec<NoticeItemInput>,
+    /// Replaying a key returns the notice first made with it; see CONTRACT.md.
+    pub idempotency_key: Option<String>,
+}
+
+db_enum! {
+    /// A reviewer's decision on an item.
+    ItemDecision { Remove = "REMOVE", Reject = "REJECT" }
+}
+
+/// A reviewer's decision.
+#[derive(InputObject)]
+pub struct DecideNoticeItemInput {
+    pub item_id: ID,
+    pub decision: ItemDecision,
+    /// Required to REJECT.
+    pub reason: Option<String>,
+}
+
+/// A seller's answer to a removal.
+#[derive(InputObject)]
+pub struct FileCounterNoticeInput {
+    pub item_id: ID,
+    pub statement: String,
+}
+
+db_enum! {
+    /// A reviewer's decision on a counter-notice.
+    CounterNoticeDecision { Reinstate = "REINSTATE", Uphold = "UPHOLD" }
+}
+
+/// A reviewer's resolution of a counter-notice.
+#[derive(InputObject)]
+pub struct ResolveCounterNoticeInput {
+    pub counter_notice_id: ID,
+    pub decision: CounterNoticeDecision,
+    pub reason: Option<String>,
+}

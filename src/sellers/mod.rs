@@ -1,4 +1,6 @@
 //! Sellers: the marketplace accounts whose listings notices target.
 
+pub mod identifier;
 pub mod resolvers;
+pub mod service;
 pub mod types;

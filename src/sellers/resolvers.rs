@@ -37,3 +37,34 @@ impl SellerQuery {
         graph::root(ctx, spec, first, after, Seller).await
     }
 }
+
+/// Seller mutations.
+#[derive(Default)]
+pub struct SellerMutation;
+
+#[Object]
+impl SellerMutation {
+    /// Registers a seller (ADMIN).
+    async fn register_seller(&self, ctx: &Context<'_>, input: super::types::RegisterSellerInput) -> AppResult<Seller> {
+        let identity = graph::identity(ctx)?;
+        let now = graph::request(ctx)?.now;
+        let shared = graph::shared(ctx)?;
+        let seller =
+            super::service::register(shared, identity, now, &input.handle, &input.display_name, &input.country).await?;
+        Ok(Seller(seller))
+    }
+
+    /// Adds a payment account, phone, address … to a seller (ADMIN).
+    async fn add_seller_identifier(
+        &self,
+        ctx: &Context<'_>,
+        input: super::types::AddSellerIdentifierInput,
+    ) -> AppResult<Seller> {
+        let identity = graph::identity(ctx)?;
+        let now = graph::request(ctx)?.now;
+        let shared = graph::shared(ctx)?;
+        let seller =
+            super::service::add_identifier(shared, identity, now, &input.seller_id, input.kind, &input.value).await?;
+        Ok(Seller(seller))
+    }
+}

@@ -122,3 +122,19 @@ impl Seller {
             .collect()
     }
 }
+
+/// A new seller.
+#[derive(async_graphql::InputObject)]
+pub struct RegisterSellerInput {
+    pub handle: String,
+    pub display_name: String,
+    pub country: String,
+}
+
+/// An identifier to add to a seller.
+#[derive(async_graphql::InputObject)]
+pub struct AddSellerIdentifierInput {
+    pub seller_id: ID,
+    pub kind: IdentifierKind,
+    pub value: String,
+}

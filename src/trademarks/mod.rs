@@ -1,4 +1,5 @@
 //! Trademarks: the rights a notice is founded on.
 
 pub mod resolvers;
+pub mod service;
 pub mod types;

@@ -19,3 +19,39 @@ impl TrademarkQuery {
         Ok(Some(Trademark(graph::find::<Trademarks>(ctx, &id, Kind::Trademark, "id").await?)))
     }
 }
+
+/// Trademark mutations.
+#[derive(Default)]
+pub struct TrademarkMutation;
+
+#[Object]
+impl TrademarkMutation {
+    /// Registers a trademark (ADMIN, BRAND_AGENT of the brand).
+    async fn register_trademark(
+        &self,
+        ctx: &Context<'_>,
+        input: super::types::RegisterTrademarkInput,
+    ) -> AppResult<Trademark> {
+        let identity = graph::identity(ctx)?;
+        let now = graph::request(ctx)?.now;
+        let registration = super::service::Registration {
+            brand_id: input.brand_id.to_string(),
+            mark: input.mark,
+            registration_number: input.registration_number,
+            jurisdiction: input.jurisdiction,
+            nice_classes: input.nice_classes,
+            expires_on: input.expires_on.map(|d| d.0),
+        };
+        Ok(Trademark(super::service::register(graph::shared(ctx)?, identity, now, registration).await?))
+    }
+
+    /// Verifies or rejects a trademark (ADMIN, REVIEWER).
+    async fn verify_trademark(
+        &self,
+        ctx: &Context<'_>,
+        input: super::types::VerifyTrademarkInput,
+    ) -> AppResult<Trademark> {
+        let identity = graph::identity(ctx)?;
+        Ok(Trademark(super::service::verify(graph::shared(ctx)?, identity, &input.trademark_id, input.approve).await?))
+    }
+}

@@ -104,3 +104,21 @@ mod tests {
         assert_eq!(nice_classes(""), Vec::<i32>::new());
     }
 }
+
+/// A trademark to register.
+#[derive(async_graphql::InputObject)]
+pub struct RegisterTrademarkInput {
+    pub brand_id: ID,
+    pub mark: String,
+    pub registration_number: String,
+    pub jurisdiction: String,
+    pub nice_classes: Vec<i32>,
+    pub expires_on: Option<Date>,
+}
+
+/// A verification decision.
+#[derive(async_graphql::InputObject)]
+pub struct VerifyTrademarkInput {
+    pub trademark_id: ID,
+    pub approve: bool,
+}

@@ -1,0 +1,31 @@
+//! The rules of brands.
+
+use sea_orm::{ActiveModelTrait, Set};
+
+use super::types::TrustTier;
+use crate::auth::{Identity, Role};
+use crate::error::AppResult;
+use crate::graph::Shared;
+use crate::values;
+
+/// Creates a brand (ADMIN); it starts `STANDARD`.
+pub async fn create(
+    shared: &Shared,
+    identity: &Identity,
+    now: i64,
+    name: &str,
+    country: &str,
+) -> AppResult<entity::brand::Model> {
+    identity.require_role(&[Role::Admin], "create brands")?;
+    let name = values::text(name, 1, 200, "name")?;
+    let country = values::country(country, "country")?;
+    Ok(entity::brand::ActiveModel {
+        name: Set(name),
+        country: Set(country),
+        trust_tier: Set(TrustTier::Standard.as_db().into()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&shared.db)
+    .await?)
+}

@@ -1,0 +1,91 @@
+//! The rules of trademarks: registration and verification.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+
+use super::types::TrademarkStatus;
+use crate::auth::{Identity, Role};
+use crate::error::{AppError, AppResult};
+use crate::graph::Shared;
+use crate::ids::{self, Kind};
+use crate::notices::service::require_brand_actor;
+use crate::time::instant;
+use crate::values;
+use crate::work::conflict_on_unique;
+
+/// A trademark as registered, ids still as the client sent them.
+pub struct Registration {
+    pub brand_id: String,
+    pub mark: String,
+    pub registration_number: String,
+    pub jurisdiction: String,
+    pub nice_classes: Vec<i32>,
+    pub expires_on: Option<chrono::NaiveDate>,
+}
+
+/// Registers a trademark (ADMIN, BRAND_AGENT of the brand); it starts `PENDING_VERIFICATION`.
+/// `(jurisdiction, registrationNumber)` is unique: a second one is `CONFLICT`.
+pub async fn register(
+    shared: &Shared,
+    identity: &Identity,
+    now: i64,
+    input: Registration,
+) -> AppResult<entity::trademark::Model> {
+    let brand_id = ids::decode(&input.brand_id, Kind::Brand, "brandId")?;
+    require_brand_actor(identity, brand_id, "register trademarks")?;
+    let mark = values::text(&input.mark, 1, 200, "mark")?;
+    let number = values::registration_number(&input.registration_number, "registrationNumber")?;
+    let jurisdiction = values::jurisdiction(&input.jurisdiction, "jurisdiction")?;
+    let classes = values::nice_classes(&input.nice_classes, "niceClasses")?;
+    if let Some(date) = input.expires_on
+        && date <= instant(now).date_naive()
+    {
+        return Err(AppError::bad_input(
+            "expiresOn",
+            "expiresOn: a registration that has expired cannot be registered",
+        ));
+    }
+    if entity::brand::Entity::find_by_id(brand_id).one(&shared.db).await?.is_none() {
+        return Err(AppError::NotFound(format!("no Brand {}", input.brand_id)));
+    }
+    entity::trademark::ActiveModel {
+        brand_id: Set(brand_id),
+        mark: Set(mark),
+        registration_number: Set(number),
+        jurisdiction: Set(jurisdiction),
+        nice_classes: Set(classes),
+        status: Set(TrademarkStatus::PendingVerification.as_db().into()),
+        expires_on: Set(input.expires_on),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&shared.db)
+    .await
+    .map_err(|e| conflict_on_unique(e, "registrationNumber", "this registration is already on the registry"))
+}
+
+/// Verifies or rejects a trademark awaiting verification (ADMIN, REVIEWER).
+pub async fn verify(
+    shared: &Shared,
+    identity: &Identity,
+    raw: &str,
+    approve: bool,
+) -> AppResult<entity::trademark::Model> {
+    identity.require_role(&[Role::Admin, Role::Reviewer], "verify trademarks")?;
+    let id = ids::decode(raw, Kind::Trademark, "trademarkId")?;
+    let to = if approve { TrademarkStatus::Verified } else { TrademarkStatus::Rejected };
+    let done = entity::trademark::Entity::update_many()
+        .col_expr(entity::trademark::Column::Status, Expr::value(to.as_db()))
+        .filter(entity::trademark::Column::Id.eq(id))
+        .filter(entity::trademark::Column::Status.eq(TrademarkStatus::PendingVerification.as_db()))
+        .exec(&shared.db)
+        .await?;
+    let current = entity::trademark::Entity::find_by_id(id)
+        .one(&shared.db)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no Trademark {raw}")))?;
+    if done.rows_affected == 0 {
+        return Err(AppError::conflict(format!("the trademark is {}, not PENDING_VERIFICATION", current.status)));
+    }
+    Ok(current)
+}

@@ -1,0 +1,109 @@
+//! A unit of work: one write transaction, the instant it happens at, who causes it, and the
+//! events it writes, which are published only after the transaction commits.
+
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, RuntimeErr, SqlErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait, Value,
+};
+use tokio::sync::broadcast;
+
+use crate::config::RulesConfig;
+use crate::error::{AppError, AppResult};
+use crate::notices::types::{ActorRole, NoticeEventKind};
+use crate::sql::Sql;
+
+/// Where committed events go (subscriptions listen here).
+pub type EventBus = broadcast::Sender<entity::notice_event::Model>;
+
+/// One write transaction and what it has written.
+pub struct Work {
+    pub txn: DatabaseTransaction,
+    pub now: i64,
+    pub actor: ActorRole,
+    pub rules: RulesConfig,
+    events: Vec<entity::notice_event::Model>,
+}
+
+impl Work {
+    /// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`),
+    /// so that concurrent writers wait their turn instead of failing when they upgrade.
+    pub async fn begin(db: &DatabaseConnection, actor: ActorRole, now: i64, rules: &RulesConfig) -> AppResult<Self> {
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        };
+        let txn = db.begin_with_options(options).await?;
+        Ok(Self { txn, now, actor, rules: rules.clone(), events: Vec::new() })
+    }
+
+    /// The backend the transaction runs on.
+    pub fn backend(&self) -> DbBackend {
+        self.txn.get_database_backend()
+    }
+
+    /// Locks row `id` of `table` until the transaction ends (PostgreSQL; SQLite's write lock
+    /// already serializes writers), so that what is read next is not changed underneath.
+    pub async fn lock(&self, table: &str, id: i64) -> AppResult<()> {
+        if self.backend() == DbBackend::Postgres {
+            let sql = Sql::new(format!("SELECT id FROM {table} WHERE id = ? FOR UPDATE"), vec![Value::from(id)]);
+            self.txn.execute_raw(sql.build(DbBackend::Postgres)).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes an event, to be published once the transaction commits.
+    #[expect(clippy::too_many_arguments, reason = "an event row: each column is its own argument")]
+    pub async fn event(
+        &mut self,
+        kind: NoticeEventKind,
+        actor: ActorRole,
+        brand: i64,
+        notice: Option<i64>,
+        item: Option<i64>,
+        seller: Option<i64>,
+        note: Option<String>,
+    ) -> AppResult<()> {
+        use sea_orm::{ActiveModelTrait, Set};
+        let model = entity::notice_event::ActiveModel {
+            brand_id: Set(brand),
+            notice_id: Set(notice),
+            item_id: Set(item),
+            seller_id: Set(seller),
+            kind: Set(kind.as_db().into()),
+            actor_role: Set(actor.as_db().into()),
+            at: Set(self.now),
+            note: Set(note),
+            ..Default::default()
+        }
+        .insert(&self.txn)
+        .await?;
+        self.events.push(model);
+        Ok(())
+    }
+
+    /// Commits, then publishes the events written.
+    pub async fn commit(self, bus: &EventBus) -> AppResult<()> {
+        self.txn.commit().await?;
+        for event in self.events {
+            // No subscriber is not an error.
+            let _ = bus.send(event);
+        }
+        Ok(())
+    }
+}
+
+/// Whether `err` is a violation of a unique constraint.
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+        || matches!(err, DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))
+            if e.to_string().contains("UNIQUE constraint failed"))
+}
+
+/// Maps a unique violation to `CONFLICT` with `message`, anything else to an internal error.
+pub fn conflict_on_unique(err: DbErr, field: &str, message: &str) -> AppError {
+    if is_unique_violation(&err) {
+        AppError::conflict_at(field, format!("{field}: {message}"))
+    } else {
+        AppError::from(err)
+    }
+}

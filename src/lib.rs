@@ -3,6 +3,7 @@
 //! `build_app` turns a `Config` into the router and schema, so tests run the whole service in
 //! process; `main.rs` only parses the command line and calls in here.
 
+pub mod analytics;
 pub mod auth;
 pub mod brands;
 pub mod config;

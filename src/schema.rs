@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, ID, Interface, MergedObject, Object, Schema};
 
+use crate::analytics::resolvers::AnalyticsQuery;
 use crate::auth::Role;
 use crate::brands::resolvers::{BrandMutation, BrandQuery};
 use crate::brands::types::Brand;
@@ -25,7 +26,7 @@ pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// Every query root field.
 #[derive(MergedObject, Default)]
-pub struct Query(RootQuery, BrandQuery, TrademarkQuery, SellerQuery, ListingQuery, NoticeQuery);
+pub struct Query(RootQuery, BrandQuery, TrademarkQuery, SellerQuery, ListingQuery, NoticeQuery, AnalyticsQuery);
 
 /// Every mutation.
 #[derive(MergedObject, Default)]

@@ -88,6 +88,8 @@ pub enum Dir {
 pub struct ListSpec {
     /// The table, or a parenthesized derived table.
     pub from: String,
+    /// Values of the placeholders in `from`.
+    pub from_values: Vec<Value>,
     /// Sort key expressions over `t` (each a BIGINT), the unique `t.id` last.
     pub order: Vec<(&'static str, Dir)>,
     /// Conditions, AND-ed.
@@ -97,7 +99,12 @@ pub struct ListSpec {
 impl ListSpec {
     /// A list of `table` in `order` with no condition yet.
     pub fn new(table: &str, order: &[(&'static str, Dir)]) -> Self {
-        Self { from: table.to_owned(), order: order.to_vec(), conds: Vec::new() }
+        Self { from: table.to_owned(), from_values: Vec::new(), order: order.to_vec(), conds: Vec::new() }
+    }
+
+    /// A list over a derived table with placeholders.
+    pub fn derived(from: Sql, order: &[(&'static str, Dir)]) -> Self {
+        Self { from: from.text, from_values: from.values, order: order.to_vec(), conds: Vec::new() }
     }
 
     /// Adds a condition.
@@ -170,7 +177,7 @@ pub async fn page<M: FromQueryResult>(
     args: &PageArgs,
 ) -> AppResult<Vec<(Cursor, M)>> {
     args.check_arity(spec.order.len())?;
-    let mut sql = Sql::new(format!("SELECT t.*{} FROM {} t", spec.key_columns(), spec.from), vec![]);
+    let mut sql = Sql::new(format!("SELECT t.*{} FROM {} t", spec.key_columns(), spec.from), spec.from_values.clone());
     let filtered = spec.filtered(Some(args));
     sql.push(&filtered.text, filtered.values);
     sql.push(&format!(" ORDER BY {} LIMIT ?", spec.order_by()), [Value::from(args.first as i64 + 1)]);
@@ -195,7 +202,7 @@ pub async fn page_per_parent<M: FromQueryResult>(
             order = spec.order_by(),
             from = spec.from,
         ),
-        vec![],
+        spec.from_values.clone(),
     );
     let filtered = spec.filtered(Some(args));
     sql.push(&filtered.text, filtered.values);
@@ -213,7 +220,7 @@ pub async fn page_per_parent<M: FromQueryResult>(
 
 /// How many rows `spec` has.
 pub async fn count(db: &impl ConnectionTrait, spec: &ListSpec) -> AppResult<u64> {
-    let mut sql = Sql::new(format!("SELECT COUNT(*) AS rg_n FROM {} t", spec.from), vec![]);
+    let mut sql = Sql::new(format!("SELECT COUNT(*) AS rg_n FROM {} t", spec.from), spec.from_values.clone());
     let filtered = spec.filtered(None);
     sql.push(&filtered.text, filtered.values);
     let row = db.query_one_raw(sql.build(db.get_database_backend())).await?;
@@ -227,7 +234,10 @@ pub async fn count_per_parent(
     parent: &str,
     parents: &[i64],
 ) -> AppResult<HashMap<i64, u64>> {
-    let mut sql = Sql::new(format!("SELECT t.{parent} AS rg_parent, COUNT(*) AS rg_n FROM {} t", spec.from), vec![]);
+    let mut sql = Sql::new(
+        format!("SELECT t.{parent} AS rg_parent, COUNT(*) AS rg_n FROM {} t", spec.from),
+        spec.from_values.clone(),
+    );
     let filtered = spec.filtered(None);
     sql.push(&filtered.text, filtered.values);
     sql.push(&format!(" AND t.{parent} IN "), []);

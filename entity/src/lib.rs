@@ -11,6 +11,7 @@ pub mod notice;
 pub mod notice_event;
 pub mod notice_item;
 pub mod seller;
+pub mod seller_cluster;
 pub mod seller_identifier;
 pub mod strike;
 pub mod trademark;

@@ -11,6 +11,8 @@ pub struct Model {
     pub country: String,
     pub status: String,
     pub created_at: i64,
+    /// Label of the seller's component in the link graph: the smallest seller id in it.
+    pub cluster_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_registry;
 mod m20261128_000002_pending_item_once;
+mod m20261128_000003_seller_clusters;
 
 /// Every migration, in the order it is applied.
 pub struct Migrator;
@@ -11,6 +12,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261128_000001_registry::Migration), Box::new(m20261128_000002_pending_item_once::Migration)]
+        vec![
+            Box::new(m20261128_000001_registry::Migration),
+            Box::new(m20261128_000002_pending_item_once::Migration),
+            Box::new(m20261128_000003_seller_clusters::Migration),
+        ]
     }
 }

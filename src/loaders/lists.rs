@@ -8,7 +8,7 @@ use std::marker::PhantomData;
 use async_graphql::dataloader::Loader;
 use sea_orm::Value;
 
-use super::{Batcher, Events, Items, Listings, Notices, Strikes, Table, Trademarks};
+use super::{Batcher, Events, Items, Listings, Notices, Sellers, Strikes, Table, Trademarks};
 use crate::auth::{Scope, visibility};
 use crate::error::AppError;
 use crate::notices::service::NoticeCriteria;
@@ -42,6 +42,8 @@ pub enum Rel {
     EventsOfNotice,
     /// `Brand.enforcementHistory`, newest first, optionally since an instant.
     EventsOfBrand { since: Option<i64> },
+    /// `OffenderCluster.members`, by id.
+    MembersOfCluster,
 }
 
 impl Rel {
@@ -80,6 +82,7 @@ impl Rel {
             Rel::ItemsOfSeller => {
                 (ListSpec::new("notice_item", NEWEST_SUBMITTED).and_opt(visibility::owned(scope)), "seller_id")
             }
+            Rel::MembersOfCluster => (ListSpec::new("seller", BY_ID), "cluster_id"),
             Rel::EventsOfNotice => (
                 ListSpec::new("notice_event", &[("t.at", Dir::Asc), ("t.id", Dir::Asc)])
                     .and_opt(visibility::owned(scope)),
@@ -104,6 +107,7 @@ impl RelTable for Listings {}
 impl RelTable for Strikes {}
 impl RelTable for Items {}
 impl RelTable for Events {}
+impl RelTable for Sellers {}
 
 /// One page of `rel` under `parent`.
 pub struct PageOf<T> {

@@ -1,6 +1,9 @@
 //! The rules of sellers: registration and identifiers.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    TransactionTrait, Value,
+};
 
 use super::identifier::Identifier;
 use super::types::{IdentifierKind, SellerStatus};
@@ -8,8 +11,10 @@ use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult};
 use crate::graph::Shared;
 use crate::ids::{self, Kind};
+use crate::notices::types::ActorRole;
+use crate::sql::Sql;
 use crate::values;
-use crate::work::{conflict_on_unique, is_unique_violation};
+use crate::work::{Work, conflict_on_unique};
 
 /// Registers a seller (ADMIN); handles are unique.
 pub async fn register(
@@ -24,7 +29,8 @@ pub async fn register(
     let handle = values::handle(handle, "handle")?;
     let display_name = values::text(display_name, 1, 200, "displayName")?;
     let country = values::country(country, "country")?;
-    entity::seller::ActiveModel {
+    let txn = shared.db.begin().await?;
+    let seller = entity::seller::ActiveModel {
         handle: Set(handle),
         display_name: Set(display_name),
         country: Set(country),
@@ -32,12 +38,23 @@ pub async fn register(
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(&shared.db)
+    .insert(&txn)
     .await
-    .map_err(|e| conflict_on_unique(e, "handle", "a seller with this handle exists"))
+    .map_err(|e| conflict_on_unique(e, "handle", "a seller with this handle exists"))?;
+    let seller = alone(&txn, seller).await?;
+    txn.commit().await?;
+    Ok(seller)
+}
+
+/// Makes a new seller its own component of the link graph.
+pub async fn alone(db: &impl ConnectionTrait, seller: entity::seller::Model) -> AppResult<entity::seller::Model> {
+    let mut model: entity::seller::ActiveModel = seller.clone().into();
+    model.cluster_id = Set(Some(seller.id));
+    Ok(model.update(db).await?)
 }
 
 /// Adds a normalized identifier to a seller (ADMIN); adding one it already has changes nothing.
+/// Sellers that now share an identifier join one component of the link graph.
 pub async fn add_identifier(
     shared: &Shared,
     identity: &Identity,
@@ -49,32 +66,87 @@ pub async fn add_identifier(
     identity.require_role(&[Role::Admin], "add seller identifiers")?;
     let seller_id = ids::decode(raw_seller, Kind::Seller, "sellerId")?;
     let identifier = Identifier::parse(kind, value, "value")?;
+    let work = Work::begin(&shared.db, ActorRole::Admin, now, &shared.rules).await?;
     let seller = entity::seller::Entity::find_by_id(seller_id)
-        .one(&shared.db)
+        .one(&work.txn)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no Seller {raw_seller}")))?;
-    let exists = entity::seller_identifier::Entity::find()
-        .filter(entity::seller_identifier::Column::SellerId.eq(seller_id))
-        .filter(entity::seller_identifier::Column::Kind.eq(kind.as_db()))
-        .filter(entity::seller_identifier::Column::Value.eq(identifier.value.as_str()))
-        .one(&shared.db)
+    link(&work, seller_id, &identifier).await?;
+    let seller = entity::seller::Entity::find_by_id(seller.id)
+        .one(&work.txn)
         .await?
-        .is_some();
-    if !exists {
-        let inserted = entity::seller_identifier::ActiveModel {
-            seller_id: Set(seller_id),
-            kind: Set(kind.as_db().into()),
-            value: Set(identifier.value),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&shared.db)
-        .await;
-        match inserted {
-            // A concurrent request added the same identifier: the seller has it, as asked.
-            Err(err) if !is_unique_violation(&err) => return Err(err.into()),
-            _ => {}
-        }
-    }
+        .ok_or_else(|| AppError::Internal("seller vanished".into()))?;
+    work.commit(&shared.events).await?;
     Ok(seller)
+}
+
+/// Stores `identifier` for `seller_id` unless it has it, and merges the components of every
+/// seller sharing it: all take the smallest label among them (components only ever merge, since
+/// identifiers are never removed, so the smallest seller id stays a component's label).
+pub async fn link(work: &Work, seller_id: i64, identifier: &Identifier) -> AppResult<()> {
+    use entity::seller_identifier as si;
+    if work.backend() == DbBackend::Postgres {
+        // Merges must not interleave: two of them relabelling overlapping components at once
+        // could leave a component with two labels. SQLite's write lock already serializes them.
+        work.txn.execute_unprepared("SELECT pg_advisory_xact_lock(7261001)").await?;
+    }
+    let kind = identifier.kind.as_db();
+    let sharing: Vec<i64> = si::Entity::find()
+        .filter(si::Column::Kind.eq(kind))
+        .filter(si::Column::Value.eq(identifier.value.as_str()))
+        .all(&work.txn)
+        .await?
+        .into_iter()
+        .map(|row| row.seller_id)
+        .collect();
+    if sharing.contains(&seller_id) {
+        return Ok(());
+    }
+    si::ActiveModel {
+        seller_id: Set(seller_id),
+        kind: Set(kind.into()),
+        value: Set(identifier.value.clone()),
+        created_at: Set(work.now),
+        ..Default::default()
+    }
+    .insert(&work.txn)
+    .await?;
+    if sharing.is_empty() {
+        return Ok(());
+    }
+    let mut members = sharing;
+    members.push(seller_id);
+    let mut labels =
+        Sql::new("SELECT DISTINCT COALESCE(t.cluster_id, t.id) AS label FROM seller t WHERE t.id IN ", vec![]);
+    labels.push_in(&members);
+    let labels: Vec<i64> = work
+        .txn
+        .query_all_raw(labels.build(work.backend()))
+        .await?
+        .iter()
+        .map(|row| row.try_get::<i64>("", "label"))
+        .collect::<Result<_, _>>()?;
+    let Some(&target) = labels.iter().min() else { return Ok(()) };
+    let absorbed: Vec<i64> = labels.iter().copied().filter(|&l| l != target).collect();
+    // Every member of the merged components takes the target label (a seller registered before
+    // labels existed has none yet and counts as its own component).
+    let mut relabel = Sql::new("UPDATE seller SET cluster_id = ? WHERE cluster_id IN ", vec![Value::from(target)]);
+    relabel.push_in(&labels);
+    let mut or_alone = Sql::new(" OR (cluster_id IS NULL AND id IN ", vec![]);
+    or_alone.push_in(&labels);
+    relabel.push(&or_alone.text, or_alone.values);
+    relabel.push(")", []);
+    work.txn.execute_raw(relabel.build(work.backend())).await?;
+    if !absorbed.is_empty() {
+        let mut drop = Sql::new("DELETE FROM seller_cluster WHERE id IN ", vec![]);
+        drop.push_in(&absorbed);
+        work.txn.execute_raw(drop.build(work.backend())).await?;
+    }
+    let size =
+        entity::seller::Entity::find().filter(entity::seller::Column::ClusterId.eq(target)).count(&work.txn).await?;
+    entity::seller_cluster::Entity::delete_by_id(target).exec(&work.txn).await?;
+    entity::seller_cluster::ActiveModel { id: Set(target), size: Set(i64::try_from(size).unwrap_or(i64::MAX)) }
+        .insert(&work.txn)
+        .await?;
+    Ok(())
 }

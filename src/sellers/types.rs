@@ -3,6 +3,7 @@
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
+use crate::analytics::types::OffenderNetwork;
 use crate::db_enum;
 use crate::error::{AppError, AppResult};
 use crate::graph;
@@ -108,6 +109,19 @@ impl Seller {
         after: Option<String>,
     ) -> AppResult<Connection<NoticeItem>> {
         graph::nested::<Items, _>(ctx, Rel::ItemsOfSeller, self.0.id, first, after, NoticeItem).await
+    }
+
+    /// The sellers reachable from this one through shared identifiers, breadth first up to
+    /// `maxHops` (1 to 4), at most 500 (ADMIN, REVIEWER, ANALYST only).
+    async fn network(&self, ctx: &Context<'_>, #[graphql(default = 2)] max_hops: i32) -> AppResult<OffenderNetwork> {
+        let viewer = graph::identity(ctx)?;
+        crate::analytics::resolvers::require_staff(viewer, "see seller networks")?;
+        if !(1..=4).contains(&max_hops) {
+            return Err(AppError::bad_input("maxHops", format!("maxHops must be 1 to 4, got {max_hops}")));
+        }
+        let db = &graph::shared(ctx)?.db;
+        let network = crate::analytics::service::network(db, self.0.id, max_hops, graph::request(ctx)?.now).await?;
+        Ok(OffenderNetwork { root: self.0.id, network })
     }
 
     /// Payment accounts, phones, addresses … (ADMIN, REVIEWER, ANALYST only).

@@ -58,7 +58,7 @@ impl<'a> Builder<'a> {
     }
 
     pub async fn seller(&mut self, handle: &str) -> i64 {
-        entity::seller::ActiveModel {
+        let seller = entity::seller::ActiveModel {
             handle: Set(handle.into()),
             display_name: Set(handle.to_uppercase()),
             country: Set("CN".into()),
@@ -68,8 +68,12 @@ impl<'a> Builder<'a> {
         }
         .insert(self.db)
         .await
-        .expect("seller")
-        .id
+        .expect("seller");
+        // A seller alone is its own component (see the seller_clusters migration).
+        let mut alone: entity::seller::ActiveModel = seller.clone().into();
+        alone.cluster_id = Set(Some(seller.id));
+        alone.update(self.db).await.expect("seller cluster");
+        seller.id
     }
 
     pub async fn identifier(&mut self, seller: i64, kind: &str, value: &str) {

@@ -20,17 +20,11 @@ pub const SECRET: &str = "test-secret-of-rightsgraph";
 /// A running service on a database of its own.
 pub struct TestApp {
     pub app: App,
-    pub config: Config,
     _sqlite_dir: Option<tempfile::TempDir>,
     pg: Option<(String, String)>,
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// Whether the suite runs against PostgreSQL.
-pub fn on_postgres() -> bool {
-    std::env::var("RIGHTSGRAPH_TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty())
-}
 
 /// A test app with the default rules.
 pub async fn spawn() -> TestApp {
@@ -63,7 +57,7 @@ pub async fn spawn_with(rules: RulesConfig) -> TestApp {
         limits: LimitsConfig::default(),
     };
     let app = build_app(&config).await.expect("build the app");
-    TestApp { app, config, _sqlite_dir: sqlite_dir, pg }
+    TestApp { app, _sqlite_dir: sqlite_dir, pg }
 }
 
 fn rand_suffix() -> u32 {

@@ -1,0 +1,79 @@
+//! Analytic queries; who may ask is in CONTRACT.md section 3.
+
+use async_graphql::{Context, ID, Object};
+
+use super::service;
+use super::types::OffenderCluster;
+use crate::auth::{Identity, Role};
+use crate::error::{AppError, AppResult};
+use crate::graph;
+use crate::ids::{self, Kind};
+use crate::pagination::Connection;
+use crate::sellers::types::Seller;
+
+/// `FORBIDDEN` unless the viewer is ADMIN, REVIEWER or ANALYST.
+pub fn require_staff(identity: &Identity, what: &str) -> AppResult<()> {
+    identity.require_role(&[Role::Admin, Role::Reviewer, Role::Analyst], what)
+}
+
+/// A count argument that must be at least 1.
+fn at_least_one(value: i32, field: &str) -> AppResult<i64> {
+    if value >= 1 {
+        Ok(i64::from(value))
+    } else {
+        Err(AppError::bad_input(field, format!("{field} must be at least 1, got {value}")))
+    }
+}
+
+/// Analytic queries.
+#[derive(Default)]
+pub struct AnalyticsQuery;
+
+#[Object]
+impl AnalyticsQuery {
+    /// Sellers with at least `minActiveStrikes` active strikes (only those from `brandId`'s notices
+    /// when given), most first, ties by id. A brand agent must name its own brand.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    async fn repeat_offenders(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 3)] min_active_strikes: i32,
+        brand_id: Option<ID>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> AppResult<Connection<Seller>> {
+        let identity = graph::identity(ctx)?;
+        let brand = brand_id.map(|b| ids::decode(&b, Kind::Brand, "brandId")).transpose()?;
+        match identity.role {
+            Role::Admin | Role::Reviewer | Role::Analyst => {}
+            Role::BrandAgent if brand.is_some() && brand == identity.brand_id => {}
+            Role::BrandAgent => {
+                return Err(AppError::Forbidden("a brand agent may ask only with brandId of its own brand".into()));
+            }
+            Role::Seller => return Err(AppError::Forbidden("SELLER may not list repeat offenders".into())),
+        }
+        let min = at_least_one(min_active_strikes, "minActiveStrikes")?;
+        let spec = service::repeat_offenders(min, brand, graph::request(ctx)?.now);
+        graph::root(ctx, spec, first, after, Seller).await
+    }
+
+    /// Connected components of the link graph with at least `minMembers` sellers and
+    /// `minActiveStrikes` active strikes among them; most strikes first, then size, then the
+    /// smallest member id.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    async fn offender_clusters(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 2)] min_members: i32,
+        #[graphql(default = 1)] min_active_strikes: i32,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> AppResult<Connection<OffenderCluster>> {
+        let identity = graph::identity(ctx)?;
+        require_staff(identity, "list offender clusters")?;
+        let members = at_least_one(min_members, "minMembers")?;
+        let strikes = at_least_one(min_active_strikes, "minActiveStrikes")?;
+        let spec = service::clusters(members, strikes, graph::request(ctx)?.now);
+        graph::root(ctx, spec, first, after, OffenderCluster).await
+    }
+}

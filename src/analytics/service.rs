@@ -1,0 +1,147 @@
+//! The analytic queries. Active strikes are counted at query time against the request's clock,
+//! so expiry shows at once without a background job.
+
+use std::collections::{HashMap, HashSet};
+
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+
+use crate::error::{AppError, AppResult};
+use crate::sql::{Dir, ListSpec, Sql};
+
+/// Most members a network lists.
+pub const MAX_MEMBERS: usize = 500;
+
+/// The sellers with at least `min` active strikes (only strikes from `brand`'s notices when
+/// given), most strikes first, ties by id.
+pub fn repeat_offenders(min: i64, brand: Option<i64>, now: i64) -> ListSpec {
+    let mut inner = Sql::new(
+        "(SELECT s.*, c.n AS rg_strikes FROM seller s JOIN (SELECT k.seller_id, COUNT(*) AS n FROM strike k \
+         WHERE k.voided = ? AND k.expires_at > ?",
+        vec![Value::from(false), Value::from(now)],
+    );
+    if let Some(b) = brand {
+        inner.push(" AND k.brand_id = ?", [Value::from(b)]);
+    }
+    inner.push(" GROUP BY k.seller_id HAVING COUNT(*) >= ?) c ON c.seller_id = s.id)", [Value::from(min)]);
+    ListSpec::derived(inner, &[("t.rg_strikes", Dir::Desc), ("t.id", Dir::Asc)])
+}
+
+/// A component of the link graph with its figures.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct ClusterRow {
+    /// The smallest seller id in it.
+    pub id: i64,
+    pub size: i64,
+    pub strikes: i64,
+}
+
+/// The components with at least `min_members` sellers and `min_strikes` active strikes among
+/// them: most strikes first, then the larger, then the smallest member id.
+pub fn clusters(min_members: i64, min_strikes: i64, now: i64) -> ListSpec {
+    let active = vec![Value::from(false), Value::from(now)];
+    let inner = if min_members >= 2 {
+        // Components of two or more are listed in seller_cluster: only their members are read.
+        let mut sql = Sql::new(
+            "(SELECT c.id AS id, c.size AS size, COUNT(k.id) AS strikes FROM seller_cluster c \
+             JOIN seller s ON s.cluster_id = c.id \
+             LEFT JOIN strike k ON k.seller_id = s.id AND k.voided = ? AND k.expires_at > ? \
+             WHERE c.size >= ? GROUP BY c.id, c.size HAVING COUNT(k.id) >= ?)",
+            active,
+        );
+        sql.values.extend([Value::from(min_members), Value::from(min_strikes)]);
+        sql
+    } else {
+        let mut sql = Sql::new(
+            "(SELECT COALESCE(s.cluster_id, s.id) AS id, COUNT(DISTINCT s.id) AS size, COUNT(k.id) AS strikes \
+             FROM seller s LEFT JOIN strike k ON k.seller_id = s.id AND k.voided = ? AND k.expires_at > ? \
+             GROUP BY COALESCE(s.cluster_id, s.id) HAVING COUNT(k.id) >= ?)",
+            active,
+        );
+        sql.values.push(Value::from(min_strikes));
+        sql
+    };
+    ListSpec::derived(inner, &[("t.strikes", Dir::Desc), ("t.size", Dir::Desc), ("t.id", Dir::Asc)])
+}
+
+/// A seller's network: who is reachable through shared identifiers, and how.
+#[derive(Debug, Clone, Default)]
+pub struct Network {
+    /// (seller, hops), breadth first, ties by id.
+    pub members: Vec<(i64, i32)>,
+    /// (a, b, kind) with a < b, once per pair and kind.
+    pub links: Vec<(i64, i64, String)>,
+    pub total_active_strikes: i64,
+    pub truncated: bool,
+}
+
+/// Walks the link graph breadth first from `root` up to `max_hops`, at most `MAX_MEMBERS` members.
+pub async fn network(db: &impl ConnectionTrait, root: i64, max_hops: i32, now: i64) -> AppResult<Network> {
+    let mut hops: HashMap<i64, i32> = HashMap::from([(root, 0)]);
+    let mut members = vec![(root, 0)];
+    let mut frontier = vec![root];
+    let mut truncated = false;
+    for hop in 1..=max_hops {
+        if frontier.is_empty() {
+            break;
+        }
+        let reached = neighbours(db, &frontier).await?;
+        let fresh: Vec<i64> = reached.into_iter().filter(|s| !hops.contains_key(s)).collect();
+        if members.len() + fresh.len() > MAX_MEMBERS {
+            truncated = true;
+        }
+        frontier = fresh.into_iter().take(MAX_MEMBERS - members.len()).collect();
+        for &s in &frontier {
+            hops.insert(s, hop);
+            members.push((s, hop));
+        }
+        if truncated {
+            break;
+        }
+    }
+    let ids: Vec<i64> = members.iter().map(|m| m.0).collect();
+    let links = links_among(db, &ids).await?;
+    let total_active_strikes = active_strikes(db, &ids, now).await?;
+    Ok(Network { members, links, total_active_strikes, truncated })
+}
+
+/// The sellers sharing an identifier with any of `sellers`, other than themselves, by id.
+async fn neighbours(db: &impl ConnectionTrait, sellers: &[i64]) -> AppResult<Vec<i64>> {
+    let mut sql = Sql::new(
+        "SELECT DISTINCT b.seller_id AS id FROM seller_identifier a JOIN seller_identifier b \
+         ON b.kind = a.kind AND b.value = a.value AND b.seller_id <> a.seller_id WHERE a.seller_id IN ",
+        vec![],
+    );
+    sql.push_in(sellers);
+    sql.push(" ORDER BY b.seller_id", []);
+    let rows = db.query_all_raw(sql.build(db.get_database_backend())).await?;
+    let set: HashSet<i64> = sellers.iter().copied().collect();
+    rows.iter()
+        .map(|r| r.try_get::<i64>("", "id").map_err(AppError::from))
+        .filter(|r| r.as_ref().map_or(true, |id| !set.contains(id)))
+        .collect()
+}
+
+async fn links_among(db: &impl ConnectionTrait, ids: &[i64]) -> AppResult<Vec<(i64, i64, String)>> {
+    let mut sql = Sql::new(
+        "SELECT DISTINCT a.seller_id AS x, b.seller_id AS y, a.kind AS kind FROM seller_identifier a \
+         JOIN seller_identifier b ON b.kind = a.kind AND b.value = a.value AND a.seller_id < b.seller_id \
+         WHERE a.seller_id IN ",
+        vec![],
+    );
+    sql.push_in(ids);
+    sql.push(" AND b.seller_id IN ", []);
+    sql.push_in(ids);
+    sql.push(" ORDER BY x, y, kind", []);
+    let rows = db.query_all_raw(sql.build(db.get_database_backend())).await?;
+    rows.iter().map(|r| Ok((r.try_get("", "x")?, r.try_get("", "y")?, r.try_get("", "kind")?))).collect()
+}
+
+async fn active_strikes(db: &impl ConnectionTrait, ids: &[i64], now: i64) -> AppResult<i64> {
+    let mut sql = Sql::new(
+        "SELECT COUNT(*) AS n FROM strike t WHERE t.voided = ? AND t.expires_at > ? AND t.seller_id IN ",
+        vec![Value::from(false), Value::from(now)],
+    );
+    sql.push_in(ids);
+    let row = db.query_one_raw(sql.build(db.get_database_backend())).await?;
+    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
+}

@@ -1,0 +1,112 @@
+//! The analytic objects: networks of linked sellers and clusters of the link graph.
+
+use async_graphql::{Context, Object};
+
+use super::service::{ClusterRow, Network};
+use crate::error::AppResult;
+use crate::graph;
+use crate::loaders::{Rel, Sellers};
+use crate::pagination::Connection;
+use crate::sellers::types::{IdentifierKind, Seller};
+
+/// A seller reached from a network's root.
+pub struct NetworkMember {
+    pub seller: i64,
+    pub hops: i32,
+}
+
+#[Object]
+impl NetworkMember {
+    async fn seller(&self, ctx: &Context<'_>) -> AppResult<Seller> {
+        Ok(Seller(graph::load_ref::<Sellers>(ctx, self.seller).await?))
+    }
+
+    /// Links from the root to this seller (0 for the root).
+    async fn hops(&self) -> i32 {
+        self.hops
+    }
+}
+
+/// Two sellers sharing an identifier of one kind.
+pub struct SellerLink {
+    pub a: i64,
+    pub b: i64,
+    pub kind: IdentifierKind,
+}
+
+#[Object]
+impl SellerLink {
+    async fn a(&self, ctx: &Context<'_>) -> AppResult<Seller> {
+        Ok(Seller(graph::load_ref::<Sellers>(ctx, self.a).await?))
+    }
+
+    async fn b(&self, ctx: &Context<'_>) -> AppResult<Seller> {
+        Ok(Seller(graph::load_ref::<Sellers>(ctx, self.b).await?))
+    }
+
+    async fn kind(&self) -> IdentifierKind {
+        self.kind
+    }
+}
+
+/// The sellers reachable from one seller through shared identifiers.
+pub struct OffenderNetwork {
+    pub root: i64,
+    pub network: Network,
+}
+
+#[Object]
+impl OffenderNetwork {
+    async fn root(&self, ctx: &Context<'_>) -> AppResult<Seller> {
+        Ok(Seller(graph::load_ref::<Sellers>(ctx, self.root).await?))
+    }
+
+    /// Breadth first from the root (hops 0), ties by id; at most 500.
+    async fn members(&self) -> Vec<NetworkMember> {
+        self.network.members.iter().map(|&(seller, hops)| NetworkMember { seller, hops }).collect()
+    }
+
+    /// Each linked pair among the members, once per kind.
+    async fn links(&self) -> AppResult<Vec<SellerLink>> {
+        self.network
+            .links
+            .iter()
+            .map(|(a, b, kind)| Ok(SellerLink { a: *a, b: *b, kind: IdentifierKind::from_db(kind)? }))
+            .collect()
+    }
+
+    /// Active strikes of all members.
+    async fn total_active_strikes(&self) -> i32 {
+        i32::try_from(self.network.total_active_strikes).unwrap_or(i32::MAX)
+    }
+
+    /// Whether more sellers were reachable than the 500 listed.
+    async fn truncated(&self) -> bool {
+        self.network.truncated
+    }
+}
+
+/// A connected component of the whole link graph.
+pub struct OffenderCluster(pub ClusterRow);
+
+#[Object]
+impl OffenderCluster {
+    /// The cluster's sellers, by id.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> AppResult<Connection<Seller>> {
+        graph::nested::<Sellers, _>(ctx, Rel::MembersOfCluster, self.0.id, first, after, Seller).await
+    }
+
+    async fn size(&self) -> i32 {
+        i32::try_from(self.0.size).unwrap_or(i32::MAX)
+    }
+
+    async fn total_active_strikes(&self) -> i32 {
+        i32::try_from(self.0.strikes).unwrap_or(i32::MAX)
+    }
+}

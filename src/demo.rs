@@ -3,14 +3,17 @@
 use std::time::Duration;
 
 use rand::RngCore;
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Set, TransactionTrait,
-};
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 
-use crate::auth::{Claims, Role, mint_hs256};
+use crate::auth::{Claims, Identity, Role, mint_hs256};
 use crate::config::Config;
+use crate::error::AppResult;
+use crate::graph::Shared;
 use crate::ids::{GlobalId, Kind};
+use crate::notices::types::NoticeReason;
+use crate::sellers::types::IdentifierKind;
 use crate::time::now_micros;
+use crate::{brands, listings, notices, sellers, trademarks};
 
 /// Migrates, optionally loads the demo data, then serves until SIGTERM or Ctrl-C.
 pub async fn serve(mut config: Config, demo: bool) -> Result<(), String> {
@@ -27,7 +30,7 @@ pub async fn serve(mut config: Config, demo: bool) -> Result<(), String> {
     }
     let app = crate::build_app(&config).await?;
     if demo {
-        let loaded = load_demo(&app.db).await.map_err(|e| format!("cannot load the demo data: {e}"))?;
+        let loaded = load_demo(&app.shared).await.map_err(|e| format!("cannot load the demo data: {e}"))?;
         if !loaded {
             println!("database is not empty: demo data not loaded");
         }
@@ -91,267 +94,208 @@ async fn print_tokens(db: &DatabaseConnection, secret: &str) -> Result<(), Strin
 const HOUR: i64 = 3_600_000_000;
 const DAY: i64 = 24 * HOUR;
 
-/// Loads the demo data set when the database has no brand yet; says whether it did.
-pub async fn load_demo(db: &DatabaseConnection) -> Result<bool, sea_orm::DbErr> {
-    if entity::brand::Entity::find().count(db).await? > 0 {
+/// The demo's cast, as the workflow sees it.
+struct Cast {
+    shared: Shared,
+    admin: Identity,
+    reviewer: Identity,
+}
+
+fn person(role: Role, brand: Option<i64>, seller: Option<i64>) -> Identity {
+    Identity { subject: format!("demo-{}", role.as_str().to_lowercase()), role, brand_id: brand, seller_id: seller }
+}
+
+fn gid(kind: Kind, key: i64) -> String {
+    GlobalId::new(kind, key).to_string()
+}
+
+/// Loads the demo data set when the database has no brand yet; says whether it did. Every row is
+/// written through the same services as the API, so the demo shows only states the rules reach:
+/// notices open, closed and withdrawn, a trusted brand with an expedited notice, a suspended
+/// seller, a reinstated listing and a pending counter-notice.
+pub async fn load_demo(shared: &Shared) -> Result<bool, String> {
+    if entity::brand::Entity::find().count(&shared.db).await.map_err(|e| e.to_string())? > 0 {
         return Ok(false);
     }
-    let txn = db.begin().await?;
-    let now = now_micros();
-    let brands = [
-        ("Aurelia Watches", "CH", "STANDARD"),
-        ("Northwind Outdoor", "US", "STANDARD"),
-        ("Kirin Audio", "JP", "STANDARD"),
-    ];
-    let mut brand_ids = Vec::new();
-    for (i, (name, country, tier)) in brands.iter().enumerate() {
-        let b = entity::brand::ActiveModel {
-            name: Set((*name).into()),
-            country: Set((*country).into()),
-            trust_tier: Set((*tier).into()),
-            created_at: Set(now - (400 - i as i64) * DAY),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        brand_ids.push(b.id);
-    }
-    let marks = [
-        (0, "AURELIA", "US-5123456", "US", "14", "VERIFIED"),
-        (0, "AURELIA", "018234567", "EM", "14,35", "VERIFIED"),
-        (0, "AURELIA CHRONO", "CH-734512", "CH", "14", "PENDING_VERIFICATION"),
-        (1, "NORTHWIND", "US-4987001", "US", "18,25", "VERIFIED"),
-        (1, "NORTHWIND", "1502233", "WO", "25", "VERIFIED"),
-        (2, "KIRIN", "JP-2019-088812", "JP", "9", "VERIFIED"),
-        (2, "KIRIN", "CN-33120987", "CN", "9", "VERIFIED"),
-    ];
-    let mut tm_ids = Vec::new();
-    for (b, mark, reg, jur, classes, status) in marks {
-        let t = entity::trademark::ActiveModel {
-            brand_id: Set(brand_ids[b]),
-            mark: Set(mark.into()),
-            registration_number: Set(reg.into()),
-            jurisdiction: Set(jur.into()),
-            nice_classes: Set(classes.into()),
-            status: Set(status.into()),
-            expires_on: Set(chrono::NaiveDate::from_ymd_opt(2031, 6, 30)),
-            created_at: Set(now - 300 * DAY),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        tm_ids.push(t.id);
-    }
-    let sellers = [
-        ("luxtime-outlet", "LuxTime Outlet", "CN", "WARNED"),
-        ("watchdeals-24", "Watch Deals 24", "CN", "ACTIVE"),
-        ("trail-gear-direct", "Trail Gear Direct", "US", "ACTIVE"),
-        ("soundwave-store", "Soundwave Store", "HK", "ACTIVE"),
-        ("bargain-audio", "Bargain Audio", "HK", "ACTIVE"),
-        ("alpine-supply", "Alpine Supply Co", "DE", "ACTIVE"),
-    ];
-    let mut seller_ids = Vec::new();
-    for (handle, name, country, status) in sellers {
-        let s = entity::seller::ActiveModel {
-            handle: Set(handle.into()),
-            display_name: Set(name.into()),
-            country: Set(country.into()),
-            status: Set(status.into()),
-            created_at: Set(now - 200 * DAY),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        seller_ids.push(s.id);
-    }
-    // Two rings: the watch sellers share a payment account, the audio sellers a phone.
-    let identifiers = [
-        (0, "PAYMENT_ACCOUNT", "cn-alipay-88120031"),
-        (1, "PAYMENT_ACCOUNT", "cn-alipay-88120031"),
-        (1, "EMAIL", "watchdeals24@gmail.com"),
-        (3, "PHONE", "85291234567"),
-        (4, "PHONE", "85291234567"),
-        (4, "ADDRESS", "12 nathan road kowloon hong kong"),
-        (2, "EMAIL", "sales@trailgear.example"),
-    ];
-    for (s, kind, value) in identifiers {
-        entity::seller_identifier::ActiveModel {
-            seller_id: Set(seller_ids[s]),
-            kind: Set(kind.into()),
-            value: Set(value.into()),
-            created_at: Set(now - 150 * DAY),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-    }
-    let listings = [
-        (0, "Aurelia Chrono Gold replica 42mm", "129.00", "USD", "REMOVED"),
-        (0, "Luxury automatic watch steel", "89.50", "USD", "ACTIVE"),
-        (1, "AURELIA style diver watch", "45.00", "USD", "ACTIVE"),
-        (1, "Men's classic watch leather strap", "39.99", "USD", "ACTIVE"),
-        (2, "Northwind storm jacket 2026", "79.00", "USD", "ACTIVE"),
-        (2, "Waterproof hiking boots", "64.00", "USD", "ACTIVE"),
-        (3, "Kirin Pro wireless earbuds", "19.99", "USD", "ACTIVE"),
-        (4, "KIRIN studio headphones OEM", "35.00", "USD", "ACTIVE"),
-        (5, "Alpine down parka", "120.00", "EUR", "ACTIVE"),
-    ];
-    let mut listing_ids = Vec::new();
-    for (s, title, amount, currency, status) in listings {
-        let l = entity::listing::ActiveModel {
-            seller_id: Set(seller_ids[s]),
-            title: Set(title.into()),
-            url: Set(format!("https://marketplace.example/item/{}", 1000 + listing_ids.len())),
-            price_amount: Set(amount.into()),
-            price_currency: Set(currency.into()),
-            status: Set(status.into()),
-            listed_at: Set(now - 60 * DAY),
-            removed_at: Set((status == "REMOVED").then_some(now - 9 * DAY)),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        listing_ids.push(l.id);
-    }
-    // Notice 1 (Aurelia): one item removed with a strike, one still pending.
-    let n1 = notice(&txn, brand_ids[0], "COUNTERFEIT", "OPEN", now - 10 * DAY, None).await?;
-    event(&txn, brand_ids[0], Some(n1), None, None, "NOTICE_SUBMITTED", "BRAND_AGENT", now - 10 * DAY).await?;
-    let i1 = item(
-        &txn,
-        n1,
-        listing_ids[0],
-        tm_ids[0],
-        brand_ids[0],
-        seller_ids[0],
-        "REMOVED",
-        now - 10 * DAY,
-        Some(now - 9 * DAY),
-    )
-    .await?;
-    event(&txn, brand_ids[0], Some(n1), Some(i1), Some(seller_ids[0]), "ITEM_REMOVED", "REVIEWER", now - 9 * DAY)
-        .await?;
-    entity::strike::ActiveModel {
-        seller_id: Set(seller_ids[0]),
-        brand_id: Set(brand_ids[0]),
-        item_id: Set(i1),
-        issued_at: Set(now - 9 * DAY),
-        expires_at: Set(now + 356 * DAY),
-        voided: Set(false),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    item(&txn, n1, listing_ids[2], tm_ids[1], brand_ids[0], seller_ids[1], "PENDING", now - 10 * DAY, None).await?;
-    // Notice 2 (Kirin): pending review.
-    let n2 = notice(&txn, brand_ids[2], "TRADEMARK_INFRINGEMENT", "OPEN", now - 2 * DAY, None).await?;
-    event(&txn, brand_ids[2], Some(n2), None, None, "NOTICE_SUBMITTED", "BRAND_AGENT", now - 2 * DAY).await?;
-    item(&txn, n2, listing_ids[6], tm_ids[5], brand_ids[2], seller_ids[3], "PENDING", now - 2 * DAY, None).await?;
-    item(&txn, n2, listing_ids[7], tm_ids[6], brand_ids[2], seller_ids[4], "PENDING", now - 2 * DAY, None).await?;
-    // Notice 3 (Northwind): rejected, closed.
-    let n3 = notice(&txn, brand_ids[1], "COUNTERFEIT", "CLOSED", now - 30 * DAY, Some(now - 28 * DAY)).await?;
-    event(&txn, brand_ids[1], Some(n3), None, None, "NOTICE_SUBMITTED", "BRAND_AGENT", now - 30 * DAY).await?;
-    let i3 = item(
-        &txn,
-        n3,
-        listing_ids[4],
-        tm_ids[3],
-        brand_ids[1],
-        seller_ids[2],
-        "REJECTED",
-        now - 30 * DAY,
-        Some(now - 28 * DAY),
-    )
-    .await?;
-    entity::notice_item::Entity::update(entity::notice_item::ActiveModel {
-        id: Set(i3),
-        decision_reason: Set(Some("The seller is an authorized Northwind reseller".into())),
-        ..Default::default()
-    })
-    .exec(&txn)
-    .await?;
-    event(&txn, brand_ids[1], Some(n3), Some(i3), Some(seller_ids[2]), "ITEM_REJECTED", "REVIEWER", now - 28 * DAY)
-        .await?;
-    txn.commit().await?;
+    let cast = Cast {
+        shared: shared.clone(),
+        admin: person(Role::Admin, None, None),
+        reviewer: person(Role::Reviewer, None, None),
+    };
+    story(&cast, now_micros()).await.map_err(|e| e.message().to_owned())?;
     Ok(true)
 }
 
-async fn notice(
-    db: &impl ConnectionTrait,
-    brand: i64,
-    reason: &str,
-    status: &str,
-    at: i64,
-    closed: Option<i64>,
-) -> Result<i64, sea_orm::DbErr> {
-    let n = entity::notice::ActiveModel {
-        brand_id: Set(brand),
-        reason: Set(reason.into()),
-        explanation: Set("Listings offer counterfeit goods bearing our registered mark.".into()),
-        status: Set(status.into()),
-        expedited: Set(false),
-        submitted_at: Set(at),
-        closed_at: Set(closed),
-        idempotency_key: Set(None),
-        request_hash: Set(None),
-        ..Default::default()
+async fn story(c: &Cast, now: i64) -> AppResult<()> {
+    let s = &c.shared;
+    let start = now - 60 * DAY;
+    let aurelia = brands::service::create(s, &c.admin, start, "Aurelia Watches", "CH").await?.id;
+    let northwind = brands::service::create(s, &c.admin, start, "Northwind Outdoor", "US").await?.id;
+    let kirin = brands::service::create(s, &c.admin, start, "Kirin Audio", "JP").await?.id;
+    let mark = |brand: i64, mark: &str, number: &str, jurisdiction: &str, classes: Vec<i32>| {
+        trademarks::service::Registration {
+            brand_id: gid(Kind::Brand, brand),
+            mark: mark.into(),
+            registration_number: number.into(),
+            jurisdiction: jurisdiction.into(),
+            nice_classes: classes,
+            expires_on: chrono::NaiveDate::from_ymd_opt(2031, 6, 30),
+        }
+    };
+    let mut verified = Vec::new();
+    for (registration, approve) in [
+        (mark(aurelia, "AURELIA", "US-5123456", "US", vec![14]), Some(true)),
+        (mark(aurelia, "AURELIA", "018234567", "EM", vec![14, 35]), Some(true)),
+        (mark(aurelia, "AURELIA CHRONO", "CH-734512", "CH", vec![14]), None),
+        (mark(northwind, "NORTHWIND", "US-4987001", "US", vec![18, 25]), Some(true)),
+        (mark(northwind, "NORTHWIND", "1502233", "WO", vec![25]), Some(true)),
+        (mark(northwind, "NORTHWYND", "CN-9911", "CN", vec![25]), Some(false)),
+        (mark(kirin, "KIRIN", "JP-2019-088812", "JP", vec![9]), Some(true)),
+        (mark(kirin, "KIRIN", "CN-33120987", "CN", vec![9]), Some(true)),
+    ] {
+        let tm = trademarks::service::register(s, &c.admin, start, registration).await?;
+        if let Some(approve) = approve {
+            let tm = trademarks::service::verify(s, &c.reviewer, &gid(Kind::Trademark, tm.id), approve).await?;
+            if approve {
+                verified.push(tm);
+            }
+        }
     }
-    .insert(db)
-    .await?;
-    Ok(n.id)
-}
+    let tm = |brand: i64| {
+        verified.iter().find(|t| t.brand_id == brand).map(|t| gid(Kind::Trademark, t.id)).unwrap_or_default()
+    };
+    let sellers = [
+        ("luxtime-outlet", "LuxTime Outlet", "CN"),
+        ("watchdeals-24", "Watch Deals 24", "CN"),
+        ("chrono-bazaar", "Chrono Bazaar", "CN"),
+        ("trail-gear-direct", "Trail Gear Direct", "US"),
+        ("soundwave-store", "Soundwave Store", "HK"),
+        ("bargain-audio", "Bargain Audio", "HK"),
+        ("alpine-supply", "Alpine Supply Co", "DE"),
+        ("gadget-hub-sz", "Gadget Hub Shenzhen", "CN"),
+    ];
+    let mut seller_ids = Vec::new();
+    for (handle, name, country) in sellers {
+        seller_ids.push(sellers::service::register(s, &c.admin, start, handle, name, country).await?.id);
+    }
+    // Rings: the watch sellers share a payment account and one mailbox in two spellings; the
+    // audio sellers a phone and an address.
+    for (i, kind, value) in [
+        (0, IdentifierKind::PaymentAccount, "CN-ALIPAY-88120031"),
+        (1, IdentifierKind::PaymentAccount, "cn-alipay-88120031"),
+        (1, IdentifierKind::Email, "watch.deals24+shop@gmail.com"),
+        (2, IdentifierKind::Email, "WatchDeals24@googlemail.com"),
+        (4, IdentifierKind::Phone, "+852 9123 4567"),
+        (5, IdentifierKind::Phone, "852-9123-4567"),
+        (5, IdentifierKind::Address, "12 Nathan Road, Kowloon, Hong Kong"),
+        (7, IdentifierKind::Address, "12 nathan road  kowloon hong kong"),
+        (3, IdentifierKind::Email, "sales@trailgear.example"),
+    ] {
+        sellers::service::add_identifier(s, &c.admin, start, &gid(Kind::Seller, seller_ids[i]), kind, value).await?;
+    }
+    let mut listings: Vec<(usize, i64)> = Vec::new();
+    let titles = ["replica chronograph 42mm", "automatic diver watch", "luxury steel watch", "classic leather watch"];
+    for n in 0..24 {
+        let seller = [0, 0, 0, 1, 1, 2, 2, 7][n % 8];
+        let title = format!("AURELIA style {} #{n}", titles[n % titles.len()]);
+        listings.push((seller, listing(c, seller_ids[seller], &title, "89.00", "USD", start).await?));
+    }
+    let outdoor = [
+        listing(c, seller_ids[3], "Northwind storm jacket 2026", "79.00", "USD", start).await?,
+        listing(c, seller_ids[3], "Waterproof hiking boots", "64.00", "USD", start).await?,
+        listing(c, seller_ids[6], "Alpine down parka", "120.00", "EUR", start).await?,
+    ];
+    let audio = [
+        listing(c, seller_ids[4], "Kirin Pro wireless earbuds", "19.99", "USD", start).await?,
+        listing(c, seller_ids[5], "KIRIN studio headphones OEM", "35.00", "USD", start).await?,
+        listing(c, seller_ids[5], "Kirin style bluetooth speaker", "25.00", "USD", start).await?,
+    ];
+    let aurelia_agent = person(Role::BrandAgent, Some(aurelia), None);
+    let northwind_agent = person(Role::BrandAgent, Some(northwind), None);
+    let kirin_agent = person(Role::BrandAgent, Some(kirin), None);
 
-#[expect(clippy::too_many_arguments, reason = "a row of demo data, spelled out")]
-async fn item(
-    db: &impl ConnectionTrait,
-    notice: i64,
-    listing: i64,
-    trademark: i64,
-    brand: i64,
-    seller: i64,
-    status: &str,
-    submitted: i64,
-    decided: Option<i64>,
-) -> Result<i64, sea_orm::DbErr> {
-    let i = entity::notice_item::ActiveModel {
-        notice_id: Set(notice),
-        listing_id: Set(listing),
-        trademark_id: Set(trademark),
-        brand_id: Set(brand),
-        seller_id: Set(seller),
-        status: Set(status.into()),
-        submitted_at: Set(submitted),
-        decided_at: Set(decided),
-        decision_reason: Set(None),
-        ..Default::default()
+    // Aurelia's big notice: 21 removals and 1 rejection make it TRUSTED.
+    let big: Vec<i64> = listings.iter().take(22).map(|l| l.1).collect();
+    let notice = submit(c, &aurelia_agent, aurelia, &tm(aurelia), &big, start + DAY).await?;
+    let items = items_of(&c.shared, notice).await?;
+    for (k, item) in items.iter().enumerate() {
+        let at = start + 2 * DAY + k as i64 * HOUR;
+        let reject = k == 5;
+        let reason = reject.then(|| "The listing shows a generic watch without the mark".to_owned());
+        notices::service::decide(s, &c.reviewer, at, &gid(Kind::NoticeItem, *item), !reject, reason).await?;
     }
-    .insert(db)
-    .await?;
-    Ok(i.id)
-}
+    // Trusted now: the next notice is expedited and removed at once by SYSTEM.
+    let rest: Vec<i64> = listings.iter().skip(22).map(|l| l.1).collect();
+    submit(c, &aurelia_agent, aurelia, &tm(aurelia), &rest, now - 20 * DAY).await?;
 
-#[expect(clippy::too_many_arguments, reason = "a row of demo data, spelled out")]
-async fn event(
-    db: &impl ConnectionTrait,
-    brand: i64,
-    notice: Option<i64>,
-    item: Option<i64>,
-    seller: Option<i64>,
-    kind: &str,
-    actor: &str,
-    at: i64,
-) -> Result<(), sea_orm::DbErr> {
-    entity::notice_event::ActiveModel {
-        brand_id: Set(brand),
-        notice_id: Set(notice),
-        item_id: Set(item),
-        seller_id: Set(seller),
-        kind: Set(kind.into()),
-        actor_role: Set(actor.into()),
-        at: Set(at),
-        note: Set(None),
-        ..Default::default()
-    }
-    .insert(db)
+    // Northwind: one removal reinstated after a counter-notice, one rejection: CLOSED.
+    let notice = submit(c, &northwind_agent, northwind, &tm(northwind), &outdoor[..2], now - 30 * DAY).await?;
+    let items = items_of(&c.shared, notice).await?;
+    notices::service::decide(s, &c.reviewer, now - 29 * DAY, &gid(Kind::NoticeItem, items[0]), true, None).await?;
+    let trail = person(Role::Seller, None, Some(seller_ids[3]));
+    let statement = "We are an authorized Northwind reseller; invoice attached.";
+    let cn =
+        notices::service::file_counter_notice(s, &trail, now - 27 * DAY, &gid(Kind::NoticeItem, items[0]), statement)
+            .await?;
+    notices::service::resolve_counter_notice(
+        s,
+        &c.reviewer,
+        now - 25 * DAY,
+        &gid(Kind::CounterNotice, cn.id),
+        true,
+        Some("Invoice verified".into()),
+    )
     .await?;
+    let reason = Some("Different product line".to_owned());
+    notices::service::decide(s, &c.reviewer, now - 29 * DAY, &gid(Kind::NoticeItem, items[1]), false, reason).await?;
+
+    // Northwind: a notice withdrawn before any decision.
+    let notice = submit(c, &northwind_agent, northwind, &tm(northwind), &outdoor[2..], now - 6 * DAY).await?;
+    notices::service::withdraw(s, &northwind_agent, now - 5 * DAY, &gid(Kind::Notice, notice)).await?;
+
+    // Kirin: one removal answered by a pending counter-notice, then a notice awaiting review.
+    let notice = submit(c, &kirin_agent, kirin, &tm(kirin), &audio[2..], now - 4 * DAY).await?;
+    let items = items_of(&c.shared, notice).await?;
+    notices::service::decide(s, &c.reviewer, now - 3 * DAY, &gid(Kind::NoticeItem, items[0]), true, None).await?;
+    let bargain = person(Role::Seller, None, Some(seller_ids[5]));
+    let statement = "This speaker is our own design and carries no Kirin mark.";
+    notices::service::file_counter_notice(s, &bargain, now - 2 * DAY, &gid(Kind::NoticeItem, items[0]), statement)
+        .await?;
+    submit(c, &kirin_agent, kirin, &tm(kirin), &audio[..2], now - DAY).await?;
     Ok(())
+}
+
+async fn listing(c: &Cast, seller: i64, title: &str, amount: &str, currency: &str, at: i64) -> AppResult<i64> {
+    let new = listings::service::NewListing {
+        seller_id: gid(Kind::Seller, seller),
+        title: title.into(),
+        url: format!("https://marketplace.example/item/{}", title.len() * 7919 + seller as usize),
+        amount: amount.into(),
+        currency: currency.into(),
+    };
+    Ok(listings::service::create(&c.shared, &c.admin, at, new).await?.id)
+}
+
+async fn submit(c: &Cast, agent: &Identity, brand: i64, trademark: &str, listings: &[i64], at: i64) -> AppResult<i64> {
+    let submission = notices::service::Submission {
+        brand_id: gid(Kind::Brand, brand),
+        reason: NoticeReason::Counterfeit,
+        explanation: "These listings offer counterfeit goods bearing our registered mark.".into(),
+        good_faith: true,
+        items: listings.iter().map(|l| (gid(Kind::Listing, *l), trademark.to_owned())).collect(),
+        idempotency_key: None,
+    };
+    Ok(notices::service::submit(&c.shared, agent, at, submission).await?.id)
+}
+
+async fn items_of(shared: &Shared, notice: i64) -> AppResult<Vec<i64>> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    Ok(entity::notice_item::Entity::find()
+        .filter(entity::notice_item::Column::NoticeId.eq(notice))
+        .order_by_asc(entity::notice_item::Column::Id)
+        .all(&shared.db)
+        .await?
+        .into_iter()
+        .map(|i| i.id)
+        .collect())
 }

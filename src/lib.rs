@@ -44,6 +44,8 @@ pub struct App {
     pub schema: AppSchema,
     pub db: DatabaseConnection,
     pub statements: StatementCounter,
+    /// What the services need: the database, the rules, the event bus.
+    pub shared: Shared,
 }
 
 /// Connects to the database, applies pending migrations and builds the service.
@@ -54,14 +56,15 @@ pub async fn build_app(config: &Config) -> Result<App, String> {
         .map_err(|e| format!("cannot open database {}: {e}", redact(&config.db.database_url)))?;
     Migrator::up(&db, None).await.map_err(|e| format!("cannot migrate the database: {e}"))?;
     let (events, _) = tokio::sync::broadcast::channel(1024);
-    let schema = schema::build(Shared { db: db.clone(), rules: config.rules.clone(), events }, &config.limits);
+    let shared = Shared { db: db.clone(), rules: config.rules.clone(), events };
+    let schema = schema::build(shared.clone(), &config.limits);
     let router = http::router(http::HttpState {
         schema: schema.clone(),
         verifier: Arc::new(verifier),
         db: db.clone(),
         limits: config.limits.clone(),
     });
-    Ok(App { router, schema, db, statements })
+    Ok(App { router, schema, db, statements, shared })
 }
 
 /// Applies pending migrations to the database at `url`.

@@ -53,6 +53,26 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL); `schema.graphql` in the repository is exactly this output.
     Schema,
+    /// Fill the database with a synthetic, realistic registry: about S×1,000 sellers, S×10,000
+    /// listings and S×1,000 notices, the same for the same seed.
+    Seed {
+        /// Size of the registry: 1 is about 1,000 sellers, 100 about 100,000.
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// Seed of the generator: the same seed gives the same registry.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Add to a database that already has data (refused otherwise).
+        #[arg(long)]
+        append: bool,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+        #[command(flatten)]
+        db: DbConfig,
+        #[command(flatten)]
+        rules: RulesConfig,
+    },
 }
 
 /// Where the registry is stored.

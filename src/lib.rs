@@ -19,6 +19,7 @@ pub mod notices;
 pub mod pagination;
 pub mod scalars;
 pub mod schema;
+pub mod seed;
 pub mod sellers;
 pub mod sql;
 pub mod time;
@@ -65,6 +66,15 @@ pub async fn build_app(config: &Config) -> Result<App, String> {
         limits: config.limits.clone(),
     });
     Ok(App { router, schema, db, statements, shared })
+}
+
+/// Connects to and migrates the database at `url`, for commands that run the services without
+/// serving (seed).
+pub async fn connect_shared(url: &str, rules: config::RulesConfig) -> Result<Shared, String> {
+    let (db, _) = db::connect(url).await.map_err(|e| format!("cannot open database {}: {e}", redact(url)))?;
+    Migrator::up(&db, None).await.map_err(|e| format!("cannot migrate the database: {e}"))?;
+    let (events, _) = tokio::sync::broadcast::channel(16);
+    Ok(Shared { db, rules, events })
 }
 
 /// Applies pending migrations to the database at `url`.

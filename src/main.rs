@@ -20,6 +20,9 @@ async fn main() -> ExitCode {
             println!("migrations applied");
         }),
         Command::Token { role, brand, seller, ttl, sub, auth } => token(&role, brand, seller, ttl, &sub, &auth),
+        Command::Seed { scale, seed, append, quiet, db, rules } => {
+            run_seed(scale, seed, append, quiet, db, rules).await
+        }
         Command::Schema => {
             print!("{}", rightsgraph::schema::sdl());
             Ok(())
@@ -57,5 +60,20 @@ fn token(
     claims.iss = auth.jwt_issuer.clone();
     claims.aud = auth.jwt_audience.clone();
     println!("{}", mint_hs256(secret, &claims)?);
+    Ok(())
+}
+
+async fn run_seed(
+    scale: f64,
+    seed: u64,
+    append: bool,
+    quiet: bool,
+    db: rightsgraph::config::DbConfig,
+    rules: rightsgraph::config::RulesConfig,
+) -> Result<(), String> {
+    use std::io::IsTerminal;
+    let shared = rightsgraph::connect_shared(&db.database_url, rules).await?;
+    let plan = rightsgraph::seed::SeedPlan { scale, seed, append, progress: !quiet && std::io::stderr().is_terminal() };
+    println!("{}", rightsgraph::seed::seed(&shared, plan).await?);
     Ok(())
 }

@@ -33,6 +33,7 @@ pub struct HttpState {
     pub verifier: Arc<Verifier>,
     pub db: DatabaseConnection,
     pub limits: LimitsConfig,
+    pub statements: crate::db::StatementCounter,
 }
 
 /// The router of the service.
@@ -42,9 +43,21 @@ pub fn router(state: HttpState) -> Router {
         .route("/graphql/ws", get(graphql_ws))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(MAX_BODY))
         .with_state(state)
+}
+
+/// Counters in the Prometheus text format; benchmarks read the SQL statement count here.
+async fn metrics(State(state): State<HttpState>) -> Response {
+    let body = format!(
+        "# HELP rightsgraph_sql_statements_total SQL statements run since start.\n\
+         # TYPE rightsgraph_sql_statements_total counter\n\
+         rightsgraph_sql_statements_total {}\n",
+        state.statements.get()
+    );
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 
 async fn readyz(State(state): State<HttpState>) -> Response {

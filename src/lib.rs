@@ -64,6 +64,7 @@ pub async fn build_app(config: &Config) -> Result<App, String> {
         verifier: Arc::new(verifier),
         db: db.clone(),
         limits: config.limits.clone(),
+        statements: statements.clone(),
     });
     Ok(App { router, schema, db, statements, shared })
 }

@@ -6,9 +6,10 @@ use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{ErrorExtensionValues, Value};
-use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLWebSocket, rejection::GraphQLRejection};
+use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -132,25 +133,49 @@ fn accepts_html(headers: &HeaderMap) -> bool {
     headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|accept| accept.contains("text/html"))
 }
 
-async fn graphql_get(
-    State(state): State<HttpState>,
-    headers: HeaderMap,
-    uri: axum::http::Uri,
-    request: Result<GraphQLRequest, GraphQLRejection>,
-) -> Response {
-    let has_query = uri.query().is_some_and(|q| q.split('&').any(|p| p.starts_with("query=")));
-    if !has_query && accepts_html(&headers) {
-        return Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish())
-            .into_response();
-    }
-    let request = match request {
-        Ok(r) => r.into_inner(),
-        Err(rejection) => return rejection.into_response(),
+/// The parameters of a GraphQL request over GET (GraphQL over HTTP, section "GET").
+#[derive(Debug, serde::Deserialize)]
+struct GetParams {
+    query: Option<String>,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+async fn graphql_get(State(state): State<HttpState>, headers: HeaderMap, uri: axum::http::Uri) -> Response {
+    let params: GetParams = match serde_urlencoded::from_str(uri.query().unwrap_or("")) {
+        Ok(p) => p,
+        Err(err) => return bad_request(&headers, &format!("malformed query string: {err}")),
     };
+    let Some(query) = params.query else {
+        if accepts_html(&headers) {
+            let page = GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish();
+            return Html(page).into_response();
+        }
+        return bad_request(&headers, "a GET request needs a `query` parameter");
+    };
+    let mut request = async_graphql::Request::new(query);
+    if let Some(name) = params.operation_name.filter(|n| !n.is_empty()) {
+        request = request.operation_name(name);
+    }
+    if let Some(raw) = params.variables.filter(|v| !v.is_empty()) {
+        match serde_json::from_str::<serde_json::Value>(&raw) {
+            Ok(v @ serde_json::Value::Object(_)) => request = request.variables(async_graphql::Variables::from_json(v)),
+            _ => return bad_request(&headers, "`variables` must be a JSON object"),
+        }
+    }
+    if let Some(raw) = params.extensions.filter(|v| !v.is_empty()) {
+        match serde_json::from_str(&raw) {
+            Ok(ext) => request.extensions = ext,
+            Err(_) => return bad_request(&headers, "`extensions` must be a JSON object"),
+        }
+    }
     if is_mutation(&request) {
-        let mut response = request_error(&headers, "mutations are not allowed over GET; use POST", "BAD_REQUEST");
+        let mut response =
+            request_error(&headers, "mutations are not allowed over GET; use POST", "GRAPHQL_VALIDATION_FAILED");
         *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
         return response;
     }
     execute(&state, &headers, request).await
@@ -159,12 +184,38 @@ async fn graphql_get(
 async fn graphql_post(
     State(state): State<HttpState>,
     headers: HeaderMap,
-    request: Result<GraphQLRequest, GraphQLRejection>,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    match request {
-        Ok(r) => execute(&state, &headers, r.into_inner()).await,
-        Err(rejection) => rejection.into_response(),
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let media = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if media != "application/json" && media != "application/graphql-response+json" {
+        let mut response = request_error(&headers, "send the request as application/json", "GRAPHQL_PARSE_FAILED");
+        *response.status_mut() = StatusCode::UNSUPPORTED_MEDIA_TYPE;
+        return response;
     }
+    let body = match body {
+        Ok(body) => body,
+        // Over the body limit (also when streamed without a Content-Length): 413.
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let mut response = request_error(&headers, "the request body is over 1 MiB", "GRAPHQL_PARSE_FAILED");
+            *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+            return response;
+        }
+        Err(rejection) => {
+            return bad_request(&headers, &format!("cannot read the request body: {}", rejection.body_text()));
+        }
+    };
+    match serde_json::from_slice::<async_graphql::Request>(&body) {
+        Ok(request) => execute(&state, &headers, request).await,
+        Err(err) => bad_request(&headers, &format!("the body is not a GraphQL request: {err}")),
+    }
+}
+
+/// A 400 for a request that is not a GraphQL request at all.
+fn bad_request(headers: &HeaderMap, message: &str) -> Response {
+    let mut response = request_error(headers, message, "GRAPHQL_PARSE_FAILED");
+    *response.status_mut() = StatusCode::BAD_REQUEST;
+    response
 }
 
 /// Whether the operation a GET request would run is a mutation.

@@ -126,7 +126,7 @@ pub async fn seed(shared: &Shared, plan: SeedPlan) -> Result<String, String> {
         return Err(format!("--scale must be above 0 and at most 1000, got {}", plan.scale));
     }
     let started = std::time::Instant::now();
-    let mut rng = Rng(plan.seed ^ 0x5EED_0F_2026);
+    let mut rng = Rng(plan.seed ^ 0x005E_ED0F_2026);
     let n_sellers = ((plan.scale * 1000.0).round() as usize).max(10);
     let n_listings = ((plan.scale * 10_000.0).round() as usize).max(50);
     let n_notices = ((plan.scale * 1000.0).round() as usize).max(5);
@@ -146,7 +146,7 @@ pub async fn seed(shared: &Shared, plan: SeedPlan) -> Result<String, String> {
             BRAND_WORDS[b % BRAND_WORDS.len()],
             if b < BRAND_WORDS.len() { String::new() } else { format!("{}", b / BRAND_WORDS.len()) }
         );
-        let brand = brands::service::create(shared, &admin, t0 - 400 * DAY, name.trim(), *rng.pick(&COUNTRIES))
+        let brand = brands::service::create(shared, &admin, t0 - 400 * DAY, name.trim(), rng.pick::<&str>(&COUNTRIES))
             .await
             .map_err(msg)?;
         let mut verified = Vec::new();
@@ -254,16 +254,23 @@ pub async fn seed(shared: &Shared, plan: SeedPlan) -> Result<String, String> {
         rows.push(vec![
             Value::from(first_listing + l as i64),
             Value::from(first_seller + seller as i64),
-            Value::from(title),
+            Value::from(title.clone()),
             Value::from(format!("https://marketplace.example/item/{tag}/{l}")),
             Value::from(format!("{}.{:02}", 5 + rng.below(400), rng.below(100))),
             Value::from(*rng.pick(&["USD", "EUR", "GBP", "CNY"])),
             Value::from("ACTIVE"),
             Value::from(t0 - rng.below(365) as i64 * DAY),
+            Value::from(title.to_lowercase()),
         ]);
     }
-    bulk(db, "listing", "id, seller_id, title, url, price_amount, price_currency, status, listed_at", rows, &bar)
-        .await?;
+    bulk(
+        db,
+        "listing",
+        "id, seller_id, title, url, price_amount, price_currency, status, listed_at, title_search",
+        rows,
+        &bar,
+    )
+    .await?;
     bump_sequence(db, "listing").await?;
 
     bar.phase("notices through the workflow", n_notices as u64);
@@ -313,7 +320,7 @@ fn identifiers(rng: &mut Rng, rings: &[Vec<usize>], n: usize, tag: i64) -> Vec<(
     for (r, ring) in rings.iter().enumerate() {
         let half = ring.len() / 2;
         let account = format!("ACCT-{tag}-{r:06}");
-        let phone = format!("{:011}", 86_130_000_0000_i64 + tag * 100_000 + r as i64);
+        let phone = format!("{:011}", 861_300_000_000_i64 + tag * 100_000 + r as i64);
         let address = format!("{} Industrial Road, Block {}, Shenzhen", 10 + r % 90, r);
         for (k, &m) in ring.iter().enumerate() {
             if k <= half {

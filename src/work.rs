@@ -51,6 +51,20 @@ impl Work {
         Ok(())
     }
 
+    /// Locks rows `ids` of `table` in id order (see `lock`).
+    pub async fn lock_all(&self, table: &str, ids: impl IntoIterator<Item = i64>) -> AppResult<()> {
+        if self.backend() == DbBackend::Postgres {
+            let mut ids: Vec<i64> = ids.into_iter().collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let mut sql = Sql::new(format!("SELECT id FROM {table} WHERE id IN "), vec![]);
+            sql.push_in(&ids);
+            sql.push(" ORDER BY id FOR UPDATE", []);
+            self.txn.execute_raw(sql.build(DbBackend::Postgres)).await?;
+        }
+        Ok(())
+    }
+
     /// Writes an event, to be published once the transaction commits.
     #[expect(clippy::too_many_arguments, reason = "an event row: each column is its own argument")]
     pub async fn event(

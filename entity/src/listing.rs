@@ -14,6 +14,8 @@ pub struct Model {
     pub status: String,
     pub listed_at: i64,
     pub removed_at: Option<i64>,
+    /// The title lowercased (Unicode), for case-insensitive search.
+    pub title_search: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261128_000001_registry;
 mod m20261128_000002_pending_item_once;
 mod m20261128_000003_seller_clusters;
+mod m20261128_000004_listing_title_search;
 
 /// Every migration, in the order it is applied.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_registry::Migration),
             Box::new(m20261128_000002_pending_item_once::Migration),
             Box::new(m20261128_000003_seller_clusters::Migration),
+            Box::new(m20261128_000004_listing_title_search::Migration),
         ]
     }
 }

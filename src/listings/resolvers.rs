@@ -55,7 +55,7 @@ fn listing_spec(filter: ListingFilter) -> AppResult<ListSpec> {
     Ok(ListSpec::new("listing", &[("t.id", Dir::Asc)])
         .and_opt(seller.map(|s| Sql::new("t.seller_id = ?", vec![Value::from(s)])))
         .and_opt(filter.status.map(|s| Sql::new("t.status = ?", vec![Value::from(s.as_db())])))
-        .and_opt(title.map(|p| Sql::new("LOWER(t.title) LIKE ? ESCAPE '\\'", vec![Value::from(p)]))))
+        .and_opt(title.map(|p| Sql::new("t.title_search LIKE ? ESCAPE '\\'", vec![Value::from(p)]))))
 }
 
 /// Escapes LIKE's wildcards so that the text matches literally.

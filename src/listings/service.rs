@@ -44,6 +44,7 @@ pub async fn create(
     }
     Ok(entity::listing::ActiveModel {
         seller_id: Set(seller_id),
+        title_search: Set(Some(title.to_lowercase())),
         title: Set(title),
         url: Set(url),
         price_amount: Set(amount),

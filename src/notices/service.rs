@@ -78,7 +78,7 @@ use crate::listings::types::ListingStatus;
 use crate::sellers::types::SellerStatus;
 use crate::trademarks::types::{Trademark, TrademarkStatus};
 use crate::values;
-use crate::work::{Work, is_unique_violation};
+use crate::work::Work;
 use entity::{brand, counter_notice, listing, notice, notice_item, seller, strike, trademark};
 
 /// Most items one notice may hold.
@@ -155,12 +155,39 @@ pub async fn submit(shared: &Shared, identity: &Identity, now: i64, input: Submi
     if let Some(existing) = replay(&shared.db, brand_id, &input, &fingerprint).await? {
         return Ok(existing);
     }
+    match write_notice(shared, identity, now, brand_id, &input, explanation, &fingerprint).await {
+        // A replay racing the first request with its key can lose to it anywhere (its items are
+        // PENDING now, or its key is taken): answer as the replay it is.
+        Err(err) if input.idempotency_key.is_some() => {
+            replay(&shared.db, brand_id, &input, &fingerprint).await?.map_or(Err(err), Ok)
+        }
+        other => other,
+    }
+}
+
+/// The write of `submit`, in one transaction.
+async fn write_notice(
+    shared: &Shared,
+    identity: &Identity,
+    now: i64,
+    brand_id: i64,
+    input: &Submission,
+    explanation: String,
+    fingerprint: &str,
+) -> AppResult<notice::Model> {
     let mut work = Work::begin(&shared.db, actor_of(identity), now, &shared.rules).await?;
+    // Lock order of every workflow transaction (PostgreSQL): brand, notice, sellers, listings,
+    // each in id order, then items. Writers that touch the same rows queue instead of deadlocking.
+    work.lock("brand", brand_id).await?;
     let brand = brand::Entity::find_by_id(brand_id)
         .one(&work.txn)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no Brand {}", input.brand_id)))?;
     let items = check_items(&work, brand_id, &input.items).await?;
+    if brand.trust_tier == TrustTier::Trusted.as_db() {
+        work.lock_all("seller", items.iter().map(|(l, _)| l.seller_id)).await?;
+        work.lock_all("listing", items.iter().map(|(l, _)| l.id)).await?;
+    }
     let expedited = brand.trust_tier == TrustTier::Trusted.as_db();
     let inserted = notice::ActiveModel {
         brand_id: Set(brand_id),
@@ -171,22 +198,14 @@ pub async fn submit(shared: &Shared, identity: &Identity, now: i64, input: Submi
         submitted_at: Set(now),
         closed_at: Set(None),
         idempotency_key: Set(input.idempotency_key.clone()),
-        request_hash: Set(Some(fingerprint.clone())),
+        request_hash: Set(Some(fingerprint.to_owned())),
         ..Default::default()
     }
     .insert(&work.txn)
     .await;
-    let created = match inserted {
-        Ok(n) => n,
-        Err(err) if is_unique_violation(&err) => {
-            // Another request with the same key committed first: answer as its replay.
-            drop(work);
-            return replay(&shared.db, brand_id, &input, &fingerprint)
-                .await?
-                .ok_or_else(|| AppError::Internal("idempotency key vanished".into()));
-        }
-        Err(err) => return Err(err.into()),
-    };
+    let created = inserted.map_err(|e| {
+        crate::work::conflict_on_unique(e, "idempotencyKey", "idempotencyKey: taken by a concurrent request")
+    })?;
     let rows: Vec<notice_item::ActiveModel> = items
         .iter()
         .map(|(l, t)| notice_item::ActiveModel {
@@ -539,6 +558,7 @@ pub async fn decide(
     };
     let mut work = Work::begin(&shared.db, actor_of(identity), now, &shared.rules).await?;
     let item = visible_item(&work, identity, item_id, "itemId").await?;
+    lock_around(&work, &item).await?;
     if item.status != NoticeItemStatus::Pending.as_db() {
         return Err(AppError::conflict(format!("the item is {}, not PENDING", item.status)));
     }
@@ -566,6 +586,15 @@ pub async fn decide(
     Ok(decided)
 }
 
+/// Takes the locks a change to `item` needs, in the workflow's lock order.
+async fn lock_around(work: &Work, item: &notice_item::Model) -> AppResult<()> {
+    work.lock("brand", item.brand_id).await?;
+    work.lock("notice", item.notice_id).await?;
+    work.lock("seller", item.seller_id).await?;
+    work.lock("listing", item.listing_id).await?;
+    work.lock("notice_item", item.id).await
+}
+
 async fn reload_item(work: &Work, id: i64) -> AppResult<notice_item::Model> {
     notice_item::Entity::find_by_id(id).one(&work.txn).await?.ok_or_else(|| AppError::Internal("item vanished".into()))
 }
@@ -575,6 +604,9 @@ pub async fn withdraw(shared: &Shared, identity: &Identity, now: i64, raw: &str)
     identity.require_role(&[Role::Admin, Role::BrandAgent], "withdraw notices")?;
     let id = ids::decode(raw, Kind::Notice, "id")?;
     let mut work = Work::begin(&shared.db, actor_of(identity), now, &shared.rules).await?;
+    if let Some(n) = notice::Entity::find_by_id(id).one(&work.txn).await? {
+        work.lock("brand", n.brand_id).await?;
+    }
     work.lock("notice", id).await?;
     let conds: Vec<crate::sql::Sql> = crate::auth::visibility::notice(identity.scope()).into_iter().collect();
     let current = crate::sql::by_ids::<notice::Model>(&work.txn, "notice", &[id], &conds)
@@ -634,6 +666,7 @@ pub async fn file_counter_notice(
     let statement = values::text(statement, 10, 5000, "statement")?;
     let mut work = Work::begin(&shared.db, actor_of(identity), now, &shared.rules).await?;
     let item = visible_item(&work, identity, item_id, "itemId").await?;
+    lock_around(&work, &item).await?;
     if item.status != NoticeItemStatus::Removed.as_db() {
         return Err(AppError::conflict(format!(
             "a counter-notice answers a REMOVED item; this one is {}",
@@ -700,6 +733,7 @@ pub async fn resolve_counter_notice(
         .one(&work.txn)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no CounterNotice {raw}")))?;
+    lock_around(&work, &reload_item(&work, cn.item_id).await?).await?;
     let to = if reinstate { CounterNoticeStatus::Accepted } else { CounterNoticeStatus::Rejected };
     let done = counter_notice::Entity::update_many()
         .col_expr(counter_notice::Column::Status, Expr::value(to.as_db()))

@@ -94,6 +94,7 @@ impl<'a> Builder<'a> {
         entity::listing::ActiveModel {
             seller_id: Set(seller),
             title: Set(title.into()),
+            title_search: Set(Some(title.to_lowercase())),
             url: Set(format!("https://shop.example/{n}")),
             price_amount: Set("19.99".into()),
             price_currency: Set("USD".into()),

@@ -107,11 +107,19 @@ async fn get_graphql_runs_a_query() {
     assert_eq!(code(&reply.json()), "UNAUTHENTICATED");
 }
 
+/// How many brands there are, as ADMIN sees them.
+async fn brand_count(app: &TestApp) -> Value {
+    app.data(&token(Role::Admin, None, None), "{ brands { totalCount } }", json!({})).await["brands"]["totalCount"]
+        .clone()
+}
+
+const CREATE_BRAND: &str = r#"mutation { createBrand(input: { name: "Sneaky", country: "US" }) { id } }"#;
+
 #[tokio::test]
 async fn get_graphql_refuses_a_mutation_with_405() {
     let app = spawn().await;
     let admin = bearer(&token(Role::Admin, None, None));
-    for query in ["mutation{__typename}", "mutation Named { __typename }"] {
+    for query in ["mutation{__typename}", "mutation Named { __typename }", CREATE_BRAND] {
         for accept in ["application/json", GRAPHQL_RESPONSE] {
             let reply = get(&app, query, None, &[("accept", accept), ("authorization", &admin)]).await;
             assert_eq!(
@@ -124,18 +132,24 @@ async fn get_graphql_refuses_a_mutation_with_405() {
             assert!(allow.contains("POST"), "405 must say what is allowed: {allow:?}");
         }
     }
+    assert_eq!(brand_count(&app).await, json!(0), "a mutation over GET must change nothing");
 }
 
 /// `GET /graphql?query=…&operationName=…`.
 async fn get_operation(app: &TestApp, document: &str, operation: &str) -> Reply {
     let uri = format!("/graphql?query={}&operationName={}", encode(document), encode(operation));
-    app.send(Request::get(uri).body(Body::empty()).expect("request")).await
+    let admin = token(Role::Admin, None, None);
+    let request = Request::get(uri).header("authorization", bearer(&admin));
+    app.send(request.body(Body::empty()).expect("request")).await
 }
 
 #[tokio::test]
 async fn get_graphql_refuses_a_mutation_selected_by_operation_name_with_405() {
     let app = spawn().await;
-    let reply = get_operation(&app, "query Q { __typename } mutation M { __typename }", "M").await;
+    let document =
+        r#"query Q { __typename } mutation M { createBrand(input: { name: "Sneaky", country: "US" }) { id } }"#;
+    let reply = get_operation(&app, document, "M").await;
+    assert_eq!(brand_count(&app).await, json!(0), "a mutation over GET must change nothing");
     assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED, "{}", String::from_utf8_lossy(&reply.body));
 }
 

@@ -8,4 +8,8 @@ mod auth;
 mod fixtures;
 mod http;
 mod loaders;
+mod races;
 mod reads;
+mod subscriptions;
+mod workflow;
+mod workflow_support;

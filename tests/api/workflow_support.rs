@@ -57,15 +57,14 @@ pub const VERIFY_TRADEMARK: &str =
     "mutation($input: VerifyTrademarkInput!) { verifyTrademark(input: $input) { id status } }";
 pub const REGISTER_SELLER: &str =
     "mutation($input: RegisterSellerInput!) { registerSeller(input: $input) { id status } }";
-pub const ADD_IDENTIFIER: &str =
-    "mutation($input: AddSellerIdentifierInput!) { addSellerIdentifier(input: $input) { id identifiers { kind value } } }";
+pub const ADD_IDENTIFIER: &str = "mutation($input: AddSellerIdentifierInput!) { addSellerIdentifier(input: $input) { id identifiers { kind value } } }";
 pub const CREATE_LISTING: &str =
     "mutation($input: CreateListingInput!) { createListing(input: $input) { id status removedAt } }";
 pub const SUBMIT: &str = "mutation($input: SubmitNoticeInput!) { submitNotice(input: $input) { id status expedited submittedAt closedAt items(first: 100) { totalCount nodes { id status decidedAt listing { id status } } } } }";
-pub const WITHDRAW: &str = "mutation($id: ID!) { withdrawNotice(id: $id) { id status closedAt items(first: 100) { nodes { id status } } } }";
+pub const WITHDRAW: &str =
+    "mutation($id: ID!) { withdrawNotice(id: $id) { id status closedAt items(first: 100) { nodes { id status } } } }";
 pub const DECIDE: &str = "mutation($input: DecideNoticeItemInput!) { decideNoticeItem(input: $input) { id status decidedAt decisionReason strike { id } } }";
-pub const FILE_COUNTER: &str =
-    "mutation($input: FileCounterNoticeInput!) { fileCounterNotice(input: $input) { id status filedAt item { id status } } }";
+pub const FILE_COUNTER: &str = "mutation($input: FileCounterNoticeInput!) { fileCounterNotice(input: $input) { id status filedAt item { id status } } }";
 pub const RESOLVE_COUNTER: &str = "mutation($input: ResolveCounterNoticeInput!) { resolveCounterNotice(input: $input) { id status resolvedAt item { id status } } }";
 
 /// Everything about a notice that the workflow changes.
@@ -296,7 +295,7 @@ pub fn event_kinds(notice: &Value) -> Vec<(String, String)> {
         .as_array()
         .expect("events")
         .iter()
-        .map(|e| (s(&e["kind"]), s(&e["actorRole"])))
+        .map(|e| (string(&e["kind"]), string(&e["actorRole"])))
         .collect()
 }
 
@@ -334,14 +333,22 @@ pub async fn history(app: &TestApp, tok: &str, brand: &str) -> Vec<(String, Stri
         .as_array()
         .expect("history")
         .iter()
-        .map(|e| (s(&e["kind"]), s(&e["actorRole"]), e["notice"]["id"].clone(), e["item"]["id"].clone(), s(&e["at"])))
+        .map(|e| {
+            (
+                string(&e["kind"]),
+                string(&e["actorRole"]),
+                e["notice"]["id"].clone(),
+                e["item"]["id"].clone(),
+                string(&e["at"]),
+            )
+        })
         .collect()
 }
 
 // ---- values ----------------------------------------------------------------------------------------
 
 /// A JSON string as an owned String ("" when not a string).
-pub fn s(v: &Value) -> String {
+pub fn string(v: &Value) -> String {
     v.as_str().unwrap_or("").to_owned()
 }
 
@@ -426,7 +433,18 @@ pub async fn snapshot(app: &TestApp) -> Vec<String> {
             }
         )*};
     }
-    dump!(brand, trademark, seller, seller_identifier, listing, notice, notice_item, counter_notice, strike, notice_event);
+    dump!(
+        brand,
+        trademark,
+        seller,
+        seller_identifier,
+        listing,
+        notice,
+        notice_item,
+        counter_notice,
+        strike,
+        notice_event
+    );
     out
 }
 

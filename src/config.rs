@@ -139,11 +139,26 @@ pub struct LimitsConfig {
     /// default admits a dashboard page of 100 notices x 20 items with their listings and sellers.
     #[arg(long, env = "RIGHTSGRAPH_MAX_COMPLEXITY", default_value_t = 50_000)]
     pub max_complexity: usize,
+    /// Most aliased fields a query may have.
+    #[arg(long, env = "RIGHTSGRAPH_MAX_ALIASES", default_value_t = 100)]
+    pub max_aliases: usize,
+    /// Most fields a query may ask at its root.
+    #[arg(long, env = "RIGHTSGRAPH_MAX_ROOT_FIELDS", default_value_t = 30)]
+    pub max_root_fields: usize,
+    /// Longest a request may run before it is abandoned (humantime: 30s, 2m).
+    #[arg(long, env = "RIGHTSGRAPH_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub request_timeout: Duration,
 }
 
 impl Default for LimitsConfig {
     fn default() -> Self {
-        Self { max_depth: 15, max_complexity: 50_000 }
+        Self {
+            max_depth: 15,
+            max_complexity: 50_000,
+            max_aliases: 100,
+            max_root_fields: 30,
+            request_timeout: Duration::from_secs(30),
+        }
     }
 }
 

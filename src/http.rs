@@ -24,6 +24,8 @@ use crate::loaders::Batcher;
 use crate::schema::AppSchema;
 use crate::time::now_micros;
 
+mod limits;
+
 /// Largest request body accepted (CONTRACT.md section 5).
 pub const MAX_BODY: usize = 1 << 20;
 
@@ -233,23 +235,64 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
 }
 
 async fn execute(state: &HttpState, headers: &HeaderMap, request: async_graphql::Request) -> Response {
+    let request_id = request_id();
+    let span = tracing::info_span!("request", id = %request_id);
+    let _entered = span.enter();
     let viewer = viewer_of(headers, &state.verifier);
     if let Viewer::Rejected(reason) = &viewer {
         tracing::info!(%reason, "token rejected");
     }
-    let parse_failed = async_graphql::parser::parse_query(&request.query).is_err();
+    let document = async_graphql::parser::parse_query(&request.query);
+    let parse_failed = document.is_err();
+    if let Ok(doc) = &document
+        && let Some(refusal) = limits::check(doc, &state.limits)
+    {
+        let mut error = async_graphql::ServerError::new(refusal, None);
+        error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", "GRAPHQL_VALIDATION_FAILED");
+        return respond(headers, &async_graphql::Response::from_errors(vec![error]));
+    }
     let request = request.data(request_state(state, &viewer)).data(viewer);
-    let mut response = state.schema.execute(request).await;
-    classify_errors(&mut response, parse_failed, &state.limits);
+    let run = tracing::Instrument::instrument(state.schema.execute(request), span.clone());
+    let mut response = match tokio::time::timeout(state.limits.request_timeout, run).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(timeout = ?state.limits.request_timeout, "request abandoned");
+            let message = format!(
+                "the request ran longer than the time limit of {}",
+                humantime::format_duration(state.limits.request_timeout)
+            );
+            let mut error = async_graphql::ServerError::new(message, None);
+            error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", "INTERNAL_SERVER_ERROR");
+            let mut reply = respond(headers, &async_graphql::Response::from_errors(vec![error]));
+            *reply.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+            return reply;
+        }
+    };
+    classify_errors(&mut response, parse_failed, &state.limits, &request_id);
     respond(headers, &response)
+}
+
+/// A short random id that ties a client's error to the server's log.
+fn request_id() -> String {
+    use rand::Rng;
+    format!("{:016x}", rand::rng().random::<u64>())
 }
 
 /// Gives every error the `extensions.code` of CONTRACT.md section 6, and limit errors a message
 /// that names the limit.
-fn classify_errors(response: &mut async_graphql::Response, parse_failed: bool, limits: &LimitsConfig) {
+fn classify_errors(
+    response: &mut async_graphql::Response,
+    parse_failed: bool,
+    limits: &LimitsConfig,
+    request_id: &str,
+) {
     for error in &mut response.errors {
-        let has_code = error.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
-        if has_code {
+        let code = error.extensions.as_ref().and_then(|e| e.get("code")).cloned();
+        if let Some(code) = code {
+            // An internal error says nothing of its cause; the request id finds it in the log.
+            if code == Value::from("INTERNAL_SERVER_ERROR") {
+                error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("requestId", request_id);
+            }
             continue;
         }
         let code = if parse_failed {
@@ -266,6 +309,7 @@ fn classify_errors(response: &mut async_graphql::Response, parse_failed: bool, l
         } else {
             tracing::error!(message = %error.message, "uncoded error");
             error.message = "internal server error".into();
+            error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("requestId", request_id);
             "INTERNAL_SERVER_ERROR"
         };
         error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", Value::from(code));

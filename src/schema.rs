@@ -127,6 +127,9 @@ pub fn build(shared: Shared, limits: &LimitsConfig) -> AppSchema {
         .data(shared)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
+        // Every answer carries `extensions.analyzer { complexity depth }`, so clients can see
+        // what a query costs against the limits.
+        .extension(async_graphql::extensions::Analyzer)
         .finish()
 }
 

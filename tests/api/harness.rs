@@ -33,6 +33,11 @@ pub async fn spawn() -> TestApp {
 
 /// A test app with `rules`.
 pub async fn spawn_with(rules: RulesConfig) -> TestApp {
+    spawn_config(rules, AuthConfig { jwt_secret: Some(SECRET.into()), ..Default::default() }).await
+}
+
+/// A test app with `rules` that verifies tokens as `auth` says.
+pub async fn spawn_config(rules: RulesConfig, auth: AuthConfig) -> TestApp {
     let (url, sqlite_dir, pg) = match std::env::var("RIGHTSGRAPH_TEST_DATABASE_URL") {
         Ok(admin) if !admin.is_empty() => {
             let name =
@@ -52,7 +57,7 @@ pub async fn spawn_with(rules: RulesConfig) -> TestApp {
     let config = Config {
         listen: "127.0.0.1:0".parse().expect("address"),
         db: DbConfig { database_url: url },
-        auth: AuthConfig { jwt_secret: Some(SECRET.into()), ..Default::default() },
+        auth,
         rules,
         limits: LimitsConfig::default(),
     };

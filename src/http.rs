@@ -15,12 +15,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
-use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::auth::{Scope, Verifier, Viewer};
 use crate::config::LimitsConfig;
 use crate::graph::RequestState;
-use crate::loaders::Batcher;
+use crate::loaders::{BatchQueue, Batcher, drive};
 use crate::schema::AppSchema;
 use crate::time::now_micros;
 
@@ -47,8 +46,9 @@ pub fn router(state: HttpState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .layer(DefaultBodyLimit::disable())
-        .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        // The POST handler reads the body as `Bytes` under this limit and answers 413 itself, with a
+        // GraphQL error, whether the size is announced (Content-Length) or found while streaming.
+        .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
 }
 
@@ -64,7 +64,9 @@ async fn metrics(State(state): State<HttpState>) -> Response {
 }
 
 async fn readyz(State(state): State<HttpState>) -> Response {
-    match state.db.ping().await {
+    // A probe gives up after a second or so: answer within it, down or not.
+    let ping = tokio::time::timeout(std::time::Duration::from_millis(800), state.db.ping()).await;
+    match ping.unwrap_or_else(|_| Err(sea_orm::DbErr::Custom("no answer within 800 ms".into()))) {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
         Err(err) => {
             tracing::warn!(%err, "database does not answer");
@@ -90,7 +92,7 @@ async fn graphql_ws(State(state): State<HttpState>, protocol: GraphQLProtocol, u
                         },
                     };
                     let mut data = async_graphql::Data::default();
-                    data.insert(request_state(&state, &viewer));
+                    data.insert(request_state(&state, &viewer, None));
                     data.insert(viewer);
                     Ok(data)
                 })
@@ -100,7 +102,7 @@ async fn graphql_ws(State(state): State<HttpState>, protocol: GraphQLProtocol, u
 }
 
 /// What every request carries besides its viewer: the instant it is answered at, and its loaders.
-fn request_state(state: &HttpState, viewer: &Viewer) -> RequestState {
+fn request_state(state: &HttpState, viewer: &Viewer, driven: Option<BatchQueue>) -> RequestState {
     let scope = match viewer {
         Viewer::Authenticated(identity) => identity.scope(),
         // An anonymous or rejected caller reaches no resolver that loads data; `Seller(-1)`
@@ -108,8 +110,12 @@ fn request_state(state: &HttpState, viewer: &Viewer) -> RequestState {
         _ => Scope::Seller(-1),
     };
     let now = now_micros();
-    let loaders = Arc::new(Batcher::loader(state.db.clone(), scope, now));
-    RequestState { now, loaders }
+    let loaders = if let Some(queue) = driven {
+        Batcher::driven_loader(state.db.clone(), scope, now, queue)
+    } else {
+        Batcher::loader(state.db.clone(), scope, now)
+    };
+    RequestState { now, loaders: Arc::new(loaders) }
 }
 
 /// The caller of a request, from its `Authorization` header.
@@ -251,9 +257,11 @@ async fn execute(state: &HttpState, headers: &HeaderMap, request: async_graphql:
         error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", "GRAPHQL_VALIDATION_FAILED");
         return respond(headers, &async_graphql::Response::from_errors(vec![error]));
     }
-    let request = request.data(request_state(state, &viewer)).data(viewer);
-    let run = tracing::Instrument::instrument(state.schema.execute(request), span.clone());
-    let mut response = match tokio::time::timeout(state.limits.request_timeout, run).await {
+    let queue = BatchQueue::default();
+    let request = request.data(request_state(state, &viewer, Some(queue.clone()))).data(viewer);
+    let schema = state.schema.clone();
+    let run = tracing::Instrument::instrument(async move { schema.execute(request).await }, span.clone());
+    let mut response = match tokio::time::timeout(state.limits.request_timeout, drive(run, queue)).await {
         Ok(response) => response,
         Err(_) => {
             tracing::warn!(timeout = ?state.limits.request_timeout, "request abandoned");
@@ -304,7 +312,11 @@ fn classify_errors(
                 error.message = format!("query depth exceeds the depth limit of {}", limits.max_depth);
             }
             "GRAPHQL_VALIDATION_FAILED"
-        } else if error.message.starts_with("Failed to parse") || error.message.starts_with("Invalid value") {
+        } else if ["Failed to parse", "Invalid value", "Variable ", "Expected input type"]
+            .iter()
+            .any(|p| error.message.starts_with(p))
+        {
+            // async-graphql's coercion of arguments and variables: the client's input.
             "BAD_USER_INPUT"
         } else {
             tracing::error!(message = %error.message, "uncoded error");
@@ -324,7 +336,14 @@ fn respond(headers: &HeaderMap, response: &async_graphql::Response) -> Response 
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
     let status = if graphql_response && request_error { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    let body = match serde_json::to_vec(response) {
+    // A request that never ran has no `data` entry at all (GraphQL over HTTP).
+    let body = serde_json::to_value(response).map(|mut body| {
+        if request_error && let Some(fields) = body.as_object_mut() {
+            fields.remove("data");
+        }
+        body
+    });
+    let body = match body.and_then(|b| serde_json::to_vec(&b)) {
         Ok(body) => body,
         Err(err) => {
             tracing::error!(%err, "cannot serialize a response");

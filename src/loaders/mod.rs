@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
+use std::time::Duration;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::{DatabaseConnection, FromQueryResult, Value};
@@ -14,12 +15,19 @@ use crate::error::AppError;
 use crate::pagination::{Cursor, PageArgs};
 use crate::sql::{self, ListSpec, Sql};
 
+mod drive;
 pub mod lists;
+
+pub use drive::{BatchQueue, drive};
 
 pub use lists::{CountOf, PageOf, Rel};
 
 /// The per-request loader.
 pub type Loaders = DataLoader<Batcher>;
+
+/// Most keys in one batch: both backends accept that many bound parameters (SQLite 32,766,
+/// PostgreSQL 65,535).
+const MAX_BATCH: usize = 5_000;
 
 /// Batches the loads of one request.
 pub struct Batcher {
@@ -33,7 +41,14 @@ impl Batcher {
     pub fn loader(db: DatabaseConnection, scope: Scope, now: i64) -> Loaders {
         // A dashboard page (100 notices x 20 items) loads 2,000 listings in one batch; both backends
         // accept that many bound parameters (SQLite 32,766, PostgreSQL 65,535).
-        DataLoader::new(Self { db, scope, now }, tokio::spawn).max_batch_size(5_000)
+        DataLoader::new(Self { db, scope, now }, tokio::spawn).max_batch_size(MAX_BATCH)
+    }
+
+    /// A loader whose batches wait in `queue` until the request's resolvers are all waiting
+    /// (see `drive`), so that a level of the query costs one statement.
+    pub fn driven_loader(db: DatabaseConnection, scope: Scope, now: i64, queue: BatchQueue) -> Loaders {
+        let spawn = move |batch| queue.push(batch);
+        DataLoader::new(Self { db, scope, now }, spawn).delay(Duration::ZERO).max_batch_size(MAX_BATCH)
     }
 }
 

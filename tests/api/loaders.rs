@@ -93,3 +93,12 @@ async fn total_count_is_computed_only_when_asked_for() {
     assert_eq!(without, 1);
     assert_eq!(with, 2);
 }
+
+#[tokio::test]
+async fn a_level_costs_one_statement_even_at_a_thousand_rows() {
+    // Lists of more than 30 rows resolve over many polls (FuturesUnordered hands back control);
+    // the batches must still wait for every key of the level.
+    let (statements, rows) = dashboard(50, 20).await;
+    assert_eq!(rows, 1000);
+    assert_eq!(statements, 6, "one statement per level");
+}

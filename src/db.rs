@@ -1,21 +1,46 @@
 //! Connecting to the registry: SQLite (WAL, foreign keys on) or PostgreSQL, with a counter of the
 //! SQL statements issued, which the tests and benchmarks read.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, Statement};
 
-/// Counts every SQL statement the connection runs.
+/// Counts every SQL statement the connection runs, and keeps them while asked to (for the test
+/// that checks their query plans).
 #[derive(Debug, Clone, Default)]
-pub struct StatementCounter(Arc<AtomicU64>);
+pub struct StatementCounter {
+    count: Arc<AtomicU64>,
+    recording: Arc<AtomicBool>,
+    recorded: Arc<Mutex<Vec<Statement>>>,
+}
 
 impl StatementCounter {
     /// Statements run so far.
     pub fn get(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
+        self.count.load(Ordering::Relaxed)
+    }
+
+    /// Starts keeping a copy of every statement run.
+    pub fn record(&self) {
+        self.recording.store(true, Ordering::Relaxed);
+    }
+
+    /// Stops keeping statements and hands over those kept.
+    pub fn take(&self) -> Vec<Statement> {
+        self.recording.store(false, Ordering::Relaxed);
+        self.recorded.lock().map(|mut kept| std::mem::take(&mut *kept)).unwrap_or_default()
+    }
+
+    fn saw(&self, statement: &Statement) {
+        self.count.fetch_add(1, Ordering::Relaxed);
+        if self.recording.load(Ordering::Relaxed)
+            && let Ok(mut kept) = self.recorded.lock()
+        {
+            kept.push(statement.clone());
+        }
     }
 }
 
@@ -35,9 +60,7 @@ pub async fn connect(url: &str) -> Result<(DatabaseConnection, StatementCounter)
     }
     let mut db = Database::connect(options).await?;
     let counter = StatementCounter::default();
-    let inner = counter.0.clone();
-    db.set_metric_callback(move |_| {
-        inner.fetch_add(1, Ordering::Relaxed);
-    });
+    let seen = counter.clone();
+    db.set_metric_callback(move |info| seen.saw(info.statement));
     Ok((db, counter))
 }

@@ -20,6 +20,14 @@ pub const DEFAULT_PAGE: u64 = 20;
 /// Largest `first` a client may ask for.
 pub const MAX_PAGE: u64 = 100;
 
+/// The cost of a connection asked with `first`: its page size times the cost of a row. A `first`
+/// out of range costs as the largest page (the resolver then refuses it), so the arithmetic can
+/// neither overflow nor let a bad argument look cheap.
+pub fn cost(first: Option<i32>, child_complexity: usize) -> usize {
+    let page = first.map_or(DEFAULT_PAGE, |n| u64::try_from(n).map_or(MAX_PAGE, |n| n.clamp(1, MAX_PAGE)));
+    (page as usize).saturating_mul(child_complexity)
+}
+
 /// A position in an ordered list: the values of the sort key of the row it names.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Cursor(pub Vec<i64>);
@@ -204,6 +212,15 @@ mod tests {
         for raw in ["", "!!", "YWJj", &URL_SAFE_NO_PAD.encode("c1:"), &URL_SAFE_NO_PAD.encode("c1:1:x")] {
             assert_eq!(Cursor::decode(raw), None, "{raw:?}");
         }
+    }
+
+    #[test]
+    fn cost_is_bounded_and_never_overflows() {
+        assert_eq!(cost(None, 3), 60);
+        assert_eq!(cost(Some(5), 3), 15);
+        assert_eq!(cost(Some(i32::MAX), 3), 300);
+        assert_eq!(cost(Some(-7), 3), 300);
+        assert_eq!(cost(Some(100), usize::MAX), usize::MAX);
     }
 
     #[test]

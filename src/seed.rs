@@ -321,7 +321,7 @@ fn identifiers(rng: &mut Rng, rings: &[Vec<usize>], n: usize, tag: i64) -> Vec<(
         let half = ring.len() / 2;
         let account = format!("ACCT-{tag}-{r:06}");
         let phone = format!("{:011}", 861_300_000_000_i64 + tag * 100_000 + r as i64);
-        let address = format!("{} Industrial Road, Block {}, Shenzhen", 10 + r % 90, r);
+        let address = format!("{} Industrial Road, Block {}-{tag}, Shenzhen", 10 + r % 90, r);
         for (k, &m) in ring.iter().enumerate() {
             if k <= half {
                 let spelling = if k % 2 == 0 { account.clone() } else { account.to_lowercase() };

@@ -33,7 +33,7 @@ pub struct AnalyticsQuery;
 impl AnalyticsQuery {
     /// Sellers with at least `minActiveStrikes` active strikes (only those from `brandId`'s notices
     /// when given), most first, ties by id. A brand agent must name its own brand.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn repeat_offenders(
         &self,
         ctx: &Context<'_>,
@@ -60,7 +60,7 @@ impl AnalyticsQuery {
     /// Connected components of the link graph with at least `minMembers` sellers and
     /// `minActiveStrikes` active strikes among them; most strikes first, then size, then the
     /// smallest member id.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn offender_clusters(
         &self,
         ctx: &Context<'_>,

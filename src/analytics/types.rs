@@ -92,7 +92,7 @@ pub struct OffenderCluster(pub ClusterRow);
 #[Object]
 impl OffenderCluster {
     /// The cluster's sellers, by id.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,

@@ -22,7 +22,7 @@ impl BrandQuery {
     }
 
     /// All brands, oldest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn brands(
         &self,
         ctx: &Context<'_>,

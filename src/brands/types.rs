@@ -48,7 +48,7 @@ impl Brand {
     }
 
     /// The brand's registered marks, oldest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn trademarks(
         &self,
         ctx: &Context<'_>,
@@ -59,7 +59,7 @@ impl Brand {
     }
 
     /// The brand's notices that the viewer may see, newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn notices(
         &self,
         ctx: &Context<'_>,
@@ -86,7 +86,7 @@ impl Brand {
     }
 
     /// Every event of every notice of this brand, newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn enforcement_history(
         &self,
         ctx: &Context<'_>,

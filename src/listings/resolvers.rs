@@ -26,7 +26,7 @@ impl ListingQuery {
     }
 
     /// Listings, oldest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn listings(
         &self,
         ctx: &Context<'_>,

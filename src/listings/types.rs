@@ -74,7 +74,7 @@ impl Listing {
     }
 
     /// Items of notices against this listing that the viewer may see, newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn notice_items(
         &self,
         ctx: &Context<'_>,

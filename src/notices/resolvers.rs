@@ -35,7 +35,7 @@ impl NoticeQuery {
     }
 
     /// Newest first; a REVIEWER's queue is `status: OPEN` ordered by priority.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn notices(
         &self,
         ctx: &Context<'_>,

@@ -159,7 +159,7 @@ pub async fn submit(shared: &Shared, identity: &Identity, now: i64, input: Submi
         // A replay racing the first request with its key can lose to it anywhere (its items are
         // PENDING now, or its key is taken): answer as the replay it is.
         Err(err) if input.idempotency_key.is_some() => {
-            replay(&shared.db, brand_id, &input, &fingerprint).await?.map_or(Err(err), Ok)
+            replay(&shared.db, brand_id, &input, &fingerprint).await?.ok_or(err)
         }
         other => other,
     }

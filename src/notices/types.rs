@@ -118,7 +118,7 @@ impl Notice {
     }
 
     /// The items the viewer may see, in the order submitted.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn items(
         &self,
         ctx: &Context<'_>,
@@ -129,7 +129,7 @@ impl Notice {
     }
 
     /// The notice's events that the viewer may see, in the order they happened.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn events(
         &self,
         ctx: &Context<'_>,

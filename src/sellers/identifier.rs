@@ -33,11 +33,19 @@ impl Identifier {
         if value.is_empty() {
             return Err(AppError::bad_input(field, format!("{field}: empty once normalized")));
         }
+        // Lowercasing can lengthen a text (`İ` is two characters lowercased): the bound holds for
+        // the stored value too, so that normalizing it again gives it back.
+        if value.chars().count() > MAX_LEN {
+            return Err(AppError::bad_input(field, format!("{field}: at most {MAX_LEN} characters")));
+        }
         Ok(Self { kind, value })
     }
 }
 
 fn email(base: &str, field: &str) -> AppResult<String> {
+    if base.chars().any(char::is_whitespace) {
+        return Err(AppError::bad_input(field, format!("{field}: an email address has no spaces")));
+    }
     let (local, domain) = base
         .rsplit_once('@')
         .filter(|(l, d)| !l.is_empty() && !d.is_empty() && !d.contains('@'))
@@ -114,6 +122,16 @@ mod tests {
             let once = norm(kind, raw);
             assert_eq!(norm(kind, &once), once, "{raw}");
         }
+    }
+
+    #[test]
+    fn emails_with_spaces_are_refused_so_normalizing_stays_idempotent() {
+        assert!(norm(IdentifierKind::Email, ". a@gmail.com").starts_with("ERR"));
+    }
+
+    #[test]
+    fn values_that_lengthen_when_lowercased_are_bounded_after_normalizing() {
+        assert!(norm(IdentifierKind::Device, &"İ".repeat(300)).starts_with("ERR"));
     }
 
     #[test]

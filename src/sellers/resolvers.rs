@@ -23,7 +23,7 @@ impl SellerQuery {
     }
 
     /// All sellers, oldest first, optionally of one status.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn sellers(
         &self,
         ctx: &Context<'_>,

@@ -76,7 +76,7 @@ impl Seller {
     }
 
     /// The seller's listings, oldest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn listings(
         &self,
         ctx: &Context<'_>,
@@ -89,7 +89,7 @@ impl Seller {
     }
 
     /// The seller's strikes that the viewer may see, newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn strikes(
         &self,
         ctx: &Context<'_>,
@@ -101,7 +101,7 @@ impl Seller {
     }
 
     /// Items of notices against this seller's listings, newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn notice_items(
         &self,
         ctx: &Context<'_>,

@@ -83,7 +83,7 @@ impl Trademark {
     }
 
     /// Notices citing this mark that the viewer may see, newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn notices(
         &self,
         ctx: &Context<'_>,

@@ -4,10 +4,15 @@
 
 mod harness;
 
+mod analytics;
 mod auth;
+mod explain;
 mod fixtures;
+mod fuzz;
 mod http;
+mod keys;
 mod loaders;
+mod process;
 mod races;
 mod reads;
 mod subscriptions;

@@ -526,16 +526,16 @@ async fn deciding_an_item_that_is_not_pending_is_conflict() {
 
 #[tokio::test]
 async fn strike_expires_after_the_strike_ttl() {
-    let app = spawn_with(rules(|r| r.strike_ttl = Duration::from_secs(2))).await;
+    let app = spawn_with(rules(|r| r.strike_ttl = Duration::from_secs(3))).await;
     let s = scene(&app, 1).await;
     let n = submit(&app, &s.brand, &s.tm, &s.listings).await;
     remove(&app, &n.items[0]).await;
     let read = notice(&app, &n.id).await;
     let strike = &item_of(&read, &n.items[0])["strike"];
-    assert_eq!(instant(&strike["expiresAt"]) - instant(&strike["issuedAt"]), chrono::Duration::seconds(2));
+    assert_eq!(instant(&strike["expiresAt"]) - instant(&strike["issuedAt"]), chrono::Duration::seconds(3));
     assert_eq!(strike["active"], true);
     assert_eq!(seller_state(&app, &s.seller).await, ("WARNED".to_owned(), 1));
-    tokio::time::sleep(Duration::from_millis(2300)).await;
+    tokio::time::sleep(Duration::from_millis(3300)).await;
     let read = notice(&app, &n.id).await;
     let strike = &item_of(&read, &n.items[0])["strike"];
     assert_eq!(strike["active"], false);
@@ -571,14 +571,14 @@ async fn seller_status_follows_active_strikes_when_issued_or_voided() {
 
 #[tokio::test]
 async fn expiry_alone_changes_no_status_but_the_next_strike_recounts() {
-    let app = spawn_with(rules(|r| r.strike_ttl = Duration::from_secs(2))).await;
+    let app = spawn_with(rules(|r| r.strike_ttl = Duration::from_secs(3))).await;
     let s = scene(&app, 4).await;
     let n = submit(&app, &s.brand, &s.tm, &s.listings).await;
     for item in &n.items[..3] {
         remove(&app, item).await;
     }
     assert_eq!(seller_state(&app, &s.seller).await, ("SUSPENDED".to_owned(), 3));
-    tokio::time::sleep(Duration::from_millis(2300)).await;
+    tokio::time::sleep(Duration::from_millis(3300)).await;
     assert_eq!(seller_state(&app, &s.seller).await, ("SUSPENDED".to_owned(), 0));
     // A new strike: one active strike now.
     remove(&app, &n.items[3]).await;
@@ -723,19 +723,19 @@ async fn counter_notice_is_filed_once() {
 
 #[tokio::test]
 async fn counter_notice_outside_the_window_is_conflict() {
-    let app = spawn_with(rules(|r| r.counter_notice_window = Duration::from_secs(1))).await;
+    let app = spawn_with(rules(|r| r.counter_notice_window = Duration::from_secs(2))).await;
     let s = scene(&app, 2).await;
     let n = submit(&app, &s.brand, &s.tm, &s.listings).await;
     remove(&app, &n.items[0]).await;
-    tokio::time::sleep(Duration::from_millis(1300)).await;
+    tokio::time::sleep(Duration::from_millis(2300)).await;
     remove(&app, &n.items[1]).await;
+    // A fresh removal is within the window.
+    file_counter(&app, &s.seller, &n.items[1]).await;
     let before = Before::take(&app).await;
     let resp =
         app.gql(Some(&seller_token(&s.seller)), FILE_COUNTER, json!({"input": counter_input(&n.items[0])})).await;
     assert_error(&resp, "CONFLICT", None);
     before.unchanged(&app, "late counter-notice").await;
-    // The other removal is fresh: within the window.
-    file_counter(&app, &s.seller, &n.items[1]).await;
 }
 
 #[tokio::test]
@@ -1121,13 +1121,13 @@ async fn trust_tier_thresholds_are_inclusive() {
 async fn trust_tier_counts_only_decisions_within_the_trust_window() {
     let app = spawn_with(rules(|r| {
         r.trust_min_decided = 2;
-        r.trust_window = Duration::from_secs(2);
+        r.trust_window = Duration::from_secs(3);
     }))
     .await;
     let s = scene(&app, 3).await;
     let n = submit(&app, &s.brand, &s.tm, &s.listings).await;
     remove(&app, &n.items[0]).await;
-    tokio::time::sleep(Duration::from_millis(2300)).await;
+    tokio::time::sleep(Duration::from_millis(3300)).await;
     remove(&app, &n.items[1]).await;
     // The first decision has left the window: one decided item only.
     assert_eq!(trust_tier(&app, &s.brand).await, "STANDARD");

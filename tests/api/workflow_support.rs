@@ -371,9 +371,8 @@ pub fn assert_error(resp: &Value, code: &str, field: Option<&str>) {
     let errors = resp["errors"].as_array().unwrap_or_else(|| panic!("expected an error, got {resp:#}"));
     assert_eq!(errors.len(), 1, "expected one error: {resp:#}");
     assert_eq!(errors[0]["extensions"]["code"], code, "wrong code: {resp:#}");
-    match field {
-        Some(f) => assert_eq!(errors[0]["extensions"]["field"], f, "wrong extensions.field: {resp:#}"),
-        None => {}
+    if let Some(f) = field {
+        assert_eq!(errors[0]["extensions"]["field"], f, "wrong extensions.field: {resp:#}");
     }
     let data_is_empty = match &resp["data"] {
         Value::Null => true,

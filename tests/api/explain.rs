@@ -53,9 +53,8 @@ async fn analytic_queries_read_no_large_table_sequentially() {
         app.data(&admin, query, variables).await;
         let statements = app.app.statements.take();
         assert!(!statements.is_empty());
-        for st in &statements {
-            println!("   {}", st.sql.chars().take(110).collect::<String>());
-        }
+        // One statement per level, also on a registry of real shape.
+        assert!(statements.len() <= 8, "{} statements for {query}", statements.len());
         for statement in statements {
             let plan = explain(db, &statement).await;
             assert!(plan.contains("Scan"), "a plan reads something: {plan}");

@@ -243,7 +243,17 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
 async fn execute(state: &HttpState, headers: &HeaderMap, request: async_graphql::Request) -> Response {
     let request_id = request_id();
     let span = tracing::info_span!("request", id = %request_id);
-    let _entered = span.enter();
+    // The span is attached to the future, never entered across an await: a request moves
+    // between worker threads, and an entered span must be left on the thread that entered it.
+    tracing::Instrument::instrument(execute_in_span(state, headers, request, request_id), span).await
+}
+
+async fn execute_in_span(
+    state: &HttpState,
+    headers: &HeaderMap,
+    request: async_graphql::Request,
+    request_id: String,
+) -> Response {
     let viewer = viewer_of(headers, &state.verifier);
     if let Viewer::Rejected(reason) = &viewer {
         tracing::info!(%reason, "token rejected");
@@ -260,7 +270,7 @@ async fn execute(state: &HttpState, headers: &HeaderMap, request: async_graphql:
     let queue = BatchQueue::default();
     let request = request.data(request_state(state, &viewer, Some(queue.clone()))).data(viewer);
     let schema = state.schema.clone();
-    let run = tracing::Instrument::instrument(async move { schema.execute(request).await }, span.clone());
+    let run = async move { schema.execute(request).await };
     let mut response = match tokio::time::timeout(state.limits.request_timeout, drive(run, queue)).await {
         Ok(response) => response,
         Err(_) => {

@@ -356,16 +356,18 @@ async fn remove(work: &mut Work, item: notice_item::Model, actor: ActorRole, rea
     .insert(&work.txn)
     .await?;
     refresh_seller(work, item.seller_id).await?;
-    work.event(
-        NoticeEventKind::ItemRemoved,
-        actor,
-        item.brand_id,
-        Some(item.notice_id),
-        Some(item.id),
-        Some(item.seller_id),
-        reason,
-    )
-    .await
+    item_event(work, NoticeEventKind::ItemRemoved, actor, &item, reason).await
+}
+
+/// Writes an event about `item`, to be published with the transaction.
+async fn item_event(
+    work: &mut Work,
+    kind: NoticeEventKind,
+    actor: ActorRole,
+    item: &notice_item::Model,
+    note: Option<String>,
+) -> AppResult<()> {
+    work.event(kind, actor, item.brand_id, Some(item.notice_id), Some(item.id), Some(item.seller_id), note).await
 }
 
 /// Moves a `PENDING` item to `to`; `CONFLICT` when it is no longer `PENDING` (two reviewers at
@@ -568,16 +570,7 @@ pub async fn decide(
     } else {
         decide_pending(&work, &item, NoticeItemStatus::Rejected, reason.clone()).await?;
         let actor = work.actor;
-        work.event(
-            NoticeEventKind::ItemRejected,
-            actor,
-            item.brand_id,
-            Some(item.notice_id),
-            Some(item.id),
-            Some(item.seller_id),
-            reason,
-        )
-        .await?;
+        item_event(&mut work, NoticeEventKind::ItemRejected, actor, &item, reason).await?;
     }
     refresh_notice(&work, item.notice_id).await?;
     refresh_trust_tier(&mut work, item.brand_id).await?;
@@ -701,16 +694,7 @@ pub async fn file_counter_notice(
         return Err(AppError::conflict("the item changed meanwhile"));
     }
     let actor = work.actor;
-    work.event(
-        NoticeEventKind::CounterNoticeFiled,
-        actor,
-        item.brand_id,
-        Some(item.notice_id),
-        Some(item.id),
-        Some(item.seller_id),
-        None,
-    )
-    .await?;
+    item_event(&mut work, NoticeEventKind::CounterNoticeFiled, actor, &item, None).await?;
     refresh_notice(&work, item.notice_id).await?;
     work.commit(&shared.events).await?;
     Ok(filed)
@@ -763,27 +747,9 @@ pub async fn resolve_counter_notice(
             .exec(&work.txn)
             .await?;
         refresh_seller(&work, item.seller_id).await?;
-        work.event(
-            NoticeEventKind::ListingReinstated,
-            actor,
-            item.brand_id,
-            Some(item.notice_id),
-            Some(item.id),
-            Some(item.seller_id),
-            reason,
-        )
-        .await?;
+        item_event(&mut work, NoticeEventKind::ListingReinstated, actor, &item, reason).await?;
     } else {
-        work.event(
-            NoticeEventKind::CounterNoticeRejected,
-            actor,
-            item.brand_id,
-            Some(item.notice_id),
-            Some(item.id),
-            Some(item.seller_id),
-            reason,
-        )
-        .await?;
+        item_event(&mut work, NoticeEventKind::CounterNoticeRejected, actor, &item, reason).await?;
     }
     refresh_notice(&work, item.notice_id).await?;
     refresh_trust_tier(&mut work, item.brand_id).await?;

@@ -26,7 +26,8 @@ const WIDTH: usize = 12;
 const MAX_KEY: i64 = 999_999_999_999;
 
 impl Kind {
-    const ALL: [Kind; 9] = [
+    /// Every kind, for callers that must handle each one.
+    pub const ALL: [Kind; 9] = [
         Kind::Brand,
         Kind::Trademark,
         Kind::Seller,

@@ -12,7 +12,7 @@ use rightsgraph::ids::Kind;
 use serde_json::{Value, json};
 
 use crate::fixtures::World;
-use crate::harness::{SECRET, TestApp, code, codes, gid, sign, spawn, token};
+use crate::harness::{SECRET, TestApp, code, codes, gid, gids, ids, sign, spawn, token};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -33,21 +33,6 @@ async fn ask(app: &TestApp, authorization: Option<&str>, query: &str, variables:
     let reply = app.send(request.body(Body::from(body)).expect("request")).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", String::from_utf8_lossy(&reply.body));
     reply.json()
-}
-
-/// The ids of the `nodes` of a connection.
-fn ids(connection: &Value) -> Vec<String> {
-    connection["nodes"]
-        .as_array()
-        .unwrap_or_else(|| panic!("not a connection: {connection:#}"))
-        .iter()
-        .map(|n| n["id"].as_str().expect("id").to_owned())
-        .collect()
-}
-
-/// The global ids of `keys` of `kind`.
-fn gids(kind: Kind, keys: &[i64]) -> Vec<String> {
-    keys.iter().map(|k| gid(kind, *k)).collect()
 }
 
 /// A spawned app with the world written, and a token per role.

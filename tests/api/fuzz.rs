@@ -824,18 +824,6 @@ fn random_bodies_never_fail_the_server() {
 // Properties of the parsers
 // ---------------------------------------------------------------------------------------------
 
-const KINDS: [Kind; 9] = [
-    Kind::Brand,
-    Kind::Trademark,
-    Kind::Seller,
-    Kind::Listing,
-    Kind::Notice,
-    Kind::NoticeItem,
-    Kind::CounterNotice,
-    Kind::Strike,
-    Kind::NoticeEvent,
-];
-
 #[test]
 fn global_ids_parse_without_panic_and_round_trip() {
     check(
@@ -850,7 +838,7 @@ fn global_ids_parse_without_panic_and_round_trip() {
             Ok(())
         },
     );
-    check("GlobalId round trip", 1024, (select(&KINDS[..]), 0..=999_999_999_999i64), |(kind, key)| {
+    check("GlobalId round trip", 1024, (select(&Kind::ALL[..]), 0..=999_999_999_999i64), |(kind, key)| {
         let id = GlobalId::new(kind, key);
         prop_assert_eq!(GlobalId::parse(&id.to_string()), Some(id));
         Ok(())
@@ -1249,7 +1237,7 @@ fn fragment_bomb(levels: usize) -> String {
 /// threads on a 2-core machine) must not take the service down either.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fragment_bomb_is_answered_quickly() {
-    let db = crate::process::TestDb::new().await;
+    let db = crate::harness::TestDb::new().await;
     let server = crate::process::Server::start(&db.url);
     let addr = server.addr;
     let admin = token(Role::Admin, None, None);

@@ -20,11 +20,8 @@ pub const SECRET: &str = "test-secret-of-rightsgraph";
 /// A running service on a database of its own.
 pub struct TestApp {
     pub app: App,
-    _sqlite_dir: Option<tempfile::TempDir>,
-    pg: Option<(String, String)>,
+    _db: TestDb,
 }
-
-static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// A test app with the default rules.
 pub async fn spawn() -> TestApp {
@@ -38,43 +35,60 @@ pub async fn spawn_with(rules: RulesConfig) -> TestApp {
 
 /// A test app with `rules` that verifies tokens as `auth` says.
 pub async fn spawn_config(rules: RulesConfig, auth: AuthConfig) -> TestApp {
-    let (url, sqlite_dir, pg) = match std::env::var("RIGHTSGRAPH_TEST_DATABASE_URL") {
-        Ok(admin) if !admin.is_empty() => {
-            let name =
-                format!("rg_test_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed), rand_suffix());
-            let db = Database::connect(admin.as_str()).await.expect("connect to the PostgreSQL test server");
-            db.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
-            db.close().await.ok();
-            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base).to_owned();
-            (format!("{base}/{name}"), None, Some((admin, name)))
-        }
-        _ => {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-            (url, Some(dir), None)
-        }
-    };
+    let db = TestDb::new().await;
     let config = Config {
         listen: "127.0.0.1:0".parse().expect("address"),
-        db: DbConfig { database_url: url },
+        db: DbConfig { database_url: db.url.clone() },
         auth,
         rules,
         limits: LimitsConfig::default(),
     };
     let app = build_app(&config).await.expect("build the app");
-    TestApp { app, _sqlite_dir: sqlite_dir, pg }
+    TestApp { app, _db: db }
 }
 
-fn rand_suffix() -> u32 {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
-    nanos % 1_000_000
+/// The PostgreSQL server the suite runs on, if any.
+pub fn pg_admin_url() -> Option<String> {
+    std::env::var("RIGHTSGRAPH_TEST_DATABASE_URL").ok().filter(|url| !url.is_empty())
 }
 
-impl Drop for TestApp {
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A fresh database on the current backend, dropped (PostgreSQL) or deleted (SQLite) afterwards.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub async fn new() -> Self {
+        match pg_admin_url() {
+            Some(admin) => {
+                let nanos = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.subsec_nanos() % 1_000_000);
+                let name =
+                    format!("rg_test_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+                let db = Database::connect(admin.as_str()).await.expect("connect to the PostgreSQL test server");
+                db.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+                db.close().await.ok();
+                let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base).to_owned();
+                Self { url: format!("{base}/{name}"), _dir: None, pg: Some((admin, name)) }
+            }
+            None => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("process.db").display());
+                Self { url, _dir: Some(dir), pg: None }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
     fn drop(&mut self) {
         let Some((admin, name)) = self.pg.take() else { return };
-        // The app's pool belongs to the test's runtime, which is blocked here; FORCE ends its
-        // connections instead of waiting for them.
+        // In a thread of its own: the test's runtime may be the one dropping us.
         let _ = std::thread::spawn(move || {
             let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
             rt.block_on(async move {
@@ -174,4 +188,19 @@ pub fn code(response: &Value) -> String {
     let all = codes(response);
     assert_eq!(all.len(), 1, "expected one error: {response:#}");
     all[0].clone()
+}
+
+/// The ids of the `nodes` of a connection.
+pub fn ids(connection: &Value) -> Vec<String> {
+    connection["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a connection: {connection:#}"))
+        .iter()
+        .map(|n| n["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+/// The global ids of `keys` of `kind`.
+pub fn gids(kind: Kind, keys: &[i64]) -> Vec<String> {
+    keys.iter().map(|k| gid(kind, *k)).collect()
 }

@@ -10,12 +10,11 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use rightsgraph::auth::Role;
-use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -32,61 +31,6 @@ const STARTUP: Duration = Duration::from_secs(90);
 // ---------------------------------------------------------------------------------------------
 // A database of its own
 // ---------------------------------------------------------------------------------------------
-
-/// The PostgreSQL server the suite runs on, if any.
-fn pg_admin_url() -> Option<String> {
-    std::env::var("RIGHTSGRAPH_TEST_DATABASE_URL").ok().filter(|url| !url.is_empty())
-}
-
-static COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// A fresh database on the current backend, dropped (PostgreSQL) or deleted (SQLite) afterwards.
-pub(crate) struct TestDb {
-    pub(crate) url: String,
-    _dir: Option<tempfile::TempDir>,
-    pg: Option<(String, String)>,
-}
-
-impl TestDb {
-    pub(crate) async fn new() -> Self {
-        match pg_admin_url() {
-            Some(admin) => {
-                let nanos = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.subsec_nanos() % 1_000_000);
-                let name =
-                    format!("rg_proc_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
-                let db = Database::connect(admin.as_str()).await.expect("connect to the PostgreSQL test server");
-                db.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
-                db.close().await.ok();
-                let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base).to_owned();
-                Self { url: format!("{base}/{name}"), _dir: None, pg: Some((admin, name)) }
-            }
-            None => {
-                let dir = tempfile::tempdir().expect("temp dir");
-                let url = format!("sqlite://{}?mode=rwc", dir.path().join("process.db").display());
-                Self { url, _dir: Some(dir), pg: None }
-            }
-        }
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        let Some((admin, name)) = self.pg.take() else { return };
-        // In a thread of its own: the test's runtime may be the one dropping us.
-        let _ = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
-            rt.block_on(async move {
-                if let Ok(admin) = Database::connect(admin.as_str()).await {
-                    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok();
-                    admin.close().await.ok();
-                }
-            });
-        })
-        .join();
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // The process
@@ -431,7 +375,7 @@ struct ClientLog {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_stream_keeps_every_acknowledged_mutation() {
     const CLIENTS: usize = 4;
-    let db = TestDb::new().await;
+    let db = crate::harness::TestDb::new().await;
     let mut server = Server::start(&db.url);
     let addr = server.addr;
     let admin = token(Role::Admin, None, None);
@@ -527,7 +471,7 @@ async fn sigkill_mid_stream_keeps_every_acknowledged_mutation() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_finishes_requests_in_flight_and_exits_zero() {
-    let db = TestDb::new().await;
+    let db = crate::harness::TestDb::new().await;
     let mut server = Server::start(&db.url);
     let addr = server.addr;
     let admin = token(Role::Admin, None, None);
@@ -759,7 +703,7 @@ fn outcome(reply: std::io::Result<Reply>) -> Outcome {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readyz_turns_503_while_postgres_is_down_and_recovers() {
-    if pg_admin_url().is_none() {
+    if crate::harness::pg_admin_url().is_none() {
         println!("skipped: not on PostgreSQL (set RIGHTSGRAPH_TEST_DATABASE_URL)");
         return;
     }

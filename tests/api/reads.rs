@@ -8,26 +8,11 @@ use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
 use serde_json::{Value, json};
 
 use crate::fixtures::{Builder, HOUR, World};
-use crate::harness::{TestApp, code, gid, spawn, token};
+use crate::harness::{TestApp, code, gid, gids, ids, spawn, token};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-/// The ids of the `nodes` of a connection.
-fn ids(connection: &Value) -> Vec<String> {
-    connection["nodes"]
-        .as_array()
-        .unwrap_or_else(|| panic!("not a connection: {connection:#}"))
-        .iter()
-        .map(|n| n["id"].as_str().expect("id").to_owned())
-        .collect()
-}
-
-/// The global ids of `keys` of `kind`.
-fn gids(kind: Kind, keys: &[i64]) -> Vec<String> {
-    keys.iter().map(|k| gid(kind, *k)).collect()
-}
 
 fn admin() -> String {
     token(Role::Admin, None, None)
@@ -290,17 +275,7 @@ async fn malformed_node_id_is_bad_user_input() {
 async fn well_formed_id_of_a_missing_row_is_not_found() {
     let app = spawn().await;
     World::build(&app.app.db).await;
-    for kind in [
-        Kind::Brand,
-        Kind::Trademark,
-        Kind::Seller,
-        Kind::Listing,
-        Kind::Notice,
-        Kind::NoticeItem,
-        Kind::CounterNotice,
-        Kind::Strike,
-        Kind::NoticeEvent,
-    ] {
+    for kind in Kind::ALL {
         let id = gid(kind, 999_999);
         let r = app.gql(Some(&admin()), "query($id: ID!) { node(id: $id) { id } }", json!({ "id": id })).await;
         assert!(r["data"]["node"].is_null(), "{id}: {r:#}");

@@ -115,6 +115,9 @@ macro_rules! db_enum {
         }
 
         impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),*];
+
             /// The stored (and GraphQL) name.
             pub fn as_db(self) -> &'static str {
                 match self {

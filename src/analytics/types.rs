@@ -2,10 +2,13 @@
 
 use async_graphql::{Context, Object};
 
+use std::collections::HashMap;
+
+use super::links::{LinkList, Plan};
 use super::service::{ClusterRow, Network};
 use crate::error::AppResult;
 use crate::graph;
-use crate::loaders::{Rel, Sellers};
+use crate::loaders::{ById, Rel, Sellers};
 use crate::pagination::Connection;
 use crate::sellers::types::{IdentifierKind, Seller};
 
@@ -67,12 +70,23 @@ impl OffenderNetwork {
     }
 
     /// Each linked pair among the members, once per kind.
-    async fn links(&self) -> AppResult<Vec<SellerLink>> {
-        self.network
+    async fn links(&self, ctx: &Context<'_>) -> AppResult<LinkList> {
+        let links = self
+            .network
             .links
             .iter()
-            .map(|(a, b, kind)| Ok(SellerLink { a: *a, b: *b, kind: IdentifierKind::from_db(kind)? }))
-            .collect()
+            .map(|(a, b, kind)| Ok((*a, *b, IdentifierKind::from_db(kind)?)))
+            .collect::<AppResult<Vec<_>>>()?;
+        let selection = ctx.with_selection_set(&ctx.item.node.selection_set);
+        let sellers = match Plan::of(&selection) {
+            // The rows come through the loader, so they are the members' rows, read once.
+            Some(plan) if plan.needs_rows() => {
+                let ids = self.network.members.iter().map(|m| ById::<Sellers>::new(m.0));
+                graph::request(ctx)?.loaders.load_many(ids).await?.into_iter().map(|(k, v)| (k.0, v)).collect()
+            }
+            _ => HashMap::new(),
+        };
+        Ok(LinkList { links, sellers })
     }
 
     /// Active strikes of all members.

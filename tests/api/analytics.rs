@@ -851,6 +851,51 @@ async fn network_links_list_each_pair_once_per_kind() {
     assert!(links.contains(&link(z, w, "ADDRESS")));
 }
 
+/// Links written out in one pass (plain fields only) must read exactly as the general,
+/// field-by-field path answers them; a directive is one thing that sends a selection down it.
+#[tokio::test]
+async fn network_links_read_the_same_on_the_one_pass_and_the_general_path() {
+    let app = spawn().await;
+    let s = sellers(&app, 4).await;
+    for seller in &s {
+        add(&app, seller, "PAYMENT_ACCOUNT", "ACCT-1").await;
+    }
+    add(&app, &s[0], "PHONE", "+1 555 0101").await;
+    add(&app, &s[3], "PHONE", "1-555-0101").await;
+    let query = |links: &str| {
+        format!(
+            "query($id: ID!) {{ seller(id: $id) {{ network(maxHops: 2) {{ links {{ {links} }} }} }} }} \
+             fragment S on Seller {{ status createdAt }}"
+        )
+    };
+    let plain = "__typename kind a { id handle ...S } x: b { ... on Seller { id displayName country } __typename }";
+    let general = "__typename kind a { id handle ...S } x: b { ... on Seller { id displayName country } __typename @include(if: true) }";
+    let admin = admin();
+    let fast = app.data(&admin, &query(plain), json!({ "id": s[0] })).await;
+    let slow = app.data(&admin, &query(general), json!({ "id": s[0] })).await;
+    let links = fast["seller"]["network"]["links"].as_array().expect("links");
+    // Six pairs share the account, and s0–s3 also a phone.
+    assert_eq!(links.len(), 7, "{fast:#}");
+    assert_eq!(fast, slow);
+    assert_eq!(links[0]["__typename"], "SellerLink");
+    assert_eq!(links[0]["kind"], "PAYMENT_ACCOUNT");
+    assert_eq!(links[0]["a"]["id"], json!(s[0]));
+    assert_eq!(links[0]["a"]["status"], "ACTIVE");
+    assert_eq!(links[0]["x"]["id"], json!(s[1]));
+    assert_eq!(links[0]["x"]["__typename"], "Seller");
+    // Ids alone need no seller rows, and read the same.
+    let only_ids = "query($id: ID!) { seller(id: $id) { network(maxHops: 2) { links { a { id } b { id } } } } }";
+    let ids = app.data(&admin, only_ids, json!({ "id": s[0] })).await;
+    let pairs: Vec<(Value, Value)> = ids["seller"]["network"]["links"]
+        .as_array()
+        .expect("links")
+        .iter()
+        .map(|l| (l["a"]["id"].clone(), l["b"]["id"].clone()))
+        .collect();
+    let want: Vec<(Value, Value)> = links.iter().map(|l| (l["a"]["id"].clone(), l["x"]["id"].clone())).collect();
+    assert_eq!(pairs, want);
+}
+
 #[tokio::test]
 async fn network_total_active_strikes_sums_the_members() {
     let app = spawn().await;

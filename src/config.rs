@@ -148,6 +148,12 @@ pub struct LimitsConfig {
     /// Longest a request may run before it is abandoned (humantime: 30s, 2m).
     #[arg(long, env = "RIGHTSGRAPH_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
     pub request_timeout: Duration,
+    /// Most GraphQL requests executed at once; the others wait their turn, and the wait counts
+    /// toward the request timeout. Keeps memory bounded and latency fair under load: a request's
+    /// result is built in memory, and two cores gain nothing from running dozens together.
+    #[arg(long, env = "RIGHTSGRAPH_MAX_CONCURRENT_REQUESTS", default_value_t = 8,
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub max_concurrent_requests: u32,
 }
 
 impl Default for LimitsConfig {
@@ -158,6 +164,7 @@ impl Default for LimitsConfig {
             max_aliases: 100,
             max_root_fields: 30,
             request_timeout: Duration::from_secs(30),
+            max_concurrent_requests: 8,
         }
     }
 }

@@ -36,6 +36,8 @@ pub struct HttpState {
     pub db: DatabaseConnection,
     pub limits: LimitsConfig,
     pub statements: crate::db::StatementCounter,
+    /// Permits to execute a GraphQL request (`--max-concurrent-requests`).
+    pub executing: Arc<tokio::sync::Semaphore>,
 }
 
 /// The router of the service.
@@ -57,8 +59,13 @@ async fn metrics(State(state): State<HttpState>) -> Response {
     let body = format!(
         "# HELP rightsgraph_sql_statements_total SQL statements run since start.\n\
          # TYPE rightsgraph_sql_statements_total counter\n\
-         rightsgraph_sql_statements_total {}\n",
-        state.statements.get()
+         rightsgraph_sql_statements_total {}\n\
+         # HELP rightsgraph_requests_executing GraphQL requests executing now (at most --max-concurrent-requests).\n\
+         # TYPE rightsgraph_requests_executing gauge\n\
+         rightsgraph_requests_executing {}\n",
+        state.statements.get(),
+        state.limits.max_concurrent_requests as usize
+            - state.executing.available_permits().min(state.limits.max_concurrent_requests as usize)
     );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
@@ -271,8 +278,14 @@ async fn execute_in_span(
     let request = request.data(request_state(state, &viewer, Some(queue.clone()))).data(viewer);
     let schema = state.schema.clone();
     let run = async move { schema.execute(request).await };
-    let mut response = match tokio::time::timeout(state.limits.request_timeout, drive(run, queue)).await {
-        Ok(response) => response,
+    // The permit is held until the answer is serialized: the response tree is the bulk of a large
+    // request's memory.
+    let admitted = async {
+        let permit = state.executing.acquire().await;
+        (drive(run, queue).await, permit)
+    };
+    let (mut response, _permit) = match tokio::time::timeout(state.limits.request_timeout, admitted).await {
+        Ok(done) => done,
         Err(_) => {
             tracing::warn!(timeout = ?state.limits.request_timeout, "request abandoned");
             let message = format!(

@@ -47,6 +47,8 @@ pub struct App {
     pub statements: StatementCounter,
     /// What the services need: the database, the rules, the event bus.
     pub shared: Shared,
+    /// Permits to execute a GraphQL request, `--max-concurrent-requests` of them.
+    pub executing: Arc<tokio::sync::Semaphore>,
 }
 
 /// Connects to the database, applies pending migrations and builds the service.
@@ -59,14 +61,16 @@ pub async fn build_app(config: &Config) -> Result<App, String> {
     let (events, _) = tokio::sync::broadcast::channel(1024);
     let shared = Shared { db: db.clone(), rules: config.rules.clone(), events };
     let schema = schema::build(shared.clone(), &config.limits);
+    let executing = Arc::new(tokio::sync::Semaphore::new(config.limits.max_concurrent_requests as usize));
     let router = http::router(http::HttpState {
         schema: schema.clone(),
         verifier: Arc::new(verifier),
         db: db.clone(),
         limits: config.limits.clone(),
         statements: statements.clone(),
+        executing: executing.clone(),
     });
-    Ok(App { router, schema, db, statements, shared })
+    Ok(App { router, schema, db, statements, shared, executing })
 }
 
 /// Connects to and migrates the database at `url`, for commands that run the services without

@@ -35,13 +35,23 @@ pub async fn spawn_with(rules: RulesConfig) -> TestApp {
 
 /// A test app with `rules` that verifies tokens as `auth` says.
 pub async fn spawn_config(rules: RulesConfig, auth: AuthConfig) -> TestApp {
+    spawn_full(rules, auth, LimitsConfig::default()).await
+}
+
+/// A test app with the default rules under `limits`.
+pub async fn spawn_limits(limits: LimitsConfig) -> TestApp {
+    let auth = AuthConfig { jwt_secret: Some(SECRET.into()), ..Default::default() };
+    spawn_full(RulesConfig::default(), auth, limits).await
+}
+
+async fn spawn_full(rules: RulesConfig, auth: AuthConfig, limits: LimitsConfig) -> TestApp {
     let db = TestDb::new().await;
     let config = Config {
         listen: "127.0.0.1:0".parse().expect("address"),
         db: DbConfig { database_url: db.url.clone() },
         auth,
         rules,
-        limits: LimitsConfig::default(),
+        limits,
     };
     let app = build_app(&config).await.expect("build the app");
     TestApp { app, _db: db }

@@ -536,3 +536,28 @@ async fn alias_and_root_field_floods_are_refused_naming_the_limit() {
     assert_eq!(body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED");
     assert!(body["errors"][0]["message"].as_str().is_some_and(|m| m.contains("root field limit is 30")), "{body:#}");
 }
+
+#[tokio::test]
+async fn requests_beyond_the_concurrency_limit_wait_their_turn_within_the_timeout() {
+    let limits = rightsgraph::config::LimitsConfig {
+        max_concurrent_requests: 1,
+        request_timeout: std::time::Duration::from_millis(300),
+        ..Default::default()
+    };
+    let app = crate::harness::spawn_limits(limits).await;
+    // Another request holds the only permit: this one waits, then times out, having run nothing.
+    let held = app.app.executing.clone().try_acquire_owned().expect("the one permit is free");
+    let before = app.statements();
+    let reply = post(&app, "{ brands(first: 1) { totalCount } }", json!({}), &[]).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(code(&reply.json()), "INTERNAL_SERVER_ERROR");
+    assert_eq!(app.statements(), before, "nothing ran while waiting for a permit");
+    let metrics = app.send(Request::get("/metrics").body(Body::empty()).expect("request")).await;
+    assert!(String::from_utf8_lossy(&metrics.body).contains("rightsgraph_requests_executing 1"));
+    // Once the permit is free, the same request runs.
+    drop(held);
+    let bearer = format!("Bearer {}", token(Role::Admin, None, None));
+    let reply = post(&app, "{ brands(first: 1) { totalCount } }", json!({}), &[("authorization", &bearer)]).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json()["data"]["brands"]["totalCount"], 0, "{}", String::from_utf8_lossy(&reply.body));
+}

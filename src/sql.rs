@@ -195,21 +195,44 @@ pub async fn page_per_parent<M: FromQueryResult>(
     args: &PageArgs,
 ) -> AppResult<HashMap<i64, Vec<(Cursor, M)>>> {
     args.check_arity(spec.order.len())?;
-    let mut sql = Sql::new(
-        format!(
-            "SELECT * FROM (SELECT t.*{keys}, t.{parent} AS rg_parent, ROW_NUMBER() OVER (PARTITION BY t.{parent} ORDER BY {order}) AS rg_rn FROM {from} t",
-            keys = spec.key_columns(),
-            order = spec.order_by(),
-            from = spec.from,
-        ),
-        spec.from_values.clone(),
-    );
+    let backend = db.get_database_backend();
     let filtered = spec.filtered(Some(args));
+    let limit = Value::from(args.first as i64 + 1);
+    let pg = backend == DbBackend::Postgres;
+    // The rows of one parent, numbered in order: on PostgreSQL the parent is `p.id` of a lateral
+    // join, elsewhere the window partitions all parents' rows.
+    let window = if pg { String::new() } else { format!("PARTITION BY t.{parent} ") };
+    let select = format!(
+        "SELECT t.*{keys}, t.{parent} AS rg_parent, ROW_NUMBER() OVER ({window}ORDER BY {order}) AS rg_rn FROM {from} t",
+        keys = spec.key_columns(),
+        order = spec.order_by(),
+        from = spec.from,
+    );
+    let mut sql = if pg {
+        // Each parent's page is an index range read that stops after `first + 1` rows; the
+        // window form would number every row of every parent (all the listings of a hundred
+        // repeat offenders) to keep a few.
+        let marks = vec!["(CAST(? AS BIGINT))"; parents.len().max(1)].join(", ");
+        let mut ids: Vec<Value> = parents.iter().map(|&p| Value::from(p)).collect();
+        if ids.is_empty() {
+            ids.push(Value::from(-1_i64));
+        }
+        let mut sql = Sql::new(format!("SELECT x.* FROM (VALUES {marks}) p(id) CROSS JOIN LATERAL ("), ids);
+        sql.push(&select, spec.from_values.clone());
+        sql
+    } else {
+        Sql::new(format!("SELECT * FROM ({select}"), spec.from_values.clone())
+    };
     sql.push(&filtered.text, filtered.values);
-    sql.push(&format!(" AND t.{parent} IN "), []);
-    sql.push_in(parents);
-    sql.push(") x WHERE x.rg_rn <= ? ORDER BY x.rg_parent, x.rg_rn", [Value::from(args.first as i64 + 1)]);
-    let rows = db.query_all_raw(sql.build(db.get_database_backend())).await?;
+    if pg {
+        sql.push(&format!(" AND t.{parent} = p.id ORDER BY {} LIMIT ?) x", spec.order_by()), [limit]);
+        sql.push(" ORDER BY x.rg_parent, x.rg_rn", []);
+    } else {
+        sql.push(&format!(" AND t.{parent} IN "), []);
+        sql.push_in(parents);
+        sql.push(") x WHERE x.rg_rn <= ? ORDER BY x.rg_parent, x.rg_rn", [limit]);
+    }
+    let rows = db.query_all_raw(sql.build(backend)).await?;
     let mut out: HashMap<i64, Vec<(Cursor, M)>> = HashMap::new();
     for row in &rows {
         let p: i64 = row.try_get("", "rg_parent")?;

@@ -359,14 +359,20 @@ fn respond(headers: &HeaderMap, response: &async_graphql::Response) -> Response 
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
     let status = if graphql_response && request_error { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    // A request that never ran has no `data` entry at all (GraphQL over HTTP).
-    let body = serde_json::to_value(response).map(|mut body| {
-        if request_error && let Some(fields) = body.as_object_mut() {
-            fields.remove("data");
+    // A request that never ran has no `data` entry at all (GraphQL over HTTP). A result is
+    // written straight from its tree, in the order of the query's fields.
+    let body = if request_error {
+        #[derive(serde::Serialize)]
+        struct Refused<'a> {
+            errors: &'a [async_graphql::ServerError],
+            #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+            extensions: &'a std::collections::BTreeMap<String, Value>,
         }
-        body
-    });
-    let body = match body.and_then(|b| serde_json::to_vec(&b)) {
+        serde_json::to_vec(&Refused { errors: &response.errors, extensions: &response.extensions })
+    } else {
+        serde_json::to_vec(response)
+    };
+    let body = match body {
         Ok(body) => body,
         Err(err) => {
             tracing::error!(%err, "cannot serialize a response");

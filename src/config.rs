@@ -183,4 +183,9 @@ pub struct Config {
     pub rules: RulesConfig,
     #[command(flatten)]
     pub limits: LimitsConfig,
+    /// How often the server recounts the active strikes of sellers whose strikes expired since
+    /// they were last counted (humantime; 0s: never). Reads are exact either way; the sweep keeps
+    /// `repeatOffenders` reading an index rather than recounting.
+    #[arg(long, env = "RIGHTSGRAPH_STRIKE_SWEEP_INTERVAL", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub strike_sweep_interval: Duration,
 }

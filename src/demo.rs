@@ -42,12 +42,29 @@ pub async fn serve(mut config: Config, demo: bool) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    if !config.strike_sweep_interval.is_zero() {
+        tokio::spawn(sweep_strikes(app.db.clone(), config.strike_sweep_interval));
+    }
     println!("listening on http://{addr}");
     println!("GraphiQL: http://{addr}/graphql");
     axum::serve(listener, app.router)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| format!("server failed: {e}"))
+}
+
+/// Recounts stale strike counts every `every`, for as long as the server runs.
+async fn sweep_strikes(db: sea_orm::DatabaseConnection, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match sellers::strikes::sweep(&db, now_micros()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(sellers = n, "recounted expired strikes"),
+            Err(err) => tracing::warn!(?err, "strike sweep failed; reads stay exact, it retries"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

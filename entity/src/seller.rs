@@ -13,6 +13,11 @@ pub struct Model {
     pub created_at: i64,
     /// Label of the seller's component in the link graph: the smallest seller id in it.
     pub cluster_id: Option<i64>,
+    /// Strikes neither voided nor expired when last counted (see the seller_active_strikes
+    /// migration); exact until `strikes_recount_at`.
+    pub active_strikes: i64,
+    /// The earliest expiry among the strikes counted; null when none are.
+    pub strikes_recount_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,6 +6,7 @@ mod m20261128_000001_registry;
 mod m20261128_000002_pending_item_once;
 mod m20261128_000003_seller_clusters;
 mod m20261128_000004_listing_title_search;
+mod m20261128_000005_seller_active_strikes;
 
 /// Every migration, in the order it is applied.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_pending_item_once::Migration),
             Box::new(m20261128_000003_seller_clusters::Migration),
             Box::new(m20261128_000004_listing_title_search::Migration),
+            Box::new(m20261128_000005_seller_active_strikes::Migration),
         ]
     }
 }

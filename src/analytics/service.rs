@@ -14,14 +14,25 @@ pub const MAX_MEMBERS: usize = 500;
 /// The sellers with at least `min` active strikes (only strikes from `brand`'s notices when
 /// given), most strikes first, ties by id.
 pub fn repeat_offenders(min: i64, brand: Option<i64>, now: i64) -> ListSpec {
+    let Some(brand) = brand else {
+        // Every brand's strikes: the counts kept on the seller rows, through their index. A
+        // count is exact until its `strikes_recount_at`; past it (a counted strike has expired
+        // since) the row is recounted here. Counts only fall by expiry, so a seller whose kept
+        // count is below `min` cannot qualify.
+        let inner = Sql::new(
+            "(SELECT * FROM (SELECT s.*, CASE WHEN s.strikes_recount_at <= ? THEN \
+             (SELECT COUNT(*) FROM strike k WHERE k.seller_id = s.id AND k.voided = ? AND k.expires_at > ?) \
+             ELSE s.active_strikes END AS rg_strikes FROM seller s WHERE s.active_strikes >= ?) c WHERE c.rg_strikes >= ?)",
+            vec![Value::from(now), Value::from(false), Value::from(now), Value::from(min), Value::from(min)],
+        );
+        return ListSpec::derived(inner, &[("t.rg_strikes", Dir::Desc), ("t.id", Dir::Asc)]);
+    };
     let mut inner = Sql::new(
         "(SELECT s.*, c.n AS rg_strikes FROM seller s JOIN (SELECT k.seller_id, COUNT(*) AS n FROM strike k \
          WHERE k.voided = ? AND k.expires_at > ?",
         vec![Value::from(false), Value::from(now)],
     );
-    if let Some(b) = brand {
-        inner.push(" AND k.brand_id = ?", [Value::from(b)]);
-    }
+    inner.push(" AND k.brand_id = ?", [Value::from(brand)]);
     inner.push(" GROUP BY k.seller_id HAVING COUNT(*) >= ?) c ON c.seller_id = s.id)", [Value::from(min)]);
     ListSpec::derived(inner, &[("t.rg_strikes", Dir::Desc), ("t.id", Dir::Asc)])
 }
@@ -41,14 +52,18 @@ pub fn clusters(min_members: i64, min_strikes: i64, now: i64) -> ListSpec {
     let active = vec![Value::from(false), Value::from(now)];
     let inner = if min_members >= 2 {
         // Components of two or more are listed in seller_cluster: only their members are read.
+        // Each member's strikes are the count kept on its row, recounted where stale (see
+        // repeat_offenders).
+        let strikes = "SUM(CASE WHEN s.strikes_recount_at <= ? THEN (SELECT COUNT(*) FROM strike k \
+                       WHERE k.seller_id = s.id AND k.voided = ? AND k.expires_at > ?) ELSE s.active_strikes END)";
         let mut sql = Sql::new(
-            "(SELECT c.id AS id, c.size AS size, COUNT(k.id) AS strikes FROM seller_cluster c \
-             JOIN seller s ON s.cluster_id = c.id \
-             LEFT JOIN strike k ON k.seller_id = s.id AND k.voided = ? AND k.expires_at > ? \
-             WHERE c.size >= ? GROUP BY c.id, c.size HAVING COUNT(k.id) >= ?)",
-            active,
+            format!(
+                "(SELECT c.id AS id, c.size AS size, CAST({strikes} AS BIGINT) AS strikes FROM seller_cluster c \
+                 JOIN seller s ON s.cluster_id = c.id WHERE c.size >= ? GROUP BY c.id, c.size HAVING {strikes} >= ?)"
+            ),
+            vec![Value::from(now), Value::from(false), Value::from(now), Value::from(min_members)],
         );
-        sql.values.extend([Value::from(min_members), Value::from(min_strikes)]);
+        sql.values.extend([Value::from(now), Value::from(false), Value::from(now), Value::from(min_strikes)]);
         sql
     } else {
         let mut sql = Sql::new(

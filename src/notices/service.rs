@@ -393,21 +393,16 @@ async fn decide_pending(
     }
 }
 
-/// Sets a seller's status from its active strikes; `TERMINATED` is final.
+/// Recounts a seller's active strikes and sets its status from them; `TERMINATED` is final.
 async fn refresh_seller(work: &Work, seller_id: i64) -> AppResult<()> {
+    crate::sellers::strikes::recount(&work.txn, &[seller_id], work.now).await?;
     let Some(current) = seller::Entity::find_by_id(seller_id).one(&work.txn).await? else {
         return Err(AppError::Internal(format!("seller {seller_id} vanished")));
     };
     if current.status == SellerStatus::Terminated.as_db() {
         return Ok(());
     }
-    let active = strike::Entity::find()
-        .filter(strike::Column::SellerId.eq(seller_id))
-        .filter(strike::Column::Voided.eq(false))
-        .filter(strike::Column::ExpiresAt.gt(work.now))
-        .count(&work.txn)
-        .await?;
-    let status = match active {
+    let status = match current.active_strikes {
         0 => SellerStatus::Active,
         1..=2 => SellerStatus::Warned,
         3..=4 => SellerStatus::Suspended,

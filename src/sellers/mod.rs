@@ -3,4 +3,5 @@
 pub mod identifier;
 pub mod resolvers;
 pub mod service;
+pub mod strikes;
 pub mod types;

@@ -115,6 +115,7 @@ impl<'a> Strikes<'a> {
             strike.voided = Set(true);
             strike.update(self.b.db).await.expect("void");
         }
+        rightsgraph::sellers::strikes::recount(self.b.db, &[key(seller)], now_micros()).await.expect("recount");
     }
 }
 
@@ -693,6 +694,61 @@ async fn repeat_offenders_drop_a_seller_once_its_strikes_expire_without_a_job() 
     assert_eq!(network(&app, &partner, 1).await.2, 0);
     // Expiry alone changes no status.
     assert_eq!(seller_state(&app, &s.seller).await, ("SUSPENDED".to_owned(), 0));
+}
+
+/// The count kept on a seller row goes stale when a counted strike expires: reads recount such a
+/// row themselves, and the server's sweep (here called by hand) brings it up to date.
+#[tokio::test]
+async fn repeat_offenders_recount_a_stale_kept_count_and_the_sweep_refreshes_it() {
+    let app = spawn().await;
+    let db = &app.app.db;
+    let s = sellers(&app, 2).await;
+    let mut k = Strikes::new(db, "Acme").await;
+    k.active(&s[0], 3).await;
+    k.active(&s[1], 2).await;
+    let kept = |id: i64| async move {
+        let row = entity::seller::Entity::find_by_id(id).one(db).await.expect("seller").expect("row");
+        (row.active_strikes, row.strikes_recount_at)
+    };
+    let now = now_micros();
+    assert_eq!(kept(key(&s[0])).await.0, 3, "the writer of the strikes counted them");
+    assert!(kept(key(&s[0])).await.1.is_some_and(|at| at > now));
+    // Two of the three strikes expire, as time would have it: the kept count still says 3.
+    let expired_at = now - HOUR;
+    let strikes = entity::strike::Entity::find()
+        .filter(entity::strike::Column::SellerId.eq(key(&s[0])))
+        .all(db)
+        .await
+        .expect("strikes");
+    for strike in strikes.into_iter().take(2) {
+        let mut strike = strike.into_active_model();
+        strike.expires_at = Set(expired_at);
+        strike.update(db).await.expect("expire");
+    }
+    let mut seller = entity::seller::Entity::find_by_id(key(&s[0])).one(db).await.expect("seller").expect("row");
+    seller.strikes_recount_at = Some(expired_at);
+    seller.into_active_model().reset_all().update(db).await.expect("stale");
+    assert_eq!(kept(key(&s[0])).await.0, 3);
+
+    let read = async || {
+        let resp = repeat(&app, &admin(), 1, None, Some(10), None).await;
+        let nodes = resp["data"]["repeatOffenders"]["nodes"].as_array().expect("nodes").clone();
+        nodes
+            .iter()
+            .map(|n| (n["id"].as_str().expect("id").to_owned(), n["activeStrikeCount"].clone()))
+            .collect::<Vec<_>>()
+    };
+    let want = vec![(s[1].clone(), json!(2)), (s[0].clone(), json!(1))];
+    assert_eq!(read().await, want, "the stale row is recounted by the read");
+    assert_eq!(repeat_ids(&app, &admin(), 3, None).await, Vec::<String>::new());
+
+    let swept = rightsgraph::sellers::strikes::sweep(db, now_micros()).await.expect("sweep");
+    assert_eq!(swept, 1, "only the stale row is recounted");
+    let (count, at) = kept(key(&s[0])).await;
+    assert_eq!(count, 1);
+    assert!(at.is_some_and(|at| at > now), "fresh until its remaining strike expires");
+    assert_eq!(read().await, want);
+    assert_eq!(rightsgraph::sellers::strikes::sweep(db, now_micros()).await.expect("sweep"), 0);
 }
 
 #[tokio::test]

@@ -159,7 +159,7 @@ impl<'a> Builder<'a> {
 
     /// A strike for `item`, expiring `expires_in_hours` from now (negative: already expired).
     pub async fn strike(&mut self, item: i64, brand: i64, seller: i64, expires_in_hours: i64) -> i64 {
-        entity::strike::ActiveModel {
+        let id = entity::strike::ActiveModel {
             seller_id: Set(seller),
             brand_id: Set(brand),
             item_id: Set(item),
@@ -171,7 +171,12 @@ impl<'a> Builder<'a> {
         .insert(self.db)
         .await
         .expect("strike")
-        .id
+        .id;
+        // Every writer of strikes keeps the seller's count, as the workflow does.
+        rightsgraph::sellers::strikes::recount(self.db, &[seller], rightsgraph::time::now_micros())
+            .await
+            .expect("recount");
+        id
     }
 
     pub async fn counter_notice(&mut self, item: i64, brand: i64, seller: i64) -> i64 {

@@ -52,6 +52,7 @@ async fn spawn_full(rules: RulesConfig, auth: AuthConfig, limits: LimitsConfig) 
         auth,
         rules,
         limits,
+        strike_sweep_interval: std::time::Duration::ZERO,
     };
     let app = build_app(&config).await.expect("build the app");
     TestApp { app, _db: db }

@@ -1,2 +1,8 @@
-SELECT c.id, c.size, COUNT(k.id) AS strikes FROM seller_cluster c JOIN seller s ON s.cluster_id = c.id LEFT JOIN strike k ON k.seller_id = s.id AND k.voided = false AND k.expires_at > {{NOW}} WHERE c.size >= 2 GROUP BY c.id, c.size HAVING COUNT(k.id) >= 1 ORDER BY strikes DESC, c.size DESC, c.id LIMIT 21;
-SELECT * FROM (SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.cluster_id ORDER BY s.id) AS rn FROM seller s WHERE s.cluster_id IN (SELECT c.id FROM seller_cluster c JOIN seller s ON s.cluster_id = c.id LEFT JOIN strike k ON k.seller_id = s.id AND k.voided = false AND k.expires_at > {{NOW}} WHERE c.size >= 2 GROUP BY c.id, c.size HAVING COUNT(k.id) >= 1 ORDER BY COUNT(k.id) DESC, c.size DESC, c.id LIMIT 20)) x WHERE rn <= 11;
+-- The 20 clusters with most active strikes (kept counts, recounted where stale), each with its
+-- first 10 members.
+WITH c AS (SELECT c.id, c.size, SUM(CASE WHEN s.strikes_recount_at <= {{NOW}} THEN (SELECT COUNT(*) FROM strike k WHERE k.seller_id = s.id AND k.voided = false AND k.expires_at > {{NOW}}) ELSE s.active_strikes END) AS strikes
+  FROM seller_cluster c JOIN seller s ON s.cluster_id = c.id WHERE c.size >= 2 GROUP BY c.id, c.size),
+top AS (SELECT * FROM c WHERE strikes >= 1 ORDER BY strikes DESC, size DESC, id LIMIT 20)
+SELECT top.id, top.size, top.strikes, m.id, m.handle
+FROM top LEFT JOIN (SELECT * FROM (SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.cluster_id ORDER BY s.id) AS rn FROM seller s WHERE s.cluster_id IN (SELECT id FROM top)) x WHERE rn <= 10) m ON m.cluster_id = top.id
+ORDER BY top.strikes DESC, top.size DESC, top.id, m.id;

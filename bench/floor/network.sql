@@ -1,4 +1,11 @@
-WITH RECURSIVE reach(id, hops) AS (SELECT {{SELLER}}, 0 UNION SELECT b.seller_id, r.hops + 1 FROM reach r JOIN seller_identifier a ON a.seller_id = r.id JOIN seller_identifier b ON b.kind = a.kind AND b.value = a.value WHERE r.hops < 3) SELECT id, MIN(hops) FROM reach GROUP BY id LIMIT 501;
-WITH RECURSIVE reach(id, hops) AS (SELECT {{SELLER}}, 0 UNION SELECT b.seller_id, r.hops + 1 FROM reach r JOIN seller_identifier a ON a.seller_id = r.id JOIN seller_identifier b ON b.kind = a.kind AND b.value = a.value WHERE r.hops < 3), m AS (SELECT DISTINCT id FROM reach) SELECT DISTINCT a.seller_id, b.seller_id, a.kind FROM seller_identifier a JOIN seller_identifier b ON b.kind = a.kind AND b.value = a.value AND a.seller_id < b.seller_id WHERE a.seller_id IN (SELECT id FROM m) AND b.seller_id IN (SELECT id FROM m);
-WITH RECURSIVE reach(id, hops) AS (SELECT {{SELLER}}, 0 UNION SELECT b.seller_id, r.hops + 1 FROM reach r JOIN seller_identifier a ON a.seller_id = r.id JOIN seller_identifier b ON b.kind = a.kind AND b.value = a.value WHERE r.hops < 3) SELECT COUNT(*) FROM strike WHERE voided = false AND expires_at > {{NOW}} AND seller_id IN (SELECT id FROM reach);
-SELECT * FROM seller WHERE cluster_id = (SELECT cluster_id FROM seller WHERE id = {{SELLER}});
+-- The sellers within 3 hops (at most 500), each with its row, its identifiers (the links follow
+-- from them) and its active strikes, in one statement.
+WITH RECURSIVE reach(id, hops) AS (
+  SELECT CAST({{SELLER}} AS BIGINT), 0
+  UNION
+  SELECT b.seller_id, r.hops + 1 FROM reach r JOIN seller_identifier a ON a.seller_id = r.id
+  JOIN seller_identifier b ON b.kind = a.kind AND b.value = a.value WHERE r.hops < 3),
+m AS (SELECT id, MIN(hops) AS hops FROM reach GROUP BY id ORDER BY MIN(hops), id LIMIT 500)
+SELECT m.id, m.hops, s.handle, si.kind, si.value,
+  (SELECT COUNT(*) FROM strike k WHERE k.seller_id = m.id AND k.voided = false AND k.expires_at > {{NOW}})
+FROM m JOIN seller s ON s.id = m.id LEFT JOIN seller_identifier si ON si.seller_id = m.id;

@@ -1,2 +1,7 @@
-SELECT s.*, c.n FROM seller s JOIN (SELECT seller_id, COUNT(*) AS n FROM strike WHERE voided = false AND expires_at > {{NOW}} GROUP BY seller_id HAVING COUNT(*) >= 3) c ON c.seller_id = s.id ORDER BY c.n DESC, s.id LIMIT 101;
-SELECT * FROM (SELECT l.*, ROW_NUMBER() OVER (PARTITION BY l.seller_id ORDER BY l.id) AS rn FROM listing l WHERE l.seller_id IN (SELECT s.id FROM seller s JOIN (SELECT seller_id, COUNT(*) AS n FROM strike WHERE voided = false AND expires_at > {{NOW}} GROUP BY seller_id HAVING COUNT(*) >= 3) c ON c.seller_id = s.id ORDER BY c.n DESC, s.id LIMIT 100)) x WHERE rn <= 6;
+-- The 100 sellers with most active strikes (at least 3), from the counts kept on the seller rows
+-- (recounted where stale), with each one's first 5 listings.
+WITH c AS (SELECT s.*, CASE WHEN s.strikes_recount_at <= {{NOW}} THEN (SELECT COUNT(*) FROM strike k WHERE k.seller_id = s.id AND k.voided = false AND k.expires_at > {{NOW}}) ELSE s.active_strikes END AS n FROM seller s WHERE s.active_strikes >= 3),
+top AS (SELECT * FROM c WHERE n >= 3 ORDER BY n DESC, id LIMIT 100)
+SELECT top.id, top.handle, top.status, top.n, l.id, l.title
+FROM top LEFT JOIN (SELECT * FROM (SELECT l.*, ROW_NUMBER() OVER (PARTITION BY l.seller_id ORDER BY l.id) AS rn FROM listing l WHERE l.seller_id IN (SELECT id FROM top)) x WHERE rn <= 5) l ON l.seller_id = top.id
+ORDER BY top.n DESC, top.id, l.id;

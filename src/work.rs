@@ -22,18 +22,33 @@ pub struct Work {
     pub actor: ActorRole,
     pub rules: RulesConfig,
     events: Vec<entity::notice_event::Model>,
+    /// Sellers whose strike counts were recounted: their components are recounted at commit.
+    recounted: std::sync::Mutex<Vec<i64>>,
+}
+
+/// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so
+/// that concurrent writers wait their turn instead of failing when they upgrade.
+pub async fn begin_write(db: &DatabaseConnection) -> AppResult<DatabaseTransaction> {
+    let options =
+        TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
+    Ok(db.begin_with_options(options).await?)
 }
 
 impl Work {
-    /// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`),
-    /// so that concurrent writers wait their turn instead of failing when they upgrade.
+    /// Begins a write transaction (see [`begin_write`]).
     pub async fn begin(db: &DatabaseConnection, actor: ActorRole, now: i64, rules: &RulesConfig) -> AppResult<Self> {
-        let options = TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..Default::default()
-        };
-        let txn = db.begin_with_options(options).await?;
-        Ok(Self { txn, now, actor, rules: rules.clone(), events: Vec::new() })
+        let txn = begin_write(db).await?;
+        Ok(Self { txn, now, actor, rules: rules.clone(), events: Vec::new(), recounted: Default::default() })
+    }
+
+    /// Recounts a seller's active strikes now, and its component's at commit: all components a
+    /// transaction touches are then locked together, in order.
+    pub async fn recount_strikes(&self, seller: i64) -> AppResult<()> {
+        crate::sellers::strikes::recount(&self.txn, &[seller], self.now).await?;
+        if let Ok(mut recounted) = self.recounted.lock() {
+            recounted.push(seller);
+        }
+        Ok(())
     }
 
     /// The backend the transaction runs on.
@@ -97,6 +112,10 @@ impl Work {
 
     /// Commits, then publishes the events written.
     pub async fn commit(self, bus: &EventBus) -> AppResult<()> {
+        let recounted = self.recounted.lock().map(|r| r.clone()).unwrap_or_default();
+        if !recounted.is_empty() {
+            crate::sellers::strikes::recount_clusters_of(&self.txn, &recounted).await?;
+        }
         self.txn.commit().await?;
         for event in self.events {
             // No subscriber is not an error.

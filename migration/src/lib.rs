@@ -7,6 +7,17 @@ mod m20261128_000002_pending_item_once;
 mod m20261128_000003_seller_clusters;
 mod m20261128_000004_listing_title_search;
 mod m20261128_000005_seller_active_strikes;
+mod m20261128_000006_cluster_active_strikes;
+
+/// Runs `statements` in order on the migration's connection.
+pub(crate) async fn run_all<S: AsRef<str>>(manager: &SchemaManager<'_>, statements: &[S]) -> Result<(), DbErr> {
+    use sea_orm_migration::sea_orm::ConnectionTrait;
+    let db = manager.get_connection();
+    for statement in statements {
+        db.execute_unprepared(statement.as_ref()).await?;
+    }
+    Ok(())
+}
 
 /// Every migration, in the order it is applied.
 pub struct Migrator;
@@ -20,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_seller_clusters::Migration),
             Box::new(m20261128_000004_listing_title_search::Migration),
             Box::new(m20261128_000005_seller_active_strikes::Migration),
+            Box::new(m20261128_000006_cluster_active_strikes::Migration),
         ]
     }
 }

@@ -6,7 +6,6 @@
 //! `seller_cluster` lists the components of two or more sellers with their size.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::ConnectionTrait;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -14,30 +13,30 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        for statement in [
-            "ALTER TABLE seller ADD COLUMN cluster_id BIGINT",
-            "UPDATE seller SET cluster_id = id",
-            "CREATE INDEX seller_cluster_member ON seller (cluster_id, id)",
-            "CREATE TABLE seller_cluster (id BIGINT NOT NULL PRIMARY KEY, size BIGINT NOT NULL)",
-            "CREATE INDEX seller_cluster_size ON seller_cluster (size, id)",
-            "CREATE INDEX strike_active ON strike (voided, expires_at, seller_id)",
-        ] {
-            db.execute_unprepared(statement).await?;
-        }
-        Ok(())
+        crate::run_all(
+            manager,
+            &[
+                "ALTER TABLE seller ADD COLUMN cluster_id BIGINT",
+                "UPDATE seller SET cluster_id = id",
+                "CREATE INDEX seller_cluster_member ON seller (cluster_id, id)",
+                "CREATE TABLE seller_cluster (id BIGINT NOT NULL PRIMARY KEY, size BIGINT NOT NULL)",
+                "CREATE INDEX seller_cluster_size ON seller_cluster (size, id)",
+                "CREATE INDEX strike_active ON strike (voided, expires_at, seller_id)",
+            ],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        for statement in [
-            "DROP INDEX strike_active",
-            "DROP TABLE seller_cluster",
-            "DROP INDEX seller_cluster_member",
-            "ALTER TABLE seller DROP COLUMN cluster_id",
-        ] {
-            db.execute_unprepared(statement).await?;
-        }
-        Ok(())
+        crate::run_all(
+            manager,
+            &[
+                "DROP INDEX strike_active",
+                "DROP TABLE seller_cluster",
+                "DROP INDEX seller_cluster_member",
+                "ALTER TABLE seller DROP COLUMN cluster_id",
+            ],
+        )
+        .await
     }
 }

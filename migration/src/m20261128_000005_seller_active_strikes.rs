@@ -9,7 +9,6 @@
 //! rows stay few).
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::ConnectionTrait;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -17,38 +16,38 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_err(|e| DbErr::Custom(format!("the clock is before 1970: {e}")))?
             .as_micros();
         let active = format!("k.seller_id = seller.id AND k.voided = FALSE AND k.expires_at > {now}");
-        for statement in [
-            "ALTER TABLE seller ADD COLUMN active_strikes BIGINT NOT NULL DEFAULT 0".to_owned(),
-            "ALTER TABLE seller ADD COLUMN strikes_recount_at BIGINT".to_owned(),
-            format!(
-                "UPDATE seller SET active_strikes = (SELECT COUNT(*) FROM strike k WHERE {active}), \
-                 strikes_recount_at = (SELECT MIN(k.expires_at) FROM strike k WHERE {active}) \
-                 WHERE id IN (SELECT seller_id FROM strike)"
-            ),
-            "CREATE INDEX seller_active_strikes ON seller (active_strikes, id)".to_owned(),
-            "CREATE INDEX seller_strikes_recount ON seller (strikes_recount_at)".to_owned(),
-        ] {
-            db.execute_unprepared(&statement).await?;
-        }
-        Ok(())
+        crate::run_all(
+            manager,
+            &[
+                "ALTER TABLE seller ADD COLUMN active_strikes BIGINT NOT NULL DEFAULT 0".to_owned(),
+                "ALTER TABLE seller ADD COLUMN strikes_recount_at BIGINT".to_owned(),
+                format!(
+                    "UPDATE seller SET active_strikes = (SELECT COUNT(*) FROM strike k WHERE {active}), \
+                     strikes_recount_at = (SELECT MIN(k.expires_at) FROM strike k WHERE {active}) \
+                     WHERE id IN (SELECT seller_id FROM strike)"
+                ),
+                "CREATE INDEX seller_active_strikes ON seller (active_strikes, id)".to_owned(),
+                "CREATE INDEX seller_strikes_recount ON seller (strikes_recount_at)".to_owned(),
+            ],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        for statement in [
-            "DROP INDEX seller_strikes_recount",
-            "DROP INDEX seller_active_strikes",
-            "ALTER TABLE seller DROP COLUMN strikes_recount_at",
-            "ALTER TABLE seller DROP COLUMN active_strikes",
-        ] {
-            db.execute_unprepared(statement).await?;
-        }
-        Ok(())
+        crate::run_all(
+            manager,
+            &[
+                "DROP INDEX seller_strikes_recount",
+                "DROP INDEX seller_active_strikes",
+                "ALTER TABLE seller DROP COLUMN strikes_recount_at",
+                "ALTER TABLE seller DROP COLUMN active_strikes",
+            ],
+        )
+        .await
     }
 }

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
 use crate::error::{AppError, AppResult};
+use crate::sellers::strikes::{MEMBER_STRIKES, member_values};
 use crate::sql::{Dir, ListSpec, Sql};
 
 /// Most members a network lists.
@@ -19,12 +20,14 @@ pub fn repeat_offenders(min: i64, brand: Option<i64>, now: i64) -> ListSpec {
         // count is exact until its `strikes_recount_at`; past it (a counted strike has expired
         // since) the row is recounted here. Counts only fall by expiry, so a seller whose kept
         // count is below `min` cannot qualify.
-        let inner = Sql::new(
-            "(SELECT * FROM (SELECT s.*, CASE WHEN s.strikes_recount_at <= ? THEN \
-             (SELECT COUNT(*) FROM strike k WHERE k.seller_id = s.id AND k.voided = ? AND k.expires_at > ?) \
-             ELSE s.active_strikes END AS rg_strikes FROM seller s WHERE s.active_strikes >= ?) c WHERE c.rg_strikes >= ?)",
-            vec![Value::from(now), Value::from(false), Value::from(now), Value::from(min), Value::from(min)],
+        let mut inner = Sql::new(
+            format!(
+                "(SELECT * FROM (SELECT s.*, {MEMBER_STRIKES} AS rg_strikes FROM seller s \
+                 WHERE s.active_strikes >= ?) c WHERE c.rg_strikes >= ?)"
+            ),
+            member_values(now).to_vec(),
         );
+        inner.values.extend([Value::from(min), Value::from(min)]);
         return ListSpec::derived(inner, &[("t.rg_strikes", Dir::Desc), ("t.id", Dir::Asc)]);
     };
     let mut inner = Sql::new(
@@ -48,34 +51,34 @@ pub struct ClusterRow {
 
 /// The components with at least `min_members` sellers and `min_strikes` active strikes among
 /// them: most strikes first, then the larger, then the smallest member id.
+///
+/// Components of two or more are the rows of `seller_cluster`, with their kept totals; a total
+/// past its `strikes_recount_at` is recounted from the members. Totals only fall by expiry, so a
+/// component whose kept total is below `min_strikes` cannot qualify and is never read. Sellers
+/// alone (components of one, only with `min_members` 1) come from their own kept counts.
 pub fn clusters(min_members: i64, min_strikes: i64, now: i64) -> ListSpec {
-    let active = vec![Value::from(false), Value::from(now)];
-    let inner = if min_members >= 2 {
-        // Components of two or more are listed in seller_cluster: only their members are read.
-        // Each member's strikes are the count kept on its row, recounted where stale (see
-        // repeat_offenders).
-        let strikes = "SUM(CASE WHEN s.strikes_recount_at <= ? THEN (SELECT COUNT(*) FROM strike k \
-                       WHERE k.seller_id = s.id AND k.voided = ? AND k.expires_at > ?) ELSE s.active_strikes END)";
-        let mut sql = Sql::new(
-            format!(
-                "(SELECT c.id AS id, c.size AS size, CAST({strikes} AS BIGINT) AS strikes FROM seller_cluster c \
-                 JOIN seller s ON s.cluster_id = c.id WHERE c.size >= ? GROUP BY c.id, c.size HAVING {strikes} >= ?)"
+    let mut sql = Sql::new(
+        format!(
+            "(SELECT * FROM (SELECT c.id AS id, c.size AS size, CASE WHEN c.strikes_recount_at <= ? THEN \
+             (SELECT CAST(COALESCE(SUM({MEMBER_STRIKES}), 0) AS BIGINT) FROM seller s WHERE s.cluster_id = c.id) \
+             ELSE c.active_strikes END AS strikes FROM seller_cluster c WHERE c.size >= ? AND c.active_strikes >= ?"
+        ),
+        vec![Value::from(now)],
+    );
+    sql.values.extend(member_values(now));
+    sql.values.extend([Value::from(min_members), Value::from(min_strikes)]);
+    if min_members <= 1 {
+        sql.push(
+            &format!(
+                " UNION ALL SELECT s.id AS id, 1 AS size, {MEMBER_STRIKES} AS strikes FROM seller s \
+                 WHERE s.active_strikes >= ? AND NOT EXISTS (SELECT 1 FROM seller_cluster c WHERE c.id = s.cluster_id)"
             ),
-            vec![Value::from(now), Value::from(false), Value::from(now), Value::from(min_members)],
-        );
-        sql.values.extend([Value::from(now), Value::from(false), Value::from(now), Value::from(min_strikes)]);
-        sql
-    } else {
-        let mut sql = Sql::new(
-            "(SELECT COALESCE(s.cluster_id, s.id) AS id, COUNT(DISTINCT s.id) AS size, COUNT(k.id) AS strikes \
-             FROM seller s LEFT JOIN strike k ON k.seller_id = s.id AND k.voided = ? AND k.expires_at > ? \
-             GROUP BY COALESCE(s.cluster_id, s.id) HAVING COUNT(k.id) >= ?)",
-            active,
+            member_values(now),
         );
         sql.values.push(Value::from(min_strikes));
-        sql
-    };
-    ListSpec::derived(inner, &[("t.strikes", Dir::Desc), ("t.size", Dir::Desc), ("t.id", Dir::Asc)])
+    }
+    sql.push(") u WHERE u.strikes >= ?)", [Value::from(min_strikes)]);
+    ListSpec::derived(sql, &[("t.strikes", Dir::Desc), ("t.size", Dir::Desc), ("t.id", Dir::Asc)])
 }
 
 /// A seller's network: who is reachable through shared identifiers, and how.

@@ -395,7 +395,7 @@ async fn decide_pending(
 
 /// Recounts a seller's active strikes and sets its status from them; `TERMINATED` is final.
 async fn refresh_seller(work: &Work, seller_id: i64) -> AppResult<()> {
-    crate::sellers::strikes::recount(&work.txn, &[seller_id], work.now).await?;
+    work.recount_strikes(seller_id).await?;
     let Some(current) = seller::Entity::find_by_id(seller_id).one(&work.txn).await? else {
         return Err(AppError::Internal(format!("seller {seller_id} vanished")));
     };

@@ -1,8 +1,7 @@
 //! The rules of sellers: registration and identifiers.
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, Set,
-    TransactionTrait, Value,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, Set, Value,
 };
 
 use super::identifier::Identifier;
@@ -29,7 +28,7 @@ pub async fn register(
     let handle = values::handle(handle, "handle")?;
     let display_name = values::text(display_name, 1, 200, "displayName")?;
     let country = values::country(country, "country")?;
-    let txn = shared.db.begin().await?;
+    let txn = crate::work::begin_write(&shared.db).await?;
     let seller = entity::seller::ActiveModel {
         handle: Set(handle),
         display_name: Set(display_name),
@@ -137,6 +136,13 @@ pub async fn link(work: &Work, seller_id: i64, identifier: &Identifier) -> AppRe
     relabel.push(&or_alone.text, or_alone.values);
     relabel.push(")", []);
     work.txn.execute_raw(relabel.build(work.backend())).await?;
+    if work.backend() == DbBackend::Postgres {
+        // In id order, as every transaction that recounts components takes them.
+        let mut lock = Sql::new("SELECT id FROM seller_cluster WHERE id IN ", vec![]);
+        lock.push_in(&labels);
+        lock.push(" ORDER BY id FOR UPDATE", []);
+        work.txn.query_all_raw(lock.build(work.backend())).await?;
+    }
     if !absorbed.is_empty() {
         let mut drop = Sql::new("DELETE FROM seller_cluster WHERE id IN ", vec![]);
         drop.push_in(&absorbed);
@@ -145,8 +151,15 @@ pub async fn link(work: &Work, seller_id: i64, identifier: &Identifier) -> AppRe
     let size =
         entity::seller::Entity::find().filter(entity::seller::Column::ClusterId.eq(target)).count(&work.txn).await?;
     entity::seller_cluster::Entity::delete_by_id(target).exec(&work.txn).await?;
-    entity::seller_cluster::ActiveModel { id: Set(target), size: Set(i64::try_from(size).unwrap_or(i64::MAX)) }
-        .insert(&work.txn)
-        .await?;
+    entity::seller_cluster::ActiveModel {
+        id: Set(target),
+        size: Set(i64::try_from(size).unwrap_or(i64::MAX)),
+        active_strikes: Set(0),
+        strikes_recount_at: Set(None),
+    }
+    .insert(&work.txn)
+    .await?;
+    // The merged component's strikes: the sum of its members' kept counts.
+    super::strikes::recount_clusters(&work.txn, &[target]).await?;
     Ok(())
 }

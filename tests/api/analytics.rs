@@ -115,7 +115,7 @@ impl<'a> Strikes<'a> {
             strike.voided = Set(true);
             strike.update(self.b.db).await.expect("void");
         }
-        rightsgraph::sellers::strikes::recount(self.b.db, &[key(seller)], now_micros()).await.expect("recount");
+        rightsgraph::sellers::strikes::recount_all(self.b.db, &[key(seller)], now_micros()).await.expect("recount");
     }
 }
 
@@ -696,10 +696,10 @@ async fn repeat_offenders_drop_a_seller_once_its_strikes_expire_without_a_job() 
     assert_eq!(seller_state(&app, &s.seller).await, ("SUSPENDED".to_owned(), 0));
 }
 
-/// The count kept on a seller row goes stale when a counted strike expires: reads recount such a
-/// row themselves, and the server's sweep (here called by hand) brings it up to date.
+/// The counts kept on a seller row and its component go stale when a counted strike expires: reads
+/// recount such rows themselves, and the server's sweep (here called by hand) brings them up to date.
 #[tokio::test]
-async fn repeat_offenders_recount_a_stale_kept_count_and_the_sweep_refreshes_it() {
+async fn repeat_offenders_and_clusters_recount_stale_kept_counts_and_the_sweep_refreshes_them() {
     let app = spawn().await;
     let db = &app.app.db;
     let s = sellers(&app, 2).await;
@@ -713,6 +713,15 @@ async fn repeat_offenders_recount_a_stale_kept_count_and_the_sweep_refreshes_it(
     let now = now_micros();
     assert_eq!(kept(key(&s[0])).await.0, 3, "the writer of the strikes counted them");
     assert!(kept(key(&s[0])).await.1.is_some_and(|at| at > now));
+    // Linking the two merges their components: the component keeps the sum of their counts.
+    add(&app, &s[0], "PHONE", "+1 555 0404").await;
+    add(&app, &s[1], "PHONE", "1-555-0404").await;
+    let component = |id: i64| async move {
+        let row = entity::seller_cluster::Entity::find_by_id(id).one(db).await.expect("cluster").expect("row");
+        (row.active_strikes, row.strikes_recount_at)
+    };
+    let label = key(&s[0]).min(key(&s[1]));
+    assert_eq!(component(label).await.0, 5);
     // Two of the three strikes expire, as time would have it: the kept count still says 3.
     let expired_at = now - HOUR;
     let strikes = entity::strike::Entity::find()
@@ -728,7 +737,15 @@ async fn repeat_offenders_recount_a_stale_kept_count_and_the_sweep_refreshes_it(
     let mut seller = entity::seller::Entity::find_by_id(key(&s[0])).one(db).await.expect("seller").expect("row");
     seller.strikes_recount_at = Some(expired_at);
     seller.into_active_model().reset_all().update(db).await.expect("stale");
+    let mut component_row =
+        entity::seller_cluster::Entity::find_by_id(label).one(db).await.expect("cluster").expect("row");
+    component_row.strikes_recount_at = Some(expired_at);
+    component_row.into_active_model().reset_all().update(db).await.expect("stale");
     assert_eq!(kept(key(&s[0])).await.0, 3);
+    assert_eq!(component(label).await.0, 5);
+    let pair = |total| vec![cluster(2, total, &[&s[0], &s[1]])];
+    assert_eq!(clusters(&app, 2, 1).await, pair(3), "the stale component is recounted by the read");
+    assert_eq!(clusters(&app, 2, 4).await, Vec::<Cluster>::new());
 
     let read = async || {
         let resp = repeat(&app, &admin(), 1, None, Some(10), None).await;
@@ -748,6 +765,10 @@ async fn repeat_offenders_recount_a_stale_kept_count_and_the_sweep_refreshes_it(
     assert_eq!(count, 1);
     assert!(at.is_some_and(|at| at > now), "fresh until its remaining strike expires");
     assert_eq!(read().await, want);
+    let (total, at) = component(label).await;
+    assert_eq!(total, 3, "the sweep recounts the component too");
+    assert!(at.is_some_and(|at| at > now));
+    assert_eq!(clusters(&app, 2, 1).await, pair(3));
     assert_eq!(rightsgraph::sellers::strikes::sweep(db, now_micros()).await.expect("sweep"), 0);
 }
 

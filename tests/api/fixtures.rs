@@ -173,7 +173,7 @@ impl<'a> Builder<'a> {
         .expect("strike")
         .id;
         // Every writer of strikes keeps the seller's count, as the workflow does.
-        rightsgraph::sellers::strikes::recount(self.db, &[seller], rightsgraph::time::now_micros())
+        rightsgraph::sellers::strikes::recount_all(self.db, &[seller], rightsgraph::time::now_micros())
             .await
             .expect("recount");
         id

@@ -45,6 +45,12 @@ pub async fn spawn_limits(limits: LimitsConfig) -> TestApp {
 }
 
 async fn spawn_full(rules: RulesConfig, auth: AuthConfig, limits: LimitsConfig) -> TestApp {
+    // The service's warnings and errors (an internal error's cause) go to the test's captured
+    // output, which a failing test prints.
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("rightsgraph=warn"))
+        .try_init();
     let db = TestDb::new().await;
     let config = Config {
         listen: "127.0.0.1:0".parse().expect("address"),

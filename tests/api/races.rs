@@ -280,3 +280,52 @@ async fn concurrent_decisions_on_different_items_of_one_brand_all_succeed() {
     assert_eq!(c.events, 1 + ITEMS as u64);
     assert_eq!(notice(&app, &n.id).await["status"], "CLOSED");
 }
+
+/// Strikes issued at once across two components, each notice meeting them in the opposite order:
+/// no transaction fails (components are locked in id order, at commit), and each component keeps
+/// the sum of its members' strikes, however the recounts interleaved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_strikes_across_two_components_keep_their_totals() {
+    const ROUNDS: usize = 6;
+    let app = Arc::new(crate::harness::spawn_with(trusted_rules()).await);
+    let (a, atm) = trusted_brand(&app, "A").await;
+    let (b, btm) = trusted_brand(&app, "B").await;
+    let sellers: Vec<String> = join_all((0..4).map(|i| {
+        let app = Arc::clone(&app);
+        async move { register_seller(&app, &format!("member{i}")).await }
+    }))
+    .await;
+    // Components {0, 2} and {1, 3}.
+    for (i, seller) in sellers.iter().enumerate() {
+        let input = json!({"input": {"sellerId": seller, "kind": "PHONE", "value": format!("+1 555 01{}", i % 2)}});
+        app.data(&admin(), ADD_IDENTIFIER, input).await;
+    }
+    let mut requests = Vec::new();
+    for r in 0..ROUNDS {
+        let (x, y) = (&sellers[r % 2 * 2], &sellers[1 + r % 2 * 2]);
+        let (a1, a2) = (create_listing(&app, x).await, create_listing(&app, y).await);
+        let (b1, b2) = (create_listing(&app, y).await, create_listing(&app, x).await);
+        requests.push((agent(&a), SUBMIT, json!({"input": notice_input(&a, &[(&a1, &atm), (&a2, &atm)])})));
+        requests.push((agent(&b), SUBMIT, json!({"input": notice_input(&b, &[(&b1, &btm), (&b2, &btm)])})));
+    }
+    let answers = race(&app, requests).await;
+    let failures: Vec<&Value> = answers.iter().filter(|a| a.get("errors").is_some()).collect();
+    assert!(failures.is_empty(), "{} of {} expedited notices failed: {failures:#?}", failures.len(), 2 * ROUNDS);
+    let db = &app.app.db;
+    let mut strikes_by_component = std::collections::BTreeMap::<i64, i64>::new();
+    for seller in &sellers {
+        let row = entity::seller::Entity::find_by_id(key(seller)).one(db).await.expect("seller").expect("row");
+        let live = entity::strike::Entity::find()
+            .filter(entity::strike::Column::SellerId.eq(key(seller)))
+            .count(db)
+            .await
+            .expect("count");
+        assert_eq!(row.active_strikes, live as i64, "the kept count of {seller}");
+        *strikes_by_component.entry(row.cluster_id.expect("label")).or_default() += live as i64;
+    }
+    assert_eq!(strikes_by_component.len(), 2);
+    for (label, total) in strikes_by_component {
+        let kept = entity::seller_cluster::Entity::find_by_id(label).one(db).await.expect("cluster").expect("row");
+        assert_eq!(kept.active_strikes, total, "the kept total of component {label}");
+    }
+}

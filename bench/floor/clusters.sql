@@ -1,7 +1,7 @@
--- The 20 clusters with most active strikes (kept counts, recounted where stale), each with its
--- first 10 members.
-WITH c AS (SELECT c.id, c.size, SUM(CASE WHEN s.strikes_recount_at <= {{NOW}} THEN (SELECT COUNT(*) FROM strike k WHERE k.seller_id = s.id AND k.voided = false AND k.expires_at > {{NOW}}) ELSE s.active_strikes END) AS strikes
-  FROM seller_cluster c JOIN seller s ON s.cluster_id = c.id WHERE c.size >= 2 GROUP BY c.id, c.size),
+-- The 20 clusters with most active strikes (kept totals, recounted from the members where
+-- stale), each with its first 10 members.
+WITH c AS (SELECT c.id, c.size, CASE WHEN c.strikes_recount_at <= {{NOW}} THEN (SELECT SUM(CASE WHEN s.strikes_recount_at <= {{NOW}} THEN (SELECT COUNT(*) FROM strike k WHERE k.seller_id = s.id AND k.voided = false AND k.expires_at > {{NOW}}) ELSE s.active_strikes END) FROM seller s WHERE s.cluster_id = c.id) ELSE c.active_strikes END AS strikes
+  FROM seller_cluster c WHERE c.size >= 2 AND c.active_strikes >= 1),
 top AS (SELECT * FROM c WHERE strikes >= 1 ORDER BY strikes DESC, size DESC, id LIMIT 20)
 SELECT top.id, top.size, top.strikes, m.id, m.handle
 FROM top LEFT JOIN (SELECT * FROM (SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.cluster_id ORDER BY s.id) AS rn FROM seller s WHERE s.cluster_id IN (SELECT id FROM top)) x WHERE rn <= 10) m ON m.cluster_id = top.id

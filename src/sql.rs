@@ -199,33 +199,40 @@ pub async fn page_per_parent<M: FromQueryResult>(
     let filtered = spec.filtered(Some(args));
     let limit = Value::from(args.first as i64 + 1);
     let pg = backend == DbBackend::Postgres;
-    // The rows of one parent, numbered in order: on PostgreSQL the parent is `p.id` of a lateral
-    // join, elsewhere the window partitions all parents' rows.
+    // Each parent's page is an index range read that stops after `first + 1` rows; numbering
+    // every row of every parent with a window (all the listings of a hundred repeat offenders) to
+    // keep a few cost ten times as much. PostgreSQL reads a parent's page with a lateral join;
+    // SQLite, which has none, with a subquery correlated to the parent, then the rows by id.
+    let correlated = !pg && spec.from_values.is_empty();
     let window = if pg { String::new() } else { format!("PARTITION BY t.{parent} ") };
     let select = format!(
-        "SELECT t.*{keys}, t.{parent} AS rg_parent, ROW_NUMBER() OVER ({window}ORDER BY {order}) AS rg_rn FROM {from} t",
+        "SELECT t.*{keys}, t.{parent} AS rg_parent, ROW_NUMBER() OVER ({window}ORDER BY {order}) AS rg_rn FROM ",
         keys = spec.key_columns(),
         order = spec.order_by(),
-        from = spec.from,
     );
+    let mut ids: Vec<Value> = parents.iter().map(|&p| Value::from(p)).collect();
+    if ids.is_empty() {
+        ids.push(Value::from(-1_i64));
+    }
     let mut sql = if pg {
-        // Each parent's page is an index range read that stops after `first + 1` rows; the
-        // window form would number every row of every parent (all the listings of a hundred
-        // repeat offenders) to keep a few.
-        let marks = vec!["(CAST(? AS BIGINT))"; parents.len().max(1)].join(", ");
-        let mut ids: Vec<Value> = parents.iter().map(|&p| Value::from(p)).collect();
-        if ids.is_empty() {
-            ids.push(Value::from(-1_i64));
-        }
+        let marks = vec!["(CAST(? AS BIGINT))"; ids.len()].join(", ");
         let mut sql = Sql::new(format!("SELECT x.* FROM (VALUES {marks}) p(id) CROSS JOIN LATERAL ("), ids);
-        sql.push(&select, spec.from_values.clone());
+        sql.push(&format!("{select}{} t", spec.from), spec.from_values.clone());
+        sql
+    } else if correlated {
+        let marks = vec!["(?)"; ids.len()].join(", ");
+        let mut sql = Sql::new(format!("WITH p(id) AS (VALUES {marks}) SELECT * FROM ("), ids);
+        sql.push(&format!("{select}p JOIN {from} t ON t.id IN (SELECT t.id FROM {from} t", from = spec.from), []);
         sql
     } else {
-        Sql::new(format!("SELECT * FROM ({select}"), spec.from_values.clone())
+        Sql::new(format!("SELECT * FROM ({select}{} t", spec.from), spec.from_values.clone())
     };
     sql.push(&filtered.text, filtered.values);
     if pg {
         sql.push(&format!(" AND t.{parent} = p.id ORDER BY {} LIMIT ?) x", spec.order_by()), [limit]);
+        sql.push(" ORDER BY x.rg_parent, x.rg_rn", []);
+    } else if correlated {
+        sql.push(&format!(" AND t.{parent} = p.id ORDER BY {} LIMIT ?)) x", spec.order_by()), [limit]);
         sql.push(" ORDER BY x.rg_parent, x.rg_rn", []);
     } else {
         sql.push(&format!(" AND t.{parent} IN "), []);

@@ -778,7 +778,9 @@ async fn readyz_turns_503_while_postgres_is_down_and_recovers() {
         sleep(Duration::from_millis(200)).await;
     }
     println!("serving again {:?} after PostgreSQL restarted", restarted.elapsed());
-    sleep(Duration::from_millis(500)).await;
+    // A request of the flow sent during the outage may still be waiting for a connection (up to
+    // PROMPT): give the flow time to finish it and send more after the restart.
+    sleep(PROMPT + Duration::from_millis(500)).await;
     done.store(true, Ordering::Relaxed);
     let seen = timeout(Duration::from_secs(60), flow).await.expect("the flow ends").expect("flow task");
 

@@ -169,6 +169,48 @@ impl Default for LimitsConfig {
     }
 }
 
+/// The WebSocket endpoint's limits (`/graphql/ws`); each operation on a socket also passes every
+/// limit of `LimitsConfig`, as over HTTP.
+#[derive(Debug, Clone, Args)]
+pub struct WsConfig {
+    /// Most WebSocket connections open at once on this server; one more is answered 503.
+    #[arg(long, env = "RIGHTSGRAPH_MAX_WEBSOCKETS", default_value_t = 1_000,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_websockets: u32,
+    /// Most operations running at once on one WebSocket connection; one more is refused with an
+    /// `error` message.
+    #[arg(long, env = "RIGHTSGRAPH_MAX_SUBSCRIPTIONS_PER_SOCKET", default_value_t = 100,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_subscriptions_per_socket: u32,
+    /// How long a new connection may take to send `connection_init` before it is closed (4408).
+    #[arg(long, env = "RIGHTSGRAPH_WS_INIT_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub ws_init_timeout: Duration,
+    /// How often the server pings an idle connection; one that answers nothing for three
+    /// intervals is closed.
+    #[arg(long, env = "RIGHTSGRAPH_WS_KEEPALIVE", default_value = "15s", value_parser = positive_duration)]
+    pub ws_keepalive: Duration,
+}
+
+impl Default for WsConfig {
+    fn default() -> Self {
+        Self {
+            max_websockets: 1_000,
+            max_subscriptions_per_socket: 100,
+            ws_init_timeout: Duration::from_secs(10),
+            ws_keepalive: Duration::from_secs(15),
+        }
+    }
+}
+
+/// A humantime duration greater than zero.
+fn positive_duration(raw: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(raw) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        Ok(_) => Err("must be greater than 0".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// Everything `serve` needs.
 #[derive(Debug, Clone, Args)]
 pub struct Config {
@@ -183,6 +225,8 @@ pub struct Config {
     pub rules: RulesConfig,
     #[command(flatten)]
     pub limits: LimitsConfig,
+    #[command(flatten)]
+    pub ws: WsConfig,
     /// How often the server recounts the active strikes of sellers whose strikes expired since
     /// they were last counted (humantime; 0s: never). Reads are exact either way; the sweep keeps
     /// `repeatOffenders` reading an index rather than recounting.

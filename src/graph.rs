@@ -1,10 +1,13 @@
 //! What every resolver needs: the request's state, loaders by id, and the two ways a connection
 //! is built (a root list paged by one query, a nested list paged through a loader).
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use async_graphql::Context;
 use sea_orm::{DatabaseConnection, FromQueryResult};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::auth::{Identity, Viewer};
 use crate::config::RulesConfig;
@@ -24,11 +27,95 @@ pub struct Shared {
     pub events: crate::work::EventBus,
 }
 
-/// State of one request: who asks, when, and its loaders.
-#[derive(Clone)]
+/// Makes the loaders of a request anew for an instant (microseconds).
+pub type LoaderFactory = Box<dyn Fn(i64) -> Loaders + Send + Sync>;
+
+/// State of one request: when it is answered, and its loaders. A subscription's state is renewed
+/// for every event it delivers, so that each event is answered at its own instant.
 pub struct RequestState {
-    pub now: i64,
-    pub loaders: Arc<Loaders>,
+    now: AtomicI64,
+    loaders: Mutex<Arc<Loaders>>,
+    renew: Option<LoaderFactory>,
+    gate: Option<Arc<EventGate>>,
+}
+
+impl RequestState {
+    /// The state of a request answered at `now` with `loaders`.
+    pub fn new(now: i64, loaders: Loaders) -> Self {
+        Self { now: AtomicI64::new(now), loaders: Mutex::new(Arc::new(loaders)), renew: None, gate: None }
+    }
+
+    /// The state of a long-lived operation: `make` builds its loaders for each instant.
+    /// `gate`, when given, admits its events one at a time under the concurrency limit.
+    pub fn renewable(now: i64, make: LoaderFactory, gate: Option<Arc<EventGate>>) -> Self {
+        Self { now: AtomicI64::new(now), loaders: Mutex::new(Arc::new(make(now))), renew: Some(make), gate }
+    }
+
+    /// Waits until the next event may be answered (a permit of the concurrency limit, when the
+    /// operation has a gate), then moves the state to the current instant.
+    pub async fn admit_event(&self) {
+        if let Some(gate) = &self.gate {
+            gate.admit().await;
+        }
+        self.renew_at(crate::time::now_micros());
+    }
+
+    /// The previous event is answered: its permit goes back.
+    pub fn event_answered(&self) {
+        if let Some(gate) = &self.gate {
+            gate.release();
+        }
+    }
+
+    /// The instant the request is answered at (microseconds since the epoch).
+    pub fn now(&self) -> i64 {
+        self.now.load(Ordering::Acquire)
+    }
+
+    /// The request's loaders.
+    pub fn loaders(&self) -> Arc<Loaders> {
+        // Nothing that holds the lock can panic, so a poisoned lock still holds good loaders.
+        self.loaders.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Moves the state to `now`, with loaders (and their caches) made for that instant.
+    pub fn renew_at(&self, now: i64) {
+        if let Some(make) = &self.renew {
+            let fresh = Arc::new(make(now));
+            *self.loaders.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = fresh;
+        }
+        self.now.store(now, Ordering::Release);
+    }
+}
+
+/// Admits a long-lived operation's events one at a time under the concurrency limit, and tells
+/// since when the current one is being answered (for the request timeout).
+pub struct EventGate {
+    permits: Arc<Semaphore>,
+    held: Mutex<Option<(OwnedSemaphorePermit, Instant)>>,
+}
+
+impl EventGate {
+    /// A gate drawing on `permits`.
+    pub fn new(permits: Arc<Semaphore>) -> Self {
+        Self { permits, held: Mutex::new(None) }
+    }
+
+    async fn admit(&self) {
+        self.release();
+        // A closed semaphore (never closed today) admits without a permit rather than stalling.
+        let permit = self.permits.clone().acquire_owned().await.ok();
+        *self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = permit.map(|p| (p, Instant::now()));
+    }
+
+    fn release(&self) {
+        self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+    }
+
+    /// Since when the event being answered was admitted, if one is.
+    pub fn answering_since(&self) -> Option<Instant> {
+        self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner).as_ref().map(|(_, at)| *at)
+    }
 }
 
 /// The shared state.
@@ -38,7 +125,12 @@ pub fn shared<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Shared> {
 
 /// The request's state.
 pub fn request<'a>(ctx: &'a Context<'_>) -> AppResult<&'a RequestState> {
-    ctx.data::<RequestState>().map_err(|e| AppError::Internal(format!("no request state: {}", e.message)))
+    request_arc(ctx).map(Arc::as_ref)
+}
+
+/// The request's state, to keep beyond the resolver (a subscription's stream).
+pub fn request_arc<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Arc<RequestState>> {
+    ctx.data::<Arc<RequestState>>().map_err(|e| AppError::Internal(format!("no request state: {}", e.message)))
 }
 
 /// The authenticated viewer, or `UNAUTHENTICATED`.
@@ -48,7 +140,7 @@ pub fn identity<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Identity> {
 
 /// Row `id` of `T` if the viewer may see it.
 pub async fn load<T: Table>(ctx: &Context<'_>, id: i64) -> AppResult<Option<T::Model>> {
-    request(ctx)?.loaders.load_one(ById::<T>::new(id)).await
+    request(ctx)?.loaders().load_one(ById::<T>::new(id)).await
 }
 
 /// Row `id` of `T`, which must exist and be visible because a visible row refers to it.
@@ -76,7 +168,7 @@ pub async fn nested<T: RelTable, G>(
     wrap: fn(T::Model) -> G,
 ) -> AppResult<Connection<G>> {
     let args = PageArgs::parse(first, after)?;
-    let loaders = request(ctx)?.loaders.clone();
+    let loaders = request(ctx)?.loaders();
     let rows = loaders.load_one(PageOf::<T>::new(rel.clone(), parent, args.clone())).await?.unwrap_or_default();
     let total = Total::Lazy(Arc::new(move || {
         let (loaders, key) = (loaders.clone(), CountOf { rel: rel.clone(), parent });

@@ -1,50 +1,47 @@
-//! Routes: `/graphql` (GET and POST, GraphiQL for browsers), `/healthz`, `/readyz`.
+//! Routes: `/graphql` (GET and POST, GraphiQL for browsers), `/graphql/ws`, `/healthz`, `/readyz`,
+//! `/metrics`. Every GraphQL operation, whichever way it comes in, runs through `pipeline`.
 
 use std::sync::Arc;
 
-use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::http::GraphiQLSource;
-use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::parser::types::OperationType;
 use async_graphql::{ErrorExtensionValues, Value};
-use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State, WebSocketUpgrade};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use sea_orm::DatabaseConnection;
 
-use crate::auth::{Scope, Verifier, Viewer};
-use crate::config::LimitsConfig;
-use crate::graph::RequestState;
-use crate::loaders::{BatchQueue, Batcher, drive};
-use crate::schema::AppSchema;
-use crate::time::now_micros;
+use crate::auth::Viewer;
+use crate::config::WsConfig;
 
 mod limits;
+pub mod nulls;
+pub mod pipeline;
+mod ws;
 
-/// Largest request body accepted (CONTRACT.md section 5).
+pub use pipeline::{Outcome, Pipeline};
+
+/// Largest request body accepted (CONTRACT.md section 5), and largest WebSocket message.
 pub const MAX_BODY: usize = 1 << 20;
 
 /// What the handlers share.
 #[derive(Clone)]
 pub struct HttpState {
-    pub schema: AppSchema,
-    pub verifier: Arc<Verifier>,
-    pub db: DatabaseConnection,
-    pub limits: LimitsConfig,
+    pub pipeline: Arc<Pipeline>,
     pub statements: crate::db::StatementCounter,
-    /// Permits to execute a GraphQL request (`--max-concurrent-requests`).
-    pub executing: Arc<tokio::sync::Semaphore>,
+    pub ws: WsConfig,
+    /// Permits for open WebSocket connections (`--max-websockets`).
+    pub sockets: Arc<tokio::sync::Semaphore>,
 }
 
 /// The router of the service.
 pub fn router(state: HttpState) -> Router {
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
-        .route("/graphql/ws", get(graphql_ws))
+        .route("/graphql/ws", get(ws::upgrade))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -62,17 +59,25 @@ async fn metrics(State(state): State<HttpState>) -> Response {
          rightsgraph_sql_statements_total {}\n\
          # HELP rightsgraph_requests_executing GraphQL requests executing now (at most --max-concurrent-requests).\n\
          # TYPE rightsgraph_requests_executing gauge\n\
-         rightsgraph_requests_executing {}\n",
+         rightsgraph_requests_executing {}\n\
+         # HELP rightsgraph_websockets_open WebSocket connections open now (at most --max-websockets).\n\
+         # TYPE rightsgraph_websockets_open gauge\n\
+         rightsgraph_websockets_open {}\n",
         state.statements.get(),
-        state.limits.max_concurrent_requests as usize
-            - state.executing.available_permits().min(state.limits.max_concurrent_requests as usize)
+        in_use(state.pipeline.limits.max_concurrent_requests, &state.pipeline.executing),
+        in_use(state.ws.max_websockets, &state.sockets),
     );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 
+/// Permits of `of` taken out of `total`.
+fn in_use(total: u32, of: &tokio::sync::Semaphore) -> usize {
+    (total as usize).saturating_sub(of.available_permits())
+}
+
 async fn readyz(State(state): State<HttpState>) -> Response {
     // A probe gives up after a second or so: answer within it, down or not.
-    let ping = tokio::time::timeout(std::time::Duration::from_millis(800), state.db.ping()).await;
+    let ping = tokio::time::timeout(std::time::Duration::from_millis(800), state.pipeline.db.ping()).await;
     match ping.unwrap_or_else(|_| Err(sea_orm::DbErr::Custom("no answer within 800 ms".into()))) {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
         Err(err) => {
@@ -82,51 +87,8 @@ async fn readyz(State(state): State<HttpState>) -> Response {
     }
 }
 
-/// Subscriptions over `graphql-transport-ws`; the token comes in the `connection_init` payload
-/// as `{"authorization": "Bearer …"}`.
-async fn graphql_ws(State(state): State<HttpState>, protocol: GraphQLProtocol, upgrade: WebSocketUpgrade) -> Response {
-    upgrade
-        .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| {
-            let schema = state.schema.clone();
-            GraphQLWebSocket::new(socket, schema, protocol)
-                .on_connection_init(move |payload| async move {
-                    let viewer = match payload.get("authorization").and_then(|v| v.as_str()) {
-                        None => Viewer::Anonymous,
-                        Some(value) => match value.strip_prefix("Bearer ") {
-                            Some(token) => state.verifier.viewer(token.trim()),
-                            None => Viewer::Rejected("authorization is not a Bearer token".into()),
-                        },
-                    };
-                    let mut data = async_graphql::Data::default();
-                    data.insert(request_state(&state, &viewer, None));
-                    data.insert(viewer);
-                    Ok(data)
-                })
-                .serve()
-        })
-        .into_response()
-}
-
-/// What every request carries besides its viewer: the instant it is answered at, and its loaders.
-fn request_state(state: &HttpState, viewer: &Viewer, driven: Option<BatchQueue>) -> RequestState {
-    let scope = match viewer {
-        Viewer::Authenticated(identity) => identity.scope(),
-        // An anonymous or rejected caller reaches no resolver that loads data; `Seller(-1)`
-        // would see nothing should one do so.
-        _ => Scope::Seller(-1),
-    };
-    let now = now_micros();
-    let loaders = if let Some(queue) = driven {
-        Batcher::driven_loader(state.db.clone(), scope, now, queue)
-    } else {
-        Batcher::loader(state.db.clone(), scope, now)
-    };
-    RequestState { now, loaders: Arc::new(loaders) }
-}
-
 /// The caller of a request, from its `Authorization` header.
-fn viewer_of(headers: &HeaderMap, verifier: &Verifier) -> Viewer {
+fn viewer_of(headers: &HeaderMap, verifier: &crate::auth::Verifier) -> Viewer {
     match headers.get(header::AUTHORIZATION) {
         None => Viewer::Anonymous,
         Some(value) => match value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")) {
@@ -186,14 +148,18 @@ async fn graphql_get(State(state): State<HttpState>, headers: HeaderMap, uri: ax
             Err(_) => return bad_request(&headers, "`extensions` must be a JSON object"),
         }
     }
-    if is_mutation(&request) {
+    let parsed = match state.pipeline.parse(&mut request).await {
+        Ok(parsed) => parsed,
+        Err(refused) => return respond(&headers, &refused),
+    };
+    if parsed.kind == Some(OperationType::Mutation) {
         let mut response =
             request_error(&headers, "mutations are not allowed over GET; use POST", "GRAPHQL_VALIDATION_FAILED");
         *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
         return response;
     }
-    execute(&state, &headers, request).await
+    execute(&state, &headers, request, &parsed).await
 }
 
 async fn graphql_post(
@@ -221,7 +187,10 @@ async fn graphql_post(
         }
     };
     match serde_json::from_slice::<async_graphql::Request>(&body) {
-        Ok(request) => execute(&state, &headers, request).await,
+        Ok(mut request) => match state.pipeline.parse(&mut request).await {
+            Ok(parsed) => execute(&state, &headers, request, &parsed).await,
+            Err(refused) => respond(&headers, &refused),
+        },
         Err(err) => bad_request(&headers, &format!("the body is not a GraphQL request: {err}")),
     }
 }
@@ -233,121 +202,21 @@ fn bad_request(headers: &HeaderMap, message: &str) -> Response {
     response
 }
 
-/// Whether the operation a GET request would run is a mutation.
-fn is_mutation(request: &async_graphql::Request) -> bool {
-    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else { return false };
-    match (&doc.operations, &request.operation_name) {
-        (DocumentOperations::Single(op), _) => op.node.ty == OperationType::Mutation,
-        (DocumentOperations::Multiple(ops), Some(name)) => {
-            ops.get(name.as_str()).is_some_and(|op| op.node.ty == OperationType::Mutation)
-        }
-        (DocumentOperations::Multiple(ops), None) => {
-            ops.len() == 1 && ops.values().all(|op| op.node.ty == OperationType::Mutation)
-        }
-    }
-}
-
-async fn execute(state: &HttpState, headers: &HeaderMap, request: async_graphql::Request) -> Response {
-    let request_id = request_id();
-    let span = tracing::info_span!("request", id = %request_id);
-    // The span is attached to the future, never entered across an await: a request moves
-    // between worker threads, and an entered span must be left on the thread that entered it.
-    tracing::Instrument::instrument(execute_in_span(state, headers, request, request_id), span).await
-}
-
-async fn execute_in_span(
+/// Runs a parsed request for the caller its headers name, and writes the answer.
+async fn execute(
     state: &HttpState,
     headers: &HeaderMap,
     request: async_graphql::Request,
-    request_id: String,
+    parsed: &pipeline::Parsed,
 ) -> Response {
-    let viewer = viewer_of(headers, &state.verifier);
-    if let Viewer::Rejected(reason) = &viewer {
-        tracing::info!(%reason, "token rejected");
-    }
-    let document = async_graphql::parser::parse_query(&request.query);
-    let parse_failed = document.is_err();
-    if let Ok(doc) = &document
-        && let Some(refusal) = limits::check(doc, &state.limits)
-    {
-        let mut error = async_graphql::ServerError::new(refusal, None);
-        error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", "GRAPHQL_VALIDATION_FAILED");
-        return respond(headers, &async_graphql::Response::from_errors(vec![error]));
-    }
-    let queue = BatchQueue::default();
-    let request = request.data(request_state(state, &viewer, Some(queue.clone()))).data(viewer);
-    let schema = state.schema.clone();
-    let run = async move { schema.execute(request).await };
-    // The permit is held until the answer is serialized: the response tree is the bulk of a large
-    // request's memory.
-    let admitted = async {
-        let permit = state.executing.acquire().await;
-        (drive(run, queue).await, permit)
-    };
-    let (mut response, _permit) = match tokio::time::timeout(state.limits.request_timeout, admitted).await {
-        Ok(done) => done,
-        Err(_) => {
-            tracing::warn!(timeout = ?state.limits.request_timeout, "request abandoned");
-            let message = format!(
-                "the request ran longer than the time limit of {}",
-                humantime::format_duration(state.limits.request_timeout)
-            );
-            let mut error = async_graphql::ServerError::new(message, None);
-            error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", "INTERNAL_SERVER_ERROR");
-            let mut reply = respond(headers, &async_graphql::Response::from_errors(vec![error]));
+    let viewer = viewer_of(headers, &state.pipeline.verifier);
+    match state.pipeline.execute(&viewer, request, parsed).await {
+        Outcome::Done(response) | Outcome::Refused(response) => respond(headers, &response),
+        Outcome::TimedOut(response) => {
+            let mut reply = respond(headers, &response);
             *reply.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-            return reply;
+            reply
         }
-    };
-    classify_errors(&mut response, parse_failed, &state.limits, &request_id);
-    respond(headers, &response)
-}
-
-/// A short random id that ties a client's error to the server's log.
-fn request_id() -> String {
-    use rand::Rng;
-    format!("{:016x}", rand::rng().random::<u64>())
-}
-
-/// Gives every error the `extensions.code` of CONTRACT.md section 6, and limit errors a message
-/// that names the limit.
-fn classify_errors(
-    response: &mut async_graphql::Response,
-    parse_failed: bool,
-    limits: &LimitsConfig,
-    request_id: &str,
-) {
-    for error in &mut response.errors {
-        let code = error.extensions.as_ref().and_then(|e| e.get("code")).cloned();
-        if let Some(code) = code {
-            // An internal error says nothing of its cause; the request id finds it in the log.
-            if code == Value::from("INTERNAL_SERVER_ERROR") {
-                error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("requestId", request_id);
-            }
-            continue;
-        }
-        let code = if parse_failed {
-            "GRAPHQL_PARSE_FAILED"
-        } else if error.path.is_empty() {
-            if error.message == "Query is too complex." {
-                error.message = format!("query cost exceeds the complexity limit of {}", limits.max_complexity);
-            } else if error.message == "Query is nested too deep." {
-                error.message = format!("query depth exceeds the depth limit of {}", limits.max_depth);
-            }
-            "GRAPHQL_VALIDATION_FAILED"
-        } else if ["Failed to parse", "Invalid value", "Variable ", "Expected input type"]
-            .iter()
-            .any(|p| error.message.starts_with(p))
-        {
-            // async-graphql's coercion of arguments and variables: the client's input.
-            "BAD_USER_INPUT"
-        } else {
-            tracing::error!(message = %error.message, "uncoded error");
-            error.message = "internal server error".into();
-            error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("requestId", request_id);
-            "INTERNAL_SERVER_ERROR"
-        };
-        error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", Value::from(code));
     }
 }
 

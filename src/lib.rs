@@ -62,13 +62,13 @@ pub async fn build_app(config: &Config) -> Result<App, String> {
     let shared = Shared { db: db.clone(), rules: config.rules.clone(), events };
     let schema = schema::build(shared.clone(), &config.limits);
     let executing = Arc::new(tokio::sync::Semaphore::new(config.limits.max_concurrent_requests as usize));
+    let pipeline =
+        http::Pipeline::new(schema.clone(), Arc::new(verifier), db.clone(), config.limits.clone(), executing.clone())?;
     let router = http::router(http::HttpState {
-        schema: schema.clone(),
-        verifier: Arc::new(verifier),
-        db: db.clone(),
-        limits: config.limits.clone(),
+        pipeline: Arc::new(pipeline),
         statements: statements.clone(),
-        executing: executing.clone(),
+        ws: config.ws.clone(),
+        sockets: Arc::new(tokio::sync::Semaphore::new(config.ws.max_websockets as usize)),
     });
     Ok(App { router, schema, db, statements, shared, executing })
 }

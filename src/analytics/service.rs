@@ -81,6 +81,10 @@ pub fn clusters(min_members: i64, min_strikes: i64, now: i64) -> ListSpec {
     ListSpec::derived(sql, &[("t.strikes", Dir::Desc), ("t.size", Dir::Desc), ("t.id", Dir::Asc)])
 }
 
+/// What one `Seller.network` costs in the complexity model before its members and links: its
+/// walk runs up to nine statements, each as heavy as a page of a connection.
+pub const NETWORK_COST: usize = 1_000;
+
 /// A seller's network: who is reachable through shared identifiers, and how.
 #[derive(Debug, Clone, Default)]
 pub struct Network {

@@ -82,7 +82,7 @@ impl OffenderNetwork {
             // The rows come through the loader, so they are the members' rows, read once.
             Some(plan) if plan.needs_rows() => {
                 let ids = self.network.members.iter().map(|m| ById::<Sellers>::new(m.0));
-                graph::request(ctx)?.loaders.load_many(ids).await?.into_iter().map(|(k, v)| (k.0, v)).collect()
+                graph::request(ctx)?.loaders().load_many(ids).await?.into_iter().map(|(k, v)| (k.0, v)).collect()
             }
             _ => HashMap::new(),
         };

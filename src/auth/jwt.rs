@@ -51,7 +51,7 @@ impl Verifier {
     /// Builds a verifier from the configuration; fails when the public key file cannot be read
     /// or is neither an RSA nor an EC key.
     pub fn from_config(config: &AuthConfig) -> Result<Self, String> {
-        let secret = config.jwt_secret.as_ref().map(|s| DecodingKey::from_secret(s.as_bytes()));
+        let secret = config.jwt_secret.as_deref().map(hs256_secret).transpose()?.map(DecodingKey::from_secret);
         let public = match &config.jwt_public_key {
             None => None,
             Some(path) => {
@@ -76,21 +76,25 @@ impl Verifier {
 
     /// The viewer a bearer token stands for.
     pub fn viewer(&self, token: &str) -> Viewer {
-        match self.verify(token) {
-            Ok(identity) => Viewer::Authenticated(identity),
-            Err(reason) => Viewer::Rejected(reason),
+        match self.check(token) {
+            Ok(verified) => Viewer::Authenticated(verified.identity),
+            Err(rejection) => Viewer::Rejected(rejection.reason),
         }
     }
 
-    fn verify(&self, token: &str) -> Result<Identity, String> {
-        let header = decode_header(token).map_err(|e| format!("malformed token: {e}"))?;
+    /// Verifies `token`: who it stands for and until when, or why it is refused.
+    pub fn check(&self, token: &str) -> Result<Verified, Rejection> {
+        let invalid = |reason: String| Rejection { expired: false, reason };
+        let header = decode_header(token).map_err(|e| invalid(format!("malformed token: {e}")))?;
         // The key decides the algorithm, never the token: a token whose header names another
         // algorithm than its key's (`none` included) is refused.
         let (alg, key) = match header.alg {
-            Algorithm::HS256 => (Algorithm::HS256, self.secret.as_ref().ok_or("no HS256 key is configured")?),
+            Algorithm::HS256 => {
+                (Algorithm::HS256, self.secret.as_ref().ok_or_else(|| invalid("no HS256 key is configured".into()))?)
+            }
             alg => match &self.public {
                 Some((expected, key)) if *expected == alg => (alg, key),
-                _ => return Err(format!("algorithm {alg:?} is not accepted")),
+                _ => return Err(invalid(format!("algorithm {alg:?} is not accepted"))),
             },
         };
         let mut validation = Validation::new(alg);
@@ -112,10 +116,32 @@ impl Verifier {
             }
             None => validation.validate_aud = false,
         }
-        let data = decode::<serde_json::Value>(token, key, &validation).map_err(|e| format!("invalid token: {e}"))?;
-        let claims: Claims = serde_json::from_value(data.claims).map_err(|e| format!("invalid claims: {e}"))?;
-        identity_of(claims)
+        let data = decode::<serde_json::Value>(token, key, &validation).map_err(|e| Rejection {
+            expired: matches!(e.kind(), jsonwebtoken::errors::ErrorKind::ExpiredSignature),
+            reason: format!("invalid token: {e}"),
+        })?;
+        let claims: Claims =
+            serde_json::from_value(data.claims).map_err(|e| invalid(format!("invalid claims: {e}")))?;
+        let expires_at = claims.exp;
+        Ok(Verified { identity: identity_of(claims).map_err(invalid)?, expires_at })
     }
+}
+
+/// A token that verified.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    pub identity: Identity,
+    /// Its `exp`: seconds since the epoch.
+    pub expires_at: u64,
+}
+
+/// Why a token is refused.
+#[derive(Debug, Clone)]
+pub struct Rejection {
+    /// It was valid once and has expired (a WebSocket closes with 4401 rather than 4403).
+    pub expired: bool,
+    /// For the log; the client sees a fixed text.
+    pub reason: String,
 }
 
 fn identity_of(claims: Claims) -> Result<Identity, String> {
@@ -155,8 +181,25 @@ impl Claims {
     }
 }
 
+/// Fewest bytes an HS256 secret may have: RFC 7518 section 3.2 asks for a key at least as long
+/// as the hash output (256 bits). A shorter one, or an empty one, can be guessed.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// The key bytes of an HS256 `secret`, or why it is refused (a one-line reason naming the setting).
+pub fn hs256_secret(secret: &str) -> Result<&[u8], String> {
+    let bytes = secret.as_bytes();
+    if bytes.len() < MIN_SECRET_BYTES {
+        return Err(format!(
+            "RIGHTSGRAPH_JWT_SECRET (--jwt-secret) is {} bytes; an HS256 secret needs at least {MIN_SECRET_BYTES} \
+             (generate one with: openssl rand -hex 32)",
+            bytes.len()
+        ));
+    }
+    Ok(bytes)
+}
+
 /// Signs `claims` with the HS256 `secret`.
 pub fn mint_hs256(secret: &str, claims: &Claims) -> Result<String, String> {
-    encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(secret.as_bytes()))
+    encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(hs256_secret(secret)?))
         .map_err(|e| e.to_string())
 }

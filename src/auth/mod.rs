@@ -5,5 +5,5 @@ mod jwt;
 mod viewer;
 pub mod visibility;
 
-pub use jwt::{Claims, Verifier, mint_hs256};
+pub use jwt::{Claims, MIN_SECRET_BYTES, Rejection, Verified, Verifier, hs256_secret, mint_hs256};
 pub use viewer::{Identity, Role, Scope, Viewer};

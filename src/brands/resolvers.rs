@@ -43,7 +43,7 @@ impl BrandMutation {
     /// Creates a brand (ADMIN).
     async fn create_brand(&self, ctx: &Context<'_>, input: super::types::CreateBrandInput) -> AppResult<Brand> {
         let identity = graph::identity(ctx)?;
-        let now = graph::request(ctx)?.now;
+        let now = graph::request(ctx)?.now();
         Ok(Brand(super::service::create(graph::shared(ctx)?, identity, now, &input.name, &input.country).await?))
     }
 }

@@ -10,7 +10,7 @@ use crate::graph;
 use crate::ids::{Kind, to_id};
 use crate::loaders::{Rel, Trademarks};
 use crate::notices::service::NoticeCriteria;
-use crate::notices::stats::{BrandStats, brand_stats};
+use crate::notices::stats::{BrandStats, StatsKey};
 use crate::notices::types::{Notice, NoticeEvent, NoticeFilter};
 use crate::pagination::Connection;
 use crate::time::instant;
@@ -74,15 +74,16 @@ impl Brand {
 
     /// The brand's enforcement figures since `since` (all time when absent). A brand agent sees
     /// only its own brand's (`FORBIDDEN` otherwise); a seller only those about its listings.
-    async fn stats(&self, ctx: &Context<'_>, since: Option<DateTime<Utc>>) -> AppResult<BrandStats> {
+    /// Batched per request: every brand and `since` asked (aliases too) is counted together.
+    async fn stats(&self, ctx: &Context<'_>, since: Option<DateTime<Utc>>) -> AppResult<Option<BrandStats>> {
         let identity = graph::identity(ctx)?;
         if let Scope::Brand(own) = identity.scope()
             && own != self.0.id
         {
             return Err(AppError::Forbidden("a brand agent may see only its own brand's stats".into()));
         }
-        let db = &graph::shared(ctx)?.db;
-        brand_stats(db, self.0.id, since.map(crate::time::micros), identity.scope()).await
+        let key = StatsKey { brand: self.0.id, since: since.map(crate::time::micros) };
+        graph::request(ctx)?.loaders().load_one(key).await
     }
 
     /// Every event of every notice of this brand, newest first.

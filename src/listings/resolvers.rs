@@ -89,7 +89,7 @@ impl ListingMutation {
     /// Creates a listing (ADMIN, or the SELLER itself).
     async fn create_listing(&self, ctx: &Context<'_>, input: super::types::CreateListingInput) -> AppResult<Listing> {
         let identity = graph::identity(ctx)?;
-        let now = graph::request(ctx)?.now;
+        let now = graph::request(ctx)?.now();
         let new = super::service::NewListing {
             seller_id: input.seller_id.to_string(),
             title: input.title,

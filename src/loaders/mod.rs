@@ -52,6 +52,18 @@ impl Batcher {
     }
 }
 
+impl Batcher {
+    /// The database the loads read.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Whose rows the loads may return.
+    pub fn scope(&self) -> Scope {
+        self.scope
+    }
+}
+
 /// A table a row can be loaded from by id, and who may see its rows.
 pub trait Table: Send + Sync + 'static {
     const NAME: &'static str;

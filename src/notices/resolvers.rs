@@ -70,21 +70,21 @@ impl NoticeMutation {
             items: input.items.into_iter().map(|i| (i.listing_id.to_string(), i.trademark_id.to_string())).collect(),
             idempotency_key: input.idempotency_key,
         };
-        let now = graph::request(ctx)?.now;
+        let now = graph::request(ctx)?.now();
         Ok(Notice(service::submit(graph::shared(ctx)?, identity, now, submission).await?))
     }
 
     /// Withdraws the PENDING items of an OPEN notice (ADMIN, BRAND_AGENT of the brand).
     async fn withdraw_notice(&self, ctx: &Context<'_>, id: ID) -> AppResult<Notice> {
         let identity = graph::identity(ctx)?;
-        let now = graph::request(ctx)?.now;
+        let now = graph::request(ctx)?.now();
         Ok(Notice(service::withdraw(graph::shared(ctx)?, identity, now, &id).await?))
     }
 
     /// Removes or rejects a PENDING item (ADMIN, REVIEWER).
     async fn decide_notice_item(&self, ctx: &Context<'_>, input: DecideNoticeItemInput) -> AppResult<NoticeItem> {
         let identity = graph::identity(ctx)?;
-        let now = graph::request(ctx)?.now;
+        let now = graph::request(ctx)?.now();
         let remove = input.decision == ItemDecision::Remove;
         Ok(NoticeItem(service::decide(graph::shared(ctx)?, identity, now, &input.item_id, remove, input.reason).await?))
     }
@@ -92,7 +92,7 @@ impl NoticeMutation {
     /// Answers a removal of the seller's own listing (SELLER).
     async fn file_counter_notice(&self, ctx: &Context<'_>, input: FileCounterNoticeInput) -> AppResult<CounterNotice> {
         let identity = graph::identity(ctx)?;
-        let now = graph::request(ctx)?.now;
+        let now = graph::request(ctx)?.now();
         let filed =
             service::file_counter_notice(graph::shared(ctx)?, identity, now, &input.item_id, &input.statement).await?;
         Ok(CounterNotice(filed))
@@ -105,7 +105,7 @@ impl NoticeMutation {
         input: ResolveCounterNoticeInput,
     ) -> AppResult<CounterNotice> {
         let identity = graph::identity(ctx)?;
-        let now = graph::request(ctx)?.now;
+        let now = graph::request(ctx)?.now();
         let reinstate = input.decision == CounterNoticeDecision::Reinstate;
         let resolved = service::resolve_counter_notice(
             graph::shared(ctx)?,

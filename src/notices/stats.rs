@@ -1,12 +1,16 @@
 //! `Brand.stats(since)`: a brand's enforcement figures as CONTRACT.md section 4 defines them,
 //! counting only what the viewer may see.
 
+use std::collections::HashMap;
+
 use async_graphql::SimpleObject;
+use async_graphql::dataloader::Loader;
 use sea_orm::{ConnectionTrait, Value};
 
-use super::service::decided_counts;
+use super::service::DecidedCounts;
 use crate::auth::{Scope, visibility};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
+use crate::loaders::Batcher;
 use crate::sql::Sql;
 
 /// A brand's enforcement figures since an instant.
@@ -28,86 +32,169 @@ pub struct BrandStats {
 
 const HOUR: f64 = 3_600_000_000.0;
 
-/// The figures of `brand` since `since` (all time when absent) as `scope` may see them.
-pub async fn brand_stats(
+/// One `Brand.stats(since)` asked in a request: the brand, and since when (`None`: all time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StatsKey {
+    pub brand: i64,
+    pub since: Option<i64>,
+}
+
+impl Loader<StatsKey> for Batcher {
+    type Value = BrandStats;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[StatsKey]) -> Result<HashMap<StatsKey, BrandStats>, AppError> {
+        brand_stats_many(self.db(), keys, self.scope()).await
+    }
+}
+
+/// The figures of every brand and instant in `keys`, as `scope` may see them, in five statements
+/// whatever the number of keys: each statement joins a `VALUES` list of the keys, so brands and
+/// `since` values of one request (aliases included) are counted together.
+pub async fn brand_stats_many(
     db: &impl ConnectionTrait,
-    brand: i64,
-    since: Option<i64>,
+    keys: &[StatsKey],
     scope: Scope,
-) -> AppResult<BrandStats> {
-    let since_or_ever = since.unwrap_or(i64::MIN);
-    let notices = count(
+) -> AppResult<HashMap<StatsKey, BrandStats>> {
+    let mut unique: Vec<StatsKey> = keys.to_vec();
+    unique.sort_unstable_by_key(|k| (k.brand, k.since));
+    unique.dedup();
+    if unique.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let keyed: Vec<(i64, i64)> = unique.iter().map(|k| (k.brand, k.since.unwrap_or(i64::MIN))).collect();
+    let notices = per_key(
         db,
-        "SELECT COUNT(*) AS n FROM notice t WHERE t.brand_id = ? AND t.submitted_at >= ?",
-        brand,
-        since_or_ever,
+        &keyed,
+        "COUNT(t.id) AS a, 0 AS b, 0 AS c, 0 AS d",
+        "notice t ON t.brand_id = k.brand_id AND t.submitted_at >= k.since",
         visibility::notice(scope),
     )
     .await?;
-    let items = count(
+    let items = per_key(
         db,
-        "SELECT COUNT(*) AS n FROM notice_item t WHERE t.brand_id = ? AND t.submitted_at >= ?",
-        brand,
-        since_or_ever,
+        &keyed,
+        "COUNT(t.id) AS a, CAST(COALESCE(SUM(CASE WHEN t.status = 'PENDING' THEN 1 ELSE 0 END), 0) AS BIGINT) AS b, \
+         0 AS c, 0 AS d",
+        "notice_item t ON t.brand_id = k.brand_id AND t.submitted_at >= k.since",
         visibility::owned(scope),
     )
     .await?;
-    let pending = count(
+    let filed = per_key(
         db,
-        "SELECT COUNT(*) AS n FROM notice_item t WHERE t.brand_id = ? AND t.submitted_at >= ? AND t.status = 'PENDING'",
-        brand,
-        since_or_ever,
+        &keyed,
+        "COUNT(t.id) AS a, 0 AS b, 0 AS c, 0 AS d",
+        "counter_notice t ON t.brand_id = k.brand_id AND t.filed_at >= k.since",
         visibility::owned(scope),
     )
     .await?;
-    let filed = count(
+    // Over items decided since: decided, taken down, reinstated, rejected (CONTRACT.md section 4).
+    let decided = per_key(
         db,
-        "SELECT COUNT(*) AS n FROM counter_notice t WHERE t.brand_id = ? AND t.filed_at >= ?",
-        brand,
-        since_or_ever,
+        &keyed,
+        "CAST(COALESCE(SUM(CASE WHEN t.status IN ('REMOVED','REJECTED','COUNTERED','REINSTATED') THEN 1 ELSE 0 END), 0) AS BIGINT) AS a, \
+         CAST(COALESCE(SUM(CASE WHEN t.status IN ('REMOVED','COUNTERED','REINSTATED') THEN 1 ELSE 0 END), 0) AS BIGINT) AS b, \
+         CAST(COALESCE(SUM(CASE WHEN t.status = 'REINSTATED' THEN 1 ELSE 0 END), 0) AS BIGINT) AS c, \
+         CAST(COALESCE(SUM(CASE WHEN t.status = 'REJECTED' THEN 1 ELSE 0 END), 0) AS BIGINT) AS d",
+        "notice_item t ON t.brand_id = k.brand_id AND t.decided_at IS NOT NULL AND t.decided_at >= k.since",
         visibility::owned(scope),
     )
     .await?;
-    let decided = decided_counts(db, brand, since, visibility::owned(scope)).await?;
-    let median = median_hours(db, brand, since_or_ever, visibility::owned(scope)).await?;
-    Ok(BrandStats {
-        notices_submitted: clamp(notices),
-        items_submitted: clamp(items),
-        items_pending: clamp(pending),
-        items_removed: clamp(decided.taken_down),
-        items_rejected: clamp(decided.rejected),
-        items_reinstated: clamp(decided.reinstated),
-        counter_notices_filed: clamp(filed),
-        takedown_rate: decided.takedown_rate(),
-        counter_notice_success_rate: decided.counter_notice_success_rate(),
-        median_hours_to_decision: median,
-    })
+    let durations = decision_durations(db, &unique, visibility::owned(scope)).await?;
+    let mut out = HashMap::with_capacity(unique.len());
+    for (key, keyed) in unique.iter().zip(&keyed) {
+        let get = |map: &HashMap<(i64, i64), [i64; 4]>| map.get(keyed).copied().unwrap_or_default();
+        let (n, i, f, d) = (get(&notices), get(&items), get(&filed), get(&decided));
+        let counts = DecidedCounts { decided: d[0], taken_down: d[1], reinstated: d[2], rejected: d[3] };
+        let mut since: Vec<i64> = durations
+            .get(&key.brand)
+            .map(|rows| rows.iter().filter(|(at, _)| *at >= keyed.1).map(|(_, d)| *d).collect())
+            .unwrap_or_default();
+        since.sort_unstable();
+        out.insert(
+            *key,
+            BrandStats {
+                notices_submitted: clamp(n[0]),
+                items_submitted: clamp(i[0]),
+                items_pending: clamp(i[1]),
+                items_removed: clamp(counts.taken_down),
+                items_rejected: clamp(counts.rejected),
+                items_reinstated: clamp(counts.reinstated),
+                counter_notices_filed: clamp(f[0]),
+                takedown_rate: counts.takedown_rate(),
+                counter_notice_success_rate: counts.counter_notice_success_rate(),
+                median_hours_to_decision: median(&since).map(|m| m / HOUR),
+            },
+        );
+    }
+    Ok(out)
 }
 
 fn clamp(n: i64) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
-async fn count(db: &impl ConnectionTrait, text: &str, brand: i64, since: i64, scope: Option<Sql>) -> AppResult<i64> {
-    let mut sql = Sql::new(text, vec![Value::from(brand), Value::from(since)]);
-    sql.and_all(&scope.into_iter().collect::<Vec<_>>());
-    let row = db.query_one_raw(sql.build(db.get_database_backend())).await?;
-    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
+/// `WITH k(brand_id, since) AS (VALUES (?, ?), …)`: the keys as a table to join.
+fn keys_table(keys: &[(i64, i64)]) -> Sql {
+    let mut sql = Sql::new("WITH k(brand_id, since) AS (VALUES ", Vec::with_capacity(keys.len() * 2));
+    for (n, (brand, since)) in keys.iter().enumerate() {
+        sql.push(if n == 0 { "(?, ?)" } else { ", (?, ?)" }, [Value::from(*brand), Value::from(*since)]);
+    }
+    sql.push(") ", []);
+    sql
 }
 
-/// The median time from submission to decision of the items decided since `since`, in hours
-/// (the mean of the two middle values for an even count).
-async fn median_hours(db: &impl ConnectionTrait, brand: i64, since: i64, scope: Option<Sql>) -> AppResult<Option<f64>> {
-    let mut sql = Sql::new(
-        "SELECT t.decided_at - t.submitted_at AS d FROM notice_item t WHERE t.brand_id = ? AND t.decided_at >= ? \
+/// Four aggregates `a, b, c, d` per key over `joined` (a table aliased `t` and its join condition
+/// on `k`), restricted to what `scope` may see; keys with no rows count zero.
+async fn per_key(
+    db: &impl ConnectionTrait,
+    keys: &[(i64, i64)],
+    aggregates: &str,
+    joined: &str,
+    scope: Option<Sql>,
+) -> AppResult<HashMap<(i64, i64), [i64; 4]>> {
+    let mut sql = keys_table(keys);
+    sql.push(&format!("SELECT k.brand_id AS brand_id, k.since AS since, {aggregates} FROM k LEFT JOIN {joined}"), []);
+    sql.and_all(&scope.into_iter().collect::<Vec<_>>());
+    sql.push(" GROUP BY k.brand_id, k.since", []);
+    let rows = db.query_all_raw(sql.build(db.get_database_backend())).await?;
+    rows.iter()
+        .map(|r| {
+            let key = (r.try_get::<i64>("", "brand_id")?, r.try_get::<i64>("", "since")?);
+            let get = |c: &str| r.try_get::<i64>("", c).or_else(|_| r.try_get::<i32>("", c).map(i64::from));
+            Ok((key, [get("a")?, get("b")?, get("c")?, get("d")?]))
+        })
+        .collect()
+}
+
+/// `(decided_at, decided_at - submitted_at)` of each brand's items decided since the earliest
+/// `since` asked for that brand, in one statement; each key then keeps its own.
+async fn decision_durations(
+    db: &impl ConnectionTrait,
+    keys: &[StatsKey],
+    scope: Option<Sql>,
+) -> AppResult<HashMap<i64, Vec<(i64, i64)>>> {
+    let mut earliest: HashMap<i64, i64> = HashMap::new();
+    for key in keys {
+        let since = key.since.unwrap_or(i64::MIN);
+        earliest.entry(key.brand).and_modify(|e| *e = (*e).min(since)).or_insert(since);
+    }
+    let mut pairs: Vec<(i64, i64)> = earliest.into_iter().collect();
+    pairs.sort_unstable();
+    let mut sql = keys_table(&pairs);
+    sql.push(
+        "SELECT t.brand_id AS brand_id, t.decided_at AS at, t.decided_at - t.submitted_at AS d FROM k \
+         JOIN notice_item t ON t.brand_id = k.brand_id AND t.decided_at >= k.since \
          AND t.status IN ('REMOVED','REJECTED','COUNTERED','REINSTATED')",
-        vec![Value::from(brand), Value::from(since)],
+        [],
     );
     sql.and_all(&scope.into_iter().collect::<Vec<_>>());
     let rows = db.query_all_raw(sql.build(db.get_database_backend())).await?;
-    let mut durations: Vec<i64> = rows.iter().map(|r| r.try_get::<i64>("", "d")).collect::<Result<_, _>>()?;
-    durations.sort_unstable();
-    Ok(median(&durations).map(|m| m / HOUR))
+    let mut out: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
+    for r in &rows {
+        out.entry(r.try_get("", "brand_id")?).or_default().push((r.try_get("", "at")?, r.try_get("", "d")?));
+    }
+    Ok(out)
 }
 
 /// The median of sorted values: the middle one, or the mean of the two middle ones.

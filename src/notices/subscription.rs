@@ -2,7 +2,7 @@
 //! the subscriber may see.
 
 use async_graphql::{Context, ID, Subscription as SubscriptionObject};
-use futures_util::{Stream, StreamExt, future};
+use futures_util::{Stream, StreamExt, stream};
 use tokio_stream::wrappers::BroadcastStream;
 
 use super::types::NoticeEvent;
@@ -32,16 +32,28 @@ impl Subscription {
             return Err(AppError::Forbidden("a brand agent may watch only its own brand".into()));
         }
         let events = BroadcastStream::new(graph::shared(ctx)?.events.subscribe());
-        Ok(events.filter_map(move |received| {
-            // A subscriber too slow to keep up misses events rather than holding up the writers.
-            let event = received.ok().filter(|e| {
-                e.brand_id == brand
-                    && match scope {
-                        Scope::All | Scope::Brand(_) => true,
-                        Scope::Seller(s) => e.seller_id == Some(s),
-                    }
-            });
-            future::ready(event.map(NoticeEvent))
+        let state = graph::request_arc(ctx)?.clone();
+        let visible = move |event: &entity::notice_event::Model| {
+            event.brand_id == brand
+                && match scope {
+                    Scope::All | Scope::Brand(_) => true,
+                    Scope::Seller(s) => event.seller_id == Some(s),
+                }
+        };
+        Ok(stream::unfold((events, state), move |(mut events, state)| async move {
+            // The previous event (if any) is answered by the time the next one is asked for: a
+            // subscription resolves its events in turn.
+            state.event_answered();
+            loop {
+                // A subscriber too slow to keep up misses events rather than holding up the writers.
+                let Ok(event) = events.next().await? else { continue };
+                if visible(&event) {
+                    // Each event is answered at its own instant, with loaders of its own, under
+                    // a permit of the concurrency limit.
+                    state.admit_event().await;
+                    return Some((NoticeEvent(event), (events, state)));
+                }
+            }
         }))
     }
 }

@@ -174,12 +174,12 @@ impl NoticeItem {
     }
 
     async fn counter_notice(&self, ctx: &Context<'_>) -> AppResult<Option<CounterNotice>> {
-        let loaders = &graph::request(ctx)?.loaders;
+        let loaders = graph::request(ctx)?.loaders();
         Ok(loaders.load_one(OneOf::<CounterNotices>::new(self.0.id)).await?.map(CounterNotice))
     }
 
     async fn strike(&self, ctx: &Context<'_>) -> AppResult<Option<Strike>> {
-        let loaders = &graph::request(ctx)?.loaders;
+        let loaders = graph::request(ctx)?.loaders();
         Ok(loaders.load_one(OneOf::<Strikes>::new(self.0.id)).await?.map(Strike))
     }
 }
@@ -253,7 +253,7 @@ impl Strike {
 
     /// Not voided and not yet expired.
     async fn active(&self, ctx: &Context<'_>) -> AppResult<bool> {
-        Ok(!self.0.voided && self.0.expires_at > graph::request(ctx)?.now)
+        Ok(!self.0.voided && self.0.expires_at > graph::request(ctx)?.now())
     }
 }
 

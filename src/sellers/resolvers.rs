@@ -47,7 +47,7 @@ impl SellerMutation {
     /// Registers a seller (ADMIN).
     async fn register_seller(&self, ctx: &Context<'_>, input: super::types::RegisterSellerInput) -> AppResult<Seller> {
         let identity = graph::identity(ctx)?;
-        let now = graph::request(ctx)?.now;
+        let now = graph::request(ctx)?.now();
         let shared = graph::shared(ctx)?;
         let seller =
             super::service::register(shared, identity, now, &input.handle, &input.display_name, &input.country).await?;
@@ -61,7 +61,7 @@ impl SellerMutation {
         input: super::types::AddSellerIdentifierInput,
     ) -> AppResult<Seller> {
         let identity = graph::identity(ctx)?;
-        let now = graph::request(ctx)?.now;
+        let now = graph::request(ctx)?.now();
         let shared = graph::shared(ctx)?;
         let seller =
             super::service::add_identifier(shared, identity, now, &input.seller_id, input.kind, &input.value).await?;

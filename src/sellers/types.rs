@@ -71,7 +71,7 @@ impl Seller {
 
     /// Strikes neither voided nor expired.
     async fn active_strike_count(&self, ctx: &Context<'_>) -> AppResult<i32> {
-        let loaders = &graph::request(ctx)?.loaders;
+        let loaders = graph::request(ctx)?.loaders();
         Ok(loaders.load_one(ActiveStrikes(self.0.id)).await?.unwrap_or(0) as i32)
     }
 
@@ -113,27 +113,36 @@ impl Seller {
 
     /// The sellers reachable from this one through shared identifiers, breadth first up to
     /// `maxHops` (1 to 4), at most 500 (ADMIN, REVIEWER, ANALYST only).
-    async fn network(&self, ctx: &Context<'_>, #[graphql(default = 2)] max_hops: i32) -> AppResult<OffenderNetwork> {
+    ///
+    /// Not batched (each network is its own breadth-first walk, one or two statements per hop):
+    /// its cost is what it can run, a walk plus up to 500 members and links.
+    #[graphql(complexity = "crate::analytics::service::NETWORK_COST + 500 * child_complexity")]
+    async fn network(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 2)] max_hops: i32,
+    ) -> AppResult<Option<OffenderNetwork>> {
         let viewer = graph::identity(ctx)?;
         crate::analytics::resolvers::require_staff(viewer, "see seller networks")?;
         if !(1..=4).contains(&max_hops) {
             return Err(AppError::bad_input("maxHops", format!("maxHops must be 1 to 4, got {max_hops}")));
         }
         let db = &graph::shared(ctx)?.db;
-        let network = crate::analytics::service::network(db, self.0.id, max_hops, graph::request(ctx)?.now).await?;
-        Ok(OffenderNetwork { root: self.0.id, network })
+        let network = crate::analytics::service::network(db, self.0.id, max_hops, graph::request(ctx)?.now()).await?;
+        Ok(Some(OffenderNetwork { root: self.0.id, network }))
     }
 
     /// Payment accounts, phones, addresses … (ADMIN, REVIEWER, ANALYST only).
-    async fn identifiers(&self, ctx: &Context<'_>) -> AppResult<Vec<SellerIdentifier>> {
+    async fn identifiers(&self, ctx: &Context<'_>) -> AppResult<Option<Vec<SellerIdentifier>>> {
         let viewer = graph::identity(ctx)?;
         if !viewer.is_staff() {
             return Err(AppError::Forbidden(format!("{} may not see seller identifiers", viewer.role.as_str())));
         }
-        let rows = graph::request(ctx)?.loaders.load_one(IdentifiersOf(self.0.id)).await?.unwrap_or_default();
+        let rows = graph::request(ctx)?.loaders().load_one(IdentifiersOf(self.0.id)).await?.unwrap_or_default();
         rows.into_iter()
             .map(|m| Ok(SellerIdentifier { kind: IdentifierKind::from_db(&m.kind)?, value: m.value }))
-            .collect()
+            .collect::<AppResult<_>>()
+            .map(Some)
     }
 }
 

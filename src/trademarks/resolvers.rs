@@ -33,7 +33,7 @@ impl TrademarkMutation {
         input: super::types::RegisterTrademarkInput,
     ) -> AppResult<Trademark> {
         let identity = graph::identity(ctx)?;
-        let now = graph::request(ctx)?.now;
+        let now = graph::request(ctx)?.now();
         let registration = super::service::Registration {
             brand_id: input.brand_id.to_string(),
             mark: input.mark,

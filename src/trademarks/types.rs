@@ -71,7 +71,7 @@ impl Trademark {
     }
 
     async fn status(&self, ctx: &Context<'_>) -> AppResult<TrademarkStatus> {
-        Self::status_at(&self.0, graph::request(ctx)?.now)
+        Self::status_at(&self.0, graph::request(ctx)?.now())
     }
 
     async fn expires_on(&self) -> Option<Date> {

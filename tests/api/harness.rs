@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
 use rightsgraph::auth::{Claims, Role, mint_hs256};
-use rightsgraph::config::{AuthConfig, Config, DbConfig, LimitsConfig, RulesConfig};
+use rightsgraph::config::{AuthConfig, Config, DbConfig, LimitsConfig, RulesConfig, WsConfig};
 use rightsgraph::ids::{GlobalId, Kind};
 use rightsgraph::{App, build_app};
 use sea_orm::{ConnectionTrait, Database};
@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 /// The HS256 secret of every test app.
-pub const SECRET: &str = "test-secret-of-rightsgraph";
+pub const SECRET: &str = "test-secret-of-rightsgraph-of-32-bytes-and-more";
 
 /// A running service on a database of its own.
 pub struct TestApp {
@@ -35,16 +35,22 @@ pub async fn spawn_with(rules: RulesConfig) -> TestApp {
 
 /// A test app with `rules` that verifies tokens as `auth` says.
 pub async fn spawn_config(rules: RulesConfig, auth: AuthConfig) -> TestApp {
-    spawn_full(rules, auth, LimitsConfig::default()).await
+    spawn_full(rules, auth, LimitsConfig::default(), WsConfig::default()).await
 }
 
 /// A test app with the default rules under `limits`.
 pub async fn spawn_limits(limits: LimitsConfig) -> TestApp {
     let auth = AuthConfig { jwt_secret: Some(SECRET.into()), ..Default::default() };
-    spawn_full(RulesConfig::default(), auth, limits).await
+    spawn_full(RulesConfig::default(), auth, limits, WsConfig::default()).await
 }
 
-async fn spawn_full(rules: RulesConfig, auth: AuthConfig, limits: LimitsConfig) -> TestApp {
+/// A test app with the default rules, under `limits` and the WebSocket limits `ws`.
+pub async fn spawn_ws(limits: LimitsConfig, ws: WsConfig) -> TestApp {
+    let auth = AuthConfig { jwt_secret: Some(SECRET.into()), ..Default::default() };
+    spawn_full(RulesConfig::default(), auth, limits, ws).await
+}
+
+async fn spawn_full(rules: RulesConfig, auth: AuthConfig, limits: LimitsConfig, ws: WsConfig) -> TestApp {
     // The service's warnings and errors (an internal error's cause) go to the test's captured
     // output, which a failing test prints.
     let _ = tracing_subscriber::fmt()
@@ -58,6 +64,7 @@ async fn spawn_full(rules: RulesConfig, auth: AuthConfig, limits: LimitsConfig) 
         auth,
         rules,
         limits,
+        ws,
         strike_sweep_interval: std::time::Duration::ZERO,
     };
     let app = build_app(&config).await.expect("build the app");

@@ -90,7 +90,7 @@ async fn hs256_token_signed_with_the_public_key_as_secret_is_unauthenticated() {
 
 #[tokio::test]
 async fn issuer_and_audience_must_match_when_configured() {
-    let secret = "issuer-test-secret";
+    let secret = "issuer-test-secret-of-at-least-32-bytes";
     let app = app_with(AuthConfig {
         jwt_secret: Some(secret.into()),
         jwt_issuer: Some("https://idp.example".into()),

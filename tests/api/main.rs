@@ -6,6 +6,7 @@ mod harness;
 
 mod analytics;
 mod auth;
+mod bombs;
 mod explain;
 mod fixtures;
 mod fuzz;

@@ -65,10 +65,17 @@ pub(crate) struct Server {
 impl Server {
     /// Starts it on `database_url` and waits for `listening on http://ADDR`.
     pub(crate) fn start(database_url: &str) -> Self {
-        let mut child = serve_command(database_url)
-            .env("RIGHTSGRAPH_JWT_SECRET", SECRET)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {BIN}: {e}"));
+        Self::start_with(database_url, &[], Some(SECRET))
+    }
+
+    /// Starts it on `database_url` with `args` after `serve`, signing with `secret` (none: unset).
+    pub(crate) fn start_with(database_url: &str, args: &[&str], secret: Option<&str>) -> Self {
+        let mut command = serve_command(database_url);
+        command.args(args);
+        if let Some(secret) = secret {
+            command.env("RIGHTSGRAPH_JWT_SECRET", secret);
+        }
+        let mut child = command.spawn().unwrap_or_else(|e| panic!("cannot start {BIN}: {e}"));
         let output = Arc::new(Mutex::new(String::new()));
         let stderr = child.stderr.take().expect("piped stderr");
         let stdout = child.stdout.take().expect("piped stdout");
@@ -356,6 +363,76 @@ fn serve_without_a_jwt_key_refuses_to_start_with_one_line() {
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 1, "one line of reason on stderr, got:\n{stderr}");
     assert!(lines[0].contains("RIGHTSGRAPH_JWT_SECRET"), "the reason names RIGHTSGRAPH_JWT_SECRET: {stderr}");
+}
+
+/// Runs `command` to its end (it must not serve), killing it after 30 s; its output.
+fn run_to_end(mut command: Command, what: &str) -> std::process::Output {
+    let child = command.spawn().unwrap_or_else(|e| panic!("cannot start {BIN}: {e}"));
+    let pid = child.id();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(Duration::from_secs(30)) {
+        Ok(output) => output.expect("wait for the process"),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            panic!("{what} was still running after 30 s: it should refuse to start");
+        }
+    }
+}
+
+/// Asserts that `output` is a refusal: non-zero exit, nothing served, one stderr line naming the
+/// secret's variable.
+fn assert_refused_for_the_secret(output: &std::process::Output) {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "exit status {}; stdout:\n{stdout}\nstderr:\n{stderr}", output.status);
+    assert!(!stdout.contains("listening on") && !stdout.contains("eyJ"), "nothing served or signed: {stdout}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line of reason on stderr, got:\n{stderr}");
+    assert!(lines[0].contains("RIGHTSGRAPH_JWT_SECRET") && lines[0].contains("32"), "names the variable: {stderr}");
+}
+
+#[test]
+fn serve_refuses_an_empty_or_short_jwt_secret() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for secret in ["", "short", &"x".repeat(31)] {
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("weak.db").display());
+        let mut command = serve_command(&url);
+        command.env("RIGHTSGRAPH_JWT_SECRET", secret);
+        assert_refused_for_the_secret(&run_to_end(command, "`serve` with a weak secret"));
+    }
+}
+
+#[test]
+fn token_refuses_an_empty_or_short_jwt_secret() {
+    for secret in ["", &"y".repeat(31)] {
+        let mut command = Command::new(BIN);
+        command
+            .args(["token", "--role", "ADMIN"])
+            .env("RIGHTSGRAPH_JWT_SECRET", secret)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        assert_refused_for_the_secret(&run_to_end(command, "`token` with a weak secret"));
+    }
+    // 32 bytes is enough.
+    let output = Command::new(BIN)
+        .args(["token", "--role", "ADMIN"])
+        .env("RIGHTSGRAPH_JWT_SECRET", "z".repeat(32))
+        .output()
+        .expect("run token");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim().split('.').count(), 3, "a JWT");
+}
+
+#[test]
+fn serve_demo_without_a_secret_generates_a_strong_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("demo.db").display());
+    let server = Server::start_with(&url, &["--demo"], None);
+    assert!(server.output().contains("generated a random key"), "{}", server.output());
 }
 
 // ---------------------------------------------------------------------------------------------

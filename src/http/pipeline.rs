@@ -1,0 +1,324 @@
+//! The one way a GraphQL operation is executed, whatever it came by (HTTP GET, HTTP POST, a
+//! WebSocket `subscribe`): parse once, refuse what the limits refuse before anything walks the
+//! document, run under a permit of the concurrency limit and the request timeout with the
+//! request's loaders driven in batches, give every error its code, and repair the response so
+//! that nulls propagate as the GraphQL specification says.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
+use async_graphql::{ErrorExtensionValues, ServerError, Value};
+use futures_util::Stream;
+use futures_util::stream::BoxStream;
+use sea_orm::DatabaseConnection;
+use tokio::sync::Semaphore;
+
+use super::limits;
+use super::nulls::{self, SchemaTypes};
+use crate::auth::{Scope, Verifier, Viewer};
+use crate::config::LimitsConfig;
+use crate::graph::{EventGate, RequestState};
+use crate::loaders::{BatchQueue, Batcher, drive};
+use crate::schema::AppSchema;
+use crate::time::now_micros;
+
+/// What executing an operation needs, shared by every transport.
+pub struct Pipeline {
+    pub schema: AppSchema,
+    pub verifier: Arc<Verifier>,
+    pub db: DatabaseConnection,
+    pub limits: LimitsConfig,
+    /// Permits to execute (`--max-concurrent-requests`); a subscription holds one while it
+    /// answers an event.
+    pub executing: Arc<Semaphore>,
+    /// Permits to parse a long document (`PARSERS`).
+    parsing: Semaphore,
+    types: SchemaTypes,
+}
+
+/// A document that parsed and is within the limits.
+pub struct Parsed {
+    query: String,
+    operation_name: Option<String>,
+    /// The type of the operation the request runs, when the document says which.
+    pub kind: Option<OperationType>,
+}
+
+/// How an execution ended.
+pub enum Outcome {
+    /// Refused before it ran (parse error, a limit); no `data`.
+    Refused(async_graphql::Response),
+    /// It ran; the response may carry errors.
+    Done(async_graphql::Response),
+    /// It ran out of time and was abandoned.
+    TimedOut(async_graphql::Response),
+}
+
+impl Pipeline {
+    /// The pipeline of `schema`.
+    pub fn new(
+        schema: AppSchema,
+        verifier: Arc<Verifier>,
+        db: DatabaseConnection,
+        limits: LimitsConfig,
+        executing: Arc<Semaphore>,
+    ) -> Result<Self, String> {
+        let types = SchemaTypes::from_sdl(&schema.sdl())?;
+        Ok(Self { schema, verifier, db, limits, executing, parsing: Semaphore::new(PARSERS), types })
+    }
+
+    /// Parses `request`'s document and checks it against the limits that async-graphql does not
+    /// enforce, before anything else walks it; the parsed document goes into `request`. A long
+    /// document is parsed off the async workers (at most `PARSERS` at once), so that a burst of
+    /// them cannot keep the server from answering anything else.
+    pub async fn parse(&self, request: &mut async_graphql::Request) -> Result<Parsed, async_graphql::Response> {
+        if let Some(refused) = limits::prescan(&request.query) {
+            return Err(refusal(ServerError::new(refused, None), "GRAPHQL_VALIDATION_FAILED"));
+        }
+        let checked = if request.query.len() <= INLINE_PARSE {
+            parse_within_limits(&request.query, &self.limits)
+        } else {
+            let _permit = self.parsing.acquire().await;
+            let (query, limits) = (request.query.clone(), self.limits.clone());
+            tokio::task::spawn_blocking(move || parse_within_limits(&query, &limits)).await.unwrap_or_else(|err| {
+                tracing::error!(%err, "the parser's task failed");
+                let mut error = ServerError::new("internal server error", None);
+                error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", "INTERNAL_SERVER_ERROR");
+                Err(Box::new(error))
+            })
+        };
+        let doc = checked.map_err(|error| async_graphql::Response::from_errors(vec![*error]))?;
+        let kind = operation_kind(&doc, request.operation_name.as_deref());
+        let parsed = Parsed { query: request.query.clone(), operation_name: request.operation_name.clone(), kind };
+        request.set_parsed_query(doc);
+        Ok(parsed)
+    }
+
+    /// Runs a query or mutation for `viewer`.
+    pub async fn execute(&self, viewer: &Viewer, request: async_graphql::Request, parsed: &Parsed) -> Outcome {
+        let request_id = request_id();
+        let span = tracing::info_span!("request", id = %request_id);
+        // The span is attached to the future, never entered across an await: a request moves
+        // between worker threads, and an entered span must be left on the thread that entered it.
+        tracing::Instrument::instrument(self.execute_in_span(viewer, request, parsed, request_id), span).await
+    }
+
+    async fn execute_in_span(
+        &self,
+        viewer: &Viewer,
+        request: async_graphql::Request,
+        parsed: &Parsed,
+        request_id: String,
+    ) -> Outcome {
+        if let Viewer::Rejected(reason) = viewer {
+            tracing::info!(%reason, "token rejected");
+        }
+        let queue = BatchQueue::default();
+        let now = now_micros();
+        let loaders = Batcher::driven_loader(self.db.clone(), scope_of(viewer), now, queue.clone());
+        let request = request.data(Arc::new(RequestState::new(now, loaders))).data(viewer.clone());
+        let schema = self.schema.clone();
+        let run = async move { schema.execute(request).await };
+        // The permit is held until the caller has written the answer out: the response tree is
+        // the bulk of a large request's memory.
+        let admitted = async {
+            let permit = self.executing.acquire().await;
+            (drive(run, queue).await, permit)
+        };
+        let mut response = match tokio::time::timeout(self.limits.request_timeout, admitted).await {
+            Ok((response, _permit)) => response,
+            Err(_) => return Outcome::TimedOut(self.timed_out()),
+        };
+        self.finish(&mut response, parsed, &request_id);
+        let ran = !(response.data == Value::Null
+            && !response.errors.is_empty()
+            && response.errors.iter().all(|e| e.path.is_empty()));
+        if ran { Outcome::Done(response) } else { Outcome::Refused(response) }
+    }
+
+    /// Starts a subscription for `viewer`: its answers, one per event, each answered at its own
+    /// instant under a permit of the concurrency limit and within the request timeout.
+    pub fn subscribe(
+        self: &Arc<Self>,
+        viewer: &Viewer,
+        request: async_graphql::Request,
+        parsed: Parsed,
+    ) -> BoxStream<'static, async_graphql::Response> {
+        let (db, scope) = (self.db.clone(), scope_of(viewer));
+        let make = Box::new(move |now| Batcher::loader(db.clone(), scope, now));
+        let gate = Arc::new(EventGate::new(self.executing.clone()));
+        let state = Arc::new(RequestState::renewable(now_micros(), make, Some(gate.clone())));
+        let request = request.data(state).data(viewer.clone());
+        let inner = self.schema.execute_stream(request);
+        let pipeline = self.clone();
+        let bounded = Bounded { inner, gate, limit: self.limits.request_timeout, deadline: None, done: false };
+        Box::pin(futures_util::StreamExt::map(bounded, move |mut response| {
+            pipeline.finish(&mut response, &parsed, &request_id());
+            response
+        }))
+    }
+
+    /// The answer to a request abandoned at the time limit.
+    fn timed_out(&self) -> async_graphql::Response {
+        tracing::warn!(timeout = ?self.limits.request_timeout, "request abandoned");
+        let message = format!(
+            "the request ran longer than the time limit of {}",
+            humantime::format_duration(self.limits.request_timeout)
+        );
+        refusal(ServerError::new(message, None), "INTERNAL_SERVER_ERROR")
+    }
+
+    /// Codes every error, then propagates nulls from the errors' paths.
+    fn finish(&self, response: &mut async_graphql::Response, parsed: &Parsed, request_id: &str) {
+        classify_errors(response, &self.limits, request_id);
+        if response.errors.iter().any(|e| !e.path.is_empty())
+            && let Ok(doc) = async_graphql::parser::parse_query(&parsed.query)
+        {
+            nulls::repair(&self.types, &doc, parsed.operation_name.as_deref(), response);
+        }
+    }
+}
+
+/// A subscription's answers, ended with a time-limit error when answering one event takes longer
+/// than the request timeout (the clock runs from when the event was admitted, not while the
+/// subscription waits for one).
+struct Bounded {
+    inner: BoxStream<'static, async_graphql::Response>,
+    gate: Arc<EventGate>,
+    limit: std::time::Duration,
+    deadline: Option<(Instant, Pin<Box<tokio::time::Sleep>>)>,
+    done: bool,
+}
+
+impl Stream for Bounded {
+    type Item = async_graphql::Response;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        if let Poll::Ready(item) = self.inner.as_mut().poll_next(cx) {
+            self.deadline = None;
+            return Poll::Ready(item);
+        }
+        match self.gate.answering_since() {
+            None => self.deadline = None,
+            Some(since) => {
+                if self.deadline.as_ref().is_none_or(|(armed, _)| *armed != since) {
+                    let at = tokio::time::Instant::from_std(since + self.limit);
+                    self.deadline = Some((since, Box::pin(tokio::time::sleep_until(at))));
+                }
+                if let Some((_, sleep)) = self.deadline.as_mut()
+                    && sleep.as_mut().poll(cx).is_ready()
+                {
+                    self.done = true;
+                    tracing::warn!(timeout = ?self.limit, "subscription event abandoned");
+                    let message = format!(
+                        "answering an event ran longer than the time limit of {}",
+                        humantime::format_duration(self.limit)
+                    );
+                    return Poll::Ready(Some(refusal(ServerError::new(message, None), "INTERNAL_SERVER_ERROR")));
+                }
+            }
+        }
+        Poll::Pending
+    }
+}
+
+/// Documents up to this size are parsed where they arrive; longer ones on the blocking pool.
+const INLINE_PARSE: usize = 16 * 1024;
+
+/// Most long documents parsed at once.
+const PARSERS: usize = 2;
+
+/// The parsed `query`, or why it is refused (a parse error, or a limit of `limits::check`).
+fn parse_within_limits(query: &str, limits: &LimitsConfig) -> Result<ExecutableDocument, Box<ServerError>> {
+    let doc = async_graphql::parser::parse_query(query).map_err(|err| {
+        let mut error = ServerError::from(err);
+        error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", "GRAPHQL_PARSE_FAILED");
+        Box::new(error)
+    })?;
+    match limits::check(&doc, limits) {
+        Some(refused) => {
+            let mut error = ServerError::new(refused, None);
+            error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", "GRAPHQL_VALIDATION_FAILED");
+            Err(Box::new(error))
+        }
+        None => Ok(doc),
+    }
+}
+
+/// Whose rows a viewer's loaders may load.
+fn scope_of(viewer: &Viewer) -> Scope {
+    match viewer {
+        Viewer::Authenticated(identity) => identity.scope(),
+        // An anonymous or rejected caller reaches no resolver that loads data; `Seller(-1)`
+        // would see nothing should one do so.
+        _ => Scope::Seller(-1),
+    }
+}
+
+/// The type of the operation `name` (or the only one) of `doc`.
+fn operation_kind(doc: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
+    match (&doc.operations, name.filter(|n| !n.is_empty())) {
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
+        (DocumentOperations::Multiple(ops), None) => {
+            if ops.len() == 1 {
+                ops.values().next().map(|op| op.node.ty)
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// A response with only `error`, coded `code`.
+pub fn refusal(mut error: ServerError, code: &str) -> async_graphql::Response {
+    error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", Value::from(code));
+    async_graphql::Response::from_errors(vec![error])
+}
+
+/// A short random id that ties a client's error to the server's log.
+fn request_id() -> String {
+    use rand::Rng;
+    format!("{:016x}", rand::rng().random::<u64>())
+}
+
+/// Gives every error the `extensions.code` of CONTRACT.md section 6, and limit errors a message
+/// that names the limit.
+fn classify_errors(response: &mut async_graphql::Response, limits: &LimitsConfig, request_id: &str) {
+    for error in &mut response.errors {
+        let code = error.extensions.as_ref().and_then(|e| e.get("code")).cloned();
+        if let Some(code) = code {
+            // An internal error says nothing of its cause; the request id finds it in the log.
+            if code == Value::from("INTERNAL_SERVER_ERROR") {
+                error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("requestId", request_id);
+            }
+            continue;
+        }
+        let code = if error.path.is_empty() {
+            if error.message == "Query is too complex." {
+                error.message = format!("query cost exceeds the complexity limit of {}", limits.max_complexity);
+            } else if error.message == "Query is nested too deep." {
+                error.message = format!("query depth exceeds the depth limit of {}", limits.max_depth);
+            }
+            "GRAPHQL_VALIDATION_FAILED"
+        } else if ["Failed to parse", "Invalid value", "Variable ", "Expected input type"]
+            .iter()
+            .any(|p| error.message.starts_with(p))
+        {
+            // async-graphql's coercion of arguments and variables: the client's input.
+            "BAD_USER_INPUT"
+        } else {
+            tracing::error!(message = %error.message, "uncoded error");
+            error.message = "internal server error".into();
+            error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("requestId", request_id);
+            "INTERNAL_SERVER_ERROR"
+        };
+        error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", Value::from(code));
+    }
+}

@@ -1,0 +1,217 @@
+//! Documents built to make parsing and validation explode, sent to a real `rightsgraph` process
+//! over HTTP and over the WebSocket, with and without a token: each is refused in milliseconds,
+//! and `/healthz` keeps answering within 100 ms while four of them are in flight.
+//!
+//! async-graphql walks every spread path in its recursion-depth check and its complexity and
+//! depth visitors, and reports an undefined fragment only after that walk; these shapes are the
+//! ones that took the server down (security review, item 1).
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use rightsgraph::auth::Role;
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+
+use crate::harness::{TestDb, token};
+use crate::process::{Server, get, graphql};
+
+/// `{ ...F{levels} }` where each fragment spreads the one below `width` times, and `F0` is
+/// `leaf`.
+fn spread_tower(levels: usize, width: usize, leaf: &str) -> String {
+    let mut q = format!("query {{ ...F{levels} }} fragment F0 on Query {{ {leaf} }}");
+    for level in 1..=levels {
+        let spreads = format!("...F{} ", level - 1).repeat(width);
+        q.push_str(&format!(" fragment F{level} on Query {{ {spreads}}}"));
+    }
+    q
+}
+
+/// The family of hostile documents, by name.
+fn family() -> Vec<(&'static str, String)> {
+    let mut unused = String::from("query { __typename } fragment F0 on Query { __typename }");
+    for level in 1..=40 {
+        unused.push_str(&format!(" fragment F{level} on Query {{ ...F{p} ...F{p} ...F{p} }}", p = level - 1));
+    }
+    let mut cycle = String::from("query { ...A } ");
+    for (name, next) in [("A", "B"), ("B", "C"), ("C", "A")] {
+        cycle.push_str(&format!("fragment {name} on Query {{ {} }} ", format!("...{next} ").repeat(50)));
+    }
+    // About 1 MiB: one defined fragment spread 130,000 times.
+    let one_mib_of_spreads = format!("query {{ {}}} fragment F on Query {{ __typename }}", "...F ".repeat(130_000));
+    // About 1 MiB of nested selections.
+    let deep_nesting = format!("query {}{}", "{a".repeat(250_000), "}".repeat(250_000));
+    vec![
+        ("undefined leaf, 24 levels x 3", spread_tower(24, 3, "...Nope")),
+        ("defined leaf, 30 levels x 3", spread_tower(30, 3, "__typename")),
+        ("cycle of three, 50 spreads each", cycle),
+        ("wide: 1,000 spreads per level, 4 levels", spread_tower(4, 1_000, "__typename")),
+        ("deep: 60 levels x 2", spread_tower(60, 2, "__typename")),
+        ("unused fragment tower, 40 levels x 3", unused),
+        ("1 MiB of spreads of one fragment", one_mib_of_spreads),
+        ("1 MiB of nested selections", deep_nesting),
+        ("1 MiB string literal", format!("query {{ brand(id: \"{}\") {{ id }} }}", "x".repeat(1_000_000))),
+        ("40,001 field names", format!("query {{ {}}}", "__typename ".repeat(40_001))),
+        (
+            "19,000 spreads, within the spread bound",
+            format!("query {{ {}}} fragment F on Query {{ __typename }}", "...F ".repeat(19_000)),
+        ),
+    ]
+}
+
+/// Whether `body` is a refusal of the document (parse or validation), with no data.
+fn is_refusal(body: &Value) -> bool {
+    let codes: Vec<&str> = body["errors"]
+        .as_array()
+        .map(|e| e.iter().filter_map(|e| e["extensions"]["code"].as_str()).collect())
+        .unwrap_or_default();
+    body.get("data").is_none_or(Value::is_null)
+        && !codes.is_empty()
+        && codes.iter().all(|c| *c == "GRAPHQL_VALIDATION_FAILED" || *c == "GRAPHQL_PARSE_FAILED")
+}
+
+/// How long the slowest of `attempts` `/healthz` probes took, probing while `during` runs.
+async fn health_while<F: Future>(addr: SocketAddr, during: F) -> (F::Output, Duration) {
+    let probe = async {
+        let mut slowest = Duration::ZERO;
+        for _ in 0..5 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            let started = Instant::now();
+            let reply = tokio::time::timeout(Duration::from_secs(5), get(addr, "/healthz")).await;
+            assert!(matches!(reply, Ok(Ok(ref r)) if r.status == 200), "/healthz did not answer 200");
+            slowest = slowest.max(started.elapsed());
+        }
+        slowest
+    };
+    tokio::join!(during, probe)
+}
+
+/// The whole family over HTTP, four copies at once, with and without a token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_documents_are_refused_in_milliseconds_over_http() {
+    let db = TestDb::new().await;
+    let server = Server::start(&db.url);
+    let addr = server.addr;
+    let admin = token(Role::Admin, None, None);
+    let mut report = Vec::new();
+    for (name, query) in family() {
+        for with_token in [true, false] {
+            let auth = with_token.then_some(admin.as_str());
+            let four = futures_util::future::join_all((0..4).map(|_| {
+                let query = query.clone();
+                async move {
+                    let started = Instant::now();
+                    let reply = tokio::time::timeout(Duration::from_secs(10), graphql(addr, auth, &query, json!({})))
+                        .await
+                        .unwrap_or_else(|_| panic!("{name}: no answer within 10 s"))
+                        .unwrap_or_else(|e| panic!("{name}: {e}"));
+                    (reply, started.elapsed())
+                }
+            }));
+            let (replies, health) = health_while(addr, four).await;
+            let slowest = replies.iter().map(|(_, took)| *took).max().unwrap_or_default();
+            for (reply, _) in &replies {
+                let body: Value = serde_json::from_slice(&reply.body).expect("JSON");
+                assert_eq!(reply.status, 200, "{name}: {body}");
+                assert!(is_refusal(&body), "{name} (token: {with_token}): not refused: {body}");
+            }
+            report.push(format!("{name} (token {with_token}): slowest of 4 {slowest:?}, /healthz {health:?}"));
+            eprintln!("{}", report.last().map_or("", String::as_str));
+            assert!(slowest < Duration::from_secs(2), "{name}: refused only after {slowest:?}");
+            assert!(health < Duration::from_millis(100), "{name}: /healthz took {health:?} during 4 bombs");
+        }
+    }
+    println!("{}", report.join("\n"));
+    assert!(server.output().lines().all(|l| !l.contains("panicked")), "{}", server.output());
+}
+
+/// The whole family on the WebSocket: refused with an `error` message, four at once; and never
+/// even parsed on a socket that has not sent `connection_init` (closed with 4401).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_documents_are_refused_in_milliseconds_over_the_websocket() {
+    let db = TestDb::new().await;
+    let server = Server::start(&db.url);
+    let addr = server.addr;
+    let admin = token(Role::Admin, None, None);
+    let mut report = Vec::new();
+    for (name, query) in family() {
+        let mut ws = open(addr).await;
+        send(&mut ws, json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {admin}")}}))
+            .await;
+        assert_eq!(next_text(&mut ws).await["type"], "connection_ack");
+        let run = async {
+            let started = Instant::now();
+            for id in 0..4 {
+                send(&mut ws, json!({"id": id.to_string(), "type": "subscribe", "payload": {"query": query}})).await;
+            }
+            let mut answers = Vec::new();
+            for _ in 0..4 {
+                answers.push(next_text(&mut ws).await);
+            }
+            (answers, started.elapsed())
+        };
+        let ((answers, took), health) = health_while(addr, run).await;
+        for answer in &answers {
+            assert_eq!(answer["type"], "error", "{name}: {answer}");
+            assert!(is_refusal(&json!({ "errors": answer["payload"] })), "{name}: {answer}");
+        }
+        report.push(format!("{name} (socket): 4 refused in {took:?}, /healthz {health:?}"));
+        assert!(took < Duration::from_secs(4), "{name}: refused only after {took:?}");
+        assert!(health < Duration::from_millis(100), "{name}: /healthz took {health:?} during 4 bombs");
+
+        // Without connection_init the document is never looked at.
+        let mut anonymous = open(addr).await;
+        send(&mut anonymous, json!({"id": "x", "type": "subscribe", "payload": {"query": query}})).await;
+        assert_eq!(close_code(&mut anonymous).await, Some(4401), "{name}: subscribe before connection_init");
+    }
+    println!("{}", report.join("\n"));
+}
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn open(addr: SocketAddr) -> Socket {
+    let mut request = format!("ws://{addr}/graphql/ws").into_client_request().expect("request");
+    request.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static("graphql-transport-ws"));
+    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default();
+    let (ws, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), false).await.expect("handshake");
+    ws
+}
+
+async fn send(ws: &mut Socket, message: Value) {
+    ws.send(Message::Text(message.to_string().into())).await.expect("send");
+}
+
+/// The next protocol message (server pings are skipped).
+async fn next_text(ws: &mut Socket) -> Value {
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("a message within 10 s")
+            .expect("the socket is open")
+            .expect("a frame");
+        match frame {
+            Message::Text(text) => {
+                let message: Value = serde_json::from_str(text.as_str()).expect("JSON");
+                if message["type"] != "ping" {
+                    return message;
+                }
+            }
+            Message::Close(close) => panic!("closed: {close:?}"),
+            _ => {}
+        }
+    }
+}
+
+/// The code of the close frame the server sends next.
+async fn close_code(ws: &mut Socket) -> Option<u16> {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), ws.next()).await.ok()?? {
+            Ok(Message::Close(frame)) => return frame.map(|f| u16::from(f.code)),
+            Ok(_) => {}
+            Err(_) => return None,
+        }
+    }
+}

@@ -18,10 +18,15 @@ pub fn require_staff(identity: &Identity, what: &str) -> AppResult<()> {
 
 /// A count argument that must be at least 1.
 fn at_least_one(value: i32, field: &str) -> AppResult<i64> {
-    if value >= 1 {
+    at_least(1, value, field)
+}
+
+/// `value` if it is `min` or more, else `BAD_USER_INPUT` naming `field`.
+fn at_least(min: i32, value: i32, field: &str) -> AppResult<i64> {
+    if value >= min {
         Ok(i64::from(value))
     } else {
-        Err(AppError::bad_input(field, format!("{field} must be at least 1, got {value}")))
+        Err(AppError::bad_input(field, format!("{field} must be at least {min}, got {value}")))
     }
 }
 
@@ -53,7 +58,7 @@ impl AnalyticsQuery {
             Role::Seller => return Err(AppError::Forbidden("SELLER may not list repeat offenders".into())),
         }
         let min = at_least_one(min_active_strikes, "minActiveStrikes")?;
-        let spec = service::repeat_offenders(min, brand, graph::request(ctx)?.now);
+        let spec = service::repeat_offenders(min, brand, graph::request(ctx)?.now());
         graph::root(ctx, spec, first, after, Seller).await
     }
 
@@ -72,8 +77,9 @@ impl AnalyticsQuery {
         let identity = graph::identity(ctx)?;
         require_staff(identity, "list offender clusters")?;
         let members = at_least_one(min_members, "minMembers")?;
-        let strikes = at_least_one(min_active_strikes, "minActiveStrikes")?;
-        let spec = service::clusters(members, strikes, graph::request(ctx)?.now);
+        // 0 admits rings that share payment details before anyone has been punished.
+        let strikes = at_least(0, min_active_strikes, "minActiveStrikes")?;
+        let spec = service::clusters(members, strikes, graph::request(ctx)?.now());
         graph::root(ctx, spec, first, after, OffenderCluster).await
     }
 }

@@ -1523,3 +1523,26 @@ async fn seed_append_keeps_clusters_equal_to_the_link_graph_components() {
     assert_labels_are_the_components(&app.app.db, "after seed and append").await;
     assert_offender_clusters_are_the_components(&app, "after seed and append").await;
 }
+
+/// Analysts look for rings before anyone is punished: `minActiveStrikes: 0` admits components
+/// without a strike; a negative value is still BAD_USER_INPUT.
+#[tokio::test]
+async fn offender_clusters_min_active_strikes_zero_lists_rings_without_strikes() {
+    let app = spawn().await;
+    let s = sellers(&app, 5).await;
+    // A ring of three sharing a payment account, a pair sharing a phone; nobody has a strike.
+    for seller in &s[..3] {
+        add(&app, seller, "PAYMENT_ACCOUNT", "DE89 3704 0044 0532 0130 00").await;
+    }
+    add(&app, &s[3], "PHONE", "+49 30 1234567").await;
+    add(&app, &s[4], "PHONE", "49-30-1234567").await;
+    assert_eq!(clusters(&app, 2, 1).await, vec![], "no ring has a strike");
+    assert_eq!(
+        clusters(&app, 2, 0).await,
+        vec![cluster(3, 0, &[&s[0], &s[1], &s[2]]), cluster(2, 0, &[&s[3], &s[4]])],
+        "larger first, then by smallest member"
+    );
+    let resp =
+        app.gql(Some(&admin()), CLUSTERS, json!({"minMembers": 2, "minStrikes": -1, "first": 10, "after": null})).await;
+    assert_error(&resp, "BAD_USER_INPUT", Some("minActiveStrikes"));
+}

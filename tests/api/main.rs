@@ -8,6 +8,7 @@ mod analytics;
 mod auth;
 mod bombs;
 mod explain;
+mod fanout;
 mod fixtures;
 mod fuzz;
 mod http;

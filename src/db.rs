@@ -6,7 +6,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, Statement};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode, Statement,
+    TransactionOptions, TransactionTrait,
+};
+
+use crate::error::AppResult;
 
 /// Counts every SQL statement the connection runs, and keeps them while asked to (for the test
 /// that checks their query plans).
@@ -63,4 +68,12 @@ pub async fn connect(url: &str) -> Result<(DatabaseConnection, StatementCounter)
     let seen = counter.clone();
     db.set_metric_callback(move |info| seen.saw(info.statement));
     Ok((db, counter))
+}
+
+/// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so
+/// that concurrent writers wait their turn instead of failing when they upgrade.
+pub async fn begin_write(db: &DatabaseConnection) -> AppResult<DatabaseTransaction> {
+    let options =
+        TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
+    Ok(db.begin_with_options(options).await?)
 }

@@ -195,37 +195,3 @@ pub async fn root<M: FromQueryResult + Send + 'static, G>(
     }));
     Ok(Connection::from_rows(&args, rows, total, wrap))
 }
-
-/// Declares a GraphQL enum stored as its GraphQL name in a `TEXT` column.
-#[macro_export]
-macro_rules! db_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),* $(,)? }) => {
-        $(#[$meta])*
-        #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name {
-            $($(#[$vmeta])* $variant),*
-        }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [Self] = &[$(Self::$variant),*];
-
-            /// The stored (and GraphQL) name.
-            pub fn as_db(self) -> &'static str {
-                match self {
-                    $(Self::$variant => $text),*
-                }
-            }
-
-            /// Reads a stored name; anything else is a corrupt row.
-            pub fn from_db(raw: &str) -> $crate::error::AppResult<Self> {
-                match raw {
-                    $($text => Ok(Self::$variant),)*
-                    other => Err($crate::error::AppError::Internal(format!(
-                        "{} holds unknown value {other:?}", stringify!($name)
-                    ))),
-                }
-            }
-        }
-    };
-}

@@ -1,15 +1,12 @@
 //! A unit of work: one write transaction, the instant it happens at, who causes it, and the
 //! events it writes, which are published only after the transaction commits.
 
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, RuntimeErr, SqlErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait, Value,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, RuntimeErr, SqlErr, Value};
 use tokio::sync::broadcast;
 
 use crate::config::RulesConfig;
 use crate::error::{AppError, AppResult};
-use crate::notices::types::{ActorRole, NoticeEventKind};
+use crate::events::{ActorRole, NoticeEventKind};
 use crate::sql::Sql;
 
 /// Where committed events go (subscriptions listen here).
@@ -26,13 +23,7 @@ pub struct Work {
     recounted: std::sync::Mutex<Vec<i64>>,
 }
 
-/// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so
-/// that concurrent writers wait their turn instead of failing when they upgrade.
-pub async fn begin_write(db: &DatabaseConnection) -> AppResult<DatabaseTransaction> {
-    let options =
-        TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
-    Ok(db.begin_with_options(options).await?)
-}
+pub use crate::db::begin_write;
 
 impl Work {
     /// Begins a write transaction (see [`begin_write`]).

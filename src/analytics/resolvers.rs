@@ -4,17 +4,12 @@ use async_graphql::{Context, ID, Object};
 
 use super::service;
 use super::types::OffenderCluster;
-use crate::auth::{Identity, Role};
+use crate::auth::Role;
 use crate::error::{AppError, AppResult};
 use crate::graph;
 use crate::ids::{self, Kind};
 use crate::pagination::Connection;
 use crate::sellers::types::Seller;
-
-/// `FORBIDDEN` unless the viewer is ADMIN, REVIEWER or ANALYST.
-pub fn require_staff(identity: &Identity, what: &str) -> AppResult<()> {
-    identity.require_role(&[Role::Admin, Role::Reviewer, Role::Analyst], what)
-}
 
 /// A count argument that must be at least 1.
 fn at_least_one(value: i32, field: &str) -> AppResult<i64> {
@@ -75,7 +70,7 @@ impl AnalyticsQuery {
         after: Option<String>,
     ) -> AppResult<Connection<OffenderCluster>> {
         let identity = graph::identity(ctx)?;
-        require_staff(identity, "list offender clusters")?;
+        identity.require_staff("list offender clusters")?;
         let members = at_least_one(min_members, "minMembers")?;
         // 0 admits rings that share payment details before anyone has been punished.
         let strikes = at_least(0, min_active_strikes, "minActiveStrikes")?;

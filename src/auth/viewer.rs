@@ -111,6 +111,20 @@ impl Identity {
         matches!(self.role, Role::Admin | Role::Reviewer | Role::Analyst)
     }
 
+    /// `FORBIDDEN` unless this is ADMIN, REVIEWER or ANALYST.
+    pub fn require_staff(&self, what: &str) -> Result<(), AppError> {
+        self.require_role(&[Role::Admin, Role::Reviewer, Role::Analyst], what)
+    }
+
+    /// `FORBIDDEN` unless this is ADMIN, or the agent of `brand`.
+    pub fn require_brand_actor(&self, brand: i64, what: &str) -> Result<(), AppError> {
+        self.require_role(&[Role::Admin, Role::BrandAgent], what)?;
+        if self.role == Role::BrandAgent && self.brand_id != Some(brand) {
+            return Err(AppError::Forbidden(format!("a brand agent may {what} only for its own brand")));
+        }
+        Ok(())
+    }
+
     /// `FORBIDDEN` unless the role is one of `roles`.
     pub fn require_role(&self, roles: &[Role], what: &str) -> Result<(), AppError> {
         if roles.contains(&self.role) {

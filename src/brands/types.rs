@@ -9,7 +9,6 @@ use crate::error::{AppError, AppResult};
 use crate::graph;
 use crate::ids::{Kind, to_id};
 use crate::loaders::{Rel, Trademarks};
-use crate::notices::service::NoticeCriteria;
 use crate::notices::stats::{BrandStats, StatsKey};
 use crate::notices::types::{Notice, NoticeEvent, NoticeFilter};
 use crate::pagination::Connection;
@@ -67,7 +66,7 @@ impl Brand {
         after: Option<String>,
         filter: Option<NoticeFilter>,
     ) -> AppResult<Connection<Notice>> {
-        let criteria = NoticeCriteria::parse(filter)?;
+        let criteria = crate::notices::service::notice_criteria(filter)?;
         graph::nested::<crate::loaders::Notices, _>(ctx, Rel::NoticesOfBrand(criteria), self.0.id, first, after, Notice)
             .await
     }

@@ -229,7 +229,7 @@ impl Stream for Bounded {
 }
 
 /// Documents up to this size are parsed where they arrive; longer ones on the blocking pool.
-const INLINE_PARSE: usize = 16 * 1024;
+const INLINE_PARSE: usize = 4 * 1024;
 
 /// Most long documents parsed at once.
 const PARSERS: usize = 2;

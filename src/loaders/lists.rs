@@ -11,7 +11,6 @@ use sea_orm::Value;
 use super::{Batcher, Events, Items, Listings, Notices, Sellers, Strikes, Table, Trademarks};
 use crate::auth::{Scope, visibility};
 use crate::error::AppError;
-use crate::notices::service::NoticeCriteria;
 use crate::pagination::{Cursor, PageArgs};
 use crate::sql::{self, Dir, ListSpec, Sql};
 
@@ -188,5 +187,38 @@ impl Loader<CountOf> for Batcher {
             }
         }
         Ok(out)
+    }
+}
+
+/// Which notices a `NoticeFilter` selects (parsed by `notices::service::notice_criteria`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct NoticeCriteria {
+    pub brand_id: Option<i64>,
+    pub status: Option<&'static str>,
+    pub reason: Option<&'static str>,
+    pub submitted_after: Option<i64>,
+    pub submitted_before: Option<i64>,
+}
+
+impl NoticeCriteria {
+    /// The conditions over a notice row `t`.
+    pub fn conds(&self) -> Vec<Sql> {
+        let mut conds = Vec::new();
+        if let Some(b) = self.brand_id {
+            conds.push(Sql::new("t.brand_id = ?", vec![Value::from(b)]));
+        }
+        if let Some(s) = self.status {
+            conds.push(Sql::new("t.status = ?", vec![Value::from(s)]));
+        }
+        if let Some(r) = self.reason {
+            conds.push(Sql::new("t.reason = ?", vec![Value::from(r)]));
+        }
+        if let Some(a) = self.submitted_after {
+            conds.push(Sql::new("t.submitted_at > ?", vec![Value::from(a)]));
+        }
+        if let Some(b) = self.submitted_before {
+            conds.push(Sql::new("t.submitted_at < ?", vec![Value::from(b)]));
+        }
+        conds
     }
 }

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Object};
 
-use super::service::{self, NoticeCriteria};
+use super::service;
 use super::types::{
     CounterNotice, CounterNoticeDecision, DecideNoticeItemInput, FileCounterNoticeInput, ItemDecision, Notice,
     NoticeFilter, NoticeItem, NoticeStatus, ResolveCounterNoticeInput, SubmitNoticeInput,
@@ -45,7 +45,7 @@ impl NoticeQuery {
     ) -> AppResult<Connection<Notice>> {
         let viewer = graph::identity(ctx)?;
         let queue = viewer.role == Role::Reviewer && filter.as_ref().and_then(|f| f.status) == Some(NoticeStatus::Open);
-        let criteria = NoticeCriteria::parse(filter)?;
+        let criteria = crate::notices::service::notice_criteria(filter)?;
         let mut spec = ListSpec::new("notice", if queue { REVIEW_PRIORITY } else { NEWEST_FIRST })
             .and_opt(visibility::notice(viewer.scope()));
         spec.conds.extend(criteria.conds());

@@ -50,24 +50,7 @@ db_enum! {
     CounterNoticeStatus { Pending = "PENDING", Accepted = "ACCEPTED", Rejected = "REJECTED" }
 }
 
-db_enum! {
-    /// What happened.
-    NoticeEventKind {
-        NoticeSubmitted = "NOTICE_SUBMITTED",
-        ItemRemoved = "ITEM_REMOVED",
-        ItemRejected = "ITEM_REJECTED",
-        NoticeWithdrawn = "NOTICE_WITHDRAWN",
-        CounterNoticeFiled = "COUNTER_NOTICE_FILED",
-        CounterNoticeRejected = "COUNTER_NOTICE_REJECTED",
-        ListingReinstated = "LISTING_REINSTATED",
-        TrustTierChanged = "TRUST_TIER_CHANGED",
-    }
-}
-
-db_enum! {
-    /// Who caused an event: the role of the token, or the system itself.
-    ActorRole { Admin = "ADMIN", Reviewer = "REVIEWER", BrandAgent = "BRAND_AGENT", Seller = "SELLER", System = "SYSTEM" }
-}
+pub use crate::events::{ActorRole, NoticeEventKind};
 
 /// Which notices to list.
 #[derive(InputObject, Default)]

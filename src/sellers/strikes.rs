@@ -91,7 +91,7 @@ pub async fn sweep(db: &DatabaseConnection, now: i64) -> AppResult<u64> {
     let mut swept = 0;
     loop {
         // On SQLite the write lock at once: the select and the updates then see one state.
-        let txn = crate::work::begin_write(db).await?;
+        let txn = crate::db::begin_write(db).await?;
         let backend = txn.get_database_backend();
         // On PostgreSQL, sellers a workflow holds locked are skipped, and recounted by it.
         let lock = if backend == DbBackend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };

@@ -123,7 +123,7 @@ impl Seller {
         #[graphql(default = 2)] max_hops: i32,
     ) -> AppResult<Option<OffenderNetwork>> {
         let viewer = graph::identity(ctx)?;
-        crate::analytics::resolvers::require_staff(viewer, "see seller networks")?;
+        viewer.require_staff("see seller networks")?;
         if !(1..=4).contains(&max_hops) {
             return Err(AppError::bad_input("maxHops", format!("maxHops must be 1 to 4, got {max_hops}")));
         }

@@ -8,7 +8,6 @@ use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult};
 use crate::graph::Shared;
 use crate::ids::{self, Kind};
-use crate::notices::service::require_brand_actor;
 use crate::time::instant;
 use crate::values;
 use crate::work::conflict_on_unique;
@@ -32,7 +31,7 @@ pub async fn register(
     input: Registration,
 ) -> AppResult<entity::trademark::Model> {
     let brand_id = ids::decode(&input.brand_id, Kind::Brand, "brandId")?;
-    require_brand_actor(identity, brand_id, "register trademarks")?;
+    identity.require_brand_actor(brand_id, "register trademarks")?;
     let mark = values::text(&input.mark, 1, 200, "mark")?;
     let number = values::registration_number(&input.registration_number, "registrationNumber")?;
     let jurisdiction = values::jurisdiction(&input.jurisdiction, "jurisdiction")?;

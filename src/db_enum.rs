@@ -1,0 +1,36 @@
+//! `db_enum!`: a GraphQL enum stored as its GraphQL name in a `TEXT` column. Its own module, at the
+//! bottom of the layers, so that every domain's types can use it without importing anything else.
+
+/// Declares a GraphQL enum stored as its GraphQL name in a `TEXT` column.
+#[macro_export]
+macro_rules! db_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),*
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),*];
+
+            /// The stored (and GraphQL) name.
+            pub fn as_db(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text),*
+                }
+            }
+
+            /// Reads a stored name; anything else is a corrupt row.
+            pub fn from_db(raw: &str) -> $crate::error::AppResult<Self> {
+                match raw {
+                    $($text => Ok(Self::$variant),)*
+                    other => Err($crate::error::AppError::Internal(format!(
+                        "{} holds unknown value {other:?}", stringify!($name)
+                    ))),
+                }
+            }
+        }
+    };
+}

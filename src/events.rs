@@ -1,0 +1,23 @@
+//! The kinds of events the workflow writes and who causes them: below every domain, so that the
+//! unit of work (`work.rs`) and the domains share them without importing one another.
+
+use crate::db_enum;
+
+db_enum! {
+    /// What happened.
+    NoticeEventKind {
+        NoticeSubmitted = "NOTICE_SUBMITTED",
+        ItemRemoved = "ITEM_REMOVED",
+        ItemRejected = "ITEM_REJECTED",
+        NoticeWithdrawn = "NOTICE_WITHDRAWN",
+        CounterNoticeFiled = "COUNTER_NOTICE_FILED",
+        CounterNoticeRejected = "COUNTER_NOTICE_REJECTED",
+        ListingReinstated = "LISTING_REINSTATED",
+        TrustTierChanged = "TRUST_TIER_CHANGED",
+    }
+}
+
+db_enum! {
+    /// Who caused an event: the role of the token, or the system itself.
+    ActorRole { Admin = "ADMIN", Reviewer = "REVIEWER", BrandAgent = "BRAND_AGENT", Seller = "SELLER", System = "SYSTEM" }
+}

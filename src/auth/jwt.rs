@@ -123,6 +123,12 @@ impl Verifier {
         let claims: Claims =
             serde_json::from_value(data.claims).map_err(|e| invalid(format!("invalid claims: {e}")))?;
         let expires_at = claims.exp;
+        // RFC 7519 section 4.1.4: the current time must be before `exp`; the library also accepts
+        // the second of `exp` itself.
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        if now >= expires_at {
+            return Err(Rejection { expired: true, reason: "invalid token: ExpiredSignature".into() });
+        }
         Ok(Verified { identity: identity_of(claims).map_err(invalid)?, expires_at })
     }
 }

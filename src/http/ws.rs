@@ -185,8 +185,12 @@ impl Connection {
             "subscribe" => {
                 let id = operation_id(&message)?;
                 let payload = message.get("payload").cloned().unwrap_or(serde_json::Value::Null);
-                let request: async_graphql::Request = serde_json::from_value(payload)
-                    .map_err(|_| Close(4400, "Invalid message received: subscribe needs a GraphQL request".into()))?;
+                // async-graphql's request defaults a missing query to ""; the protocol requires one.
+                let invalid = || Close(4400, "Invalid message received: subscribe needs a GraphQL request".into());
+                if !payload.get("query").is_some_and(serde_json::Value::is_string) {
+                    return Err(invalid());
+                }
+                let request: async_graphql::Request = serde_json::from_value(payload).map_err(|_| invalid())?;
                 self.start(socket, id, request).await
             }
             "complete" => {

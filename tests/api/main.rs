@@ -18,5 +18,6 @@ mod process;
 mod races;
 mod reads;
 mod subscriptions;
+mod websocket;
 mod workflow;
 mod workflow_support;

@@ -11,9 +11,69 @@
 use std::collections::HashMap;
 
 use async_graphql::parser::types::{
-    BaseType, ExecutableDocument, OperationType, Selection, SelectionSet, Type, TypeKind, TypeSystemDefinition,
+    BaseType, DocumentOperations, ExecutableDocument, Field, OperationType, Selection, SelectionSet, Type, TypeKind,
+    TypeSystemDefinition,
 };
-use async_graphql::{Name, PathSegment, Value};
+use async_graphql::{Name, PathSegment, Pos, Positioned, Value};
+
+/// The response key of the `__typename` that `keep_objects` adds to every object's selection.
+pub const KEEPER: &str = "__rightsgraph_object";
+
+/// Adds `__rightsgraph_object: __typename` to the selection of every field that selects
+/// subfields. async-graphql 7.2.1 answers an object none of whose fields produced a value as
+/// `null` (every field failed, or none applied: `... on Seller` on a brand, `@skip`), and when a
+/// field is asked twice a `null` first answer swallows the second's keys. With one field that
+/// always answers, an object stays an object; `strip_keepers` removes the key afterwards.
+/// `__typename` costs nothing in the depth and complexity limits.
+pub fn keep_objects(doc: &mut ExecutableDocument) {
+    match &mut doc.operations {
+        DocumentOperations::Single(op) => keep_in(&mut op.node.selection_set.node, false),
+        DocumentOperations::Multiple(ops) => {
+            for op in ops.values_mut() {
+                keep_in(&mut op.node.selection_set.node, false);
+            }
+        }
+    }
+    for fragment in doc.fragments.values_mut() {
+        keep_in(&mut fragment.node.selection_set.node, false);
+    }
+}
+
+fn keep_in(set: &mut SelectionSet, is_object: bool) {
+    for item in &mut set.items {
+        match &mut item.node {
+            Selection::Field(field) => {
+                if !field.node.selection_set.node.items.is_empty() {
+                    keep_in(&mut field.node.selection_set.node, true);
+                }
+            }
+            Selection::InlineFragment(inline) => keep_in(&mut inline.node.selection_set.node, false),
+            Selection::FragmentSpread(_) => {}
+        }
+    }
+    if is_object {
+        let keeper = Field {
+            alias: Some(Positioned::new(Name::new(KEEPER), Pos::default())),
+            name: Positioned::new(Name::new("__typename"), Pos::default()),
+            arguments: Vec::new(),
+            directives: Vec::new(),
+            selection_set: Positioned::new(SelectionSet::default(), Pos::default()),
+        };
+        set.items.push(Positioned::new(Selection::Field(Positioned::new(keeper, Pos::default())), Pos::default()));
+    }
+}
+
+/// Removes the keys `keep_objects` added, everywhere in `data`.
+pub fn strip_keepers(data: &mut Value) {
+    match data {
+        Value::Object(map) => {
+            map.shift_remove(KEEPER);
+            map.values_mut().for_each(strip_keepers);
+        }
+        Value::List(items) => items.iter_mut().for_each(strip_keepers),
+        _ => {}
+    }
+}
 
 /// The output types of a schema: for each object and interface, its fields' types.
 #[derive(Debug, Default)]

@@ -75,6 +75,10 @@ impl Pipeline {
     /// document is parsed off the async workers (at most `PARSERS` at once), so that a burst of
     /// them cannot keep the server from answering anything else.
     pub async fn parse(&self, request: &mut async_graphql::Request) -> Result<Parsed, async_graphql::Response> {
+        if request.query.contains(nulls::KEEPER) {
+            let refused = format!("the name {} is reserved", nulls::KEEPER);
+            return Err(refusal(ServerError::new(refused, None), "GRAPHQL_VALIDATION_FAILED"));
+        }
         if let Some(refused) = limits::prescan(&request.query) {
             return Err(refusal(ServerError::new(refused, None), "GRAPHQL_VALIDATION_FAILED"));
         }
@@ -90,7 +94,8 @@ impl Pipeline {
                 Err(Box::new(error))
             })
         };
-        let doc = checked.map_err(|error| async_graphql::Response::from_errors(vec![*error]))?;
+        let mut doc = checked.map_err(|error| async_graphql::Response::from_errors(vec![*error]))?;
+        nulls::keep_objects(&mut doc);
         let kind = operation_kind(&doc, request.operation_name.as_deref());
         let parsed = Parsed { query: request.query.clone(), operation_name: request.operation_name.clone(), kind };
         request.set_parsed_query(doc);
@@ -173,6 +178,7 @@ impl Pipeline {
 
     /// Codes every error, then propagates nulls from the errors' paths.
     fn finish(&self, response: &mut async_graphql::Response, parsed: &Parsed, request_id: &str) {
+        nulls::strip_keepers(&mut response.data);
         classify_errors(response, &self.limits, request_id);
         if response.errors.iter().any(|e| !e.path.is_empty())
             && let Ok(doc) = async_graphql::parser::parse_query(&parsed.query)

@@ -14,6 +14,7 @@ mod fuzz;
 mod http;
 mod keys;
 mod loaders;
+mod nulls;
 mod process;
 mod races;
 mod reads;

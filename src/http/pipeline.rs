@@ -179,6 +179,20 @@ impl Pipeline {
     /// Codes every error, then propagates nulls from the errors' paths.
     fn finish(&self, response: &mut async_graphql::Response, parsed: &Parsed, request_id: &str) {
         nulls::strip_keepers(&mut response.data);
+        // async-graphql runs a field asked twice under one key twice; the specification merges
+        // them into one field, so one failure is one error.
+        let mut seen = std::collections::HashSet::new();
+        response.errors.retain(|e| {
+            use std::fmt::Write as _;
+            let mut key = e.message.clone();
+            for segment in &e.path {
+                let _ = match segment {
+                    async_graphql::PathSegment::Field(name) => write!(key, "\u{0}{name}"),
+                    async_graphql::PathSegment::Index(i) => write!(key, "\u{0}#{i}"),
+                };
+            }
+            e.path.is_empty() || seen.insert(key)
+        });
         classify_errors(response, &self.limits, request_id);
         if response.errors.iter().any(|e| !e.path.is_empty())
             && let Ok(doc) = async_graphql::parser::parse_query(&parsed.query)

@@ -1709,3 +1709,16 @@ fn the_checker_rejects_missing_keys_misplaced_nulls_and_over_propagation() {
         assert_eq!(violations.is_empty(), *ok, "case {i}: {violations:#?}");
     }
 }
+
+/// A field asked twice under one key is one field (the specification merges them): one failure
+/// is one error.
+#[tokio::test]
+async fn a_field_asked_twice_fails_with_one_error() {
+    let app = crate::harness::spawn().await;
+    let brand = crate::workflow_support::create_brand(&app, "Twice").await;
+    let other = crate::workflow_support::create_brand(&app, "Other").await;
+    let query = "query($b: ID!) { brand(id: $b) { stats { itemsSubmitted } stats { itemsPending } name } }";
+    let answer = app.gql(Some(&crate::workflow_support::agent(&other)), query, serde_json::json!({"b": brand})).await;
+    assert_eq!(crate::harness::codes(&answer), ["FORBIDDEN"], "{answer:#}");
+    assert_eq!(answer["data"]["brand"], serde_json::json!({"stats": null, "name": "Twice"}), "{answer:#}");
+}

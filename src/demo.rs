@@ -10,8 +10,7 @@ use crate::config::Config;
 use crate::error::AppResult;
 use crate::graph::Shared;
 use crate::ids::{GlobalId, Kind};
-use crate::notices::types::NoticeReason;
-use crate::sellers::types::IdentifierKind;
+use crate::states::{IdentifierKind, NoticeReason};
 use crate::time::now_micros;
 use crate::{brands, listings, notices, sellers, trademarks};
 

@@ -24,6 +24,7 @@ pub mod schema;
 pub mod seed;
 pub mod sellers;
 pub mod sql;
+pub mod states;
 pub mod time;
 pub mod trademarks;
 pub mod values;

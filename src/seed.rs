@@ -17,10 +17,9 @@ use crate::error::AppError;
 use crate::graph::Shared;
 use crate::ids::{GlobalId, Kind};
 use crate::notices::service::{self, Submission};
-use crate::notices::types::NoticeReason;
 use crate::sellers::identifier::Identifier;
-use crate::sellers::types::IdentifierKind;
 use crate::sql::Sql;
+use crate::states::{IdentifierKind, NoticeReason};
 use crate::time::now_micros;
 use crate::{brands, trademarks};
 

@@ -20,7 +20,7 @@ use entity::seller;
 
 use super::types::SellerLink;
 use crate::ids::{Kind, to_id};
-use crate::sellers::types::{IdentifierKind, SellerStatus};
+use crate::states::{IdentifierKind, SellerStatus};
 use crate::time::instant;
 
 /// The links of a network, with the member rows their sellers are read from.

@@ -2,10 +2,10 @@
 
 use sea_orm::{ActiveModelTrait, Set};
 
-use super::types::TrustTier;
 use crate::auth::{Identity, Role};
 use crate::error::AppResult;
 use crate::graph::Shared;
+use crate::states::TrustTier;
 use crate::values;
 
 /// Creates a brand (ADMIN); it starts `STANDARD`.

@@ -4,7 +4,6 @@ use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
 use crate::auth::Scope;
-use crate::db_enum;
 use crate::error::{AppError, AppResult};
 use crate::graph;
 use crate::ids::{Kind, to_id};
@@ -15,10 +14,7 @@ use crate::pagination::Connection;
 use crate::time::instant;
 use crate::trademarks::types::Trademark;
 
-db_enum! {
-    /// Whether a brand's notices are fast-tracked (good-faith takedown).
-    TrustTier { Standard = "STANDARD", Trusted = "TRUSTED" }
-}
+pub use crate::states::TrustTier;
 
 /// A rights holder.
 pub struct Brand(pub entity::brand::Model);
@@ -66,7 +62,7 @@ impl Brand {
         after: Option<String>,
         filter: Option<NoticeFilter>,
     ) -> AppResult<Connection<Notice>> {
-        let criteria = crate::notices::service::notice_criteria(filter)?;
+        let criteria = crate::notices::types::notice_criteria(filter)?;
         graph::nested::<crate::loaders::Notices, _>(ctx, Rel::NoticesOfBrand(criteria), self.0.id, first, after, Notice)
             .await
     }

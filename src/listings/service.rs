@@ -2,12 +2,11 @@
 
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
-use super::types::ListingStatus;
 use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult};
 use crate::graph::Shared;
 use crate::ids::{self, Kind};
-use crate::sellers::types::SellerStatus;
+use crate::states::{ListingStatus, SellerStatus};
 use crate::values;
 
 /// A listing to create, ids still as the client sent them.

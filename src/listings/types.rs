@@ -3,7 +3,6 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use crate::db_enum;
 use crate::error::AppResult;
 use crate::graph;
 use crate::ids::{Kind, to_id};
@@ -13,10 +12,7 @@ use crate::pagination::Connection;
 use crate::sellers::types::Seller;
 use crate::time::instant;
 
-db_enum! {
-    /// Whether a listing is up.
-    ListingStatus { Active = "ACTIVE", Removed = "REMOVED", Reinstated = "REINSTATED" }
-}
+pub use crate::states::ListingStatus;
 
 /// A price.
 #[derive(SimpleObject)]

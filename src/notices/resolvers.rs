@@ -45,7 +45,7 @@ impl NoticeQuery {
     ) -> AppResult<Connection<Notice>> {
         let viewer = graph::identity(ctx)?;
         let queue = viewer.role == Role::Reviewer && filter.as_ref().and_then(|f| f.status) == Some(NoticeStatus::Open);
-        let criteria = crate::notices::service::notice_criteria(filter)?;
+        let criteria = crate::notices::types::notice_criteria(filter)?;
         let mut spec = ListSpec::new("notice", if queue { REVIEW_PRIORITY } else { NEWEST_FIRST })
             .and_opt(visibility::notice(viewer.scope()));
         spec.conds.extend(criteria.conds());

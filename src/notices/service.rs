@@ -1,49 +1,20 @@
-//! The rules of notices: which notices a filter selects.
-
-use sea_orm::Value;
-
-use super::types::NoticeFilter;
-use crate::error::{AppError, AppResult};
-use crate::ids::{self, Kind};
-use crate::loaders::lists::NoticeCriteria;
-use crate::time::micros;
-
-/// Parses a `NoticeFilter`; a malformed brand id or an empty time range is `BAD_USER_INPUT`.
-pub fn notice_criteria(filter: Option<NoticeFilter>) -> AppResult<NoticeCriteria> {
-    let Some(f) = filter else { return Ok(NoticeCriteria::default()) };
-    let criteria = NoticeCriteria {
-        brand_id: f.brand_id.map(|id| ids::decode(&id, Kind::Brand, "filter.brandId")).transpose()?,
-        status: f.status.map(|s| s.as_db()),
-        reason: f.reason.map(|r| r.as_db()),
-        submitted_after: f.submitted_after.map(micros),
-        submitted_before: f.submitted_before.map(micros),
-    };
-    if let (Some(a), Some(b)) = (criteria.submitted_after, criteria.submitted_before)
-        && a >= b
-    {
-        return Err(AppError::bad_input(
-            "filter.submittedBefore",
-            "filter.submittedBefore must be later than filter.submittedAfter",
-        ));
-    }
-    Ok(criteria)
-}
-
-// ---- the enforcement workflow ------------------------------------------------------------------
+//! The enforcement workflow: every rule of CONTRACT.md section 4, one transaction per change.
 
 use std::collections::{HashMap, HashSet};
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, Value};
 use sha2::{Digest, Sha256};
 
-use super::types::{ActorRole, CounterNoticeStatus, NoticeEventKind, NoticeItemStatus, NoticeReason, NoticeStatus};
 use crate::auth::{Identity, Role};
-use crate::brands::types::TrustTier;
+use crate::error::{AppError, AppResult};
+use crate::events::{ActorRole, NoticeEventKind};
 use crate::graph::Shared;
-use crate::listings::types::ListingStatus;
-use crate::sellers::types::SellerStatus;
-use crate::trademarks::types::{Trademark, TrademarkStatus};
+use crate::ids::{self, Kind};
+use crate::states::{
+    CounterNoticeStatus, ListingStatus, NoticeItemStatus, NoticeReason, NoticeStatus, SellerStatus, TrademarkStatus,
+    TrustTier,
+};
 use crate::values;
 use crate::work::Work;
 use entity::{brand, counter_notice, listing, notice, notice_item, seller, strike, trademark};
@@ -264,7 +235,7 @@ async fn check_items(work: &Work, brand_id: i64, raw: &[(String, String)]) -> Ap
             .get(&trademark_id)
             .filter(|t| t.brand_id == brand_id)
             .ok_or_else(|| AppError::bad_input(&tm_field, format!("{tm_field}: not a trademark of this brand")))?;
-        if Trademark::status_at(tm, work.now)? != TrademarkStatus::Verified {
+        if TrademarkStatus::of(tm, work.now)? != TrademarkStatus::Verified {
             return Err(AppError::bad_input(
                 &tm_field,
                 format!("{tm_field}: the trademark is not VERIFIED and in force"),

@@ -4,7 +4,6 @@ use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 
 use crate::brands::types::Brand;
-use crate::db_enum;
 use crate::error::AppResult;
 use crate::graph;
 use crate::ids::{Kind, to_id};
@@ -17,40 +16,11 @@ use crate::sellers::types::Seller;
 use crate::time::instant;
 use crate::trademarks::types::Trademark;
 
-db_enum! {
-    /// The ground of a notice.
-    NoticeReason {
-        Counterfeit = "COUNTERFEIT",
-        TrademarkInfringement = "TRADEMARK_INFRINGEMENT",
-        CopyrightInfringement = "COPYRIGHT_INFRINGEMENT",
-        DesignInfringement = "DESIGN_INFRINGEMENT",
-        PatentInfringement = "PATENT_INFRINGEMENT",
-    }
-}
-
-db_enum! {
-    /// `OPEN` while any item is `PENDING` or `COUNTERED`.
-    NoticeStatus { Open = "OPEN", Closed = "CLOSED", Withdrawn = "WITHDRAWN" }
-}
-
-db_enum! {
-    /// Where one item of a notice stands.
-    NoticeItemStatus {
-        Pending = "PENDING",
-        Removed = "REMOVED",
-        Rejected = "REJECTED",
-        Countered = "COUNTERED",
-        Reinstated = "REINSTATED",
-        Withdrawn = "WITHDRAWN",
-    }
-}
-
-db_enum! {
-    /// Where a counter-notice stands.
-    CounterNoticeStatus { Pending = "PENDING", Accepted = "ACCEPTED", Rejected = "REJECTED" }
-}
-
 pub use crate::events::{ActorRole, NoticeEventKind};
+
+pub use crate::states::{
+    CounterNoticeDecision, CounterNoticeStatus, ItemDecision, NoticeItemStatus, NoticeReason, NoticeStatus,
+};
 
 /// Which notices to list.
 #[derive(InputObject, Default)]
@@ -304,11 +274,6 @@ pub struct SubmitNoticeInput {
     pub idempotency_key: Option<String>,
 }
 
-db_enum! {
-    /// A reviewer's decision on an item.
-    ItemDecision { Remove = "REMOVE", Reject = "REJECT" }
-}
-
 /// A reviewer's decision.
 #[derive(InputObject)]
 pub struct DecideNoticeItemInput {
@@ -325,15 +290,32 @@ pub struct FileCounterNoticeInput {
     pub statement: String,
 }
 
-db_enum! {
-    /// A reviewer's decision on a counter-notice.
-    CounterNoticeDecision { Reinstate = "REINSTATE", Uphold = "UPHOLD" }
-}
-
 /// A reviewer's resolution of a counter-notice.
 #[derive(InputObject)]
 pub struct ResolveCounterNoticeInput {
     pub counter_notice_id: ID,
     pub decision: CounterNoticeDecision,
     pub reason: Option<String>,
+}
+
+/// Parses a `NoticeFilter`; a malformed brand id or an empty time range is `BAD_USER_INPUT`.
+pub fn notice_criteria(filter: Option<NoticeFilter>) -> AppResult<crate::loaders::lists::NoticeCriteria> {
+    use crate::loaders::lists::NoticeCriteria;
+    let Some(f) = filter else { return Ok(NoticeCriteria::default()) };
+    let criteria = NoticeCriteria {
+        brand_id: f.brand_id.map(|id| crate::ids::decode(&id, Kind::Brand, "filter.brandId")).transpose()?,
+        status: f.status.map(|s| s.as_db()),
+        reason: f.reason.map(|r| r.as_db()),
+        submitted_after: f.submitted_after.map(crate::time::micros),
+        submitted_before: f.submitted_before.map(crate::time::micros),
+    };
+    if let (Some(a), Some(b)) = (criteria.submitted_after, criteria.submitted_before)
+        && a >= b
+    {
+        return Err(crate::error::AppError::bad_input(
+            "filter.submittedBefore",
+            "filter.submittedBefore must be later than filter.submittedAfter",
+        ));
+    }
+    Ok(criteria)
 }

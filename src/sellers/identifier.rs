@@ -1,8 +1,8 @@
 //! Seller identifiers, normalized so that spellings of one phone, mailbox or address meet
 //! (CONTRACT.md section 4, offender networks).
 
-use super::types::IdentifierKind;
 use crate::error::{AppError, AppResult};
+use crate::states::IdentifierKind;
 
 /// Longest identifier value accepted, before normalization.
 pub const MAX_LEN: usize = 512;

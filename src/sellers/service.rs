@@ -5,13 +5,13 @@ use sea_orm::{
 };
 
 use super::identifier::Identifier;
-use super::types::{IdentifierKind, SellerStatus};
 use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult};
 use crate::graph::Shared;
 use crate::ids::{self, Kind};
 use crate::notices::types::ActorRole;
 use crate::sql::Sql;
+use crate::states::{IdentifierKind, SellerStatus};
 use crate::values;
 use crate::work::{Work, conflict_on_unique};
 

@@ -4,7 +4,6 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use crate::analytics::types::OffenderNetwork;
-use crate::db_enum;
 use crate::error::{AppError, AppResult};
 use crate::graph;
 use crate::ids::{Kind, to_id};
@@ -14,23 +13,7 @@ use crate::notices::types::{NoticeItem, Strike};
 use crate::pagination::Connection;
 use crate::time::instant;
 
-db_enum! {
-    /// Standing of a seller, following its active strikes.
-    SellerStatus { Active = "ACTIVE", Warned = "WARNED", Suspended = "SUSPENDED", Terminated = "TERMINATED" }
-}
-
-db_enum! {
-    /// What a seller identifier is.
-    IdentifierKind {
-        PaymentAccount = "PAYMENT_ACCOUNT",
-        BusinessRegistration = "BUSINESS_REGISTRATION",
-        Phone = "PHONE",
-        Email = "EMAIL",
-        Address = "ADDRESS",
-        Device = "DEVICE",
-        ImageHash = "IMAGE_HASH",
-    }
-}
+pub use crate::states::{IdentifierKind, SellerStatus};
 
 /// A payment account, phone, address … of a seller.
 #[derive(SimpleObject)]

@@ -3,11 +3,11 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
-use super::types::TrademarkStatus;
 use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult};
 use crate::graph::Shared;
 use crate::ids::{self, Kind};
+use crate::states::TrademarkStatus;
 use crate::time::instant;
 use crate::values;
 use crate::work::conflict_on_unique;

@@ -4,7 +4,6 @@ use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
 use crate::brands::types::Brand;
-use crate::db_enum;
 use crate::error::AppResult;
 use crate::graph;
 use crate::ids::{Kind, to_id};
@@ -14,29 +13,10 @@ use crate::pagination::Connection;
 use crate::scalars::Date;
 use crate::time::instant;
 
-db_enum! {
-    /// Where a trademark stands; `EXPIRED` is read off `expiresOn`, never stored.
-    TrademarkStatus {
-        PendingVerification = "PENDING_VERIFICATION",
-        Verified = "VERIFIED",
-        Rejected = "REJECTED",
-        Expired = "EXPIRED",
-    }
-}
+pub use crate::states::TrademarkStatus;
 
 /// A registered mark of a brand.
 pub struct Trademark(pub entity::trademark::Model);
-
-impl Trademark {
-    /// The status as of `now` (microseconds): `EXPIRED` once `expiresOn` has passed.
-    pub fn status_at(model: &entity::trademark::Model, now: i64) -> AppResult<TrademarkStatus> {
-        let today = instant(now).date_naive();
-        match model.expires_on {
-            Some(expires) if expires < today => Ok(TrademarkStatus::Expired),
-            _ => TrademarkStatus::from_db(&model.status),
-        }
-    }
-}
 
 /// Parses the stored Nice classes (`"9,25"`).
 pub fn nice_classes(stored: &str) -> Vec<i32> {
@@ -71,7 +51,7 @@ impl Trademark {
     }
 
     async fn status(&self, ctx: &Context<'_>) -> AppResult<TrademarkStatus> {
-        Self::status_at(&self.0, graph::request(ctx)?.now())
+        TrademarkStatus::of(&self.0, graph::request(ctx)?.now())
     }
 
     async fn expires_on(&self) -> Option<Date> {

@@ -1,0 +1,98 @@
+//! The states and kinds the registry stores as text (`db_enum!`): below every domain, so that
+//! services, the store and the GraphQL types share them without importing one another.
+
+use crate::db_enum;
+use crate::error::AppResult;
+use crate::time::instant;
+
+db_enum! {
+    /// Whether a brand's notices are fast-tracked (good-faith takedown).
+    TrustTier { Standard = "STANDARD", Trusted = "TRUSTED" }
+}
+
+db_enum! {
+    /// Whether a listing is up.
+    ListingStatus { Active = "ACTIVE", Removed = "REMOVED", Reinstated = "REINSTATED" }
+}
+
+db_enum! {
+    /// The ground of a notice.
+    NoticeReason {
+        Counterfeit = "COUNTERFEIT",
+        TrademarkInfringement = "TRADEMARK_INFRINGEMENT",
+        CopyrightInfringement = "COPYRIGHT_INFRINGEMENT",
+        DesignInfringement = "DESIGN_INFRINGEMENT",
+        PatentInfringement = "PATENT_INFRINGEMENT",
+    }
+}
+
+db_enum! {
+    /// `OPEN` while any item is `PENDING` or `COUNTERED`.
+    NoticeStatus { Open = "OPEN", Closed = "CLOSED", Withdrawn = "WITHDRAWN" }
+}
+
+db_enum! {
+    /// Where one item of a notice stands.
+    NoticeItemStatus {
+        Pending = "PENDING",
+        Removed = "REMOVED",
+        Rejected = "REJECTED",
+        Countered = "COUNTERED",
+        Reinstated = "REINSTATED",
+        Withdrawn = "WITHDRAWN",
+    }
+}
+
+db_enum! {
+    /// Where a counter-notice stands.
+    CounterNoticeStatus { Pending = "PENDING", Accepted = "ACCEPTED", Rejected = "REJECTED" }
+}
+
+db_enum! {
+    /// A reviewer's decision on an item.
+    ItemDecision { Remove = "REMOVE", Reject = "REJECT" }
+}
+
+db_enum! {
+    /// A reviewer's decision on a counter-notice.
+    CounterNoticeDecision { Reinstate = "REINSTATE", Uphold = "UPHOLD" }
+}
+
+db_enum! {
+    /// Standing of a seller, following its active strikes.
+    SellerStatus { Active = "ACTIVE", Warned = "WARNED", Suspended = "SUSPENDED", Terminated = "TERMINATED" }
+}
+
+db_enum! {
+    /// What a seller identifier is.
+    IdentifierKind {
+        PaymentAccount = "PAYMENT_ACCOUNT",
+        BusinessRegistration = "BUSINESS_REGISTRATION",
+        Phone = "PHONE",
+        Email = "EMAIL",
+        Address = "ADDRESS",
+        Device = "DEVICE",
+        ImageHash = "IMAGE_HASH",
+    }
+}
+
+db_enum! {
+    /// Where a trademark stands; `EXPIRED` is read off `expiresOn`, never stored.
+    TrademarkStatus {
+        PendingVerification = "PENDING_VERIFICATION",
+        Verified = "VERIFIED",
+        Rejected = "REJECTED",
+        Expired = "EXPIRED",
+    }
+}
+
+impl TrademarkStatus {
+    /// The status of `model` as of `now` (microseconds): `EXPIRED` once `expiresOn` has passed.
+    pub fn of(model: &entity::trademark::Model, now: i64) -> AppResult<Self> {
+        let today = instant(now).date_naive();
+        match model.expires_on {
+            Some(expires) if expires < today => Ok(Self::Expired),
+            _ => Self::from_db(&model.status),
+        }
+    }
+}

@@ -211,7 +211,9 @@ async fn execute(
 ) -> Response {
     let viewer = viewer_of(headers, &state.pipeline.verifier);
     match state.pipeline.execute(&viewer, request, parsed).await {
-        Outcome::Done(response) | Outcome::Refused(response) => respond(headers, &response),
+        // The permit goes back once the answer is serialized.
+        Outcome::Done(response, _permit) => respond(headers, &response),
+        Outcome::Refused(response) => respond(headers, &response),
         Outcome::TimedOut(response) => {
             let mut reply = respond(headers, &response);
             *reply.status_mut() = StatusCode::SERVICE_UNAVAILABLE;

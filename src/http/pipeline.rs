@@ -14,7 +14,7 @@ use async_graphql::{ErrorExtensionValues, ServerError, Value};
 use futures_util::Stream;
 use futures_util::stream::BoxStream;
 use sea_orm::DatabaseConnection;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::limits;
 use super::nulls::{self, SchemaTypes};
@@ -51,8 +51,10 @@ pub struct Parsed {
 pub enum Outcome {
     /// Refused before it ran (parse error, a limit); no `data`.
     Refused(async_graphql::Response),
-    /// It ran; the response may carry errors.
-    Done(async_graphql::Response),
+    /// It ran; the response may carry errors. The permit it ran under is held until the caller
+    /// drops it, after writing the answer out: the response tree is the bulk of a large
+    /// request's memory, and the concurrency limit is what bounds it.
+    Done(async_graphql::Response, OwnedSemaphorePermit),
     /// It ran out of time and was abandoned.
     TimedOut(async_graphql::Response),
 }
@@ -130,18 +132,21 @@ impl Pipeline {
         // The permit is held until the caller has written the answer out: the response tree is
         // the bulk of a large request's memory.
         let admitted = async {
-            let permit = self.executing.acquire().await;
+            let permit = self.executing.clone().acquire_owned().await;
             (drive(run, queue).await, permit)
         };
-        let mut response = match tokio::time::timeout(self.limits.request_timeout, admitted).await {
-            Ok((response, _permit)) => response,
+        let response = match tokio::time::timeout(self.limits.request_timeout, admitted).await {
+            Ok((response, Ok(permit))) => (response, permit),
+            // The semaphore is never closed.
+            Ok((_, Err(_))) => return Outcome::TimedOut(self.timed_out()),
             Err(_) => return Outcome::TimedOut(self.timed_out()),
         };
+        let (mut response, permit) = response;
         self.finish(&mut response, parsed, &request_id);
         let ran = !(response.data == Value::Null
             && !response.errors.is_empty()
             && response.errors.iter().all(|e| e.path.is_empty()));
-        if ran { Outcome::Done(response) } else { Outcome::Refused(response) }
+        if ran { Outcome::Done(response, permit) } else { Outcome::Refused(response) }
     }
 
     /// Starts a subscription for `viewer`: its answers, one per event, each answered at its own

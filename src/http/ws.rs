@@ -269,7 +269,10 @@ impl Connection {
                         let _ = tx.send(Out::Error(op, refused.errors)).await;
                         return;
                     }
-                    Outcome::Done(answer) | Outcome::TimedOut(answer) => {
+                    Outcome::Done(answer, _permit) => {
+                        let _ = tx.send(Out::Next(op.clone(), answer)).await;
+                    }
+                    Outcome::TimedOut(answer) => {
                         let _ = tx.send(Out::Next(op.clone(), answer)).await;
                     }
                 }

@@ -62,10 +62,18 @@ async fn metrics(State(state): State<HttpState>) -> Response {
          rightsgraph_requests_executing {}\n\
          # HELP rightsgraph_websockets_open WebSocket connections open now (at most --max-websockets).\n\
          # TYPE rightsgraph_websockets_open gauge\n\
-         rightsgraph_websockets_open {}\n",
+         rightsgraph_websockets_open {}\n\
+         # HELP rightsgraph_planned_requests_total Queries answered by the planned executor.\n\
+         # TYPE rightsgraph_planned_requests_total counter\n\
+         rightsgraph_planned_requests_total {}\n\
+         # HELP rightsgraph_planner_fallbacks_total Planned queries given back to the general executor at run time.\n\
+         # TYPE rightsgraph_planner_fallbacks_total counter\n\
+         rightsgraph_planner_fallbacks_total {}\n",
         state.statements.get(),
         in_use(state.pipeline.limits.max_concurrent_requests, &state.pipeline.executing),
         in_use(state.ws.max_websockets, &state.sockets),
+        state.pipeline.planned.load(std::sync::atomic::Ordering::Relaxed),
+        state.pipeline.fallbacks.load(std::sync::atomic::Ordering::Relaxed),
     );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
@@ -214,6 +222,15 @@ async fn execute(
         // The permit goes back once the answer is serialized.
         Outcome::Done(response, _permit) => respond(headers, &response),
         Outcome::Refused(response) => respond(headers, &response),
+        Outcome::Written(body, _permit) => {
+            let content_type =
+                if wants_graphql_response(headers) { "application/graphql-response+json" } else { "application/json" };
+            Response::builder()
+                .status(StatusCode::OK)
+                .header(header::CONTENT_TYPE, content_type)
+                .body(Body::from(body))
+                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }
         Outcome::TimedOut(response) => {
             let mut reply = respond(headers, &response);
             *reply.status_mut() = StatusCode::SERVICE_UNAVAILABLE;

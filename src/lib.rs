@@ -19,6 +19,7 @@ pub mod listings;
 pub mod loaders;
 pub mod notices;
 pub mod pagination;
+pub mod plan;
 pub mod scalars;
 pub mod schema;
 pub mod seed;
@@ -52,6 +53,8 @@ pub struct App {
     pub shared: Shared,
     /// Permits to execute a GraphQL request, `--max-concurrent-requests` of them.
     pub executing: Arc<tokio::sync::Semaphore>,
+    /// The one execution path of every GraphQL request.
+    pub pipeline: Arc<http::Pipeline>,
 }
 
 /// Connects to the database, applies pending migrations and builds the service.
@@ -67,13 +70,15 @@ pub async fn build_app(config: &Config) -> Result<App, String> {
     let executing = Arc::new(tokio::sync::Semaphore::new(config.limits.max_concurrent_requests as usize));
     let pipeline =
         http::Pipeline::new(schema.clone(), Arc::new(verifier), db.clone(), config.limits.clone(), executing.clone())?;
+    pipeline.planner.store(config.planner, std::sync::atomic::Ordering::Relaxed);
+    let pipeline = Arc::new(pipeline);
     let router = http::router(http::HttpState {
-        pipeline: Arc::new(pipeline),
+        pipeline: pipeline.clone(),
         statements: statements.clone(),
         ws: config.ws.clone(),
         sockets: Arc::new(tokio::sync::Semaphore::new(config.ws.max_websockets as usize)),
     });
-    Ok(App { router, schema, db, statements, shared, executing })
+    Ok(App { router, schema, db, statements, shared, executing, pipeline })
 }
 
 /// Connects to and migrates the database at `url`, for commands that run the services without

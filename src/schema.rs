@@ -128,8 +128,8 @@ pub fn build(shared: Shared, limits: &LimitsConfig) -> AppSchema {
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         // Every answer carries `extensions.analyzer { complexity depth }`, so clients can see
-        // what a query costs against the limits.
-        .extension(async_graphql::extensions::Analyzer)
+        // what a query costs against the limits; a planned query runs here (`plan`).
+        .extension(crate::plan::gate::PlannedReads)
         .finish()
 }
 

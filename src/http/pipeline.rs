@@ -6,6 +6,7 @@
 
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -22,6 +23,7 @@ use crate::auth::{Scope, Verifier, Viewer};
 use crate::config::LimitsConfig;
 use crate::graph::{EventGate, RequestState};
 use crate::loaders::{BatchQueue, Batcher, drive};
+use crate::plan::{Job, Plan};
 use crate::schema::AppSchema;
 use crate::time::now_micros;
 
@@ -37,6 +39,11 @@ pub struct Pipeline {
     /// Permits to parse a long document (`PARSERS`).
     parsing: Semaphore,
     types: SchemaTypes,
+    /// Whether queries the planner can answer are answered by it (`--planner`).
+    pub planner: AtomicBool,
+    /// Requests the planner answered, and requests it gave back to the general executor.
+    pub planned: AtomicU64,
+    pub fallbacks: AtomicU64,
 }
 
 /// A document that parsed and is within the limits.
@@ -45,6 +52,8 @@ pub struct Parsed {
     operation_name: Option<String>,
     /// The type of the operation the request runs, when the document says which.
     pub kind: Option<OperationType>,
+    /// The query compiled for the planned executor, when the planner answers all of it.
+    plan: Option<Arc<Plan>>,
 }
 
 /// How an execution ended.
@@ -55,6 +64,9 @@ pub enum Outcome {
     /// drops it, after writing the answer out: the response tree is the bulk of a large
     /// request's memory, and the concurrency limit is what bounds it.
     Done(async_graphql::Response, OwnedSemaphorePermit),
+    /// The planner answered it: the JSON of the response, written out, and the permit it ran
+    /// under, as for `Done`.
+    Written(Vec<u8>, OwnedSemaphorePermit),
     /// It ran out of time and was abandoned.
     TimedOut(async_graphql::Response),
 }
@@ -69,7 +81,18 @@ impl Pipeline {
         executing: Arc<Semaphore>,
     ) -> Result<Self, String> {
         let types = SchemaTypes::from_sdl(&schema.sdl())?;
-        Ok(Self { schema, verifier, db, limits, executing, parsing: Semaphore::new(PARSERS), types })
+        Ok(Self {
+            schema,
+            verifier,
+            db,
+            limits,
+            executing,
+            parsing: Semaphore::new(PARSERS),
+            types,
+            planner: AtomicBool::new(true),
+            planned: AtomicU64::new(0),
+            fallbacks: AtomicU64::new(0),
+        })
     }
 
     /// Parses `request`'s document and checks it against the limits that async-graphql does not
@@ -99,7 +122,16 @@ impl Pipeline {
         let mut doc = checked.map_err(|error| async_graphql::Response::from_errors(vec![*error]))?;
         nulls::keep_objects(&mut doc);
         let kind = operation_kind(&doc, request.operation_name.as_deref());
-        let parsed = Parsed { query: request.query.clone(), operation_name: request.operation_name.clone(), kind };
+        let plan = match kind {
+            Some(OperationType::Query) => Plan::build(&doc, request.operation_name.as_deref(), &request.variables),
+            _ => None,
+        };
+        let parsed = Parsed {
+            query: request.query.clone(),
+            operation_name: request.operation_name.clone(),
+            kind,
+            plan: plan.map(Arc::new),
+        };
         request.set_parsed_query(doc);
         Ok(parsed)
     }
@@ -126,7 +158,20 @@ impl Pipeline {
         let queue = BatchQueue::default();
         let now = now_micros();
         let loaders = Batcher::driven_loader(self.db.clone(), scope_of(viewer), now, queue.clone());
-        let request = request.data(Arc::new(RequestState::new(now, loaders))).data(viewer.clone());
+        let mut request = request.data(Arc::new(RequestState::new(now, loaders))).data(viewer.clone());
+        // A query the planner answers runs as a job, in place of the execution, once
+        // async-graphql has validated it (`plan::gate`). Only for an authenticated viewer: an
+        // anonymous one is answered UNAUTHENTICATED by the resolvers.
+        let job = match (&parsed.plan, viewer) {
+            (Some(plan), Viewer::Authenticated(identity)) if self.planner.load(Ordering::Relaxed) => {
+                let batcher = Batcher::new(self.db.clone(), identity.scope(), now);
+                Some(Arc::new(Job::new(plan.clone(), batcher)))
+            }
+            _ => None,
+        };
+        if let Some(job) = &job {
+            request = request.data(job.clone());
+        }
         let schema = self.schema.clone();
         let run = async move { schema.execute(request).await };
         // The permit is held until the caller has written the answer out: the response tree is
@@ -142,6 +187,17 @@ impl Pipeline {
             Err(_) => return Outcome::TimedOut(self.timed_out()),
         };
         let (mut response, permit) = response;
+        if let Some(job) = job {
+            match job.take() {
+                Some(data) => {
+                    self.planned.fetch_add(1, Ordering::Relaxed);
+                    return Outcome::Written(written(data, &response), permit);
+                }
+                None => {
+                    self.fallbacks.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
         self.finish(&mut response, parsed, &request_id);
         let ran = !(response.data == Value::Null
             && !response.errors.is_empty()
@@ -251,6 +307,22 @@ impl Stream for Bounded {
         }
         Poll::Pending
     }
+}
+
+/// The JSON of a response whose `data` the planner wrote, with `response`'s extensions, in the
+/// order async-graphql writes a response's entries.
+fn written(data: Vec<u8>, response: &async_graphql::Response) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + 64);
+    out.extend_from_slice(b"{\"data\":");
+    out.extend_from_slice(&data);
+    if !response.extensions.is_empty()
+        && let Ok(extensions) = serde_json::to_vec(&response.extensions)
+    {
+        out.extend_from_slice(b",\"extensions\":");
+        out.extend_from_slice(&extensions);
+    }
+    out.push(b'}');
+    out
 }
 
 /// Documents up to this size are parsed where they arrive; longer ones on the blocking pool.

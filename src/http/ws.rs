@@ -76,6 +76,8 @@ enum ServerMessage<'a> {
 /// What an operation's task hands the connection to send.
 enum Out {
     Next(String, async_graphql::Response),
+    /// An answer the planner wrote: the JSON of the `payload`.
+    Written(String, Vec<u8>),
     /// Refused before it ran: the `error` message.
     Error(String, Vec<ServerError>),
     /// The operation is over (sent as `complete`).
@@ -272,6 +274,9 @@ impl Connection {
                     Outcome::Done(answer, _permit) => {
                         let _ = tx.send(Out::Next(op.clone(), answer)).await;
                     }
+                    Outcome::Written(answer, _permit) => {
+                        let _ = tx.send(Out::Written(op.clone(), answer)).await;
+                    }
                     Outcome::TimedOut(answer) => {
                         let _ = tx.send(Out::Next(op.clone(), answer)).await;
                     }
@@ -291,6 +296,21 @@ impl Connection {
                 self.current_token()?;
                 if self.operations.contains_key(&id) {
                     send(socket, &ServerMessage::Next { id: &id, payload: &answer }).await?;
+                }
+                Ok(())
+            }
+            Out::Written(id, payload) => {
+                self.current_token()?;
+                if self.operations.contains_key(&id) {
+                    let id_json = serde_json::to_string(&id).map_err(|_| Close(1011, "internal error".into()))?;
+                    let mut text = String::with_capacity(payload.len() + id_json.len() + 32);
+                    text.push_str("{\"type\":\"next\",\"id\":");
+                    text.push_str(&id_json);
+                    text.push_str(",\"payload\":");
+                    // The planner writes JSON text, escaped as serde_json escapes.
+                    text.push_str(&String::from_utf8_lossy(&payload));
+                    text.push('}');
+                    socket.send(Message::Text(text.into())).await.map_err(|_| Close(1000, String::new()))?;
                 }
                 Ok(())
             }

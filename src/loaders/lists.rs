@@ -46,6 +46,11 @@ pub enum Rel {
 }
 
 impl Rel {
+    /// How many values a cursor of this list holds (its sort key's length).
+    pub fn arity(&self) -> usize {
+        self.spec(Scope::All, 0).0.order.len()
+    }
+
     /// The list for one parent, as the viewer with `scope` may see it at instant `now`, and the
     /// column that holds the parent's id.
     fn spec(&self, scope: Scope, now: i64) -> (ListSpec, &'static str) {

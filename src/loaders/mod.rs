@@ -53,6 +53,11 @@ impl Batcher {
 }
 
 impl Batcher {
+    /// The batcher itself, for a caller that batches its own keys (the planned executor).
+    pub fn new(db: DatabaseConnection, scope: Scope, now: i64) -> Self {
+        Self { db, scope, now }
+    }
+
     /// The database the loads read.
     pub fn db(&self) -> &DatabaseConnection {
         &self.db

@@ -66,6 +66,7 @@ async fn spawn_full(rules: RulesConfig, auth: AuthConfig, limits: LimitsConfig, 
         limits,
         ws,
         strike_sweep_interval: std::time::Duration::ZERO,
+        planner: true,
     };
     let app = build_app(&config).await.expect("build the app");
     TestApp { app, _db: db }

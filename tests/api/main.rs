@@ -15,6 +15,7 @@ mod http;
 mod keys;
 mod loaders;
 mod nulls;
+mod planner;
 mod process;
 mod races;
 mod reads;

@@ -1,0 +1,506 @@
+//! The planned executor: a query over the registry's plain objects, compiled once into a plan,
+//! answered by loading each level of the plan in batched statements and writing the JSON straight
+//! from the rows, with no future, no `Value` tree and no extension hook per field.
+//!
+//! It answers only what it can answer exactly as the general executor (async-graphql's) would:
+//! the objects `Brand`, `Trademark`, `Seller`, `Listing`, `Notice` and `NoticeItem`, their plain
+//! fields, the references between them and their connections, reached from the root fields that
+//! take an id. Anything else in a document (another field, an abstract type condition, a
+//! directive other than `@skip` and `@include`) leaves the document to the general executor, and
+//! so does anything that would answer an error at run time (a row missing, a malformed id): the
+//! general executor then answers it, error model and all. The planner is a fast path, never a
+//! second set of rules: visibility, paging and counting are the loaders' own (`loaders`).
+//!
+//! A plan runs only after async-graphql has validated the document (types, limits, complexity
+//! and depth): `gate::PlannedReads` is the extension that runs it in place of the execution.
+
+use std::collections::HashMap;
+
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, Field as AstField, OperationType, Selection as AstSelection, SelectionSet,
+};
+use async_graphql::{ID, InputType, Name, Positioned, Variables};
+use async_graphql_value::{ConstValue, Value};
+
+use crate::ids::Kind;
+use crate::loaders::Rel;
+use crate::notices::types::{NoticeFilter, notice_criteria};
+use crate::pagination::PageArgs;
+use crate::states::ListingStatus;
+
+pub mod gate;
+mod run;
+mod schema;
+
+pub use run::{Fallback, Job};
+
+use schema::{RefFn, ScalarFn};
+
+/// The alias `http::nulls` gives the `__typename` it adds to every object selection; the planner
+/// writes no such field, since it never has a null to propagate.
+const KEEPER: &str = crate::http::nulls::KEEPER;
+
+/// A query compiled for the planned executor.
+pub struct Plan {
+    root: Vec<RootField>,
+    /// Every distinct page asked (relation and arguments); connections refer to it by index, so
+    /// that siblings asking the same page share one statement.
+    pages: Vec<(Kind, Rel, PageArgs)>,
+    /// Every distinct relation whose `totalCount` is asked.
+    counts: Vec<Rel>,
+}
+
+/// A root field: `__typename`, or one object by id.
+enum RootField {
+    Typename(Key),
+    Object { key: Key, obj: Kind, id: i64, sel: Selection },
+}
+
+/// A response key, written as `"key":`.
+type Key = Box<str>;
+
+/// The fields of an object, in response order.
+#[derive(Default)]
+struct Selection {
+    fields: Vec<(Key, FieldPlan)>,
+}
+
+/// How one field of an object is answered.
+enum FieldPlan {
+    Typename(&'static str),
+    Scalar(ScalarFn),
+    /// A non-null reference to another object.
+    Ref {
+        obj: Kind,
+        target: RefFn,
+        sel: Selection,
+    },
+    /// A page of a relation.
+    Conn {
+        obj: Kind,
+        page: usize,
+        sel: ConnSelection,
+    },
+    /// `Seller.activeStrikeCount`.
+    ActiveStrikes,
+    /// `Listing.price`.
+    Price(Vec<(Key, PricePart)>),
+}
+
+#[derive(Clone, Copy)]
+enum PricePart {
+    Typename,
+    Amount,
+    Currency,
+}
+
+/// The fields of an `XConnection`.
+struct ConnSelection {
+    fields: Vec<(Key, ConnPart)>,
+}
+
+enum ConnPart {
+    Typename,
+    Nodes(Selection),
+    Edges(Vec<(Key, EdgePart)>),
+    PageInfo(Vec<(Key, InfoPart)>),
+    TotalCount(usize),
+}
+
+enum EdgePart {
+    Typename,
+    Cursor,
+    Node(Selection),
+}
+
+#[derive(Clone, Copy)]
+enum InfoPart {
+    Typename,
+    HasPreviousPage,
+    HasNextPage,
+    StartCursor,
+    EndCursor,
+}
+
+impl Plan {
+    /// The plan of the query `operation_name` (or the only operation) of `doc` with `variables`,
+    /// or `None` when the document asks anything the planner does not answer.
+    pub fn build(doc: &ExecutableDocument, operation_name: Option<&str>, variables: &Variables) -> Option<Plan> {
+        let operation = match (&doc.operations, operation_name.filter(|n| !n.is_empty())) {
+            (DocumentOperations::Single(op), _) => op,
+            (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name)?,
+            (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next()?,
+            _ => return None,
+        };
+        let operation = &operation.node;
+        if operation.ty != OperationType::Query {
+            return None;
+        }
+        let mut defaults = HashMap::new();
+        for def in &operation.variable_definitions {
+            if let Some(default) = &def.node.default_value {
+                defaults.insert(def.node.name.node.clone(), default.node.clone());
+            }
+        }
+        let mut builder = Builder { doc, variables, defaults, pages: Vec::new(), counts: Vec::new() };
+        let mut root = Vec::new();
+        for (key, fields) in builder.collect(&[&operation.selection_set.node], "Query", false)? {
+            root.push(builder.root_field(key, &fields)?);
+        }
+        Some(Plan { root, pages: builder.pages, counts: builder.counts })
+    }
+}
+
+/// What building a plan keeps track of.
+struct Builder<'d> {
+    doc: &'d ExecutableDocument,
+    variables: &'d Variables,
+    /// The operation's variable defaults.
+    defaults: HashMap<Name, ConstValue>,
+    pages: Vec<(Kind, Rel, PageArgs)>,
+    counts: Vec<Rel>,
+}
+
+/// Fields of one response key, as collected (fields of one key merge into one).
+type Group<'d> = Vec<&'d AstField>;
+
+impl<'d> Builder<'d> {
+    /// CollectFields of the GraphQL specification over `sets` (selections merged under one key)
+    /// for an object of type `ty`; `None` for anything outside what the planner answers.
+    fn collect(&self, sets: &[&'d SelectionSet], ty: &str, node: bool) -> Option<Vec<(&'d str, Group<'d>)>> {
+        let mut out: Vec<(&'d str, Group<'d>)> = Vec::new();
+        let mut visited = Vec::new();
+        for set in sets {
+            self.collect_into(set, ty, node, &mut out, &mut visited)?;
+        }
+        Some(out)
+    }
+
+    fn collect_into(
+        &self,
+        set: &'d SelectionSet,
+        ty: &str,
+        node: bool,
+        out: &mut Vec<(&'d str, Group<'d>)>,
+        visited: &mut Vec<&'d str>,
+    ) -> Option<()> {
+        for item in &set.items {
+            match &item.node {
+                AstSelection::Field(field) => {
+                    let field = &field.node;
+                    if !self.included(&field.directives)? {
+                        continue;
+                    }
+                    let key = field.alias.as_ref().map_or(field.name.node.as_str(), |a| a.node.as_str());
+                    if key == KEEPER {
+                        continue;
+                    }
+                    match out.iter_mut().find(|(k, _)| *k == key) {
+                        Some((_, group)) => group.push(field),
+                        None => out.push((key, vec![field])),
+                    }
+                }
+                AstSelection::FragmentSpread(spread) => {
+                    let spread = &spread.node;
+                    if !self.included(&spread.directives)? {
+                        continue;
+                    }
+                    let name = spread.fragment_name.node.as_str();
+                    if visited.contains(&name) {
+                        continue;
+                    }
+                    visited.push(name);
+                    let fragment = &self.doc.fragments.get(&spread.fragment_name.node)?.node;
+                    if !applies(fragment.type_condition.node.on.node.as_str(), ty, node)? {
+                        continue;
+                    }
+                    self.collect_into(&fragment.selection_set.node, ty, node, out, visited)?;
+                }
+                AstSelection::InlineFragment(inline) => {
+                    let inline = &inline.node;
+                    if !self.included(&inline.directives)? {
+                        continue;
+                    }
+                    if let Some(condition) = &inline.type_condition
+                        && !applies(condition.node.on.node.as_str(), ty, node)?
+                    {
+                        continue;
+                    }
+                    self.collect_into(&inline.selection_set.node, ty, node, out, visited)?;
+                }
+            }
+        }
+        Some(())
+    }
+
+    /// Whether `@skip` and `@include` keep a selection; `None` for any other directive.
+    fn included(&self, directives: &[Positioned<async_graphql::parser::types::Directive>]) -> Option<bool> {
+        let mut keep = true;
+        for directive in directives {
+            let directive = &directive.node;
+            let condition = match directive.get_argument("if") {
+                Some(value) => self.constant(&value.node)?,
+                None => return None,
+            };
+            let ConstValue::Boolean(condition) = condition else { return None };
+            match directive.name.node.as_str() {
+                "skip" => keep &= !condition,
+                "include" => keep &= condition,
+                _ => return None,
+            }
+        }
+        Some(keep)
+    }
+
+    /// `value` with its variables replaced by theirs (an absent variable by its default, else
+    /// null).
+    fn constant(&self, value: &Value) -> Option<ConstValue> {
+        value
+            .clone()
+            .into_const_with(|name| {
+                Ok::<_, ()>(
+                    self.variables.get(&name).or_else(|| self.defaults.get(&name)).cloned().unwrap_or(ConstValue::Null),
+                )
+            })
+            .ok()
+    }
+
+    /// The arguments of a merged field, which every field of the group must share; `None` when
+    /// they differ, or when one is not among `allowed`.
+    fn arguments(&self, group: &Group<'d>, allowed: &[&str]) -> Option<HashMap<&'d str, ConstValue>> {
+        let mut first: Option<HashMap<&'d str, ConstValue>> = None;
+        for field in group {
+            let mut args = HashMap::new();
+            for (name, value) in &field.arguments {
+                let name = name.node.as_str();
+                if !allowed.contains(&name) {
+                    return None;
+                }
+                args.insert(name, self.constant(&value.node)?);
+            }
+            match &first {
+                None => first = Some(args),
+                Some(seen) if *seen == args => {}
+                Some(_) => return None,
+            }
+        }
+        first
+    }
+
+    /// One argument coerced as the resolver's parameter would be.
+    fn arg<T: InputType>(args: &HashMap<&str, ConstValue>, name: &str) -> Option<T> {
+        T::parse(args.get(name).cloned()).ok()
+    }
+
+    fn root_field(&mut self, key: &str, group: &Group<'d>) -> Option<RootField> {
+        let name = group[0].name.node.as_str();
+        if group.iter().any(|f| f.name.node != name) {
+            return None;
+        }
+        let key = json_key(key);
+        if name == "__typename" {
+            return Some(RootField::Typename(key));
+        }
+        let obj = match name {
+            "brand" => Kind::Brand,
+            "trademark" => Kind::Trademark,
+            "seller" => Kind::Seller,
+            "listing" => Kind::Listing,
+            "notice" => Kind::Notice,
+            _ => return None,
+        };
+        let args = self.arguments(group, &["id"])?;
+        let id: ID = Self::arg(&args, "id")?;
+        let id = crate::ids::decode(&id, obj, "id").ok()?;
+        let sel = self.object(group, obj)?;
+        Some(RootField::Object { key, obj, id, sel })
+    }
+
+    /// The fields of the merged fields `group`, of type `ty`, each planned by `plan` (given its
+    /// name and its own merged fields, which must all have that name).
+    fn fields<P>(
+        &mut self,
+        group: &Group<'d>,
+        ty: &str,
+        node: bool,
+        mut plan: impl FnMut(&mut Self, &str, &Group<'d>) -> Option<P>,
+    ) -> Option<Vec<(Key, P)>> {
+        let sets: Vec<&SelectionSet> = group.iter().map(|f| &f.selection_set.node).collect();
+        let mut out = Vec::new();
+        for (key, fields) in self.collect(&sets, ty, node)? {
+            let name = fields[0].name.node.as_str();
+            if fields.iter().any(|f| f.name.node != name) {
+                return None;
+            }
+            out.push((json_key(key), plan(self, name, &fields)?));
+        }
+        Some(out)
+    }
+
+    /// The selection of the merged fields `group`, whose type is `obj`.
+    fn object(&mut self, group: &Group<'d>, obj: Kind) -> Option<Selection> {
+        let fields = self.fields(group, obj.type_name(), true, |b, name, fields| b.field(obj, name, fields))?;
+        Some(Selection { fields })
+    }
+
+    /// How field `name` of `obj` is answered.
+    fn field(&mut self, obj: Kind, name: &str, group: &Group<'d>) -> Option<FieldPlan> {
+        if name == "__typename" {
+            return Some(FieldPlan::Typename(obj.type_name()));
+        }
+        if let Some(scalar) = schema::scalar(obj, name) {
+            self.arguments(group, &[])?;
+            return Some(FieldPlan::Scalar(scalar));
+        }
+        if let Some((target, via)) = schema::reference(obj, name) {
+            self.arguments(group, &[])?;
+            let sel = self.object(group, target)?;
+            return Some(FieldPlan::Ref { obj: target, target: via, sel });
+        }
+        let (target, rel, args) = match (obj, name) {
+            (Kind::Seller, "activeStrikeCount") => {
+                self.arguments(group, &[])?;
+                return Some(FieldPlan::ActiveStrikes);
+            }
+            (Kind::Listing, "price") => {
+                self.arguments(group, &[])?;
+                return self.price(group);
+            }
+            (Kind::Brand, "trademarks") => {
+                let args = self.arguments(group, &["first", "after"])?;
+                (Kind::Trademark, Rel::TrademarksOfBrand, args)
+            }
+            (Kind::Brand, "notices") => {
+                let args = self.arguments(group, &["first", "after", "filter"])?;
+                let filter: Option<NoticeFilter> = Self::arg(&args, "filter")?;
+                (Kind::Notice, Rel::NoticesOfBrand(notice_criteria(filter).ok()?), args)
+            }
+            (Kind::Trademark, "notices") => {
+                let args = self.arguments(group, &["first", "after"])?;
+                (Kind::Notice, Rel::NoticesOfTrademark, args)
+            }
+            (Kind::Seller, "listings") => {
+                let args = self.arguments(group, &["first", "after", "status"])?;
+                let status: Option<ListingStatus> = Self::arg(&args, "status")?;
+                (Kind::Listing, Rel::ListingsOfSeller(status.map(ListingStatus::as_db)), args)
+            }
+            (Kind::Seller, "noticeItems") => {
+                let args = self.arguments(group, &["first", "after"])?;
+                (Kind::NoticeItem, Rel::ItemsOfSeller, args)
+            }
+            (Kind::Listing, "noticeItems") => {
+                let args = self.arguments(group, &["first", "after"])?;
+                (Kind::NoticeItem, Rel::ItemsOfListing, args)
+            }
+            (Kind::Notice, "items") => {
+                let args = self.arguments(group, &["first", "after"])?;
+                (Kind::NoticeItem, Rel::ItemsOfNotice, args)
+            }
+            _ => return None,
+        };
+        let first: Option<i32> = Self::arg(&args, "first")?;
+        let after: Option<String> = Self::arg(&args, "after")?;
+        let page_args = PageArgs::parse(first, after).ok()?;
+        // A cursor of another list is the resolver's error to answer.
+        page_args.check_arity(rel.arity()).ok()?;
+        let sel = self.connection(group, target, &rel)?;
+        let page = self.page(target, rel, page_args);
+        Some(FieldPlan::Conn { obj: target, page, sel })
+    }
+
+    fn price(&mut self, group: &Group<'d>) -> Option<FieldPlan> {
+        let parts = self.fields(group, "Money", false, |b, name, fields| {
+            b.arguments(fields, &[])?;
+            match name {
+                "__typename" => Some(PricePart::Typename),
+                "amount" => Some(PricePart::Amount),
+                "currency" => Some(PricePart::Currency),
+                _ => None,
+            }
+        })?;
+        Some(FieldPlan::Price(parts))
+    }
+
+    /// The selection of a connection of `obj` rows.
+    fn connection(&mut self, group: &Group<'d>, obj: Kind, rel: &Rel) -> Option<ConnSelection> {
+        let fields = self.fields(group, schema::connection_name(obj), false, |b, name, fields| {
+            b.arguments(fields, &[])?;
+            match name {
+                "__typename" => Some(ConnPart::Typename),
+                "nodes" => Some(ConnPart::Nodes(b.object(fields, obj)?)),
+                "edges" => Some(ConnPart::Edges(b.edges(fields, obj)?)),
+                "pageInfo" => Some(ConnPart::PageInfo(b.page_info(fields)?)),
+                "totalCount" => Some(ConnPart::TotalCount(b.count(rel))),
+                _ => None,
+            }
+        })?;
+        Some(ConnSelection { fields })
+    }
+
+    fn edges(&mut self, group: &Group<'d>, obj: Kind) -> Option<Vec<(Key, EdgePart)>> {
+        self.fields(group, schema::edge_name(obj), false, |b, name, fields| {
+            b.arguments(fields, &[])?;
+            match name {
+                "__typename" => Some(EdgePart::Typename),
+                "cursor" => Some(EdgePart::Cursor),
+                "node" => Some(EdgePart::Node(b.object(fields, obj)?)),
+                _ => None,
+            }
+        })
+    }
+
+    fn page_info(&mut self, group: &Group<'d>) -> Option<Vec<(Key, InfoPart)>> {
+        self.fields(group, "PageInfo", false, |b, name, fields| {
+            b.arguments(fields, &[])?;
+            match name {
+                "__typename" => Some(InfoPart::Typename),
+                "hasPreviousPage" => Some(InfoPart::HasPreviousPage),
+                "hasNextPage" => Some(InfoPart::HasNextPage),
+                "startCursor" => Some(InfoPart::StartCursor),
+                "endCursor" => Some(InfoPart::EndCursor),
+                _ => None,
+            }
+        })
+    }
+
+    fn page(&mut self, obj: Kind, rel: Rel, args: PageArgs) -> usize {
+        match self.pages.iter().position(|(o, r, a)| *o == obj && *r == rel && *a == args) {
+            Some(i) => i,
+            None => {
+                self.pages.push((obj, rel, args));
+                self.pages.len() - 1
+            }
+        }
+    }
+
+    fn count(&mut self, rel: &Rel) -> usize {
+        match self.counts.iter().position(|r| r == rel) {
+            Some(i) => i,
+            None => {
+                self.counts.push(rel.clone());
+                self.counts.len() - 1
+            }
+        }
+    }
+}
+
+/// Whether a fragment on `condition` applies to an object of type `ty` (`node`: one that
+/// implements `Node`); `None` for a condition the planner does not know.
+fn applies(condition: &str, ty: &str, node: bool) -> Option<bool> {
+    if condition == ty || (node && condition == "Node") {
+        Some(true)
+    } else if schema::is_object_type(condition) {
+        // Validation refuses a fragment on an object type that can never apply here; this only
+        // happens inside abstract selections, which the planner leaves alone anyway.
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// `"key":`, escaped as JSON.
+fn json_key(key: &str) -> Key {
+    let mut out = serde_json::to_string(key).unwrap_or_else(|_| format!("\"{key}\""));
+    out.push(':');
+    out.into_boxed_str()
+}

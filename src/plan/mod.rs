@@ -42,7 +42,7 @@ const KEEPER: &str = crate::http::nulls::KEEPER;
 
 /// A query compiled for the planned executor.
 pub struct Plan {
-    root: Vec<RootField>,
+    root: Vec<(Key, RootField)>,
     /// Every distinct page asked (relation and arguments); connections refer to it by index, so
     /// that siblings asking the same page share one statement.
     pages: Vec<(Kind, Rel, PageArgs)>,
@@ -52,8 +52,8 @@ pub struct Plan {
 
 /// A root field: `__typename`, or one object by id.
 enum RootField {
-    Typename(Key),
-    Object { key: Key, obj: Kind, id: i64, sel: Selection },
+    Typename,
+    Object { obj: Kind, id: i64, sel: Selection },
 }
 
 /// A response key, written as `"key":`.
@@ -69,10 +69,16 @@ struct Selection {
 enum FieldPlan {
     Typename(&'static str),
     Scalar(ScalarFn),
-    /// A non-null reference to another object.
+    /// A reference to another object (null when `nullable` and absent).
     Ref {
         obj: Kind,
         target: RefFn,
+        nullable: bool,
+        sel: Selection,
+    },
+    /// The one row of `obj` that refers to this one, or null (`NoticeItem.strike`).
+    OneOf {
+        obj: Kind,
         sel: Selection,
     },
     /// A page of a relation.
@@ -292,14 +298,14 @@ impl<'d> Builder<'d> {
         T::parse(args.get(name).cloned()).ok()
     }
 
-    fn root_field(&mut self, key: &str, group: &Group<'d>) -> Option<RootField> {
+    fn root_field(&mut self, key: &str, group: &Group<'d>) -> Option<(Key, RootField)> {
         let name = group[0].name.node.as_str();
         if group.iter().any(|f| f.name.node != name) {
             return None;
         }
         let key = json_key(key);
         if name == "__typename" {
-            return Some(RootField::Typename(key));
+            return Some((key, RootField::Typename));
         }
         let obj = match name {
             "brand" => Kind::Brand,
@@ -313,7 +319,7 @@ impl<'d> Builder<'d> {
         let id: ID = Self::arg(&args, "id")?;
         let id = crate::ids::decode(&id, obj, "id").ok()?;
         let sel = self.object(group, obj)?;
-        Some(RootField::Object { key, obj, id, sel })
+        Some((key, RootField::Object { obj, id, sel }))
     }
 
     /// The fields of the merged fields `group`, of type `ty`, each planned by `plan` (given its
@@ -352,15 +358,20 @@ impl<'d> Builder<'d> {
             self.arguments(group, &[])?;
             return Some(FieldPlan::Scalar(scalar));
         }
-        if let Some((target, via)) = schema::reference(obj, name) {
+        if let Some((target, via, nullable)) = schema::reference(obj, name) {
             self.arguments(group, &[])?;
             let sel = self.object(group, target)?;
-            return Some(FieldPlan::Ref { obj: target, target: via, sel });
+            return Some(FieldPlan::Ref { obj: target, target: via, nullable, sel });
         }
         let (target, rel, args) = match (obj, name) {
             (Kind::Seller, "activeStrikeCount") => {
                 self.arguments(group, &[])?;
                 return Some(FieldPlan::ActiveStrikes);
+            }
+            (Kind::NoticeItem, "counterNotice" | "strike") => {
+                self.arguments(group, &[])?;
+                let target = if name == "strike" { Kind::Strike } else { Kind::CounterNotice };
+                return Some(FieldPlan::OneOf { obj: target, sel: self.object(group, target)? });
             }
             (Kind::Listing, "price") => {
                 self.arguments(group, &[])?;
@@ -395,6 +406,20 @@ impl<'d> Builder<'d> {
             (Kind::Notice, "items") => {
                 let args = self.arguments(group, &["first", "after"])?;
                 (Kind::NoticeItem, Rel::ItemsOfNotice, args)
+            }
+            (Kind::Notice, "events") => {
+                let args = self.arguments(group, &["first", "after"])?;
+                (Kind::NoticeEvent, Rel::EventsOfNotice, args)
+            }
+            (Kind::Brand, "enforcementHistory") => {
+                let args = self.arguments(group, &["first", "after", "since"])?;
+                let since: Option<chrono::DateTime<chrono::Utc>> = Self::arg(&args, "since")?;
+                (Kind::NoticeEvent, Rel::EventsOfBrand { since: since.map(crate::time::micros) }, args)
+            }
+            (Kind::Seller, "strikes") => {
+                let args = self.arguments(group, &["first", "after", "activeOnly"])?;
+                let active_only: Option<bool> = Self::arg(&args, "activeOnly")?;
+                (Kind::Strike, Rel::StrikesOfSeller { active_only: active_only.unwrap_or(false) }, args)
             }
             _ => return None,
         };

@@ -2,7 +2,8 @@
 //! table, page or count asked at that level, through the loaders' own `load`), then the answer
 //! is written from the rows in one walk.
 
-use std::collections::HashMap;
+use std::collections::HashMap as StdMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::Write as _;
 use std::sync::{Arc, Mutex};
 
@@ -12,7 +13,8 @@ use super::schema::{self, Row};
 use super::{ConnPart, ConnSelection, EdgePart, FieldPlan, InfoPart, Plan, PricePart, RootField, Selection};
 use crate::ids::Kind;
 use crate::loaders::{
-    ActiveStrikes, Batcher, Brands, ById, CountOf, Items, Listings, Notices, PageOf, Sellers, Table, Trademarks,
+    ActiveStrikes, Batcher, Brands, ById, ChildOf, CountOf, CounterNotices, Events, Items, Listings, Notices, OneOf,
+    PageOf, Sellers, Strikes, Table, Trademarks,
 };
 use crate::pagination::Cursor;
 
@@ -24,13 +26,14 @@ pub struct Fallback(pub &'static str);
 pub struct Job {
     plan: Arc<Plan>,
     batcher: Batcher,
+    now: i64,
     data: Mutex<Option<Vec<u8>>>,
 }
 
 impl Job {
-    /// `plan`, to be run with `batcher` (the viewer's scope and the request's instant).
-    pub fn new(plan: Arc<Plan>, batcher: Batcher) -> Self {
-        Self { plan, batcher, data: Mutex::new(None) }
+    /// `plan`, to be run with `batcher` (the viewer's scope and the request's instant `now`).
+    pub fn new(plan: Arc<Plan>, batcher: Batcher, now: i64) -> Self {
+        Self { plan, batcher, now, data: Mutex::new(None) }
     }
 
     /// Runs the plan; on success the answer's `data` is kept for `take`.
@@ -38,7 +41,7 @@ impl Job {
         let mut store = Store::default();
         load(&self.plan, &self.batcher, &mut store).await?;
         let mut out = Vec::with_capacity(4096);
-        write_root(&self.plan, &store, &mut out)?;
+        write_root(&Written { plan: &self.plan, store: &store, now: self.now }, &mut out)?;
         *self.data.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(out);
         Ok(())
     }
@@ -49,20 +52,56 @@ impl Job {
     }
 }
 
+/// A map keyed by row ids: hashed by one multiplication (the FxHash of rustc), not SipHash,
+/// since the keys are ours, not an attacker's: finding rows took a tenth of the planner's time.
+type Map<K, V> = StdMap<K, V, BuildHasherDefault<KeyHasher>>;
+
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_i64(&mut self, n: i64) {
+        self.write_u64(n as u64);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
 /// The rows a plan loaded.
 #[derive(Default)]
 struct Store {
-    brands: HashMap<i64, entity::brand::Model>,
-    trademarks: HashMap<i64, entity::trademark::Model>,
-    sellers: HashMap<i64, entity::seller::Model>,
-    listings: HashMap<i64, entity::listing::Model>,
-    notices: HashMap<i64, entity::notice::Model>,
-    items: HashMap<i64, entity::notice_item::Model>,
+    brands: Map<i64, entity::brand::Model>,
+    trademarks: Map<i64, entity::trademark::Model>,
+    sellers: Map<i64, entity::seller::Model>,
+    listings: Map<i64, entity::listing::Model>,
+    notices: Map<i64, entity::notice::Model>,
+    items: Map<i64, entity::notice_item::Model>,
+    counter_notices: Map<i64, entity::counter_notice::Model>,
+    strikes: Map<i64, entity::strike::Model>,
+    events: Map<i64, entity::notice_event::Model>,
+    /// The row of a table that refers to a parent (`OneOf`), by table and parent.
+    one_of: Map<(Kind, i64), Option<i64>>,
     /// Per page of the plan: each parent's rows (cursor and id), one more than asked when there
     /// is a next page.
-    pages: HashMap<(usize, i64), Vec<(Cursor, i64)>>,
-    counts: HashMap<(usize, i64), u64>,
-    active_strikes: HashMap<i64, u64>,
+    pages: Map<(usize, i64), Vec<(Cursor, i64)>>,
+    counts: Map<(usize, i64), u64>,
+    active_strikes: Map<i64, u64>,
 }
 
 impl Store {
@@ -74,7 +113,9 @@ impl Store {
             Kind::Listing => self.listings.get(&id).map(Row::Listing),
             Kind::Notice => self.notices.get(&id).map(Row::Notice),
             Kind::NoticeItem => self.items.get(&id).map(Row::NoticeItem),
-            Kind::CounterNotice | Kind::Strike | Kind::NoticeEvent => None,
+            Kind::CounterNotice => self.counter_notices.get(&id).map(Row::CounterNotice),
+            Kind::Strike => self.strikes.get(&id).map(Row::Strike),
+            Kind::NoticeEvent => self.events.get(&id).map(Row::NoticeEvent),
         }
     }
 
@@ -85,29 +126,34 @@ impl Store {
 
 /// A table's rows and how they go into the store.
 trait Stored: Table {
+    const KIND: Kind;
     fn id(m: &Self::Model) -> i64;
-    fn rows(store: &mut Store) -> &mut HashMap<i64, Self::Model>;
+    fn rows(store: &mut Store) -> &mut Map<i64, Self::Model>;
 }
 
 macro_rules! stored {
-    ($table:ty, $field:ident) => {
+    ($table:ty, $kind:ident, $field:ident) => {
         impl Stored for $table {
+            const KIND: Kind = Kind::$kind;
             fn id(m: &Self::Model) -> i64 {
                 m.id
             }
-            fn rows(store: &mut Store) -> &mut HashMap<i64, Self::Model> {
+            fn rows(store: &mut Store) -> &mut Map<i64, Self::Model> {
                 &mut store.$field
             }
         }
     };
 }
 
-stored!(Brands, brands);
-stored!(Trademarks, trademarks);
-stored!(Sellers, sellers);
-stored!(Listings, listings);
-stored!(Notices, notices);
-stored!(Items, items);
+stored!(Brands, Brand, brands);
+stored!(Trademarks, Trademark, trademarks);
+stored!(Sellers, Seller, sellers);
+stored!(Listings, Listing, listings);
+stored!(Notices, Notice, notices);
+stored!(Items, NoticeItem, items);
+stored!(CounterNotices, CounterNotice, counter_notices);
+stored!(Strikes, Strike, strikes);
+stored!(Events, NoticeEvent, events);
 
 /// Selections still to load: objects of a type, with their ids.
 type Level<'p> = Vec<(&'p Selection, Kind, Vec<i64>)>;
@@ -115,24 +161,25 @@ type Level<'p> = Vec<(&'p Selection, Kind, Vec<i64>)>;
 /// What one level asks, merged over every selection of the level.
 #[derive(Default)]
 struct Needs {
-    rows: HashMap<Kind, Vec<i64>>,
-    pages: HashMap<usize, Vec<i64>>,
-    counts: HashMap<usize, Vec<i64>>,
+    rows: Map<Kind, Vec<i64>>,
+    pages: Map<usize, Vec<i64>>,
+    counts: Map<usize, Vec<i64>>,
     active_strikes: Vec<i64>,
+    one_of: Map<Kind, Vec<i64>>,
 }
 
 async fn load(plan: &Plan, batcher: &Batcher, store: &mut Store) -> Result<(), Fallback> {
     // The root objects.
     let mut needs = Needs::default();
-    for field in &plan.root {
+    for (_, field) in &plan.root {
         if let RootField::Object { obj, id, .. } = field {
             needs.rows.entry(*obj).or_default().push(*id);
         }
     }
     fetch(plan, batcher, store, needs).await?;
     let mut level: Level<'_> = Vec::new();
-    for field in &plan.root {
-        if let RootField::Object { obj, id, sel, .. } = field {
+    for (_, field) in &plan.root {
+        if let RootField::Object { obj, id, sel } = field {
             if !store.has(*obj, *id) {
                 return Err(Fallback("a root object is absent"));
             }
@@ -145,13 +192,18 @@ async fn load(plan: &Plan, batcher: &Batcher, store: &mut Store) -> Result<(), F
         for (sel, obj, ids) in &level {
             for (_, field) in &sel.fields {
                 match field {
-                    FieldPlan::Ref { obj: target, target: via, .. } => {
+                    FieldPlan::Ref { obj: target, target: via, nullable, .. } => {
                         let wanted = needs.rows.entry(*target).or_default();
                         for id in ids {
                             let row = store.row(*obj, *id).ok_or(Fallback("a row is absent"))?;
-                            wanted.push(via(row).ok_or(Fallback("a reference of another object"))?);
+                            match via(row) {
+                                Some(child) => wanted.push(child),
+                                None if *nullable => {}
+                                None => return Err(Fallback("a reference of another object")),
+                            }
                         }
                     }
+                    FieldPlan::OneOf { obj: target, .. } => needs.one_of.entry(*target).or_default().extend(ids),
                     FieldPlan::Conn { page, sel, .. } => {
                         needs.pages.entry(*page).or_default().extend(ids);
                         for (_, part) in &sel.fields {
@@ -171,17 +223,23 @@ async fn load(plan: &Plan, batcher: &Batcher, store: &mut Store) -> Result<(), F
         for (sel, obj, ids) in &level {
             for (_, field) in &sel.fields {
                 match field {
-                    FieldPlan::Ref { obj: target, target: via, sel: child } => {
+                    FieldPlan::Ref { obj: target, target: via, nullable, sel: child } => {
                         let mut children = Vec::with_capacity(ids.len());
                         for id in ids {
                             let row = store.row(*obj, *id).ok_or(Fallback("a row is absent"))?;
-                            let child_id = via(row).ok_or(Fallback("a reference of another object"))?;
-                            if !store.has(*target, child_id) {
-                                // The general executor answers this as an internal error.
-                                return Err(Fallback("a referenced row is not visible"));
+                            match via(row) {
+                                Some(child_id) if store.has(*target, child_id) => children.push(child_id),
+                                // The general executor answers null here...
+                                _ if *nullable => {}
+                                // ...and an internal error here.
+                                _ => return Err(Fallback("a referenced row is not visible")),
                             }
-                            children.push(child_id);
                         }
+                        push_level(&mut next, child, *target, children);
+                    }
+                    FieldPlan::OneOf { obj: target, sel: child } => {
+                        let children =
+                            ids.iter().filter_map(|id| store.one_of.get(&(*target, *id)).copied().flatten()).collect();
                         push_level(&mut next, child, *target, children);
                     }
                     FieldPlan::Conn { obj: target, page, sel: conn } => {
@@ -219,7 +277,7 @@ fn push_level<'p>(level: &mut Level<'p>, sel: &'p Selection, obj: Kind, ids: Vec
     let loads = sel
         .fields
         .iter()
-        .any(|(_, f)| matches!(f, FieldPlan::Ref { .. } | FieldPlan::Conn { .. } | FieldPlan::ActiveStrikes));
+        .any(|(_, f)| !matches!(f, FieldPlan::Typename(_) | FieldPlan::Scalar(_) | FieldPlan::Price(_)));
     if loads && !ids.is_empty() {
         level.push((sel, obj, ids));
     }
@@ -241,7 +299,9 @@ async fn fetch(plan: &Plan, batcher: &Batcher, store: &mut Store, needs: Needs) 
             Kind::Listing => by_id::<Listings>(batcher, store, &ids).await?,
             Kind::Notice => by_id::<Notices>(batcher, store, &ids).await?,
             Kind::NoticeItem => by_id::<Items>(batcher, store, &ids).await?,
-            Kind::CounterNotice | Kind::Strike | Kind::NoticeEvent => return Err(Fallback("an object not planned")),
+            Kind::CounterNotice => by_id::<CounterNotices>(batcher, store, &ids).await?,
+            Kind::Strike => by_id::<Strikes>(batcher, store, &ids).await?,
+            Kind::NoticeEvent => by_id::<Events>(batcher, store, &ids).await?,
         }
     }
     for (page, mut parents) in needs.pages {
@@ -258,7 +318,9 @@ async fn fetch(plan: &Plan, batcher: &Batcher, store: &mut Store, needs: Needs) 
             Kind::Listing => pages::<Listings>(plan, batcher, store, page, &parents).await?,
             Kind::Notice => pages::<Notices>(plan, batcher, store, page, &parents).await?,
             Kind::NoticeItem => pages::<Items>(plan, batcher, store, page, &parents).await?,
-            Kind::CounterNotice | Kind::Strike | Kind::NoticeEvent => return Err(Fallback("an object not planned")),
+            Kind::Strike => pages::<Strikes>(plan, batcher, store, page, &parents).await?,
+            Kind::NoticeEvent => pages::<Events>(plan, batcher, store, page, &parents).await?,
+            Kind::CounterNotice => return Err(Fallback("no relation lists counter-notices")),
         }
     }
     for (count, mut parents) in needs.counts {
@@ -269,6 +331,16 @@ async fn fetch(plan: &Plan, batcher: &Batcher, store: &mut Store, needs: Needs) 
         let counts = Loader::<CountOf>::load(batcher, &keys).await.map_err(|_| Fallback("a count failed"))?;
         for (key, n) in counts {
             store.counts.insert((count, key.parent), n);
+        }
+    }
+    for (obj, mut parents) in needs.one_of {
+        parents.sort_unstable();
+        parents.dedup();
+        parents.retain(|p| !store.one_of.contains_key(&(obj, *p)));
+        match obj {
+            Kind::Strike => one_of::<Strikes>(batcher, store, &parents).await?,
+            Kind::CounterNotice => one_of::<CounterNotices>(batcher, store, &parents).await?,
+            _ => return Err(Fallback("no such one-of relation")),
         }
     }
     if !needs.active_strikes.is_empty() {
@@ -294,6 +366,26 @@ where
     let stored = T::rows(store);
     for (key, row) in rows {
         stored.insert(key.0, row);
+    }
+    Ok(())
+}
+
+async fn one_of<T: Stored + ChildOf>(batcher: &Batcher, store: &mut Store, parents: &[i64]) -> Result<(), Fallback>
+where
+    Batcher: Loader<OneOf<T>, Value = T::Model>,
+{
+    if parents.is_empty() {
+        return Ok(());
+    }
+    let keys: Vec<OneOf<T>> = parents.iter().map(|&p| OneOf::new(p)).collect();
+    let rows = Loader::<OneOf<T>>::load(batcher, &keys).await.map_err(|_| Fallback("a load failed"))?;
+    for parent in parents {
+        store.one_of.insert((T::KIND, *parent), None);
+    }
+    for (key, row) in rows {
+        let id = T::id(&row);
+        store.one_of.insert((T::KIND, key.0), Some(id));
+        T::rows(store).entry(id).or_insert(row);
     }
     Ok(())
 }
@@ -351,48 +443,42 @@ fn name(out: &mut Vec<u8>, name: &str) {
     out.push(b'"');
 }
 
-/// `{"field":…}` of the root.
-fn write_root(plan: &Plan, store: &Store, out: &mut Vec<u8>) -> Result<(), Fallback> {
-    out.push(b'{');
-    for (i, field) in plan.root.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        match field {
-            RootField::Typename(key) => {
-                out.extend_from_slice(key.as_bytes());
-                name(out, "Query");
-            }
-            RootField::Object { key, obj, id, sel } => {
-                out.extend_from_slice(key.as_bytes());
-                write_object(plan, store, sel, *obj, *id, out)?;
-            }
-        }
-    }
-    out.push(b'}');
-    Ok(())
+/// What the answer is written from.
+struct Written<'a> {
+    plan: &'a Plan,
+    store: &'a Store,
+    now: i64,
 }
 
-fn write_object(
-    plan: &Plan,
-    store: &Store,
-    sel: &Selection,
-    obj: Kind,
-    id: i64,
-    out: &mut Vec<u8>,
-) -> Result<(), Fallback> {
-    let row = store.row(obj, id).ok_or(Fallback("a row is absent"))?;
+/// `{"field":…}` of the root.
+fn write_root(w: &Written<'_>, out: &mut Vec<u8>) -> Result<(), Fallback> {
+    object(out, &w.plan.root, |field, out| {
+        match field {
+            RootField::Typename => name(out, "Query"),
+            RootField::Object { obj, id, sel } => write_object(w, sel, *obj, *id, out)?,
+        }
+        Ok(())
+    })
+}
+
+fn write_object(w: &Written<'_>, sel: &Selection, obj: Kind, id: i64, out: &mut Vec<u8>) -> Result<(), Fallback> {
+    let row = w.store.row(obj, id).ok_or(Fallback("a row is absent"))?;
     object(out, &sel.fields, |field, out| {
         match field {
             FieldPlan::Typename(type_name) => name(out, type_name),
-            FieldPlan::Scalar(write) => write(row, out)?,
-            FieldPlan::Ref { obj: target, target: via, sel } => {
-                let child = via(row).ok_or(Fallback("a reference of another object"))?;
-                write_object(plan, store, sel, *target, child, out)?;
-            }
-            FieldPlan::Conn { obj: target, page, sel } => write_connection(plan, store, sel, *target, *page, id, out)?,
+            FieldPlan::Scalar(write) => write(row, out, w.now)?,
+            FieldPlan::Ref { obj: target, target: via, nullable, sel } => match via(row) {
+                Some(child) if w.store.has(*target, child) => write_object(w, sel, *target, child, out)?,
+                _ if *nullable => out.extend_from_slice(b"null"),
+                _ => return Err(Fallback("a referenced row is not visible")),
+            },
+            FieldPlan::OneOf { obj: target, sel } => match w.store.one_of.get(&(*target, id)).copied().flatten() {
+                Some(child) => write_object(w, sel, *target, child, out)?,
+                None => out.extend_from_slice(b"null"),
+            },
+            FieldPlan::Conn { obj: target, page, sel } => write_connection(w, sel, *target, *page, id, out)?,
             FieldPlan::ActiveStrikes => {
-                let n = store.active_strikes.get(&id).copied().unwrap_or(0);
+                let n = w.store.active_strikes.get(&id).copied().unwrap_or(0);
                 let _ = write!(out, "{}", n as i32);
             }
             FieldPlan::Price(parts) => {
@@ -437,29 +523,28 @@ fn cursor(out: &mut Vec<u8>, cursor: Option<&Cursor>) {
 }
 
 fn write_connection(
-    plan: &Plan,
-    store: &Store,
+    w: &Written<'_>,
     sel: &ConnSelection,
     obj: Kind,
     page: usize,
     parent: i64,
     out: &mut Vec<u8>,
 ) -> Result<(), Fallback> {
-    let args = &plan.pages[page].2;
-    let rows: &[(Cursor, i64)] = store.pages.get(&(page, parent)).map_or(&[], Vec::as_slice);
+    let args = &w.plan.pages[page].2;
+    let rows: &[(Cursor, i64)] = w.store.pages.get(&(page, parent)).map_or(&[], Vec::as_slice);
     // As `Connection::from_rows`: one row more than asked says there is a next page.
     let has_next_page = rows.len() as u64 > args.first;
     let rows = &rows[..rows.len().min(args.first as usize)];
     object(out, &sel.fields, |part, out| {
         match part {
             ConnPart::Typename => name(out, schema::connection_name(obj)),
-            ConnPart::Nodes(child) => list(out, rows, |(_, id), out| write_object(plan, store, child, obj, *id, out))?,
+            ConnPart::Nodes(child) => list(out, rows, |(_, id), out| write_object(w, child, obj, *id, out))?,
             ConnPart::Edges(parts) => list(out, rows, |(at, id), out| {
                 object(out, parts, |part, out| {
                     match part {
                         EdgePart::Typename => name(out, schema::edge_name(obj)),
                         EdgePart::Cursor => cursor(out, Some(at)),
-                        EdgePart::Node(child) => write_object(plan, store, child, obj, *id, out)?,
+                        EdgePart::Node(child) => write_object(w, child, obj, *id, out)?,
                     }
                     Ok(())
                 })
@@ -475,7 +560,7 @@ fn write_connection(
                 Ok(())
             })?,
             ConnPart::TotalCount(count) => {
-                let n = store.counts.get(&(*count, parent)).copied().unwrap_or(0);
+                let n = w.store.counts.get(&(*count, parent)).copied().unwrap_or(0);
                 let _ = write!(out, "{}", n as i64);
             }
         }

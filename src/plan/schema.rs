@@ -4,14 +4,27 @@
 
 use std::io::Write as _;
 
+use crate::events::{ActorRole, NoticeEventKind};
 use crate::ids::{GlobalId, Kind};
-use crate::states::{ListingStatus, NoticeItemStatus, NoticeReason, NoticeStatus, SellerStatus, TrustTier};
+use crate::states::{
+    CounterNoticeStatus, ListingStatus, NoticeItemStatus, NoticeReason, NoticeStatus, SellerStatus, TrademarkStatus,
+    TrustTier,
+};
 
 use super::Fallback;
 
 /// The objects the planner answers, among `Kind`'s.
-pub const OBJECTS: [Kind; 6] =
-    [Kind::Brand, Kind::Trademark, Kind::Seller, Kind::Listing, Kind::Notice, Kind::NoticeItem];
+pub const OBJECTS: [Kind; 9] = [
+    Kind::Brand,
+    Kind::Trademark,
+    Kind::Seller,
+    Kind::Listing,
+    Kind::Notice,
+    Kind::NoticeItem,
+    Kind::CounterNotice,
+    Kind::Strike,
+    Kind::NoticeEvent,
+];
 
 /// The name of the connection type of `kind`.
 pub fn connection_name(kind: Kind) -> &'static str {
@@ -59,15 +72,21 @@ pub enum Row<'a> {
     Listing(&'a entity::listing::Model),
     Notice(&'a entity::notice::Model),
     NoticeItem(&'a entity::notice_item::Model),
+    CounterNotice(&'a entity::counter_notice::Model),
+    Strike(&'a entity::strike::Model),
+    NoticeEvent(&'a entity::notice_event::Model),
 }
 
-/// Writes one plain field of a row as JSON.
-pub type ScalarFn = fn(Row<'_>, &mut Vec<u8>) -> Result<(), Fallback>;
+/// Writes one plain field of a row as JSON, as of the request's instant (microseconds).
+pub type ScalarFn = fn(Row<'_>, &mut Vec<u8>, i64) -> Result<(), Fallback>;
 
 /// A writer of a field of `$variant` rows, from a closure over the row and the output.
 macro_rules! column {
     ($variant:ident, |$m:ident, $out:ident| $body:expr) => {
-        (|row: Row<'_>, $out: &mut Vec<u8>| match row {
+        column!($variant, |$m, $out, _now| $body)
+    };
+    ($variant:ident, |$m:ident, $out:ident, $now:ident| $body:expr) => {
+        (|row: Row<'_>, $out: &mut Vec<u8>, $now: i64| match row {
             Row::$variant($m) => {
                 $body;
                 Ok(())
@@ -93,6 +112,27 @@ pub fn scalar(obj: Kind, name: &str) -> Option<ScalarFn> {
         (Kind::Trademark, "registrationNumber") => column!(Trademark, |m, out| string(out, &m.registration_number)),
         (Kind::Trademark, "jurisdiction") => column!(Trademark, |m, out| string(out, &m.jurisdiction)),
         (Kind::Trademark, "createdAt") => column!(Trademark, |m, out| instant(out, m.created_at)),
+        (Kind::Trademark, "niceClasses") => column!(Trademark, |m, out| {
+            let classes = crate::trademarks::types::nice_classes(&m.nice_classes);
+            out.push(b'[');
+            for (i, class) in classes.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                let _ = write!(out, "{class}");
+            }
+            out.push(b']');
+        }),
+        (Kind::Trademark, "status") => {
+            column!(Trademark, |m, out, now| enumerated(out, TrademarkStatus::of(m, now)?.as_db()))
+        }
+        (Kind::Trademark, "expiresOn") => column!(Trademark, |m, out| match m.expires_on {
+            Some(day) => match async_graphql::ScalarType::to_value(&crate::scalars::Date(day)) {
+                async_graphql::Value::String(text) => string(out, &text),
+                _ => return Err(Fallback("a date that is not a string")),
+            },
+            None => out.extend_from_slice(b"null"),
+        }),
 
         (Kind::Seller, "id") => column!(Seller, |m, out| id(out, Kind::Seller, m.id)),
         (Kind::Seller, "handle") => column!(Seller, |m, out| string(out, &m.handle)),
@@ -135,6 +175,33 @@ pub fn scalar(obj: Kind, name: &str) -> Option<ScalarFn> {
                 None => out.extend_from_slice(b"null"),
             })
         }
+
+        (Kind::CounterNotice, "id") => column!(CounterNotice, |m, out| id(out, Kind::CounterNotice, m.id)),
+        (Kind::CounterNotice, "statement") => column!(CounterNotice, |m, out| string(out, &m.statement)),
+        (Kind::CounterNotice, "status") => {
+            column!(CounterNotice, |m, out| enumerated(out, CounterNoticeStatus::from_db(&m.status)?.as_db()))
+        }
+        (Kind::CounterNotice, "filedAt") => column!(CounterNotice, |m, out| instant(out, m.filed_at)),
+        (Kind::CounterNotice, "resolvedAt") => column!(CounterNotice, |m, out| optional(out, m.resolved_at, instant)),
+
+        (Kind::Strike, "id") => column!(Strike, |m, out| id(out, Kind::Strike, m.id)),
+        (Kind::Strike, "issuedAt") => column!(Strike, |m, out| instant(out, m.issued_at)),
+        (Kind::Strike, "expiresAt") => column!(Strike, |m, out| instant(out, m.expires_at)),
+        (Kind::Strike, "voided") => column!(Strike, |m, out| boolean(out, m.voided)),
+        (Kind::Strike, "active") => column!(Strike, |m, out, now| boolean(out, !m.voided && m.expires_at > now)),
+
+        (Kind::NoticeEvent, "id") => column!(NoticeEvent, |m, out| id(out, Kind::NoticeEvent, m.id)),
+        (Kind::NoticeEvent, "kind") => {
+            column!(NoticeEvent, |m, out| enumerated(out, NoticeEventKind::from_db(&m.kind)?.as_db()))
+        }
+        (Kind::NoticeEvent, "actorRole") => {
+            column!(NoticeEvent, |m, out| enumerated(out, ActorRole::from_db(&m.actor_role)?.as_db()))
+        }
+        (Kind::NoticeEvent, "at") => column!(NoticeEvent, |m, out| instant(out, m.at)),
+        (Kind::NoticeEvent, "note") => column!(NoticeEvent, |m, out| match &m.note {
+            Some(note) => string(out, note),
+            None => out.extend_from_slice(b"null"),
+        }),
         _ => return None,
     };
     Some(f)
@@ -143,23 +210,36 @@ pub fn scalar(obj: Kind, name: &str) -> Option<ScalarFn> {
 /// The id a reference field of a row holds.
 pub type RefFn = fn(Row<'_>) -> Option<i64>;
 
-/// The object a reference field `name` of `obj` points at, and the id it holds.
-pub fn reference(obj: Kind, name: &str) -> Option<(Kind, RefFn)> {
-    let r: (Kind, RefFn) = match (obj, name) {
-        (Kind::Trademark, "brand") => {
-            (Kind::Brand, |r| if let Row::Trademark(m) = r { Some(m.brand_id) } else { None })
-        }
-        (Kind::Listing, "seller") => (Kind::Seller, |r| if let Row::Listing(m) = r { Some(m.seller_id) } else { None }),
-        (Kind::Notice, "brand") => (Kind::Brand, |r| if let Row::Notice(m) = r { Some(m.brand_id) } else { None }),
-        (Kind::NoticeItem, "notice") => {
-            (Kind::Notice, |r| if let Row::NoticeItem(m) = r { Some(m.notice_id) } else { None })
-        }
-        (Kind::NoticeItem, "listing") => {
-            (Kind::Listing, |r| if let Row::NoticeItem(m) = r { Some(m.listing_id) } else { None })
-        }
-        (Kind::NoticeItem, "trademark") => {
-            (Kind::Trademark, |r| if let Row::NoticeItem(m) = r { Some(m.trademark_id) } else { None })
-        }
+/// The ids of `$variant` rows that a reference reads.
+macro_rules! refers {
+    ($variant:ident, |$m:ident| $id:expr) => {
+        (|row: Row<'_>| match row {
+            Row::$variant($m) => $id,
+            _ => None,
+        }) as RefFn
+    };
+}
+
+/// The object a reference field `name` of `obj` points at, the id it holds, and whether it is
+/// nullable. A nullable reference (`NoticeEvent.notice`) answers null when it holds no id or
+/// the viewer may not see the row, as its resolver does; a non-null one always holds a visible
+/// row, or the general executor answers the error.
+pub fn reference(obj: Kind, name: &str) -> Option<(Kind, RefFn, bool)> {
+    let r = match (obj, name) {
+        (Kind::Trademark, "brand") => (Kind::Brand, refers!(Trademark, |m| Some(m.brand_id)), false),
+        (Kind::Listing, "seller") => (Kind::Seller, refers!(Listing, |m| Some(m.seller_id)), false),
+        (Kind::Notice, "brand") => (Kind::Brand, refers!(Notice, |m| Some(m.brand_id)), false),
+        (Kind::NoticeItem, "notice") => (Kind::Notice, refers!(NoticeItem, |m| Some(m.notice_id)), false),
+        (Kind::NoticeItem, "listing") => (Kind::Listing, refers!(NoticeItem, |m| Some(m.listing_id)), false),
+        (Kind::NoticeItem, "trademark") => (Kind::Trademark, refers!(NoticeItem, |m| Some(m.trademark_id)), false),
+        (Kind::CounterNotice, "item") => (Kind::NoticeItem, refers!(CounterNotice, |m| Some(m.item_id)), false),
+        (Kind::CounterNotice, "seller") => (Kind::Seller, refers!(CounterNotice, |m| Some(m.seller_id)), false),
+        (Kind::Strike, "seller") => (Kind::Seller, refers!(Strike, |m| Some(m.seller_id)), false),
+        (Kind::Strike, "brand") => (Kind::Brand, refers!(Strike, |m| Some(m.brand_id)), false),
+        (Kind::Strike, "item") => (Kind::NoticeItem, refers!(Strike, |m| Some(m.item_id)), false),
+        (Kind::NoticeEvent, "brand") => (Kind::Brand, refers!(NoticeEvent, |m| Some(m.brand_id)), false),
+        (Kind::NoticeEvent, "notice") => (Kind::Notice, refers!(NoticeEvent, |m| m.notice_id), true),
+        (Kind::NoticeEvent, "item") => (Kind::NoticeItem, refers!(NoticeEvent, |m| m.item_id), true),
         _ => return None,
     };
     Some(r)

@@ -81,6 +81,16 @@ const EVERY_FIELD: &str = r#"query($brand: ID!, $notice: ID!, $seller: ID!, $lis
   trademark(id: $tm) { id mark notices { totalCount nodes { id status } } }
 }"#;
 
+const RECORDS: &str = r#"query($brand: ID!, $notice: ID!, $seller: ID!, $tm: ID!) {
+  brand(id: $brand) { enforcementHistory(first: 10) { totalCount nodes { id kind actorRole at note brand { id }
+    notice { id status } item { id status } } } recent: enforcementHistory(since: "2020-01-01T00:00:00Z") { totalCount } }
+  notice(id: $notice) { events { nodes { id kind } } items { nodes { id counterNotice { id statement status filedAt
+    resolvedAt item { id } seller { handle } } strike { id issuedAt expiresAt voided active brand { name }
+    item { id } seller { id } } } } }
+  seller(id: $seller) { strikes { totalCount nodes { id active } } active: strikes(activeOnly: true) { totalCount } }
+  trademark(id: $tm) { niceClasses status expiresOn brand { id } }
+}"#;
+
 const SHAPES: &str = r#"query Shapes($brand: ID!, $withItems: Boolean!, $first: Int = 1, $status: NoticeStatus) {
   a: brand(id: $brand) { ...B ... on Node { id } }
   b: brand(id: $brand) @include(if: $withItems) { n: notices(first: $first, filter: { status: $status }) { nodes { id } } }
@@ -108,6 +118,7 @@ async fn the_planner_answers_every_role_exactly_as_the_general_executor() {
         (DASHBOARD, json!({ "brand": gid(Kind::Brand, w.brand_a) })),
         (DASHBOARD, json!({ "brand": gid(Kind::Brand, w.brand_b) })),
         (EVERY_FIELD, vars.clone()),
+        (RECORDS, vars.clone()),
         (SHAPES, json!({ "brand": gid(Kind::Brand, w.brand_a), "withItems": true })),
         (SHAPES, json!({ "brand": gid(Kind::Brand, w.brand_a), "withItems": false, "first": 2, "status": "OPEN" })),
     ];

@@ -4,12 +4,13 @@ use async_graphql::{Context, ID, Object};
 
 use super::service;
 use super::types::OffenderCluster;
-use crate::auth::Role;
+use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult};
 use crate::graph;
 use crate::ids::{self, Kind};
 use crate::pagination::Connection;
 use crate::sellers::types::Seller;
+use crate::sql::ListSpec;
 
 /// A count argument that must be at least 1.
 fn at_least_one(value: i32, field: &str) -> AppResult<i64> {
@@ -23,6 +24,27 @@ fn at_least(min: i32, value: i32, field: &str) -> AppResult<i64> {
     } else {
         Err(AppError::bad_input(field, format!("{field} must be at least {min}, got {value}")))
     }
+}
+
+/// The list of `repeatOffenders` for `identity` at `now`, or why it may not ask
+/// (the resolver's rules, shared with the planned executor).
+pub fn repeat_offenders(
+    identity: &Identity,
+    min_active_strikes: i32,
+    brand_id: Option<&str>,
+    now: i64,
+) -> AppResult<ListSpec> {
+    let brand = brand_id.map(|b| ids::decode(b, Kind::Brand, "brandId")).transpose()?;
+    match identity.role {
+        Role::Admin | Role::Reviewer | Role::Analyst => {}
+        Role::BrandAgent if brand.is_some() && brand == identity.brand_id => {}
+        Role::BrandAgent => {
+            return Err(AppError::Forbidden("a brand agent may ask only with brandId of its own brand".into()));
+        }
+        Role::Seller => return Err(AppError::Forbidden("SELLER may not list repeat offenders".into())),
+    }
+    let min = at_least_one(min_active_strikes, "minActiveStrikes")?;
+    Ok(service::repeat_offenders(min, brand, now))
 }
 
 /// Analytic queries.
@@ -43,17 +65,12 @@ impl AnalyticsQuery {
         after: Option<String>,
     ) -> AppResult<Connection<Seller>> {
         let identity = graph::identity(ctx)?;
-        let brand = brand_id.map(|b| ids::decode(&b, Kind::Brand, "brandId")).transpose()?;
-        match identity.role {
-            Role::Admin | Role::Reviewer | Role::Analyst => {}
-            Role::BrandAgent if brand.is_some() && brand == identity.brand_id => {}
-            Role::BrandAgent => {
-                return Err(AppError::Forbidden("a brand agent may ask only with brandId of its own brand".into()));
-            }
-            Role::Seller => return Err(AppError::Forbidden("SELLER may not list repeat offenders".into())),
-        }
-        let min = at_least_one(min_active_strikes, "minActiveStrikes")?;
-        let spec = service::repeat_offenders(min, brand, graph::request(ctx)?.now());
+        let spec = repeat_offenders(
+            identity,
+            min_active_strikes,
+            brand_id.as_ref().map(|b| b.as_str()),
+            graph::request(ctx)?.now(),
+        )?;
         graph::root(ctx, spec, first, after, Seller).await
     }
 

@@ -10,6 +10,11 @@ use crate::loaders::Brands;
 use crate::pagination::Connection;
 use crate::sql::{Dir, ListSpec};
 
+/// All brands, oldest first (shared with the planned executor).
+pub fn brands() -> ListSpec {
+    ListSpec::new("brand", &[("t.id", Dir::Asc)])
+}
+
 /// Brand queries; every role sees brands.
 #[derive(Default)]
 pub struct BrandQuery;
@@ -30,7 +35,7 @@ impl BrandQuery {
         after: Option<String>,
     ) -> AppResult<Connection<Brand>> {
         graph::identity(ctx)?;
-        graph::root(ctx, ListSpec::new("brand", &[("t.id", Dir::Asc)]), first, after, Brand).await
+        graph::root(ctx, brands(), first, after, Brand).await
     }
 }
 

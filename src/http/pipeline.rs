@@ -165,7 +165,7 @@ impl Pipeline {
         let job = match (&parsed.plan, viewer) {
             (Some(plan), Viewer::Authenticated(identity)) if self.planner.load(Ordering::Relaxed) => {
                 let batcher = Batcher::new(self.db.clone(), identity.scope(), now);
-                Some(Arc::new(Job::new(plan.clone(), batcher, now)))
+                Some(Arc::new(Job::new(plan.clone(), batcher, identity.clone(), now)))
             }
             _ => None,
         };

@@ -40,7 +40,8 @@ impl ListingQuery {
     }
 }
 
-fn listing_spec(filter: ListingFilter) -> AppResult<ListSpec> {
+/// The listings `filter` selects, oldest first (shared with the planned executor).
+pub fn listing_spec(filter: ListingFilter) -> AppResult<ListSpec> {
     let seller = filter.seller_id.map(|id| ids::decode(&id, Kind::Seller, "filter.sellerId")).transpose()?;
     let title = match filter.title_contains {
         Some(t) if t.chars().count() > MAX_SEARCH => {

@@ -7,11 +7,12 @@ use super::types::{
     CounterNotice, CounterNoticeDecision, DecideNoticeItemInput, FileCounterNoticeInput, ItemDecision, Notice,
     NoticeFilter, NoticeItem, NoticeStatus, ResolveCounterNoticeInput, SubmitNoticeInput,
 };
-use crate::auth::{Role, visibility};
+use crate::auth::{Identity, Role, visibility};
 use crate::error::AppResult;
 use crate::graph;
 use crate::ids::Kind;
 use crate::loaders::Notices;
+use crate::loaders::lists::NoticeCriteria;
 use crate::pagination::Connection;
 use crate::sql::{Dir, ListSpec};
 
@@ -22,6 +23,16 @@ const REVIEW_PRIORITY: &[(&str, Dir)] = &[
     ("t.submitted_at", Dir::Asc),
     ("t.id", Dir::Asc),
 ];
+
+/// The root list of notices `viewer` may see among those `criteria` selects, newest first; a
+/// REVIEWER's `status: OPEN` is its queue, in priority order (shared with the planned executor).
+pub fn notices(viewer: &Identity, criteria: &NoticeCriteria) -> ListSpec {
+    let queue = viewer.role == Role::Reviewer && criteria.status == Some(NoticeStatus::Open.as_db());
+    let mut spec = ListSpec::new("notice", if queue { REVIEW_PRIORITY } else { NEWEST_FIRST })
+        .and_opt(visibility::notice(viewer.scope()));
+    spec.conds.extend(criteria.conds());
+    spec
+}
 
 /// Notice queries; each viewer sees the notices of section 3 of the contract.
 #[derive(Default)]
@@ -44,12 +55,8 @@ impl NoticeQuery {
         filter: Option<NoticeFilter>,
     ) -> AppResult<Connection<Notice>> {
         let viewer = graph::identity(ctx)?;
-        let queue = viewer.role == Role::Reviewer && filter.as_ref().and_then(|f| f.status) == Some(NoticeStatus::Open);
         let criteria = crate::notices::types::notice_criteria(filter)?;
-        let mut spec = ListSpec::new("notice", if queue { REVIEW_PRIORITY } else { NEWEST_FIRST })
-            .and_opt(visibility::notice(viewer.scope()));
-        spec.conds.extend(criteria.conds());
-        graph::root(ctx, spec, first, after, Notice).await
+        graph::root(ctx, notices(viewer, &criteria), first, after, Notice).await
     }
 }
 

@@ -22,11 +22,17 @@ use async_graphql::parser::types::{
 use async_graphql::{ID, InputType, Name, Positioned, Variables};
 use async_graphql_value::{ConstValue, Value};
 
+use crate::auth::Identity;
+use crate::error::AppResult;
 use crate::ids::Kind;
+use crate::listings::types::ListingFilter;
 use crate::loaders::Rel;
+use crate::loaders::lists::NoticeCriteria;
 use crate::notices::types::{NoticeFilter, notice_criteria};
 use crate::pagination::PageArgs;
+use crate::sql::ListSpec;
 use crate::states::ListingStatus;
+use crate::states::SellerStatus;
 
 pub mod gate;
 mod run;
@@ -53,8 +59,46 @@ pub struct Plan {
 /// A root field: `__typename`, or one object by id.
 enum RootField {
     Typename,
-    Object { obj: Kind, id: i64, sel: Selection },
+    Object {
+        obj: Kind,
+        id: i64,
+        sel: Selection,
+    },
+    /// A root connection, whose list depends on the viewer (`RootList::spec`).
+    List {
+        obj: Kind,
+        list: RootList,
+        args: PageArgs,
+        sel: ConnSelection,
+    },
 }
+
+/// Which root list, with its arguments as the resolver takes them.
+enum RootList {
+    Brands,
+    Sellers(Option<SellerStatus>),
+    Listings(ListSpec),
+    Notices(NoticeCriteria),
+    RepeatOffenders { min_active_strikes: i32, brand_id: Option<String> },
+}
+
+impl RootList {
+    /// The list as the resolver makes it for `identity` at `now`, or the resolver's error.
+    fn spec(&self, identity: &Identity, now: i64) -> AppResult<ListSpec> {
+        Ok(match self {
+            RootList::Brands => crate::brands::resolvers::brands(),
+            RootList::Sellers(status) => crate::sellers::resolvers::sellers(*status),
+            RootList::Listings(spec) => spec.clone(),
+            RootList::Notices(criteria) => crate::notices::resolvers::notices(identity, criteria),
+            RootList::RepeatOffenders { min_active_strikes, brand_id } => {
+                crate::analytics::resolvers::repeat_offenders(identity, *min_active_strikes, brand_id.as_deref(), now)?
+            }
+        })
+    }
+}
+
+/// The `totalCount` of a root list (counted with the list), not of a relation.
+const ROOT_COUNT: usize = usize::MAX;
 
 /// A response key, written as `"key":`.
 type Key = Box<str>;
@@ -307,17 +351,60 @@ impl<'d> Builder<'d> {
         if name == "__typename" {
             return Some((key, RootField::Typename));
         }
-        let obj = match name {
-            "brand" => Kind::Brand,
-            "trademark" => Kind::Trademark,
-            "seller" => Kind::Seller,
-            "listing" => Kind::Listing,
-            "notice" => Kind::Notice,
+        let (obj, list, args) = match name {
+            "brand" => return self.root_object(key, group, Some(Kind::Brand)),
+            "trademark" => return self.root_object(key, group, Some(Kind::Trademark)),
+            "seller" => return self.root_object(key, group, Some(Kind::Seller)),
+            "listing" => return self.root_object(key, group, Some(Kind::Listing)),
+            "notice" => return self.root_object(key, group, Some(Kind::Notice)),
+            "node" => return self.root_object(key, group, None),
+            "brands" => (Kind::Brand, RootList::Brands, self.arguments(group, &["first", "after"])?),
+            "sellers" => {
+                let args = self.arguments(group, &["first", "after", "status"])?;
+                (Kind::Seller, RootList::Sellers(Self::arg(&args, "status")?), args)
+            }
+            "listings" => {
+                let args = self.arguments(group, &["first", "after", "filter"])?;
+                let filter: Option<ListingFilter> = Self::arg(&args, "filter")?;
+                let spec = crate::listings::resolvers::listing_spec(filter.unwrap_or_default()).ok()?;
+                (Kind::Listing, RootList::Listings(spec), args)
+            }
+            "notices" => {
+                let args = self.arguments(group, &["first", "after", "filter"])?;
+                let filter: Option<NoticeFilter> = Self::arg(&args, "filter")?;
+                (Kind::Notice, RootList::Notices(notice_criteria(filter).ok()?), args)
+            }
+            "repeatOffenders" => {
+                let args = self.arguments(group, &["first", "after", "minActiveStrikes", "brandId"])?;
+                let min: Option<i32> = Self::arg(&args, "minActiveStrikes")?;
+                let brand: Option<ID> = Self::arg(&args, "brandId")?;
+                let list = RootList::RepeatOffenders {
+                    min_active_strikes: min.unwrap_or(3),
+                    brand_id: brand.map(|b| b.to_string()),
+                };
+                (Kind::Seller, list, args)
+            }
             _ => return None,
         };
+        let first: Option<i32> = Self::arg(&args, "first")?;
+        let after: Option<String> = Self::arg(&args, "after")?;
+        let args = PageArgs::parse(first, after).ok()?;
+        // The root's count is the list's own, not a relation's: slot 0 of no relation.
+        let sel = self.connection(group, obj, None)?;
+        Some((key, RootField::List { obj, list, args, sel }))
+    }
+
+    /// A root object by id: of `kind`, or for `node` of the kind its id names.
+    fn root_object(&mut self, key: Key, group: &Group<'d>, kind: Option<Kind>) -> Option<(Key, RootField)> {
         let args = self.arguments(group, &["id"])?;
         let id: ID = Self::arg(&args, "id")?;
-        let id = crate::ids::decode(&id, obj, "id").ok()?;
+        let (obj, id) = match kind {
+            Some(kind) => (kind, crate::ids::decode(&id, kind, "id").ok()?),
+            None => {
+                let gid = crate::ids::GlobalId::parse(&id)?;
+                (gid.kind, gid.key)
+            }
+        };
         let sel = self.object(group, obj)?;
         Some((key, RootField::Object { obj, id, sel }))
     }
@@ -428,7 +515,7 @@ impl<'d> Builder<'d> {
         let page_args = PageArgs::parse(first, after).ok()?;
         // A cursor of another list is the resolver's error to answer.
         page_args.check_arity(rel.arity()).ok()?;
-        let sel = self.connection(group, target, &rel)?;
+        let sel = self.connection(group, target, Some(&rel))?;
         let page = self.page(target, rel, page_args);
         Some(FieldPlan::Conn { obj: target, page, sel })
     }
@@ -447,7 +534,7 @@ impl<'d> Builder<'d> {
     }
 
     /// The selection of a connection of `obj` rows.
-    fn connection(&mut self, group: &Group<'d>, obj: Kind, rel: &Rel) -> Option<ConnSelection> {
+    fn connection(&mut self, group: &Group<'d>, obj: Kind, rel: Option<&Rel>) -> Option<ConnSelection> {
         let fields = self.fields(group, schema::connection_name(obj), false, |b, name, fields| {
             b.arguments(fields, &[])?;
             match name {
@@ -455,7 +542,7 @@ impl<'d> Builder<'d> {
                 "nodes" => Some(ConnPart::Nodes(b.object(fields, obj)?)),
                 "edges" => Some(ConnPart::Edges(b.edges(fields, obj)?)),
                 "pageInfo" => Some(ConnPart::PageInfo(b.page_info(fields)?)),
-                "totalCount" => Some(ConnPart::TotalCount(b.count(rel))),
+                "totalCount" => Some(ConnPart::TotalCount(rel.map_or(ROOT_COUNT, |rel| b.count(rel)))),
                 _ => None,
             }
         })?;

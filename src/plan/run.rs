@@ -11,6 +11,7 @@ use async_graphql::dataloader::Loader;
 
 use super::schema::{self, Row};
 use super::{ConnPart, ConnSelection, EdgePart, FieldPlan, InfoPart, Plan, PricePart, RootField, Selection};
+use crate::auth::Identity;
 use crate::ids::Kind;
 use crate::loaders::{
     ActiveStrikes, Batcher, Brands, ById, ChildOf, CountOf, CounterNotices, Events, Items, Listings, Notices, OneOf,
@@ -26,20 +27,22 @@ pub struct Fallback(pub &'static str);
 pub struct Job {
     plan: Arc<Plan>,
     batcher: Batcher,
+    identity: Identity,
     now: i64,
     data: Mutex<Option<Vec<u8>>>,
 }
 
 impl Job {
-    /// `plan`, to be run with `batcher` (the viewer's scope and the request's instant `now`).
-    pub fn new(plan: Arc<Plan>, batcher: Batcher, now: i64) -> Self {
-        Self { plan, batcher, now, data: Mutex::new(None) }
+    /// `plan`, to be run for `identity` with `batcher` (its scope and the request's instant
+    /// `now`).
+    pub fn new(plan: Arc<Plan>, batcher: Batcher, identity: Identity, now: i64) -> Self {
+        Self { plan, batcher, identity, now, data: Mutex::new(None) }
     }
 
     /// Runs the plan; on success the answer's `data` is kept for `take`.
     pub async fn run(&self) -> Result<(), Fallback> {
         let mut store = Store::default();
-        load(&self.plan, &self.batcher, &mut store).await?;
+        load(&self.plan, self, &mut store).await?;
         let mut out = Vec::with_capacity(4096);
         write_root(&Written { plan: &self.plan, store: &store, now: self.now }, &mut out)?;
         *self.data.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(out);
@@ -95,6 +98,9 @@ struct Store {
     counter_notices: Map<i64, entity::counter_notice::Model>,
     strikes: Map<i64, entity::strike::Model>,
     events: Map<i64, entity::notice_event::Model>,
+    /// Per root list (by its place in the root): its rows, and its count when asked.
+    roots: Map<usize, Vec<(Cursor, i64)>>,
+    root_totals: Map<usize, u64>,
     /// The row of a table that refers to a parent (`OneOf`), by table and parent.
     one_of: Map<(Kind, i64), Option<i64>>,
     /// Per page of the plan: each parent's rows (cursor and id), one more than asked when there
@@ -168,7 +174,8 @@ struct Needs {
     one_of: Map<Kind, Vec<i64>>,
 }
 
-async fn load(plan: &Plan, batcher: &Batcher, store: &mut Store) -> Result<(), Fallback> {
+async fn load(plan: &Plan, job: &Job, store: &mut Store) -> Result<(), Fallback> {
+    let batcher = &job.batcher;
     // The root objects.
     let mut needs = Needs::default();
     for (_, field) in &plan.root {
@@ -184,6 +191,26 @@ async fn load(plan: &Plan, batcher: &Batcher, store: &mut Store) -> Result<(), F
                 return Err(Fallback("a root object is absent"));
             }
             level.push((sel, *obj, vec![*id]));
+        }
+    }
+    // The root lists, each as its resolver makes it for the viewer.
+    for (i, (_, field)) in plan.root.iter().enumerate() {
+        if let RootField::List { obj, list, args, sel } = field {
+            let spec = list.spec(&job.identity, job.now).map_err(|_| Fallback("a root list answers an error"))?;
+            let rows = match obj {
+                Kind::Brand => root_page::<Brands>(batcher, store, &spec, args).await?,
+                Kind::Seller => root_page::<Sellers>(batcher, store, &spec, args).await?,
+                Kind::Listing => root_page::<Listings>(batcher, store, &spec, args).await?,
+                Kind::Notice => root_page::<Notices>(batcher, store, &spec, args).await?,
+                _ => return Err(Fallback("no root list of this object")),
+            };
+            if sel.fields.iter().any(|(_, part)| matches!(part, ConnPart::TotalCount(_))) {
+                let total = crate::sql::count(batcher.db(), &spec).await.map_err(|_| Fallback("a count failed"))?;
+                store.root_totals.insert(i, total);
+            }
+            let children: Vec<i64> = rows.iter().take(args.first as usize).map(|(_, id)| *id).collect();
+            store.roots.insert(i, rows);
+            push_rows(&mut level, sel, *obj, &children);
         }
     }
     while !level.is_empty() {
@@ -249,19 +276,7 @@ async fn load(plan: &Plan, batcher: &Batcher, store: &mut Store) -> Result<(), F
                             .flat_map(|id| store.pages.get(&(*page, *id)).into_iter().flatten().take(first))
                             .map(|(_, child)| *child)
                             .collect();
-                        for (_, part) in &conn.fields {
-                            match part {
-                                ConnPart::Nodes(child) => push_level(&mut next, child, *target, children.clone()),
-                                ConnPart::Edges(parts) => {
-                                    for (_, part) in parts {
-                                        if let EdgePart::Node(child) = part {
-                                            push_level(&mut next, child, *target, children.clone());
-                                        }
-                                    }
-                                }
-                                _ => {}
-                            }
-                        }
+                        push_rows(&mut next, conn, *target, &children);
                     }
                     _ => {}
                 }
@@ -270,6 +285,23 @@ async fn load(plan: &Plan, batcher: &Batcher, store: &mut Store) -> Result<(), F
         level = next;
     }
     Ok(())
+}
+
+/// Adds the selections of a connection's rows (`nodes`, `edges { node }`) to a level.
+fn push_rows<'p>(level: &mut Level<'p>, conn: &'p ConnSelection, obj: Kind, ids: &[i64]) {
+    for (_, part) in &conn.fields {
+        match part {
+            ConnPart::Nodes(child) => push_level(level, child, obj, ids.to_vec()),
+            ConnPart::Edges(parts) => {
+                for (_, part) in parts {
+                    if let EdgePart::Node(child) = part {
+                        push_level(level, child, obj, ids.to_vec());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Adds a selection to a level, unless it has nothing to load below it.
@@ -390,6 +422,24 @@ where
     Ok(())
 }
 
+/// One page of a root list: its rows go into the store; their cursors and ids come back.
+async fn root_page<T: Stored>(
+    batcher: &Batcher,
+    store: &mut Store,
+    spec: &crate::sql::ListSpec,
+    args: &crate::pagination::PageArgs,
+) -> Result<Vec<(Cursor, i64)>, Fallback> {
+    let rows =
+        crate::sql::page::<T::Model>(batcher.db(), spec, args).await.map_err(|_| Fallback("a root page failed"))?;
+    let mut list = Vec::with_capacity(rows.len());
+    for (cursor, row) in rows {
+        let id = T::id(&row);
+        list.push((cursor, id));
+        T::rows(store).entry(id).or_insert(row);
+    }
+    Ok(list)
+}
+
 async fn pages<T: Stored>(
     plan: &Plan,
     batcher: &Batcher,
@@ -456,6 +506,12 @@ fn write_root(w: &Written<'_>, out: &mut Vec<u8>) -> Result<(), Fallback> {
         match field {
             RootField::Typename => name(out, "Query"),
             RootField::Object { obj, id, sel } => write_object(w, sel, *obj, *id, out)?,
+            RootField::List { obj, args, sel, .. } => {
+                let at = w.plan.root.iter().position(|(_, f)| std::ptr::eq(f, field)).unwrap_or(usize::MAX);
+                let rows = w.store.roots.get(&at).map_or(&[][..], Vec::as_slice);
+                let total = w.store.root_totals.get(&at).copied().unwrap_or(0);
+                write_connection(w, sel, *obj, rows, args, |_| total, out)?;
+            }
         }
         Ok(())
     })
@@ -476,7 +532,11 @@ fn write_object(w: &Written<'_>, sel: &Selection, obj: Kind, id: i64, out: &mut 
                 Some(child) => write_object(w, sel, *target, child, out)?,
                 None => out.extend_from_slice(b"null"),
             },
-            FieldPlan::Conn { obj: target, page, sel } => write_connection(w, sel, *target, *page, id, out)?,
+            FieldPlan::Conn { obj: target, page, sel } => {
+                let rows = w.store.pages.get(&(*page, id)).map_or(&[][..], Vec::as_slice);
+                let total = |count| w.store.counts.get(&(count, id)).copied().unwrap_or(0);
+                write_connection(w, sel, *target, rows, &w.plan.pages[*page].2, total, out)?;
+            }
             FieldPlan::ActiveStrikes => {
                 let n = w.store.active_strikes.get(&id).copied().unwrap_or(0);
                 let _ = write!(out, "{}", n as i32);
@@ -522,16 +582,17 @@ fn cursor(out: &mut Vec<u8>, cursor: Option<&Cursor>) {
     }
 }
 
+/// A page of `rows` (one more than asked when there is a next page) asked with `args`;
+/// `total` gives the count of a `totalCount` slot.
 fn write_connection(
     w: &Written<'_>,
     sel: &ConnSelection,
     obj: Kind,
-    page: usize,
-    parent: i64,
+    rows: &[(Cursor, i64)],
+    args: &crate::pagination::PageArgs,
+    total: impl Fn(usize) -> u64,
     out: &mut Vec<u8>,
 ) -> Result<(), Fallback> {
-    let args = &w.plan.pages[page].2;
-    let rows: &[(Cursor, i64)] = w.store.pages.get(&(page, parent)).map_or(&[], Vec::as_slice);
     // As `Connection::from_rows`: one row more than asked says there is a next page.
     let has_next_page = rows.len() as u64 > args.first;
     let rows = &rows[..rows.len().min(args.first as usize)];
@@ -560,8 +621,7 @@ fn write_connection(
                 Ok(())
             })?,
             ConnPart::TotalCount(count) => {
-                let n = w.store.counts.get(&(*count, parent)).copied().unwrap_or(0);
-                let _ = write!(out, "{}", n as i64);
+                let _ = write!(out, "{}", total(*count) as i64);
             }
         }
         Ok(())

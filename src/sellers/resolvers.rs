@@ -11,6 +11,12 @@ use crate::loaders::Sellers;
 use crate::pagination::Connection;
 use crate::sql::{Dir, ListSpec, Sql};
 
+/// All sellers, oldest first, optionally of one status (shared with the planned executor).
+pub fn sellers(status: Option<SellerStatus>) -> ListSpec {
+    ListSpec::new("seller", &[("t.id", Dir::Asc)])
+        .and_opt(status.map(|s| Sql::new("t.status = ?", vec![Value::from(s.as_db())])))
+}
+
 /// Seller queries; every role sees sellers.
 #[derive(Default)]
 pub struct SellerQuery;
@@ -32,9 +38,7 @@ impl SellerQuery {
         status: Option<SellerStatus>,
     ) -> AppResult<Connection<Seller>> {
         graph::identity(ctx)?;
-        let spec = ListSpec::new("seller", &[("t.id", Dir::Asc)])
-            .and_opt(status.map(|s| Sql::new("t.status = ?", vec![Value::from(s.as_db())])));
-        graph::root(ctx, spec, first, after, Seller).await
+        graph::root(ctx, sellers(status), first, after, Seller).await
     }
 }
 

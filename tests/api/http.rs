@@ -541,7 +541,8 @@ async fn alias_and_root_field_floods_are_refused_naming_the_limit() {
 async fn requests_beyond_the_concurrency_limit_wait_their_turn_within_the_timeout() {
     let limits = rightsgraph::config::LimitsConfig {
         max_concurrent_requests: 1,
-        request_timeout: std::time::Duration::from_millis(300),
+        // Long enough for the second request to run on a loaded machine (the whole suite at once).
+        request_timeout: std::time::Duration::from_millis(1500),
         ..Default::default()
     };
     let app = crate::harness::spawn_limits(limits).await;

@@ -91,6 +91,18 @@ const RECORDS: &str = r#"query($brand: ID!, $notice: ID!, $seller: ID!, $tm: ID!
   trademark(id: $tm) { niceClasses status expiresOn brand { id } }
 }"#;
 
+const ROOTS: &str = r#"query($brand: ID!, $notice: ID!) {
+  brands(first: 1) { totalCount pageInfo { hasNextPage hasPreviousPage endCursor } edges { cursor node { id name } } }
+  sellers(status: ACTIVE) { totalCount nodes { id handle activeStrikeCount } }
+  listings(filter: { titleContains: "ACME" }) { totalCount nodes { id title seller { handle } } }
+  notices { totalCount nodes { id status brand { name } } }
+  queue: notices(filter: { status: OPEN }) { pageInfo { endCursor } nodes { id } }
+  repeatOffenders(minActiveStrikes: 1) { totalCount nodes { id handle activeStrikeCount } }
+  n: node(id: $notice) { id __typename ... on Notice { status } ... on Brand { name } }
+  b: node(id: $brand) { ... on Brand { name } ...N }
+}
+fragment N on Node { id }"#;
+
 const SHAPES: &str = r#"query Shapes($brand: ID!, $withItems: Boolean!, $first: Int = 1, $status: NoticeStatus) {
   a: brand(id: $brand) { ...B ... on Node { id } }
   b: brand(id: $brand) @include(if: $withItems) { n: notices(first: $first, filter: { status: $status }) { nodes { id } } }
@@ -119,6 +131,7 @@ async fn the_planner_answers_every_role_exactly_as_the_general_executor() {
         (DASHBOARD, json!({ "brand": gid(Kind::Brand, w.brand_b) })),
         (EVERY_FIELD, vars.clone()),
         (RECORDS, vars.clone()),
+        (ROOTS, vars.clone()),
         (SHAPES, json!({ "brand": gid(Kind::Brand, w.brand_a), "withItems": true })),
         (SHAPES, json!({ "brand": gid(Kind::Brand, w.brand_a), "withItems": false, "first": 2, "status": "OPEN" })),
     ];

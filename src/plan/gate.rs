@@ -11,7 +11,7 @@ use async_graphql::extensions::{
 };
 use async_graphql::{Response, ServerError, ValidationResult, Value};
 
-use super::Job;
+use super::{Job, Stop};
 
 /// The extension factory.
 pub struct PlannedReads;
@@ -63,7 +63,8 @@ impl Extension for PerRequest {
             match job.run().await {
                 // The answer is in the job; this response only carries the extensions.
                 Ok(()) => return Response::new(Value::Null),
-                Err(why) => tracing::debug!(reason = why.0, "the planner gave the request back"),
+                Err(Stop::Fallback(why)) => tracing::debug!(reason = why.0, "the planner gave the request back"),
+                Err(Stop::Failed(err)) => return job.failed(&err),
             }
         }
         next.run(ctx, operation_name).await

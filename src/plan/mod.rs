@@ -38,7 +38,7 @@ pub mod gate;
 mod run;
 mod schema;
 
-pub use run::{Fallback, Job};
+pub use run::{Fallback, Job, Stop};
 
 use schema::{RefFn, ScalarFn};
 

@@ -12,6 +12,7 @@ use async_graphql::dataloader::Loader;
 use super::schema::{self, Row};
 use super::{ConnPart, ConnSelection, EdgePart, FieldPlan, InfoPart, Plan, PricePart, RootField, Selection};
 use crate::auth::Identity;
+use crate::error::AppError;
 use crate::ids::Kind;
 use crate::loaders::{
     ActiveStrikes, Batcher, Brands, ById, ChildOf, CountOf, CounterNotices, Events, Items, Listings, Notices, OneOf,
@@ -22,6 +23,31 @@ use crate::pagination::Cursor;
 /// Why a plan gave the request back to the general executor (for the log).
 #[derive(Debug, Clone, Copy)]
 pub struct Fallback(pub &'static str);
+
+/// How running a plan can end without an answer.
+#[derive(Debug)]
+pub enum Stop {
+    /// The general executor answers the request (it knows the error to answer).
+    Fallback(Fallback),
+    /// The database failed: answered at once as an internal error, rather than tried again by
+    /// the general executor (which would wait as long again for a database that is down).
+    Failed(AppError),
+}
+
+impl From<Fallback> for Stop {
+    fn from(f: Fallback) -> Self {
+        Stop::Fallback(f)
+    }
+}
+
+/// A load's error: an internal one is the database's; any other is an answer the general
+/// executor gives (a cursor of another list).
+fn failed(err: AppError) -> Stop {
+    match err {
+        AppError::Internal(_) => Stop::Failed(err),
+        _ => Stop::Fallback(Fallback("a load answers an error")),
+    }
+}
 
 /// One request's plan, the loader it runs with, and, once run, its `data` as JSON.
 pub struct Job {
@@ -40,13 +66,39 @@ impl Job {
     }
 
     /// Runs the plan; on success the answer's `data` is kept for `take`.
-    pub async fn run(&self) -> Result<(), Fallback> {
+    pub async fn run(&self) -> Result<(), Stop> {
         let mut store = Store::default();
         load(&self.plan, self, &mut store).await?;
         let mut out = Vec::with_capacity(4096);
-        write_root(&Written { plan: &self.plan, store: &store, now: self.now }, &mut out)?;
+        write_root(&Written { plan: &self.plan, store: &store, now: self.now }, &mut out).map_err(Stop::Fallback)?;
         *self.data.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(out);
         Ok(())
+    }
+
+    /// The answer to a request whose database failed: each root field null with an internal
+    /// error at its path, as the general executor answers it (the pipeline then propagates the
+    /// nulls and gives the errors their request id).
+    pub fn failed(&self, err: &AppError) -> async_graphql::Response {
+        tracing::error!(cause = err.message(), "the database failed a planned query");
+        let mut data = async_graphql::indexmap::IndexMap::new();
+        let mut errors = Vec::new();
+        for (key, field) in &self.plan.root {
+            let name = key.strip_suffix(':').and_then(|k| serde_json::from_str::<String>(k).ok()).unwrap_or_default();
+            let value = match field {
+                RootField::Typename => async_graphql::Value::from("Query"),
+                _ => {
+                    let mut error = async_graphql::ServerError::new("internal server error", None);
+                    error.path = vec![async_graphql::PathSegment::Field(name.clone())];
+                    error.extensions.get_or_insert_with(Default::default).set("code", "INTERNAL_SERVER_ERROR");
+                    errors.push(error);
+                    async_graphql::Value::Null
+                }
+            };
+            data.insert(async_graphql::Name::new(name), value);
+        }
+        let mut response = async_graphql::Response::new(async_graphql::Value::Object(data));
+        response.errors = errors;
+        response
     }
 
     /// The answer's `data`, if the plan ran.
@@ -174,7 +226,7 @@ struct Needs {
     one_of: Map<Kind, Vec<i64>>,
 }
 
-async fn load(plan: &Plan, job: &Job, store: &mut Store) -> Result<(), Fallback> {
+async fn load(plan: &Plan, job: &Job, store: &mut Store) -> Result<(), Stop> {
     let batcher = &job.batcher;
     // The root objects.
     let mut needs = Needs::default();
@@ -188,7 +240,7 @@ async fn load(plan: &Plan, job: &Job, store: &mut Store) -> Result<(), Fallback>
     for (_, field) in &plan.root {
         if let RootField::Object { obj, id, sel } = field {
             if !store.has(*obj, *id) {
-                return Err(Fallback("a root object is absent"));
+                return Err(Stop::Fallback(Fallback("a root object is absent")));
             }
             level.push((sel, *obj, vec![*id]));
         }
@@ -202,10 +254,10 @@ async fn load(plan: &Plan, job: &Job, store: &mut Store) -> Result<(), Fallback>
                 Kind::Seller => root_page::<Sellers>(batcher, store, &spec, args).await?,
                 Kind::Listing => root_page::<Listings>(batcher, store, &spec, args).await?,
                 Kind::Notice => root_page::<Notices>(batcher, store, &spec, args).await?,
-                _ => return Err(Fallback("no root list of this object")),
+                _ => return Err(Stop::Fallback(Fallback("no root list of this object"))),
             };
             if sel.fields.iter().any(|(_, part)| matches!(part, ConnPart::TotalCount(_))) {
-                let total = crate::sql::count(batcher.db(), &spec).await.map_err(|_| Fallback("a count failed"))?;
+                let total = crate::sql::count(batcher.db(), &spec).await.map_err(failed)?;
                 store.root_totals.insert(i, total);
             }
             let children: Vec<i64> = rows.iter().take(args.first as usize).map(|(_, id)| *id).collect();
@@ -226,7 +278,7 @@ async fn load(plan: &Plan, job: &Job, store: &mut Store) -> Result<(), Fallback>
                             match via(row) {
                                 Some(child) => wanted.push(child),
                                 None if *nullable => {}
-                                None => return Err(Fallback("a reference of another object")),
+                                None => return Err(Stop::Fallback(Fallback("a reference of another object"))),
                             }
                         }
                     }
@@ -259,7 +311,7 @@ async fn load(plan: &Plan, job: &Job, store: &mut Store) -> Result<(), Fallback>
                                 // The general executor answers null here...
                                 _ if *nullable => {}
                                 // ...and an internal error here.
-                                _ => return Err(Fallback("a referenced row is not visible")),
+                                _ => return Err(Stop::Fallback(Fallback("a referenced row is not visible"))),
                             }
                         }
                         push_level(&mut next, child, *target, children);
@@ -316,7 +368,7 @@ fn push_level<'p>(level: &mut Level<'p>, sel: &'p Selection, obj: Kind, ids: Vec
 }
 
 /// Loads what `needs` asks and the store lacks: one statement per table, page and count.
-async fn fetch(plan: &Plan, batcher: &Batcher, store: &mut Store, needs: Needs) -> Result<(), Fallback> {
+async fn fetch(plan: &Plan, batcher: &Batcher, store: &mut Store, needs: Needs) -> Result<(), Stop> {
     for (obj, mut ids) in needs.rows {
         ids.sort_unstable();
         ids.dedup();
@@ -344,7 +396,7 @@ async fn fetch(plan: &Plan, batcher: &Batcher, store: &mut Store, needs: Needs) 
             continue;
         }
         match plan.pages[page].0 {
-            Kind::Brand => return Err(Fallback("no relation lists brands")),
+            Kind::Brand => return Err(Stop::Fallback(Fallback("no relation lists brands"))),
             Kind::Trademark => pages::<Trademarks>(plan, batcher, store, page, &parents).await?,
             Kind::Seller => pages::<Sellers>(plan, batcher, store, page, &parents).await?,
             Kind::Listing => pages::<Listings>(plan, batcher, store, page, &parents).await?,
@@ -352,7 +404,7 @@ async fn fetch(plan: &Plan, batcher: &Batcher, store: &mut Store, needs: Needs) 
             Kind::NoticeItem => pages::<Items>(plan, batcher, store, page, &parents).await?,
             Kind::Strike => pages::<Strikes>(plan, batcher, store, page, &parents).await?,
             Kind::NoticeEvent => pages::<Events>(plan, batcher, store, page, &parents).await?,
-            Kind::CounterNotice => return Err(Fallback("no relation lists counter-notices")),
+            Kind::CounterNotice => return Err(Stop::Fallback(Fallback("no relation lists counter-notices"))),
         }
     }
     for (count, mut parents) in needs.counts {
@@ -360,7 +412,7 @@ async fn fetch(plan: &Plan, batcher: &Batcher, store: &mut Store, needs: Needs) 
         parents.dedup();
         let rel = &plan.counts[count];
         let keys: Vec<CountOf> = parents.iter().map(|&parent| CountOf { rel: rel.clone(), parent }).collect();
-        let counts = Loader::<CountOf>::load(batcher, &keys).await.map_err(|_| Fallback("a count failed"))?;
+        let counts = Loader::<CountOf>::load(batcher, &keys).await.map_err(failed)?;
         for (key, n) in counts {
             store.counts.insert((count, key.parent), n);
         }
@@ -372,7 +424,7 @@ async fn fetch(plan: &Plan, batcher: &Batcher, store: &mut Store, needs: Needs) 
         match obj {
             Kind::Strike => one_of::<Strikes>(batcher, store, &parents).await?,
             Kind::CounterNotice => one_of::<CounterNotices>(batcher, store, &parents).await?,
-            _ => return Err(Fallback("no such one-of relation")),
+            _ => return Err(Stop::Fallback(Fallback("no such one-of relation"))),
         }
     }
     if !needs.active_strikes.is_empty() {
@@ -381,7 +433,7 @@ async fn fetch(plan: &Plan, batcher: &Batcher, store: &mut Store, needs: Needs) 
         ids.dedup();
         ids.retain(|id| !store.active_strikes.contains_key(id));
         let keys: Vec<ActiveStrikes> = ids.into_iter().map(ActiveStrikes).collect();
-        let counts = Loader::<ActiveStrikes>::load(batcher, &keys).await.map_err(|_| Fallback("a count failed"))?;
+        let counts = Loader::<ActiveStrikes>::load(batcher, &keys).await.map_err(failed)?;
         for (key, n) in counts {
             store.active_strikes.insert(key.0, n);
         }
@@ -389,12 +441,12 @@ async fn fetch(plan: &Plan, batcher: &Batcher, store: &mut Store, needs: Needs) 
     Ok(())
 }
 
-async fn by_id<T: Stored>(batcher: &Batcher, store: &mut Store, ids: &[i64]) -> Result<(), Fallback>
+async fn by_id<T: Stored>(batcher: &Batcher, store: &mut Store, ids: &[i64]) -> Result<(), Stop>
 where
-    Batcher: Loader<ById<T>, Value = T::Model>,
+    Batcher: Loader<ById<T>, Error = AppError, Value = T::Model>,
 {
     let keys: Vec<ById<T>> = ids.iter().map(|&id| ById::new(id)).collect();
-    let rows = Loader::<ById<T>>::load(batcher, &keys).await.map_err(|_| Fallback("a load failed"))?;
+    let rows = Loader::<ById<T>>::load(batcher, &keys).await.map_err(failed)?;
     let stored = T::rows(store);
     for (key, row) in rows {
         stored.insert(key.0, row);
@@ -402,15 +454,15 @@ where
     Ok(())
 }
 
-async fn one_of<T: Stored + ChildOf>(batcher: &Batcher, store: &mut Store, parents: &[i64]) -> Result<(), Fallback>
+async fn one_of<T: Stored + ChildOf>(batcher: &Batcher, store: &mut Store, parents: &[i64]) -> Result<(), Stop>
 where
-    Batcher: Loader<OneOf<T>, Value = T::Model>,
+    Batcher: Loader<OneOf<T>, Error = AppError, Value = T::Model>,
 {
     if parents.is_empty() {
         return Ok(());
     }
     let keys: Vec<OneOf<T>> = parents.iter().map(|&p| OneOf::new(p)).collect();
-    let rows = Loader::<OneOf<T>>::load(batcher, &keys).await.map_err(|_| Fallback("a load failed"))?;
+    let rows = Loader::<OneOf<T>>::load(batcher, &keys).await.map_err(failed)?;
     for parent in parents {
         store.one_of.insert((T::KIND, *parent), None);
     }
@@ -428,9 +480,8 @@ async fn root_page<T: Stored>(
     store: &mut Store,
     spec: &crate::sql::ListSpec,
     args: &crate::pagination::PageArgs,
-) -> Result<Vec<(Cursor, i64)>, Fallback> {
-    let rows =
-        crate::sql::page::<T::Model>(batcher.db(), spec, args).await.map_err(|_| Fallback("a root page failed"))?;
+) -> Result<Vec<(Cursor, i64)>, Stop> {
+    let rows = crate::sql::page::<T::Model>(batcher.db(), spec, args).await.map_err(failed)?;
     let mut list = Vec::with_capacity(rows.len());
     for (cursor, row) in rows {
         let id = T::id(&row);
@@ -446,13 +497,13 @@ async fn pages<T: Stored>(
     store: &mut Store,
     page: usize,
     parents: &[i64],
-) -> Result<(), Fallback>
+) -> Result<(), Stop>
 where
-    Batcher: Loader<PageOf<T>, Value = Vec<(Cursor, T::Model)>>,
+    Batcher: Loader<PageOf<T>, Error = AppError, Value = Vec<(Cursor, T::Model)>>,
 {
     let (_, rel, args) = &plan.pages[page];
     let keys: Vec<PageOf<T>> = parents.iter().map(|&p| PageOf::new(rel.clone(), p, args.clone())).collect();
-    let loaded = Loader::<PageOf<T>>::load(batcher, &keys).await.map_err(|_| Fallback("a page failed"))?;
+    let loaded = Loader::<PageOf<T>>::load(batcher, &keys).await.map_err(failed)?;
     for parent in parents {
         store.pages.entry((page, *parent)).or_default();
     }

@@ -18,6 +18,7 @@ pub mod ids;
 pub mod listings;
 pub mod loaders;
 pub mod notices;
+pub mod objects;
 pub mod pagination;
 pub mod plan;
 pub mod scalars;

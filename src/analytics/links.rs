@@ -18,8 +18,8 @@ use async_graphql::resolver_utils::resolve_list;
 use async_graphql::{ContextSelectionSet, Name, OutputType, Positioned, ScalarType, ServerResult, Value};
 use entity::seller;
 
-use super::types::SellerLink;
 use crate::ids::{Kind, to_id};
+use crate::objects::SellerLink;
 use crate::states::{IdentifierKind, SellerStatus};
 use crate::time::instant;
 

@@ -5,12 +5,15 @@ use async_graphql::{Context, Object};
 use std::collections::HashMap;
 
 use super::links::{LinkList, Plan};
-use super::service::{ClusterRow, Network};
+use super::service::ClusterRow;
 use crate::error::AppResult;
 use crate::graph;
 use crate::loaders::{ById, Rel, Sellers};
+use crate::objects::Seller;
 use crate::pagination::Connection;
-use crate::sellers::types::{IdentifierKind, Seller};
+use crate::states::IdentifierKind;
+
+pub use crate::objects::{OffenderNetwork, SellerLink};
 
 /// A seller reached from a network's root.
 pub struct NetworkMember {
@@ -30,13 +33,6 @@ impl NetworkMember {
     }
 }
 
-/// Two sellers sharing an identifier of one kind.
-pub struct SellerLink {
-    pub a: i64,
-    pub b: i64,
-    pub kind: IdentifierKind,
-}
-
 #[Object]
 impl SellerLink {
     async fn a(&self, ctx: &Context<'_>) -> AppResult<Seller> {
@@ -50,12 +46,6 @@ impl SellerLink {
     async fn kind(&self) -> IdentifierKind {
         self.kind
     }
-}
-
-/// The sellers reachable from one seller through shared identifiers.
-pub struct OffenderNetwork {
-    pub root: i64,
-    pub network: Network,
 }
 
 #[Object]

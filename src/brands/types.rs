@@ -8,16 +8,14 @@ use crate::error::{AppError, AppResult};
 use crate::graph;
 use crate::ids::{Kind, to_id};
 use crate::loaders::{Rel, Trademarks};
+use crate::notices::filter::{NoticeFilter, notice_criteria};
 use crate::notices::stats::{BrandStats, StatsKey};
-use crate::notices::types::{Notice, NoticeEvent, NoticeFilter};
+use crate::objects::{Notice, NoticeEvent, Trademark};
 use crate::pagination::Connection;
 use crate::time::instant;
-use crate::trademarks::types::Trademark;
 
+pub use crate::objects::Brand;
 pub use crate::states::TrustTier;
-
-/// A rights holder.
-pub struct Brand(pub entity::brand::Model);
 
 #[Object]
 impl Brand {
@@ -62,7 +60,7 @@ impl Brand {
         after: Option<String>,
         filter: Option<NoticeFilter>,
     ) -> AppResult<Connection<Notice>> {
-        let criteria = crate::notices::types::notice_criteria(filter)?;
+        let criteria = notice_criteria(filter)?;
         graph::nested::<crate::loaders::Notices, _>(ctx, Rel::NoticesOfBrand(criteria), self.0.id, first, after, Notice)
             .await
     }

@@ -7,11 +7,11 @@ use crate::error::AppResult;
 use crate::graph;
 use crate::ids::{Kind, to_id};
 use crate::loaders::{Items, Rel, Sellers};
-use crate::notices::types::NoticeItem;
+use crate::objects::{NoticeItem, Seller};
 use crate::pagination::Connection;
-use crate::sellers::types::Seller;
 use crate::time::instant;
 
+pub use crate::objects::Listing;
 pub use crate::states::ListingStatus;
 
 /// A price.
@@ -31,9 +31,6 @@ pub struct ListingFilter {
     /// case-insensitive substring of the title
     pub title_contains: Option<String>,
 }
-
-/// An offer of a seller.
-pub struct Listing(pub entity::listing::Model);
 
 #[Object]
 impl Listing {

@@ -1,5 +1,6 @@
 //! Enforcement: notices and their items, counter-notices, strikes and the event history.
 
+pub mod filter;
 pub mod resolvers;
 pub mod service;
 pub mod stats;

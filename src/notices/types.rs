@@ -3,37 +3,23 @@
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 
-use crate::brands::types::Brand;
 use crate::error::AppResult;
 use crate::graph;
 use crate::ids::{Kind, to_id};
-use crate::listings::types::Listing;
 use crate::loaders::{
     Brands, CounterNotices, Events, Items, Listings, Notices, OneOf, Rel, Sellers, Strikes, Trademarks,
 };
+use crate::objects::{Brand, Listing, Seller, Trademark};
 use crate::pagination::Connection;
-use crate::sellers::types::Seller;
 use crate::time::instant;
-use crate::trademarks::types::Trademark;
 
 pub use crate::events::{ActorRole, NoticeEventKind};
 
+pub use super::filter::{NoticeFilter, notice_criteria};
+pub use crate::objects::{CounterNotice, Notice, NoticeEvent, NoticeItem, Strike};
 pub use crate::states::{
     CounterNoticeDecision, CounterNoticeStatus, ItemDecision, NoticeItemStatus, NoticeReason, NoticeStatus,
 };
-
-/// Which notices to list.
-#[derive(InputObject, Default)]
-pub struct NoticeFilter {
-    pub brand_id: Option<ID>,
-    pub status: Option<NoticeStatus>,
-    pub reason: Option<NoticeReason>,
-    pub submitted_after: Option<DateTime<Utc>>,
-    pub submitted_before: Option<DateTime<Utc>>,
-}
-
-/// A takedown notice of a brand.
-pub struct Notice(pub entity::notice::Model);
 
 #[Object]
 impl Notice {
@@ -93,9 +79,6 @@ impl Notice {
     }
 }
 
-/// One listing named by a notice, with the trademark it infringes.
-pub struct NoticeItem(pub entity::notice_item::Model);
-
 #[Object]
 impl NoticeItem {
     pub async fn id(&self) -> ID {
@@ -137,9 +120,6 @@ impl NoticeItem {
     }
 }
 
-/// A seller's answer to the removal of an item.
-pub struct CounterNotice(pub entity::counter_notice::Model);
-
 #[Object]
 impl CounterNotice {
     pub async fn id(&self) -> ID {
@@ -170,9 +150,6 @@ impl CounterNotice {
         self.0.resolved_at.map(instant)
     }
 }
-
-/// A mark against a seller for one removed item.
-pub struct Strike(pub entity::strike::Model);
 
 #[Object]
 impl Strike {
@@ -209,9 +186,6 @@ impl Strike {
         Ok(!self.0.voided && self.0.expires_at > graph::request(ctx)?.now())
     }
 }
-
-/// One entry of the enforcement history.
-pub struct NoticeEvent(pub entity::notice_event::Model);
 
 #[Object]
 impl NoticeEvent {
@@ -296,26 +270,4 @@ pub struct ResolveCounterNoticeInput {
     pub counter_notice_id: ID,
     pub decision: CounterNoticeDecision,
     pub reason: Option<String>,
-}
-
-/// Parses a `NoticeFilter`; a malformed brand id or an empty time range is `BAD_USER_INPUT`.
-pub fn notice_criteria(filter: Option<NoticeFilter>) -> AppResult<crate::loaders::lists::NoticeCriteria> {
-    use crate::loaders::lists::NoticeCriteria;
-    let Some(f) = filter else { return Ok(NoticeCriteria::default()) };
-    let criteria = NoticeCriteria {
-        brand_id: f.brand_id.map(|id| crate::ids::decode(&id, Kind::Brand, "filter.brandId")).transpose()?,
-        status: f.status.map(|s| s.as_db()),
-        reason: f.reason.map(|r| r.as_db()),
-        submitted_after: f.submitted_after.map(crate::time::micros),
-        submitted_before: f.submitted_before.map(crate::time::micros),
-    };
-    if let (Some(a), Some(b)) = (criteria.submitted_after, criteria.submitted_before)
-        && a >= b
-    {
-        return Err(crate::error::AppError::bad_input(
-            "filter.submittedBefore",
-            "filter.submittedBefore must be later than filter.submittedAfter",
-        ));
-    }
-    Ok(criteria)
 }

@@ -3,16 +3,16 @@
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use crate::analytics::types::OffenderNetwork;
 use crate::error::{AppError, AppResult};
 use crate::graph;
 use crate::ids::{Kind, to_id};
-use crate::listings::types::{Listing, ListingStatus};
 use crate::loaders::{ActiveStrikes, IdentifiersOf, Items, Listings, Rel, Strikes};
-use crate::notices::types::{NoticeItem, Strike};
+use crate::objects::{Listing, NoticeItem, OffenderNetwork, Strike};
 use crate::pagination::Connection;
+use crate::states::ListingStatus;
 use crate::time::instant;
 
+pub use crate::objects::Seller;
 pub use crate::states::{IdentifierKind, SellerStatus};
 
 /// A payment account, phone, address … of a seller.
@@ -22,9 +22,6 @@ pub struct SellerIdentifier {
     /// Normalized value (see CONTRACT.md).
     pub value: String,
 }
-
-/// A marketplace seller account.
-pub struct Seller(pub entity::seller::Model);
 
 #[Object]
 impl Seller {

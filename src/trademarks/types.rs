@@ -3,20 +3,17 @@
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
-use crate::brands::types::Brand;
 use crate::error::AppResult;
 use crate::graph;
 use crate::ids::{Kind, to_id};
 use crate::loaders::{Brands, Notices, Rel};
-use crate::notices::types::Notice;
+use crate::objects::{Brand, Notice};
 use crate::pagination::Connection;
 use crate::scalars::Date;
 use crate::time::instant;
 
+pub use crate::objects::Trademark;
 pub use crate::states::TrademarkStatus;
-
-/// A registered mark of a brand.
-pub struct Trademark(pub entity::trademark::Model);
 
 /// Parses the stored Nice classes (`"9,25"`).
 pub fn nice_classes(stored: &str) -> Vec<i32> {

@@ -1,0 +1,40 @@
+//! `NoticeFilter`, the input that selects notices, and its parse into the store's criteria.
+
+use async_graphql::{ID, InputObject};
+use chrono::{DateTime, Utc};
+
+use crate::error::AppResult;
+use crate::ids::Kind;
+use crate::states::{NoticeReason, NoticeStatus};
+
+/// Which notices to list.
+#[derive(InputObject, Default)]
+pub struct NoticeFilter {
+    pub brand_id: Option<ID>,
+    pub status: Option<NoticeStatus>,
+    pub reason: Option<NoticeReason>,
+    pub submitted_after: Option<DateTime<Utc>>,
+    pub submitted_before: Option<DateTime<Utc>>,
+}
+
+/// Parses a `NoticeFilter`; a malformed brand id or an empty time range is `BAD_USER_INPUT`.
+pub fn notice_criteria(filter: Option<NoticeFilter>) -> AppResult<crate::loaders::lists::NoticeCriteria> {
+    use crate::loaders::lists::NoticeCriteria;
+    let Some(f) = filter else { return Ok(NoticeCriteria::default()) };
+    let criteria = NoticeCriteria {
+        brand_id: f.brand_id.map(|id| crate::ids::decode(&id, Kind::Brand, "filter.brandId")).transpose()?,
+        status: f.status.map(|s| s.as_db()),
+        reason: f.reason.map(|r| r.as_db()),
+        submitted_after: f.submitted_after.map(crate::time::micros),
+        submitted_before: f.submitted_before.map(crate::time::micros),
+    };
+    if let (Some(a), Some(b)) = (criteria.submitted_after, criteria.submitted_before)
+        && a >= b
+    {
+        return Err(crate::error::AppError::bad_input(
+            "filter.submittedBefore",
+            "filter.submittedBefore must be later than filter.submittedAfter",
+        ));
+    }
+    Ok(criteria)
+}

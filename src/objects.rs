@@ -1,0 +1,46 @@
+//! The GraphQL objects of the registry, declared: each wraps what it answers from. Their fields
+//! are in `<domain>/types.rs`, which take one another's types from here, so that objects that
+//! refer to one another (`Brand.notices`, `Notice.brand`) form no import circle between files.
+
+use crate::analytics::service::Network;
+use crate::states::IdentifierKind;
+
+/// A rights holder.
+pub struct Brand(pub entity::brand::Model);
+
+/// A registered mark of a brand.
+pub struct Trademark(pub entity::trademark::Model);
+
+/// A marketplace seller account.
+pub struct Seller(pub entity::seller::Model);
+
+/// An offer of a seller.
+pub struct Listing(pub entity::listing::Model);
+
+/// A takedown notice of a brand.
+pub struct Notice(pub entity::notice::Model);
+
+/// One listing named by a notice, with the trademark it infringes.
+pub struct NoticeItem(pub entity::notice_item::Model);
+
+/// A seller's answer to the removal of an item.
+pub struct CounterNotice(pub entity::counter_notice::Model);
+
+/// A mark against a seller for one removed item.
+pub struct Strike(pub entity::strike::Model);
+
+/// One entry of the enforcement history.
+pub struct NoticeEvent(pub entity::notice_event::Model);
+
+/// The sellers reachable from one seller through shared identifiers.
+pub struct OffenderNetwork {
+    pub root: i64,
+    pub network: Network,
+}
+
+/// Two sellers sharing an identifier of one kind.
+pub struct SellerLink {
+    pub a: i64,
+    pub b: i64,
+    pub kind: IdentifierKind,
+}

@@ -25,6 +25,7 @@ pub mod scalars;
 pub mod schema;
 pub mod seed;
 pub mod sellers;
+pub mod serve;
 pub mod sql;
 pub mod states;
 pub mod time;

@@ -20,7 +20,7 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let result = match Cli::parse().command {
-        Command::Serve { demo, config } => rightsgraph::demo::serve(config, demo).await,
+        Command::Serve { demo, config } => rightsgraph::serve::serve(config, demo).await,
         Command::Migrate { db } => rightsgraph::migrate(&db.database_url).await.map(|()| {
             println!("migrations applied");
         }),

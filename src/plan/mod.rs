@@ -133,8 +133,21 @@ enum FieldPlan {
     },
     /// `Seller.activeStrikeCount`.
     ActiveStrikes,
+    /// `Brand.stats(since)`, batched per request as its resolver batches it.
+    Stats {
+        since: Option<i64>,
+        parts: Vec<(Key, StatsPart)>,
+    },
     /// `Listing.price`.
     Price(Vec<(Key, PricePart)>),
+}
+
+/// A field of `BrandStats`.
+#[derive(Clone, Copy)]
+enum StatsPart {
+    Typename,
+    Int(fn(&crate::notices::stats::BrandStats) -> i32),
+    Float(fn(&crate::notices::stats::BrandStats) -> Option<f64>),
 }
 
 #[derive(Clone, Copy)]
@@ -459,6 +472,30 @@ impl<'d> Builder<'d> {
                 self.arguments(group, &[])?;
                 let target = if name == "strike" { Kind::Strike } else { Kind::CounterNotice };
                 return Some(FieldPlan::OneOf { obj: target, sel: self.object(group, target)? });
+            }
+            (Kind::Brand, "stats") => {
+                let args = self.arguments(group, &["since"])?;
+                let since: Option<chrono::DateTime<chrono::Utc>> = Self::arg(&args, "since")?;
+                let parts = self.fields(group, "BrandStats", false, |b, name, fields| {
+                    b.arguments(fields, &[])?;
+                    type S = crate::notices::stats::BrandStats;
+                    let part = match name {
+                        "__typename" => StatsPart::Typename,
+                        "noticesSubmitted" => StatsPart::Int(|s: &S| s.notices_submitted),
+                        "itemsSubmitted" => StatsPart::Int(|s: &S| s.items_submitted),
+                        "itemsPending" => StatsPart::Int(|s: &S| s.items_pending),
+                        "itemsRemoved" => StatsPart::Int(|s: &S| s.items_removed),
+                        "itemsRejected" => StatsPart::Int(|s: &S| s.items_rejected),
+                        "itemsReinstated" => StatsPart::Int(|s: &S| s.items_reinstated),
+                        "counterNoticesFiled" => StatsPart::Int(|s: &S| s.counter_notices_filed),
+                        "takedownRate" => StatsPart::Float(|s: &S| s.takedown_rate),
+                        "counterNoticeSuccessRate" => StatsPart::Float(|s: &S| s.counter_notice_success_rate),
+                        "medianHoursToDecision" => StatsPart::Float(|s: &S| s.median_hours_to_decision),
+                        _ => return None,
+                    };
+                    Some(part)
+                })?;
+                return Some(FieldPlan::Stats { since: since.map(crate::time::micros), parts });
             }
             (Kind::Listing, "price") => {
                 self.arguments(group, &[])?;

@@ -10,14 +10,15 @@ use std::sync::{Arc, Mutex};
 use async_graphql::dataloader::Loader;
 
 use super::schema::{self, Row};
-use super::{ConnPart, ConnSelection, EdgePart, FieldPlan, InfoPart, Plan, PricePart, RootField, Selection};
-use crate::auth::Identity;
+use super::{ConnPart, ConnSelection, EdgePart, FieldPlan, InfoPart, Plan, PricePart, RootField, Selection, StatsPart};
+use crate::auth::{Identity, Scope};
 use crate::error::AppError;
 use crate::ids::Kind;
 use crate::loaders::{
     ActiveStrikes, Batcher, Brands, ById, ChildOf, CountOf, CounterNotices, Events, Items, Listings, Notices, OneOf,
     PageOf, Sellers, Strikes, Table, Trademarks,
 };
+use crate::notices::stats::{BrandStats, StatsKey};
 use crate::pagination::Cursor;
 
 /// Why a plan gave the request back to the general executor (for the log).
@@ -160,6 +161,7 @@ struct Store {
     pages: Map<(usize, i64), Vec<(Cursor, i64)>>,
     counts: Map<(usize, i64), u64>,
     active_strikes: Map<i64, u64>,
+    stats: Map<StatsKey, BrandStats>,
 }
 
 impl Store {
@@ -224,6 +226,7 @@ struct Needs {
     counts: Map<usize, Vec<i64>>,
     active_strikes: Vec<i64>,
     one_of: Map<Kind, Vec<i64>>,
+    stats: Vec<StatsKey>,
 }
 
 async fn load(plan: &Plan, job: &Job, store: &mut Store) -> Result<(), Stop> {
@@ -292,6 +295,18 @@ async fn load(plan: &Plan, job: &Job, store: &mut Store) -> Result<(), Stop> {
                         }
                     }
                     FieldPlan::ActiveStrikes => needs.active_strikes.extend(ids),
+                    FieldPlan::Stats { since, .. } => {
+                        for id in ids {
+                            // A brand agent may see only its own brand's: the general executor
+                            // answers the others FORBIDDEN.
+                            if let Scope::Brand(own) = batcher.scope()
+                                && own != *id
+                            {
+                                return Err(Stop::Fallback(Fallback("another brand's stats")));
+                            }
+                            needs.stats.push(StatsKey { brand: *id, since: *since });
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -425,6 +440,15 @@ async fn fetch(plan: &Plan, batcher: &Batcher, store: &mut Store, needs: Needs) 
             Kind::Strike => one_of::<Strikes>(batcher, store, &parents).await?,
             Kind::CounterNotice => one_of::<CounterNotices>(batcher, store, &parents).await?,
             _ => return Err(Stop::Fallback(Fallback("no such one-of relation"))),
+        }
+    }
+    let mut keys = needs.stats;
+    keys.retain(|k| !store.stats.contains_key(k));
+    if !keys.is_empty() {
+        keys.sort_unstable_by_key(|k| (k.brand, k.since));
+        keys.dedup();
+        for (key, stats) in Loader::<StatsKey>::load(batcher, &keys).await.map_err(failed)? {
+            store.stats.insert(key, stats);
         }
     }
     if !needs.active_strikes.is_empty() {
@@ -592,6 +616,23 @@ fn write_object(w: &Written<'_>, sel: &Selection, obj: Kind, id: i64, out: &mut 
                 let n = w.store.active_strikes.get(&id).copied().unwrap_or(0);
                 let _ = write!(out, "{}", n as i32);
             }
+            FieldPlan::Stats { since, parts } => match w.store.stats.get(&StatsKey { brand: id, since: *since }) {
+                None => out.extend_from_slice(b"null"),
+                Some(stats) => object(out, parts, |part, out| {
+                    match part {
+                        StatsPart::Typename => name(out, "BrandStats"),
+                        StatsPart::Int(get) => {
+                            let _ = write!(out, "{}", get(stats));
+                        }
+                        // As serde_json writes a float (async-graphql's own serializer).
+                        StatsPart::Float(get) => match get(stats) {
+                            Some(x) => serde_json::to_writer(&mut *out, &x).map_err(|_| Fallback("a float"))?,
+                            None => out.extend_from_slice(b"null"),
+                        },
+                    }
+                    Ok(())
+                })?,
+            },
             FieldPlan::Price(parts) => {
                 let Row::Listing(listing) = row else { return Err(Fallback("a price of another object")) };
                 object(out, parts, |part, out| {

@@ -88,7 +88,9 @@ const RECORDS: &str = r#"query($brand: ID!, $notice: ID!, $seller: ID!, $tm: ID!
     resolvedAt item { id } seller { handle } } strike { id issuedAt expiresAt voided active brand { name }
     item { id } seller { id } } } } }
   seller(id: $seller) { strikes { totalCount nodes { id active } } active: strikes(activeOnly: true) { totalCount } }
-  trademark(id: $tm) { niceClasses status expiresOn brand { id } }
+  trademark(id: $tm) { niceClasses status expiresOn brand { id stats { __typename noticesSubmitted itemsSubmitted
+    itemsPending itemsRemoved itemsRejected itemsReinstated counterNoticesFiled takedownRate counterNoticeSuccessRate
+    medianHoursToDecision } since: stats(since: "2020-01-01T00:00:00Z") { itemsSubmitted takedownRate } } }
 }"#;
 
 const ROOTS: &str = r#"query($brand: ID!, $notice: ID!) {
@@ -186,7 +188,7 @@ async fn what_would_answer_an_error_is_left_to_the_general_executor() {
             json!({}),
             "BAD_USER_INPUT",
         ),
-        (&admin, "query($b: ID!) { brand(id: $b) { stats { itemsSubmitted } } }", json!({}), ""),
+        (&admin, "query($b: ID!) { viewer { role } brand(id: $b) { name } }", json!({}), ""),
         // Given back at run time: a brand that does not exist, a notice the viewer may not see.
         (&admin, "query($b: ID!) { brand(id: $b) { name } }", json!({ "b": gid(Kind::Brand, 9_999) }), "NOT_FOUND"),
         (

@@ -13,19 +13,6 @@ use crate::states::{
 
 use super::Fallback;
 
-/// The objects the planner answers, among `Kind`'s.
-pub const OBJECTS: [Kind; 9] = [
-    Kind::Brand,
-    Kind::Trademark,
-    Kind::Seller,
-    Kind::Listing,
-    Kind::Notice,
-    Kind::NoticeItem,
-    Kind::CounterNotice,
-    Kind::Strike,
-    Kind::NoticeEvent,
-];
-
 /// The name of the connection type of `kind`.
 pub fn connection_name(kind: Kind) -> &'static str {
     match kind {
@@ -60,7 +47,7 @@ pub fn edge_name(kind: Kind) -> &'static str {
 /// condition (its own objects, their connections and edges, `PageInfo`, `Money`, `Query`).
 pub fn is_object_type(name: &str) -> bool {
     ["PageInfo", "Money", "Query"].contains(&name)
-        || OBJECTS.iter().any(|&o| o.type_name() == name || connection_name(o) == name || edge_name(o) == name)
+        || Kind::ALL.iter().any(|&o| o.type_name() == name || connection_name(o) == name || edge_name(o) == name)
 }
 
 /// A loaded row of one of the objects.

@@ -17,7 +17,7 @@ use async_graphql::parser::types::{
 use async_graphql::{Name, PathSegment, Pos, Positioned, Value};
 
 /// The response key of the `__typename` that `keep_objects` adds to every object's selection.
-pub const KEEPER: &str = "__rightsgraph_object";
+pub use crate::plan::KEEPER;
 
 /// Adds `__rightsgraph_object: __typename` to the selection of every field that selects
 /// subfields. async-graphql 7.2.1 answers an object none of whose fields produced a value as

@@ -42,9 +42,10 @@ pub use run::{Fallback, Job, Stop};
 
 use schema::{RefFn, ScalarFn};
 
-/// The alias `http::nulls` gives the `__typename` it adds to every object selection; the planner
-/// writes no such field, since it never has a null to propagate.
-const KEEPER: &str = crate::http::nulls::KEEPER;
+/// The alias `http::nulls` gives the `__typename` it adds to every object selection (declared
+/// here, the lower layer, for both); the planner writes no such field, since it never has a null
+/// to propagate.
+pub const KEEPER: &str = "__rightsgraph_object";
 
 /// A query compiled for the planned executor.
 pub struct Plan {

@@ -577,12 +577,15 @@ struct Written<'a> {
 
 /// `{"field":…}` of the root.
 fn write_root(w: &Written<'_>, out: &mut Vec<u8>) -> Result<(), Fallback> {
+    let mut index = 0;
     object(out, &w.plan.root, |field, out| {
+        // The place of the field in the root: where its list's rows are kept.
+        let at = index;
+        index += 1;
         match field {
             RootField::Typename => name(out, "Query"),
             RootField::Object { obj, id, sel } => write_object(w, sel, *obj, *id, out)?,
             RootField::List { obj, args, sel, .. } => {
-                let at = w.plan.root.iter().position(|(_, f)| std::ptr::eq(f, field)).unwrap_or(usize::MAX);
                 let rows = w.store.roots.get(&at).map_or(&[][..], Vec::as_slice);
                 let total = w.store.root_totals.get(&at).copied().unwrap_or(0);
                 write_connection(w, sel, *obj, rows, args, |_| total, out)?;

@@ -6,10 +6,12 @@
 
 pub mod brand;
 pub mod counter_notice;
+pub mod evidence;
 pub mod listing;
 pub mod notice;
 pub mod notice_event;
 pub mod notice_item;
+pub mod notice_message;
 pub mod seller;
 pub mod seller_cluster;
 pub mod seller_identifier;

@@ -15,6 +15,8 @@ pub struct Model {
     pub closed_at: Option<i64>,
     pub idempotency_key: Option<String>,
     pub request_hash: Option<String>,
+    /// When an answer put the notice back at the head of the reviewers' queue.
+    pub requeued_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,6 +15,8 @@ pub struct Model {
     pub submitted_at: i64,
     pub decided_at: Option<i64>,
     pub decision_reason: Option<String>,
+    /// While `INFO_REQUESTED`: the deadline of the question it waits on.
+    pub info_due_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

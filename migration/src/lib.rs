@@ -8,6 +8,7 @@ mod m20261128_000003_seller_clusters;
 mod m20261128_000004_listing_title_search;
 mod m20261128_000005_seller_active_strikes;
 mod m20261128_000006_cluster_active_strikes;
+mod m20261202_000007_information_channel;
 
 /// Runs `statements` in order on the migration's connection.
 pub(crate) async fn run_all<S: AsRef<str>>(manager: &SchemaManager<'_>, statements: &[S]) -> Result<(), DbErr> {
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000004_listing_title_search::Migration),
             Box::new(m20261128_000005_seller_active_strikes::Migration),
             Box::new(m20261128_000006_cluster_active_strikes::Migration),
+            Box::new(m20261202_000007_information_channel::Migration),
         ]
     }
 }

@@ -115,6 +115,10 @@ pub struct RulesConfig {
     /// Decided items needed in the window before a brand can become TRUSTED.
     #[arg(long, env = "RIGHTSGRAPH_TRUST_MIN_DECIDED", default_value_t = 20)]
     pub trust_min_decided: u32,
+    /// How long a brand has to answer a reviewer's request for information before the item is
+    /// rejected for silence.
+    #[arg(long, env = "RIGHTSGRAPH_INFO_REQUEST_WINDOW", default_value = "7d", value_parser = humantime::parse_duration)]
+    pub info_request_window: Duration,
 }
 
 impl Default for RulesConfig {
@@ -125,6 +129,7 @@ impl Default for RulesConfig {
             counter_notice_window: Duration::from_secs(14 * DAY),
             trust_window: Duration::from_secs(90 * DAY),
             trust_min_decided: 20,
+            info_request_window: Duration::from_secs(7 * DAY),
         }
     }
 }

@@ -5,10 +5,12 @@ use std::time::Duration;
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 
 use crate::auth::{Claims, Identity, Role, mint_hs256};
+use crate::channel::evidence::Evidence;
+use crate::channel::service as channel;
 use crate::error::AppResult;
 use crate::graph::Shared;
 use crate::ids::{GlobalId, Kind};
-use crate::states::{IdentifierKind, NoticeReason};
+use crate::states::{EvidenceKind, IdentifierKind, NoticeReason};
 use crate::time::now_micros;
 use crate::{brands, listings, notices, sellers, trademarks};
 
@@ -56,7 +58,8 @@ fn gid(kind: Kind, key: i64) -> String {
 /// Loads the demo data set when the database has no brand yet; says whether it did. Every row is
 /// written through the same services as the API, so the demo shows only states the rules reach:
 /// notices open, closed and withdrawn, a trusted brand with an expedited notice, a suspended
-/// seller, a reinstated listing and a pending counter-notice.
+/// seller, a reinstated listing, a pending counter-notice, and the channel: an item waiting for
+/// its brand's answer, one answered with evidence, one rejected for silence, and a thread.
 pub async fn load_demo(shared: &Shared) -> Result<bool, String> {
     if entity::brand::Entity::find().count(&shared.db).await.map_err(|e| e.to_string())? > 0 {
         return Ok(false);
@@ -205,7 +208,45 @@ async fn story(c: &Cast, now: i64) -> AppResult<()> {
     let statement = "This speaker is our own design and carries no Kirin mark.";
     notices::service::file_counter_notice(s, &bargain, now - 2 * DAY, &gid(Kind::NoticeItem, items[0]), statement)
         .await?;
-    submit(c, &kirin_agent, kirin, &tm(kirin), &audio[..2], now - DAY).await?;
+    let notice = submit(c, &kirin_agent, kirin, &tm(kirin), &audio[..2], now - DAY).await?;
+
+    // The channel. On Kirin's open notice a reviewer asked about the earbuds and Kirin answered
+    // with a test buy (the notice heads the queue), and about the headphones, which wait for
+    // Kirin's answer; both sides wrote to the thread.
+    let items = items_of(&c.shared, notice).await?;
+    let ask = |item: i64, question: &str| channel::RequestInformation { item, question: question.into() };
+    let question = "Is the OEM listing a counterfeit or a grey import? Please send a test-buy report.";
+    channel::request_information(s, &c.reviewer, now - 20 * HOUR, ask(items[0], question)).await?;
+    let evidence = vec![
+        Evidence {
+            kind: EvidenceKind::TestBuy,
+            url: None,
+            sha256: None,
+            order_number: Some("KR-2026-11-0931".into()),
+            note: Some("Bought on the marketplace and checked by our lab".into()),
+        },
+        Evidence {
+            kind: EvidenceKind::Document,
+            url: Some("https://kirin-audio.example/ip/lab-report-0931.pdf".into()),
+            sha256: Some("5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef".into()),
+            order_number: None,
+            note: None,
+        },
+    ];
+    let answer = "Our test buy arrived without the Kirin serial and with a fake hologram; lab report attached.";
+    let provided = channel::ProvideInformation { item: items[0], answer: answer.into(), evidence };
+    channel::provide_information(s, &kirin_agent, now - 10 * HOUR, provided).await?;
+    let question = "Please send the registration certificate that covers headphones (class 9).";
+    channel::request_information(s, &c.reviewer, now - 6 * HOUR, ask(items[1], question)).await?;
+    let body = "We can also send test buys for the seller's other listings if that helps.";
+    channel::post_message(s, &kirin_agent, now - 5 * HOUR, channel::PostMessage { notice, body: body.into() }).await?;
+    // Northwind never answered about the backpack: SYSTEM rejected it at the deadline.
+    let backpack = listing(c, seller_ids[6], "Northwind trail backpack 40L", "49.00", "EUR", start).await?;
+    let notice = submit(c, &northwind_agent, northwind, &tm(northwind), &[backpack], now - 12 * DAY).await?;
+    let items = items_of(&c.shared, notice).await?;
+    let question = "The photos show no Northwind mark. Which registered mark does this listing infringe?";
+    channel::request_information(s, &c.reviewer, now - 11 * DAY, ask(items[0], question)).await?;
+    channel::settle_due(s, now, true).await?;
     Ok(())
 }
 

@@ -14,6 +14,12 @@ db_enum! {
         CounterNoticeRejected = "COUNTER_NOTICE_REJECTED",
         ListingReinstated = "LISTING_REINSTATED",
         TrustTierChanged = "TRUST_TIER_CHANGED",
+        /// A reviewer asked the brand for information on an item (not shown to sellers).
+        InfoRequested = "INFO_REQUESTED",
+        /// The brand answered (not shown to sellers).
+        InfoProvided = "INFO_PROVIDED",
+        /// A message was posted to a notice's thread (not shown to sellers).
+        NoticeMessagePosted = "NOTICE_MESSAGE_POSTED",
     }
 }
 

@@ -25,6 +25,8 @@ pub struct Shared {
     pub rules: RulesConfig,
     /// Committed events, for subscriptions.
     pub events: crate::work::EventBus,
+    /// When the next request for information falls due.
+    pub deadlines: Arc<crate::work::Deadlines>,
 }
 
 /// Makes the loaders of a request anew for an instant (microseconds).

@@ -20,6 +20,7 @@ pub enum Kind {
     CounterNotice,
     Strike,
     NoticeEvent,
+    NoticeMessage,
 }
 
 const WIDTH: usize = 12;
@@ -27,7 +28,7 @@ const MAX_KEY: i64 = 999_999_999_999;
 
 impl Kind {
     /// Every kind, for callers that must handle each one.
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Brand,
         Kind::Trademark,
         Kind::Seller,
@@ -37,6 +38,7 @@ impl Kind {
         Kind::CounterNotice,
         Kind::Strike,
         Kind::NoticeEvent,
+        Kind::NoticeMessage,
     ];
 
     fn tag(self) -> &'static str {
@@ -50,6 +52,7 @@ impl Kind {
             Kind::CounterNotice => "cnt",
             Kind::Strike => "stk",
             Kind::NoticeEvent => "evt",
+            Kind::NoticeMessage => "msg",
         }
     }
 
@@ -65,6 +68,7 @@ impl Kind {
             Kind::CounterNotice => "CounterNotice",
             Kind::Strike => "Strike",
             Kind::NoticeEvent => "NoticeEvent",
+            Kind::NoticeMessage => "NoticeMessage",
         }
     }
 }

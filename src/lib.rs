@@ -6,6 +6,7 @@
 pub mod analytics;
 pub mod auth;
 pub mod brands;
+pub mod channel;
 pub mod config;
 pub mod db;
 pub mod db_enum;
@@ -67,11 +68,17 @@ pub async fn build_app(config: &Config) -> Result<App, String> {
         .map_err(|e| format!("cannot open database {}: {e}", redact(&config.db.database_url)))?;
     Migrator::up(&db, None).await.map_err(|e| format!("cannot migrate the database: {e}"))?;
     let (events, _) = tokio::sync::broadcast::channel(1024);
-    let shared = Shared { db: db.clone(), rules: config.rules.clone(), events };
+    let shared = Shared { db: db.clone(), rules: config.rules.clone(), events, deadlines: Default::default() };
+    channel::service::learn_deadlines(&shared).await.map_err(|e| format!("cannot read the registry: {e:?}"))?;
     let schema = schema::build(shared.clone(), &config.limits);
     let executing = Arc::new(tokio::sync::Semaphore::new(config.limits.max_concurrent_requests as usize));
-    let pipeline =
-        http::Pipeline::new(schema.clone(), Arc::new(verifier), db.clone(), config.limits.clone(), executing.clone())?;
+    let pipeline = http::Pipeline::new(
+        schema.clone(),
+        Arc::new(verifier),
+        shared.clone(),
+        config.limits.clone(),
+        executing.clone(),
+    )?;
     pipeline.planner.store(config.planner, std::sync::atomic::Ordering::Relaxed);
     let pipeline = Arc::new(pipeline);
     let router = http::router(http::HttpState {
@@ -89,7 +96,7 @@ pub async fn connect_shared(url: &str, rules: config::RulesConfig) -> Result<Sha
     let (db, _) = db::connect(url).await.map_err(|e| format!("cannot open database {}: {e}", redact(url)))?;
     Migrator::up(&db, None).await.map_err(|e| format!("cannot migrate the database: {e}"))?;
     let (events, _) = tokio::sync::broadcast::channel(16);
-    Ok(Shared { db, rules, events })
+    Ok(Shared { db, rules, events, deadlines: Default::default() })
 }
 
 /// Applies pending migrations to the database at `url`.

@@ -32,6 +32,12 @@ pub struct Strike(pub entity::strike::Model);
 /// One entry of the enforcement history.
 pub struct NoticeEvent(pub entity::notice_event::Model);
 
+/// A message of a notice's thread between its brand and the platform.
+pub struct NoticeMessage(pub entity::notice_message::Model);
+
+/// A piece of evidence a brand gave.
+pub struct Evidence(pub entity::evidence::Model);
+
 /// The sellers reachable from one seller through shared identifiers.
 pub struct OffenderNetwork {
     pub root: i64,

@@ -6,13 +6,17 @@ use crate::analytics::resolvers::AnalyticsQuery;
 use crate::auth::Role;
 use crate::brands::resolvers::{BrandMutation, BrandQuery};
 use crate::brands::types::Brand;
+use crate::channel::resolvers::ChannelMutation;
+use crate::channel::types::NoticeMessage;
 use crate::config::LimitsConfig;
 use crate::error::{AppError, AppResult};
 use crate::graph::{self, Shared};
 use crate::ids::{GlobalId, Kind};
 use crate::listings::resolvers::{ListingMutation, ListingQuery};
 use crate::listings::types::Listing;
-use crate::loaders::{Brands, CounterNotices, Events, Items, Listings, Notices, Sellers, Strikes, Trademarks};
+use crate::loaders::{
+    Brands, CounterNotices, Events, Items, Listings, Messages, Notices, Sellers, Strikes, Trademarks,
+};
 use crate::notices::resolvers::{NoticeMutation, NoticeQuery};
 use crate::notices::subscription::Subscription;
 use crate::notices::types::{CounterNotice, Notice, NoticeEvent, NoticeItem, Strike};
@@ -30,7 +34,7 @@ pub struct Query(RootQuery, BrandQuery, TrademarkQuery, SellerQuery, ListingQuer
 
 /// Every mutation.
 #[derive(MergedObject, Default)]
-pub struct Mutation(BrandMutation, TrademarkMutation, SellerMutation, ListingMutation, NoticeMutation);
+pub struct Mutation(BrandMutation, TrademarkMutation, SellerMutation, ListingMutation, NoticeMutation, ChannelMutation);
 
 /// An object with a global id.
 #[derive(Interface)]
@@ -45,6 +49,7 @@ pub enum Node {
     CounterNotice(CounterNotice),
     Strike(Strike),
     NoticeEvent(NoticeEvent),
+    NoticeMessage(NoticeMessage),
 }
 
 /// The caller, as its token says.
@@ -105,6 +110,9 @@ impl RootQuery {
             }
             Kind::Strike => graph::load::<Strikes>(ctx, key).await?.map(|m| Node::Strike(Strike(m))),
             Kind::NoticeEvent => graph::load::<Events>(ctx, key).await?.map(|m| Node::NoticeEvent(NoticeEvent(m))),
+            Kind::NoticeMessage => {
+                graph::load::<Messages>(ctx, key).await?.map(|m| Node::NoticeMessage(NoticeMessage(m)))
+            }
         };
         node.map(Some).ok_or_else(|| AppError::NotFound(format!("no {} {}", gid.kind.type_name(), id.as_str())))
     }

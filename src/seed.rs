@@ -13,13 +13,14 @@ use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, TransactionTrait, Value};
 
 use crate::auth::{Identity, Role};
+use crate::channel::service as channel;
 use crate::error::AppError;
 use crate::graph::Shared;
 use crate::ids::{GlobalId, Kind};
 use crate::notices::service::{self, Submission};
 use crate::sellers::identifier::Identifier;
 use crate::sql::Sql;
-use crate::states::{IdentifierKind, NoticeReason};
+use crate::states::{EvidenceKind, IdentifierKind, NoticeReason};
 use crate::time::now_micros;
 use crate::{brands, trademarks};
 
@@ -277,12 +278,14 @@ pub async fn seed(shared: &Shared, plan: SeedPlan) -> Result<String, String> {
         simulate(shared, &mut rng, &brand_marks, first_listing, &listing_seller, n_notices, t0, now, &bar).await?;
     bar.finish();
     Ok(format!(
-        "seeded {} brands, {n_sellers} sellers in {} rings, {n_listings} listings, {} notices ({} items; {} drafts refused by the rules and redrawn) in {:.1?}",
+        "seeded {} brands, {n_sellers} sellers in {} rings, {n_listings} listings, {} notices ({} items; {} drafts refused by the rules and redrawn; {} requests for information, {} answered) in {:.1?}",
         n_brands,
         rings.iter().filter(|r| r.len() >= 2).count(),
         stats.notices,
         stats.items,
         stats.skipped,
+        stats.asked,
+        stats.answered,
         started.elapsed()
     ))
 }
@@ -356,16 +359,49 @@ struct SimStats {
     notices: usize,
     items: usize,
     skipped: usize,
+    /// Requests for information, and how many the brands answered.
+    asked: usize,
+    answered: usize,
 }
 
 /// What happens next, at an instant.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Step {
     Submit(usize),
-    Decide { item: i64, remove: bool },
-    Counter { item: i64, seller: i64 },
-    Resolve { counter: i64, reinstate: bool },
-    Withdraw { notice: i64, brand: i64 },
+    Decide {
+        item: i64,
+        remove: bool,
+    },
+    Counter {
+        item: i64,
+        seller: i64,
+    },
+    Resolve {
+        counter: i64,
+        reinstate: bool,
+    },
+    Withdraw {
+        notice: i64,
+        brand: i64,
+    },
+    /// A reviewer asks the brand about the item instead of deciding it.
+    Ask {
+        item: i64,
+        remove: bool,
+    },
+    /// The brand answers; the item is decided some time later.
+    Answer {
+        item: i64,
+        brand: i64,
+        remove: bool,
+    },
+    /// The deadlines passed by then are settled, as the server's sweep would.
+    Settle,
+    /// A message to a notice's thread, by its brand or by a reviewer.
+    Post {
+        notice: i64,
+        brand: Option<i64>,
+    },
 }
 
 #[expect(clippy::too_many_arguments, reason = "the seeding run's state, passed once")]
@@ -463,13 +499,26 @@ async fn simulate(
                                 Step::Withdraw { notice: notice.id, brand },
                             ));
                         }
+                        if rng.chance(0.03) {
+                            later.push((
+                                at + (1 + rng.below(72)) as i64 * HOUR,
+                                Step::Post { notice: notice.id, brand: Some(brand) },
+                            ));
+                        }
                         for item in items {
                             // Most are decided within days; a backlog waits for months.
                             let hours =
                                 if rng.chance(0.08) { 24 * (30 + rng.below(90)) } else { 2 + rng.skewed(24 * 20, 2.0) };
                             let delay = hours as i64 * HOUR;
                             let accurate = brand_of_notice.get(&brand).map_or(0.8, |&b| accuracy[b]);
-                            later.push((at + delay, Step::Decide { item, remove: rng.chance(accurate) }));
+                            let remove = rng.chance(accurate);
+                            // A doubtful item is asked about first.
+                            let step = if rng.chance(0.04) {
+                                Step::Ask { item, remove }
+                            } else {
+                                Step::Decide { item, remove }
+                            };
+                            later.push((at + delay, step));
                         }
                     }
                 }
@@ -504,6 +553,55 @@ async fn simulate(
                 let agent =
                     Identity { subject: "seed".into(), role: Role::BrandAgent, brand_id: Some(brand), seller_id: None };
                 let _ = service::withdraw(shared, &agent, at, &GlobalId::new(Kind::Notice, notice).to_string()).await;
+            }
+            Step::Ask { item, remove } => {
+                let question = "Please send a test-buy report or another proof that this listing is not genuine.";
+                let command = channel::RequestInformation { item, question: question.into() };
+                // An item withdrawn meanwhile answers CONFLICT: nothing to ask.
+                if let Ok(asked) = channel::request_information(shared, &reviewer, at, command).await {
+                    stats.asked += 1;
+                    let due = asked.info_due_at.unwrap_or(at);
+                    // Three brands in four answer in time; the others let the item be rejected.
+                    if rng.chance(0.75) {
+                        let hours = (due - at) / HOUR;
+                        let when = at + (1 + rng.below(usize::try_from(hours.max(2) - 1).unwrap_or(1))) as i64 * HOUR;
+                        later.push((when.min(due - 1), Step::Answer { item, brand: asked.brand_id, remove }));
+                    }
+                    later.push((due, Step::Settle));
+                }
+            }
+            Step::Answer { item, brand, remove } => {
+                let agent =
+                    Identity { subject: "seed".into(), role: Role::BrandAgent, brand_id: Some(brand), seller_id: None };
+                let evidence = vec![crate::channel::evidence::Evidence {
+                    kind: EvidenceKind::TestBuy,
+                    url: None,
+                    sha256: None,
+                    order_number: Some(format!("TB-{item}")),
+                    note: None,
+                }];
+                let answer = "Our test purchase arrived with a counterfeit hologram and serial number.";
+                let command = channel::ProvideInformation { item, answer: answer.into(), evidence };
+                if channel::provide_information(shared, &agent, at, command).await.is_ok() {
+                    stats.answered += 1;
+                    later.push((at + (2 + rng.below(72)) as i64 * HOUR, Step::Decide { item, remove }));
+                }
+            }
+            Step::Settle => {
+                channel::settle_due(shared, at, true).await.map_err(msg)?;
+            }
+            Step::Post { notice, brand } => {
+                let (author, body) = match brand {
+                    Some(b) => (
+                        Identity { subject: "seed".into(), role: Role::BrandAgent, brand_id: Some(b), seller_id: None },
+                        "More listings of this seller carry our mark; we can send test buys.",
+                    ),
+                    None => (reviewer.clone(), "Thank you; the review is under way."),
+                };
+                let command = channel::PostMessage { notice, body: body.into() };
+                if channel::post_message(shared, &author, at, command).await.is_ok() && brand.is_some() {
+                    later.push((at + (1 + rng.below(48)) as i64 * HOUR, Step::Post { notice, brand: None }));
+                }
             }
         }
         for (when, step) in later {

@@ -35,7 +35,7 @@ pub async fn serve(mut config: Config, demo: bool) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     if !config.strike_sweep_interval.is_zero() {
-        tokio::spawn(sweep_strikes(app.db.clone(), config.strike_sweep_interval));
+        tokio::spawn(sweep(app.shared.clone(), config.strike_sweep_interval));
     }
     println!("listening on http://{addr}");
     println!("GraphiQL: http://{addr}/graphql");
@@ -45,16 +45,23 @@ pub async fn serve(mut config: Config, demo: bool) -> Result<(), String> {
         .map_err(|e| format!("server failed: {e}"))
 }
 
-/// Recounts stale strike counts every `every`, for as long as the server runs.
-async fn sweep_strikes(db: sea_orm::DatabaseConnection, every: std::time::Duration) {
+/// Every `every`, for as long as the server runs: recounts stale strike counts, and rejects the
+/// items whose brand let a request for information fall due (so that subscribers hear of it
+/// even when nobody reads; a request that comes first settles them itself).
+async fn sweep(shared: crate::graph::Shared, every: std::time::Duration) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        match crate::sellers::strikes::sweep(&db, now_micros()).await {
+        match crate::sellers::strikes::sweep(&shared.db, now_micros()).await {
             Ok(0) => {}
             Ok(n) => tracing::debug!(sellers = n, "recounted expired strikes"),
             Err(err) => tracing::warn!(?err, "strike sweep failed; reads stay exact, it retries"),
+        }
+        match crate::channel::service::settle_due(&shared, now_micros(), true).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(items = n, "rejected items whose request for information fell due"),
+            Err(err) => tracing::warn!(?err, "settling requests for information failed; it retries"),
         }
     }
 }

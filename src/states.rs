@@ -40,6 +40,35 @@ db_enum! {
         Countered = "COUNTERED",
         Reinstated = "REINSTATED",
         Withdrawn = "WITHDRAWN",
+        /// A reviewer asked the brand for information; the item waits for the answer until its
+        /// deadline and cannot be decided meanwhile.
+        InfoRequested = "INFO_REQUESTED",
+    }
+}
+
+db_enum! {
+    /// What a message of a notice's thread is.
+    NoticeMessageKind {
+        /// Posted to the thread.
+        Message = "MESSAGE",
+        /// A reviewer's request for information on an item (`requestInformation`).
+        Question = "QUESTION",
+        /// The brand's answer to a question (`provideInformation`).
+        Answer = "ANSWER",
+    }
+}
+
+db_enum! {
+    /// What a piece of evidence is.
+    EvidenceKind {
+        /// A test purchase; needs the order number.
+        TestBuy = "TEST_BUY",
+        /// A screenshot; needs its URL and the SHA-256 of the file.
+        Screenshot = "SCREENSHOT",
+        /// A document (a registration certificate, a lab report); needs its URL and SHA-256.
+        Document = "DOCUMENT",
+        /// A web address; needs the URL.
+        Url = "URL",
     }
 }
 

@@ -116,6 +116,41 @@ impl Work {
     }
 }
 
+/// When the next question to a brand falls due: the earliest deadline of an `INFO_REQUESTED`
+/// item this process knows of. Every request compares it with its instant (one atomic load), and
+/// the first to pass it settles what fell due before answering, so readers see an unanswered item
+/// rejected as soon as its deadline passes, whether or not anything ran at that moment.
+pub struct Deadlines {
+    next: std::sync::atomic::AtomicI64,
+    /// Held while the due items are settled and the next deadline is read again, and while a new
+    /// deadline is recorded, so that neither overwrites the other.
+    pub settling: tokio::sync::Mutex<()>,
+}
+
+impl Default for Deadlines {
+    /// Unknown at start: the first request looks.
+    fn default() -> Self {
+        Self { next: std::sync::atomic::AtomicI64::new(i64::MIN), settling: tokio::sync::Mutex::new(()) }
+    }
+}
+
+impl Deadlines {
+    /// Whether a deadline may have passed by `now`.
+    pub fn passed(&self, now: i64) -> bool {
+        self.next.load(std::sync::atomic::Ordering::Acquire) <= now
+    }
+
+    /// Records the next deadline (`None`: no item waits); call with `settling` held.
+    pub fn set(&self, next: Option<i64>) {
+        self.next.store(next.unwrap_or(i64::MAX), std::sync::atomic::Ordering::Release);
+    }
+
+    /// Records a new deadline; call with `settling` held.
+    pub fn lower(&self, at: i64) {
+        self.next.fetch_min(at, std::sync::atomic::Ordering::AcqRel);
+    }
+}
+
 /// Whether `err` is a violation of a unique constraint.
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))

@@ -28,3 +28,14 @@ pub fn owned(scope: Scope) -> Option<Sql> {
         Scope::Seller(s) => Some(Sql::new("t.seller_id = ?", vec![Value::from(s)])),
     }
 }
+
+/// The condition for the rows of the channel between a brand and the platform (a notice's
+/// messages, questions and answers, and the evidence they bring): staff see all, a brand agent
+/// its brand's, a seller none.
+pub fn channel(scope: Scope) -> Option<Sql> {
+    match scope {
+        Scope::All => None,
+        Scope::Brand(b) => Some(Sql::new("t.brand_id = ?", vec![Value::from(b)])),
+        Scope::Seller(_) => Some(Sql::new("1 = 0", vec![])),
+    }
+}

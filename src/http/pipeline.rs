@@ -44,6 +44,9 @@ pub struct Pipeline {
     /// Requests the planner answered, and requests it gave back to the general executor.
     pub planned: AtomicU64,
     pub fallbacks: AtomicU64,
+    /// What the services share; a request whose instant passed a question's deadline settles it
+    /// first (`channel::service::settle_due`).
+    shared: crate::graph::Shared,
 }
 
 /// A document that parsed and is within the limits.
@@ -76,10 +79,11 @@ impl Pipeline {
     pub fn new(
         schema: AppSchema,
         verifier: Arc<Verifier>,
-        db: DatabaseConnection,
+        shared: crate::graph::Shared,
         limits: LimitsConfig,
         executing: Arc<Semaphore>,
     ) -> Result<Self, String> {
+        let db = shared.db.clone();
         let types = SchemaTypes::from_sdl(&schema.sdl())?;
         Ok(Self {
             schema,
@@ -92,6 +96,7 @@ impl Pipeline {
             planner: AtomicBool::new(true),
             planned: AtomicU64::new(0),
             fallbacks: AtomicU64::new(0),
+            shared,
         })
     }
 
@@ -178,6 +183,11 @@ impl Pipeline {
         // the bulk of a large request's memory.
         let admitted = async {
             let permit = self.executing.clone().acquire_owned().await;
+            // What fell due by this instant is written before anything is read or decided, so
+            // every way in sees an unanswered item rejected as soon as its deadline passes.
+            if let Err(err) = crate::channel::service::settle_due(&self.shared, now, false).await {
+                tracing::warn!(?err, "cannot settle the requests for information that fell due; the sweep retries");
+            }
             (drive(run, queue).await, permit)
         };
         let response = match tokio::time::timeout(self.limits.request_timeout, admitted).await {

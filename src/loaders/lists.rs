@@ -8,7 +8,7 @@ use std::marker::PhantomData;
 use async_graphql::dataloader::Loader;
 use sea_orm::Value;
 
-use super::{Batcher, Events, Items, Listings, Notices, Sellers, Strikes, Table, Trademarks};
+use super::{Batcher, Events, Items, Listings, Messages, Notices, Sellers, Strikes, Table, Trademarks};
 use crate::auth::{Scope, visibility};
 use crate::error::AppError;
 use crate::pagination::{Cursor, PageArgs};
@@ -41,6 +41,8 @@ pub enum Rel {
     EventsOfNotice,
     /// `Brand.enforcementHistory`, newest first, optionally since an instant.
     EventsOfBrand { since: Option<i64> },
+    /// `Notice.messages`, oldest first.
+    MessagesOfNotice,
     /// `OffenderCluster.members`, by id.
     MembersOfCluster,
 }
@@ -92,6 +94,11 @@ impl Rel {
                     .and_opt(visibility::owned(scope)),
                 "notice_id",
             ),
+            Rel::MessagesOfNotice => (
+                ListSpec::new("notice_message", &[("t.at", Dir::Asc), ("t.id", Dir::Asc)])
+                    .and_opt(visibility::channel(scope)),
+                "notice_id",
+            ),
             Rel::EventsOfBrand { since } => {
                 let since = since.map(|s| Sql::new("t.at >= ?", vec![Value::from(s)]));
                 let spec = ListSpec::new("notice_event", &[("t.at", Dir::Desc), ("t.id", Dir::Desc)])
@@ -111,6 +118,7 @@ impl RelTable for Listings {}
 impl RelTable for Strikes {}
 impl RelTable for Items {}
 impl RelTable for Events {}
+impl RelTable for Messages {}
 impl RelTable for Sellers {}
 
 /// One page of `rel` under `parent`.

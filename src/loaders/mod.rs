@@ -106,6 +106,7 @@ table!(Items, "notice_item", notice_item, visibility::owned);
 table!(CounterNotices, "counter_notice", counter_notice, visibility::owned);
 table!(Strikes, "strike", strike, visibility::owned);
 table!(Events, "notice_event", notice_event, visibility::owned);
+table!(Messages, "notice_message", notice_message, visibility::channel);
 
 /// Loads a row of `T` by id; rows the viewer may not see load as absent.
 pub struct ById<T>(pub i64, PhantomData<T>);

@@ -17,9 +17,12 @@ use crate::pagination::Connection;
 use crate::sql::{Dir, ListSpec};
 
 const NEWEST_FIRST: &[(&str, Dir)] = &[("t.submitted_at", Dir::Desc), ("t.id", Dir::Desc)];
-/// A reviewer's queue: expedited first, then the oldest.
+/// A reviewer's queue: expedited first, then those whose brand answered a question (earliest
+/// answer first), then the oldest.
 const REVIEW_PRIORITY: &[(&str, Dir)] = &[
     ("CAST(CASE WHEN t.expedited THEN 1 ELSE 0 END AS BIGINT)", Dir::Desc),
+    // Never answered sorts last: the largest BIGINT.
+    ("COALESCE(t.requeued_at, 9223372036854775807)", Dir::Asc),
     ("t.submitted_at", Dir::Asc),
     ("t.id", Dir::Asc),
 ];

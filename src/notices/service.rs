@@ -150,9 +150,10 @@ async fn write_notice(
             ..Default::default()
         })
         .collect();
-    let mut inserted = notice_item::Entity::insert_many(rows).exec_with_returning(&work.txn).await.map_err(|e| {
-        crate::work::conflict_on_unique(e, "items", "a listing already has a PENDING item of this brand")
-    })?;
+    let mut inserted = notice_item::Entity::insert_many(rows)
+        .exec_with_returning(&work.txn)
+        .await
+        .map_err(|e| crate::work::conflict_on_unique(e, "items", "a listing already has an open item of this brand"))?;
     work.event(NoticeEventKind::NoticeSubmitted, work.actor, brand_id, Some(created.id), None, None, None).await?;
     if expedited {
         // Good-faith takedown: every item removed at once by SYSTEM, listings in id order so
@@ -217,7 +218,8 @@ async fn check_items(work: &Work, brand_id: i64, raw: &[(String, String)]) -> Ap
     let trademarks: HashMap<i64, trademark::Model> =
         crate::sql::by_ids(&work.txn, "trademark", &trademark_ids, &[]).await?;
     let mut pending = crate::sql::Sql::new(
-        "SELECT t.* FROM notice_item t WHERE t.status = 'PENDING' AND t.brand_id = ? AND t.listing_id IN ",
+        "SELECT t.* FROM notice_item t WHERE t.status IN ('PENDING', 'INFO_REQUESTED') AND t.brand_id = ? \
+         AND t.listing_id IN ",
         vec![Value::from(brand_id)],
     );
     pending.push_in(&listing_ids);
@@ -251,7 +253,7 @@ async fn check_items(work: &Work, brand_id: i64, raw: &[(String, String)]) -> Ap
         if pending.contains(&listing_id) {
             return Err(AppError::conflict_at(
                 &l_field,
-                format!("{l_field}: the listing already has a PENDING item of this brand"),
+                format!("{l_field}: the listing already has an open (PENDING or INFO_REQUESTED) item of this brand"),
             ));
         }
         out.push((listing.clone(), trademark_id));
@@ -289,7 +291,7 @@ async fn remove(work: &mut Work, item: notice_item::Model, actor: ActorRole, rea
 }
 
 /// Writes an event about `item`, to be published with the transaction.
-async fn item_event(
+pub(crate) async fn item_event(
     work: &mut Work,
     kind: NoticeEventKind,
     actor: ActorRole,
@@ -347,9 +349,10 @@ async fn refresh_seller(work: &Work, seller_id: i64) -> AppResult<()> {
     Ok(())
 }
 
-/// Sets a notice's status from its items: `OPEN` while any is `PENDING` or `COUNTERED`, else
-/// `CLOSED` (`closedAt` when it last closed). A `WITHDRAWN` notice stays so.
-async fn refresh_notice(work: &Work, notice_id: i64) -> AppResult<()> {
+/// Sets a notice's status from its items: `OPEN` while any is `PENDING`, `INFO_REQUESTED` or
+/// `COUNTERED`, else `CLOSED` (`closedAt` when it last closed). A `WITHDRAWN` notice stays so.
+/// It leaves the head of the reviewers' queue once no answered item of it waits.
+pub(crate) async fn refresh_notice(work: &Work, notice_id: i64) -> AppResult<()> {
     work.lock("notice", notice_id).await?;
     let Some(current) = notice::Entity::find_by_id(notice_id).one(&work.txn).await? else {
         return Err(AppError::Internal(format!("notice {notice_id} vanished")));
@@ -359,12 +362,21 @@ async fn refresh_notice(work: &Work, notice_id: i64) -> AppResult<()> {
     }
     let open = notice_item::Entity::find()
         .filter(notice_item::Column::NoticeId.eq(notice_id))
-        .filter(
-            notice_item::Column::Status.is_in([NoticeItemStatus::Pending.as_db(), NoticeItemStatus::Countered.as_db()]),
-        )
+        .filter(notice_item::Column::Status.is_in([
+            NoticeItemStatus::Pending.as_db(),
+            NoticeItemStatus::InfoRequested.as_db(),
+            NoticeItemStatus::Countered.as_db(),
+        ]))
         .count(&work.txn)
         .await?
         > 0;
+    if current.requeued_at.is_some() && !answered_item_waits(work, notice_id).await? {
+        notice::Entity::update_many()
+            .col_expr(notice::Column::RequeuedAt, Expr::value(Option::<i64>::None))
+            .filter(notice::Column::Id.eq(notice_id))
+            .exec(&work.txn)
+            .await?;
+    }
     let (status, closed_at) = if open { (NoticeStatus::Open, None) } else { (NoticeStatus::Closed, Some(work.now)) };
     if current.status != status.as_db() {
         notice::Entity::update_many()
@@ -375,6 +387,18 @@ async fn refresh_notice(work: &Work, notice_id: i64) -> AppResult<()> {
             .await?;
     }
     Ok(())
+}
+
+/// Whether an item of the notice that the brand answered a question on waits `PENDING` for a
+/// reviewer (what keeps the notice at the head of the queue).
+async fn answered_item_waits(work: &Work, notice_id: i64) -> AppResult<bool> {
+    let sql = crate::sql::Sql::new(
+        "SELECT COUNT(*) AS n FROM notice_item i WHERE i.notice_id = ? AND i.status = 'PENDING' AND EXISTS \
+         (SELECT 1 FROM notice_message m WHERE m.item_id = i.id AND m.kind = 'QUESTION' AND m.answered_at IS NOT NULL)",
+        vec![Value::from(notice_id)],
+    );
+    let row = work.txn.query_one_raw(sql.build(work.backend())).await?;
+    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0) > 0)
 }
 
 /// The trust-tier figures of a brand over its items decided since `since`.
@@ -433,7 +457,7 @@ pub async fn decided_counts(
 }
 
 /// Recomputes a brand's trust tier over the trust window; a change writes `TRUST_TIER_CHANGED`.
-async fn refresh_trust_tier(work: &mut Work, brand_id: i64) -> AppResult<()> {
+pub(crate) async fn refresh_trust_tier(work: &mut Work, brand_id: i64) -> AppResult<()> {
     work.lock("brand", brand_id).await?;
     let Some(current) = brand::Entity::find_by_id(brand_id).one(&work.txn).await? else {
         return Err(AppError::Internal(format!("brand {brand_id} vanished")));
@@ -458,7 +482,12 @@ async fn refresh_trust_tier(work: &mut Work, brand_id: i64) -> AppResult<()> {
 }
 
 /// The item `raw` (an input path `field`) if the viewer may see it, else `NOT_FOUND`.
-async fn visible_item(work: &Work, identity: &Identity, raw: &str, field: &str) -> AppResult<notice_item::Model> {
+pub(crate) async fn visible_item(
+    work: &Work,
+    identity: &Identity,
+    raw: &str,
+    field: &str,
+) -> AppResult<notice_item::Model> {
     let id = ids::decode(raw, Kind::NoticeItem, field)?;
     let conds: Vec<crate::sql::Sql> = crate::auth::visibility::owned(identity.scope()).into_iter().collect();
     crate::sql::by_ids::<notice_item::Model>(&work.txn, "notice_item", &[id], &conds)
@@ -504,7 +533,7 @@ pub async fn decide(
 }
 
 /// Takes the locks a change to `item` needs, in the workflow's lock order.
-async fn lock_around(work: &Work, item: &notice_item::Model) -> AppResult<()> {
+pub(crate) async fn lock_around(work: &Work, item: &notice_item::Model) -> AppResult<()> {
     work.lock("brand", item.brand_id).await?;
     work.lock("notice", item.notice_id).await?;
     work.lock("seller", item.seller_id).await?;
@@ -512,7 +541,7 @@ async fn lock_around(work: &Work, item: &notice_item::Model) -> AppResult<()> {
     work.lock("notice_item", item.id).await
 }
 
-async fn reload_item(work: &Work, id: i64) -> AppResult<notice_item::Model> {
+pub(crate) async fn reload_item(work: &Work, id: i64) -> AppResult<notice_item::Model> {
     notice_item::Entity::find_by_id(id).one(&work.txn).await?.ok_or_else(|| AppError::Internal("item vanished".into()))
 }
 
@@ -536,10 +565,15 @@ pub async fn withdraw(shared: &Shared, identity: &Identity, now: i64, raw: &str)
             current.status
         )));
     }
+    // An item waiting for the brand's answer is withdrawn with the rest: the brand gave up.
     let withdrawn = notice_item::Entity::update_many()
         .col_expr(notice_item::Column::Status, Expr::value(NoticeItemStatus::Withdrawn.as_db()))
+        .col_expr(notice_item::Column::InfoDueAt, Expr::value(Option::<i64>::None))
         .filter(notice_item::Column::NoticeId.eq(id))
-        .filter(notice_item::Column::Status.eq(NoticeItemStatus::Pending.as_db()))
+        .filter(
+            notice_item::Column::Status
+                .is_in([NoticeItemStatus::Pending.as_db(), NoticeItemStatus::InfoRequested.as_db()]),
+        )
         .exec(&work.txn)
         .await?;
     if withdrawn.rows_affected == 0 {

@@ -28,6 +28,11 @@ pub struct BrandStats {
     /// reinstated / taken down; null when nothing was taken down
     pub counter_notice_success_rate: Option<f64>,
     pub median_hours_to_decision: Option<f64>,
+    /// Requests for information a reviewer sent the brand (none for a seller, who never sees
+    /// the channel)
+    pub information_requests: i32,
+    /// Median hours the brand took to answer them; null when none was answered
+    pub median_hours_to_answer: Option<f64>,
 }
 
 const HOUR: f64 = 3_600_000_000.0;
@@ -100,7 +105,7 @@ pub async fn brand_stats_many(
         visibility::owned(scope),
     )
     .await?;
-    let durations = decision_durations(db, &unique, visibility::owned(scope)).await?;
+    let (durations, questions) = durations(db, &unique, visibility::owned(scope), visibility::channel(scope)).await?;
     let mut out = HashMap::with_capacity(unique.len());
     for (key, keyed) in unique.iter().zip(&keyed) {
         let get = |map: &HashMap<(i64, i64), [i64; 4]>| map.get(keyed).copied().unwrap_or_default();
@@ -111,6 +116,12 @@ pub async fn brand_stats_many(
             .map(|rows| rows.iter().filter(|(at, _)| *at >= keyed.1).map(|(_, d)| *d).collect())
             .unwrap_or_default();
         since.sort_unstable();
+        let asked: Vec<Option<i64>> = questions
+            .get(&key.brand)
+            .map(|rows| rows.iter().filter(|(at, _)| *at >= keyed.1).map(|(_, d)| *d).collect())
+            .unwrap_or_default();
+        let mut answered: Vec<i64> = asked.iter().flatten().copied().collect();
+        answered.sort_unstable();
         out.insert(
             *key,
             BrandStats {
@@ -124,6 +135,8 @@ pub async fn brand_stats_many(
                 takedown_rate: counts.takedown_rate(),
                 counter_notice_success_rate: counts.counter_notice_success_rate(),
                 median_hours_to_decision: median(&since).map(|m| m / HOUR),
+                information_requests: clamp(i64::try_from(asked.len()).unwrap_or(i64::MAX)),
+                median_hours_to_answer: median(&answered).map(|m| m / HOUR),
             },
         );
     }
@@ -167,13 +180,16 @@ async fn per_key(
         .collect()
 }
 
-/// `(decided_at, decided_at - submitted_at)` of each brand's items decided since the earliest
-/// `since` asked for that brand, in one statement; each key then keeps its own.
-async fn decision_durations(
+/// Per brand, in one statement from the earliest `since` asked for that brand (each key then
+/// keeps its own): `(decided_at, decided_at - submitted_at)` of its items decided, and
+/// `(asked at, answered_at - asked at)` of the questions it was asked (the time null while
+/// unanswered).
+async fn durations(
     db: &impl ConnectionTrait,
     keys: &[StatsKey],
     scope: Option<Sql>,
-) -> AppResult<HashMap<i64, Vec<(i64, i64)>>> {
+    channel: Option<Sql>,
+) -> AppResult<(HashMap<i64, Vec<(i64, i64)>>, HashMap<i64, Vec<(i64, Option<i64>)>>)> {
     let mut earliest: HashMap<i64, i64> = HashMap::new();
     for key in keys {
         let since = key.since.unwrap_or(i64::MIN);
@@ -183,18 +199,32 @@ async fn decision_durations(
     pairs.sort_unstable();
     let mut sql = keys_table(&pairs);
     sql.push(
-        "SELECT t.brand_id AS brand_id, t.decided_at AS at, t.decided_at - t.submitted_at AS d FROM k \
+        "SELECT 0 AS q, t.brand_id AS brand_id, t.decided_at AS at, t.decided_at - t.submitted_at AS d FROM k \
          JOIN notice_item t ON t.brand_id = k.brand_id AND t.decided_at >= k.since \
          AND t.status IN ('REMOVED','REJECTED','COUNTERED','REINSTATED')",
         [],
     );
     sql.and_all(&scope.into_iter().collect::<Vec<_>>());
+    sql.push(
+        " UNION ALL SELECT 1 AS q, t.brand_id AS brand_id, t.at AS at, t.answered_at - t.at AS d FROM k \
+         JOIN notice_message t ON t.brand_id = k.brand_id AND t.at >= k.since AND t.kind = 'QUESTION'",
+        [],
+    );
+    sql.and_all(&channel.into_iter().collect::<Vec<_>>());
     let rows = db.query_all_raw(sql.build(db.get_database_backend())).await?;
-    let mut out: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
+    let mut decided: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
+    let mut asked: HashMap<i64, Vec<(i64, Option<i64>)>> = HashMap::new();
     for r in &rows {
-        out.entry(r.try_get("", "brand_id")?).or_default().push((r.try_get("", "at")?, r.try_get("", "d")?));
+        let brand: i64 = r.try_get("", "brand_id")?;
+        let at: i64 = r.try_get("", "at")?;
+        let q = r.try_get::<i64>("", "q").or_else(|_| r.try_get::<i32>("", "q").map(i64::from))?;
+        if q == 0 {
+            decided.entry(brand).or_default().push((at, r.try_get("", "d")?));
+        } else {
+            asked.entry(brand).or_default().push((at, r.try_get("", "d")?));
+        }
     }
-    Ok(out)
+    Ok((decided, asked))
 }
 
 /// The median of sorted values: the middle one, or the mean of the two middle ones.

@@ -7,9 +7,9 @@ use crate::error::AppResult;
 use crate::graph;
 use crate::ids::{Kind, to_id};
 use crate::loaders::{
-    Brands, CounterNotices, Events, Items, Listings, Notices, OneOf, Rel, Sellers, Strikes, Trademarks,
+    Brands, CounterNotices, Events, Items, Listings, Messages, Notices, OneOf, Rel, Sellers, Strikes, Trademarks,
 };
-use crate::objects::{Brand, Listing, Seller, Trademark};
+use crate::objects::{Brand, Listing, NoticeMessage, Seller, Trademark};
 use crate::pagination::Connection;
 use crate::time::instant;
 
@@ -77,6 +77,28 @@ impl Notice {
     ) -> AppResult<Connection<NoticeEvent>> {
         graph::nested::<Events, _>(ctx, Rel::EventsOfNotice, self.0.id, first, after, NoticeEvent).await
     }
+
+    /// The thread between the brand and the platform, oldest first: messages, and the questions
+    /// on items with their answers. Staff and the brand's agents read it; a seller is refused.
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    async fn messages(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> AppResult<Option<Connection<NoticeMessage>>> {
+        graph::identity(ctx)?.require_role(
+            &[
+                crate::auth::Role::Admin,
+                crate::auth::Role::Reviewer,
+                crate::auth::Role::Analyst,
+                crate::auth::Role::BrandAgent,
+            ],
+            "read a notice's thread",
+        )?;
+        let page = graph::nested::<Messages, _>(ctx, Rel::MessagesOfNotice, self.0.id, first, after, NoticeMessage);
+        Ok(Some(page.await?))
+    }
 }
 
 #[Object]
@@ -107,6 +129,12 @@ impl NoticeItem {
 
     async fn decision_reason(&self) -> Option<&str> {
         self.0.decision_reason.as_deref()
+    }
+
+    /// While INFO_REQUESTED: when the brand's answer is due; unanswered then, the item is
+    /// rejected by SYSTEM.
+    async fn info_due_at(&self) -> Option<DateTime<Utc>> {
+        self.0.info_due_at.map(instant)
     }
 
     async fn counter_notice(&self, ctx: &Context<'_>) -> AppResult<Option<CounterNotice>> {

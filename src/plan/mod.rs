@@ -419,6 +419,9 @@ impl<'d> Builder<'d> {
                 (gid.kind, gid.key)
             }
         };
+        if !schema::planned(obj) {
+            return None;
+        }
         let sel = self.object(group, obj)?;
         Some((key, RootField::Object { obj, id, sel }))
     }
@@ -492,6 +495,8 @@ impl<'d> Builder<'d> {
                         "takedownRate" => StatsPart::Float(|s: &S| s.takedown_rate),
                         "counterNoticeSuccessRate" => StatsPart::Float(|s: &S| s.counter_notice_success_rate),
                         "medianHoursToDecision" => StatsPart::Float(|s: &S| s.median_hours_to_decision),
+                        "informationRequests" => StatsPart::Int(|s: &S| s.information_requests),
+                        "medianHoursToAnswer" => StatsPart::Float(|s: &S| s.median_hours_to_answer),
                         _ => return None,
                     };
                     Some(part)

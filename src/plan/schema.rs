@@ -25,6 +25,7 @@ pub fn connection_name(kind: Kind) -> &'static str {
         Kind::CounterNotice => "CounterNoticeConnection",
         Kind::Strike => "StrikeConnection",
         Kind::NoticeEvent => "NoticeEventConnection",
+        Kind::NoticeMessage => "NoticeMessageConnection",
     }
 }
 
@@ -40,14 +41,25 @@ pub fn edge_name(kind: Kind) -> &'static str {
         Kind::CounterNotice => "CounterNoticeEdge",
         Kind::Strike => "StrikeEdge",
         Kind::NoticeEvent => "NoticeEventEdge",
+        Kind::NoticeMessage => "NoticeMessageEdge",
     }
+}
+
+/// Whether the planner answers objects of `kind`: every kind but the channel's messages, which
+/// the general executor answers (a thread is read by a few people, not by dashboards many times
+/// a second).
+pub fn planned(kind: Kind) -> bool {
+    kind != Kind::NoticeMessage
 }
 
 /// Whether `name` is one of the schema's object types that the planner may meet as a type
 /// condition (its own objects, their connections and edges, `PageInfo`, `Money`, `Query`).
 pub fn is_object_type(name: &str) -> bool {
     ["PageInfo", "Money", "Query"].contains(&name)
-        || Kind::ALL.iter().any(|&o| o.type_name() == name || connection_name(o) == name || edge_name(o) == name)
+        || Kind::ALL
+            .iter()
+            .filter(|&&o| planned(o))
+            .any(|&o| o.type_name() == name || connection_name(o) == name || edge_name(o) == name)
 }
 
 /// A loaded row of one of the objects.

@@ -1,0 +1,197 @@
+//! The channel's objects: `NoticeMessage` (a message, question or answer of a notice's thread)
+//! and `Evidence`, and the inputs of its mutations with their parse into typed commands.
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::Loader;
+use async_graphql::{Context, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
+use sea_orm::FromQueryResult;
+
+use super::evidence::{self, EvidenceInput};
+use super::service::{PostMessage, ProvideInformation, RequestInformation};
+use crate::error::{AppError, AppResult};
+use crate::events::ActorRole;
+use crate::graph;
+use crate::ids::{self, Kind, to_id};
+use crate::loaders::{Batcher, Items, Notices};
+use crate::objects::{Notice, NoticeItem};
+use crate::states::{EvidenceKind, NoticeMessageKind};
+use crate::time::instant;
+
+pub use crate::objects::{Evidence, NoticeMessage};
+
+#[Object]
+impl NoticeMessage {
+    pub async fn id(&self) -> ID {
+        to_id(Kind::NoticeMessage, self.0.id)
+    }
+
+    async fn notice(&self, ctx: &Context<'_>) -> AppResult<Notice> {
+        Ok(Notice(graph::load_ref::<Notices>(ctx, self.0.notice_id).await?))
+    }
+
+    /// The item a question or answer is about.
+    async fn item(&self, ctx: &Context<'_>) -> AppResult<Option<NoticeItem>> {
+        match self.0.item_id {
+            Some(id) => Ok(Some(NoticeItem(graph::load_ref::<Items>(ctx, id).await?))),
+            None => Ok(None),
+        }
+    }
+
+    async fn kind(&self) -> AppResult<NoticeMessageKind> {
+        NoticeMessageKind::from_db(&self.0.kind)
+    }
+
+    async fn author_role(&self) -> AppResult<ActorRole> {
+        ActorRole::from_db(&self.0.author_role)
+    }
+
+    /// The subject (`sub`) of the author's token.
+    async fn author_subject(&self) -> &str {
+        &self.0.author_subject
+    }
+
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+
+    async fn at(&self) -> DateTime<Utc> {
+        instant(self.0.at)
+    }
+
+    /// A question's deadline: unanswered by then, the item is rejected.
+    async fn due_at(&self) -> Option<DateTime<Utc>> {
+        self.0.due_at.map(instant)
+    }
+
+    /// When a question was answered.
+    async fn answered_at(&self) -> Option<DateTime<Utc>> {
+        self.0.answered_at.map(instant)
+    }
+
+    /// The evidence an answer brought, in the order given.
+    async fn evidence(&self, ctx: &Context<'_>) -> AppResult<Vec<Evidence>> {
+        if self.0.kind != NoticeMessageKind::Answer.as_db() {
+            return Ok(Vec::new());
+        }
+        let loaders = graph::request(ctx)?.loaders();
+        let rows = loaders.load_one(EvidenceOfMessage(self.0.id)).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(Evidence).collect())
+    }
+}
+
+#[Object]
+impl Evidence {
+    async fn kind(&self) -> AppResult<EvidenceKind> {
+        EvidenceKind::from_db(&self.0.kind)
+    }
+
+    async fn url(&self) -> Option<&str> {
+        self.0.url.as_deref()
+    }
+
+    /// The SHA-256 of the file, 64 lowercase hex digits.
+    async fn sha256(&self) -> Option<&str> {
+        self.0.sha256.as_deref()
+    }
+
+    async fn order_number(&self) -> Option<&str> {
+        self.0.order_number.as_deref()
+    }
+
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+
+    async fn added_at(&self) -> DateTime<Utc> {
+        instant(self.0.added_at)
+    }
+}
+
+/// The evidence of one answer; visible wherever the answer is (its parent checked that).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EvidenceOfMessage(pub i64);
+
+impl Loader<EvidenceOfMessage> for Batcher {
+    type Value = Vec<entity::evidence::Model>;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[EvidenceOfMessage],
+    ) -> Result<HashMap<EvidenceOfMessage, Vec<entity::evidence::Model>>, AppError> {
+        use sea_orm::ConnectionTrait;
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let mut sql = crate::sql::Sql::new("SELECT t.* FROM evidence t WHERE t.message_id IN ", vec![]);
+        sql.push_in(&ids);
+        sql.push(" ORDER BY t.id", []);
+        let db = self.db();
+        let mut out: HashMap<EvidenceOfMessage, Vec<entity::evidence::Model>> = HashMap::new();
+        for row in db.query_all_raw(sql.build(db.get_database_backend())).await? {
+            let model = entity::evidence::Model::from_query_result(&row, "")?;
+            if let Some(message) = model.message_id {
+                out.entry(EvidenceOfMessage(message)).or_default().push(model);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Asks the brand for information on a `PENDING` item.
+#[derive(InputObject)]
+pub struct RequestInformationInput {
+    pub item_id: ID,
+    /// 10 to 5,000 characters.
+    pub question: String,
+}
+
+impl RequestInformationInput {
+    /// The typed command; bad input names its field.
+    pub fn parse(self) -> AppResult<RequestInformation> {
+        Ok(RequestInformation {
+            item: ids::decode(&self.item_id, Kind::NoticeItem, "itemId")?,
+            question: crate::values::text(&self.question, 10, 5000, "question")?,
+        })
+    }
+}
+
+/// Answers the question an `INFO_REQUESTED` item waits on.
+#[derive(InputObject)]
+pub struct ProvideInformationInput {
+    pub item_id: ID,
+    /// 10 to 5,000 characters.
+    pub answer: String,
+    /// At most 10 pieces.
+    #[graphql(default)]
+    pub evidence: Vec<EvidenceInput>,
+}
+
+impl ProvideInformationInput {
+    /// The typed command; bad input names its field.
+    pub fn parse(self) -> AppResult<ProvideInformation> {
+        Ok(ProvideInformation {
+            item: ids::decode(&self.item_id, Kind::NoticeItem, "itemId")?,
+            answer: crate::values::text(&self.answer, 10, 5000, "answer")?,
+            evidence: evidence::parse_all(&self.evidence, "evidence")?,
+        })
+    }
+}
+
+/// A message to a notice's thread.
+#[derive(InputObject)]
+pub struct PostNoticeMessageInput {
+    pub notice_id: ID,
+    /// 1 to 5,000 characters.
+    pub body: String,
+}
+
+impl PostNoticeMessageInput {
+    /// The typed command; bad input names its field.
+    pub fn parse(self) -> AppResult<PostMessage> {
+        Ok(PostMessage {
+            notice: ids::decode(&self.notice_id, Kind::Notice, "noticeId")?,
+            body: crate::values::text(&self.body, 1, 5000, "body")?,
+        })
+    }
+}

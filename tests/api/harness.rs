@@ -20,6 +20,7 @@ pub const SECRET: &str = "test-secret-of-rightsgraph-of-32-bytes-and-more";
 /// A running service on a database of its own.
 pub struct TestApp {
     pub app: App,
+    config: Config,
     _db: TestDb,
 }
 
@@ -69,7 +70,7 @@ async fn spawn_full(rules: RulesConfig, auth: AuthConfig, limits: LimitsConfig, 
         planner: true,
     };
     let app = build_app(&config).await.expect("build the app");
-    TestApp { app, _db: db }
+    TestApp { app, config, _db: db }
 }
 
 /// The PostgreSQL server the suite runs on, if any.
@@ -166,6 +167,15 @@ impl Reply {
 }
 
 impl TestApp {
+    /// The service stopped and started again on the same database, as a new process would be:
+    /// nothing of the old one's memory survives.
+    pub async fn restart(self) -> TestApp {
+        let TestApp { app, config, _db } = self;
+        drop(app);
+        let app = build_app(&config).await.expect("build the app again");
+        TestApp { app, config, _db }
+    }
+
     /// Sends `request` through the router.
     pub async fn send(&self, request: Request<Body>) -> Reply {
         let response = self.app.router.clone().oneshot(request).await.expect("infallible");

@@ -7,6 +7,7 @@ mod harness;
 mod analytics;
 mod auth;
 mod bombs;
+mod channel;
 mod explain;
 mod fanout;
 mod fixtures;

@@ -234,3 +234,37 @@ async fn a_rolled_back_mutation_publishes_nothing() {
     let extra = next_message(&mut ws, Duration::from_millis(500)).await;
     assert!(extra.is_none(), "unexpected message: {extra:#?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn channel_events_reach_the_brand_and_never_the_seller() {
+    let app = spawn().await;
+    let addr = serve(&app).await;
+    let s = scene(&app, 1).await;
+    let n = submit_as(&app, &agent(&s.brand), notice_input_all(&s.brand, &s.tm, &s.listings)).await;
+    let mut brand = connect(addr, Some(&agent(&s.brand))).await;
+    subscribe(&mut brand, "b", &s.brand).await;
+    let mut seller = connect(addr, Some(&seller_token(&s.seller))).await;
+    subscribe(&mut seller, "s", &s.brand).await;
+
+    let ask = "mutation($i: ID!) { requestInformation(input: {itemId: $i, question: \"Please send the test-buy report.\"}) { status } }";
+    app.data(&reviewer(), ask, json!({ "i": n.items[0] })).await;
+    let answer = "mutation($i: ID!) { provideInformation(input: {itemId: $i, answer: \"Report: fake hologram, no serial.\"}) { status } }";
+    app.data(&agent(&s.brand), answer, json!({ "i": n.items[0] })).await;
+    let post = "mutation($n: ID!) { postNoticeMessage(input: {noticeId: $n, body: \"Thanks.\"}) { id } }";
+    app.data(&reviewer(), post, json!({ "n": n.id })).await;
+    remove(&app, &n.items[0]).await;
+
+    let (nid, iid) = (json!(n.id), json!(n.items[0]));
+    for (kind, actor, item) in [
+        ("INFO_REQUESTED", "REVIEWER", iid.clone()),
+        ("INFO_PROVIDED", "BRAND_AGENT", iid.clone()),
+        ("NOTICE_MESSAGE_POSTED", "REVIEWER", Value::Null),
+        ("ITEM_REMOVED", "REVIEWER", iid.clone()),
+    ] {
+        assert_eq!(next_event(&mut brand, "b").await, (kind.into(), actor.into(), nid.clone(), item), "{kind}");
+    }
+    // The seller hears the removal of its item, and nothing of the channel before it.
+    assert_eq!(next_event(&mut seller, "s").await, ("ITEM_REMOVED".into(), "REVIEWER".into(), nid, iid));
+    let extra = next_message(&mut seller, Duration::from_millis(500)).await;
+    assert!(extra.is_none(), "unexpected message: {extra:#?}");
+}

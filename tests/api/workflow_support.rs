@@ -442,7 +442,9 @@ pub async fn snapshot(app: &TestApp) -> Vec<String> {
         notice_item,
         counter_notice,
         strike,
-        notice_event
+        notice_event,
+        notice_message,
+        evidence
     );
     out
 }

@@ -14,6 +14,8 @@ db_enum! {
         CounterNoticeRejected = "COUNTER_NOTICE_REJECTED",
         ListingReinstated = "LISTING_REINSTATED",
         TrustTierChanged = "TRUST_TIER_CHANGED",
+        /// The brand took back the removal of an item (`retractNoticeItem`).
+        ItemRetracted = "ITEM_RETRACTED",
         /// A reviewer asked the brand for information on an item (not shown to sellers).
         InfoRequested = "INFO_REQUESTED",
         /// The brand answered (not shown to sellers).

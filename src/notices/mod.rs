@@ -2,6 +2,7 @@
 
 pub mod filter;
 pub mod resolvers;
+pub mod retract;
 pub mod service;
 pub mod stats;
 pub mod subscription;

@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, Object};
 use super::service;
 use super::types::{
     CounterNotice, CounterNoticeDecision, DecideNoticeItemInput, FileCounterNoticeInput, ItemDecision, Notice,
-    NoticeFilter, NoticeItem, NoticeStatus, ResolveCounterNoticeInput, SubmitNoticeInput,
+    NoticeFilter, NoticeItem, NoticeStatus, ResolveCounterNoticeInput, RetractNoticeItemInput, SubmitNoticeInput,
 };
 use crate::auth::{Identity, Role, visibility};
 use crate::error::AppResult;
@@ -97,6 +97,15 @@ impl NoticeMutation {
         let now = graph::request(ctx)?.now();
         let remove = input.decision == ItemDecision::Remove;
         Ok(NoticeItem(service::decide(graph::shared(ctx)?, identity, now, &input.item_id, remove, input.reason).await?))
+    }
+
+    /// Takes back the removal of one of the brand's items: item and listing REINSTATED, strike
+    /// voided (ADMIN, BRAND_AGENT of the brand).
+    async fn retract_notice_item(&self, ctx: &Context<'_>, input: RetractNoticeItemInput) -> AppResult<NoticeItem> {
+        let identity = graph::identity(ctx)?;
+        let command = input.parse()?;
+        let now = graph::request(ctx)?.now();
+        Ok(NoticeItem(super::retract::retract(graph::shared(ctx)?, identity, now, command).await?))
     }
 
     /// Answers a removal of the seller's own listing (SELLER).

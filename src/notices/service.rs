@@ -325,7 +325,7 @@ async fn decide_pending(
 }
 
 /// Recounts a seller's active strikes and sets its status from them; `TERMINATED` is final.
-async fn refresh_seller(work: &Work, seller_id: i64) -> AppResult<()> {
+pub(crate) async fn refresh_seller(work: &Work, seller_id: i64) -> AppResult<()> {
     work.recount_strikes(seller_id).await?;
     let Some(current) = seller::Entity::find_by_id(seller_id).one(&work.txn).await? else {
         return Err(AppError::Internal(format!("seller {seller_id} vanished")));
@@ -720,7 +720,7 @@ pub async fn resolve_counter_notice(
 }
 
 /// Puts a listing back up, unless another brand's removal of it still stands.
-async fn reinstate_listing(work: &Work, listing_id: i64) -> AppResult<()> {
+pub(crate) async fn reinstate_listing(work: &Work, listing_id: i64) -> AppResult<()> {
     work.lock("listing", listing_id).await?;
     let still_removed = notice_item::Entity::find()
         .filter(notice_item::Column::ListingId.eq(listing_id))

@@ -285,6 +285,24 @@ pub struct DecideNoticeItemInput {
     pub reason: Option<String>,
 }
 
+/// A brand taking back the removal of one of its items.
+#[derive(InputObject)]
+pub struct RetractNoticeItemInput {
+    pub item_id: ID,
+    /// Why the removal was wrong: 1 to 2,000 characters.
+    pub reason: String,
+}
+
+impl RetractNoticeItemInput {
+    /// The typed command; bad input names its field.
+    pub fn parse(self) -> crate::error::AppResult<super::retract::Retraction> {
+        Ok(super::retract::Retraction {
+            item: crate::ids::decode(&self.item_id, Kind::NoticeItem, "itemId")?,
+            reason: crate::values::text(&self.reason, 1, 2000, "reason")?,
+        })
+    }
+}
+
 /// A seller's answer to a removal.
 #[derive(InputObject)]
 pub struct FileCounterNoticeInput {

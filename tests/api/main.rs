@@ -20,6 +20,7 @@ mod planner;
 mod process;
 mod races;
 mod reads;
+mod retraction;
 mod subscriptions;
 mod websocket;
 mod workflow;

@@ -1,0 +1,90 @@
+//! Retraction: a brand takes back the removal of one of its items (a listing it got wrong). The
+//! item and the listing are REINSTATED, the strike is voided, the seller's status recomputed, and
+//! a counter-notice still pending is closed as ACCEPTED: the seller was right. It counts as a
+//! reinstatement in the brand's figures and trust tier.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use super::service::{
+    actor_of, item_event, lock_around, refresh_notice, refresh_seller, refresh_trust_tier, reinstate_listing,
+    reload_item,
+};
+use crate::auth::{Identity, Role, visibility};
+use crate::error::{AppError, AppResult};
+use crate::events::NoticeEventKind;
+use crate::graph::Shared;
+use crate::ids::{GlobalId, Kind};
+use crate::states::{CounterNoticeStatus, NoticeItemStatus};
+use crate::work::Work;
+use entity::{counter_notice, notice_item, strike};
+
+/// The resolution a pending counter-notice is closed with when the brand retracts.
+pub const CLOSED_BY_RETRACTION: &str = "the brand retracted the removal";
+
+/// `retractNoticeItem`, parsed.
+#[derive(Debug, Clone)]
+pub struct Retraction {
+    pub item: i64,
+    /// 1 to 2,000 characters.
+    pub reason: String,
+}
+
+/// Retracts the removal of a REMOVED or COUNTERED item (the brand's BRAND_AGENT, ADMIN).
+pub async fn retract(
+    shared: &Shared,
+    identity: &Identity,
+    now: i64,
+    command: Retraction,
+) -> AppResult<notice_item::Model> {
+    identity.require_role(&[Role::Admin, Role::BrandAgent], "retract removals")?;
+    let mut work = Work::begin(&shared.db, actor_of(identity), now, &shared.rules).await?;
+    let conds: Vec<crate::sql::Sql> = visibility::owned(identity.scope()).into_iter().collect();
+    let item = crate::sql::by_ids::<notice_item::Model>(&work.txn, "notice_item", &[command.item], &conds)
+        .await?
+        .remove(&command.item)
+        .ok_or_else(|| {
+            AppError::NotFound(format!("no NoticeItem {}", GlobalId::new(Kind::NoticeItem, command.item)))
+        })?;
+    lock_around(&work, &item).await?;
+    let item = reload_item(&work, item.id).await?;
+    let retractable = [NoticeItemStatus::Removed.as_db(), NoticeItemStatus::Countered.as_db()];
+    if !retractable.contains(&item.status.as_str()) {
+        return Err(AppError::conflict(format!(
+            "only a REMOVED or COUNTERED item can be retracted; this one is {}",
+            item.status
+        )));
+    }
+    let moved = notice_item::Entity::update_many()
+        .col_expr(notice_item::Column::Status, Expr::value(NoticeItemStatus::Reinstated.as_db()))
+        .filter(notice_item::Column::Id.eq(item.id))
+        .filter(notice_item::Column::Status.is_in(retractable))
+        .exec(&work.txn)
+        .await?;
+    if moved.rows_affected != 1 {
+        return Err(AppError::conflict("the item changed meanwhile"));
+    }
+    counter_notice::Entity::update_many()
+        .col_expr(counter_notice::Column::Status, Expr::value(CounterNoticeStatus::Accepted.as_db()))
+        .col_expr(counter_notice::Column::ResolvedAt, Expr::value(now))
+        .col_expr(counter_notice::Column::ResolutionReason, Expr::value(CLOSED_BY_RETRACTION))
+        .filter(counter_notice::Column::ItemId.eq(item.id))
+        .filter(counter_notice::Column::Status.eq(CounterNoticeStatus::Pending.as_db()))
+        .exec(&work.txn)
+        .await?;
+    reinstate_listing(&work, item.listing_id).await?;
+    work.lock("seller", item.seller_id).await?;
+    strike::Entity::update_many()
+        .col_expr(strike::Column::Voided, Expr::value(true))
+        .filter(strike::Column::ItemId.eq(item.id))
+        .exec(&work.txn)
+        .await?;
+    refresh_seller(&work, item.seller_id).await?;
+    let actor = work.actor;
+    item_event(&mut work, NoticeEventKind::ItemRetracted, actor, &item, Some(command.reason)).await?;
+    refresh_notice(&work, item.notice_id).await?;
+    refresh_trust_tier(&mut work, item.brand_id).await?;
+    let retracted = reload_item(&work, item.id).await?;
+    work.commit(&shared.events).await?;
+    Ok(retracted)
+}

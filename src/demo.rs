@@ -5,9 +5,9 @@ use std::time::Duration;
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 
 use crate::auth::{Claims, Identity, Role, mint_hs256};
-use crate::channel::evidence::Evidence;
 use crate::channel::service as channel;
 use crate::error::AppResult;
+use crate::evidence::Evidence;
 use crate::graph::Shared;
 use crate::ids::{GlobalId, Kind};
 use crate::states::{EvidenceKind, IdentifierKind, NoticeReason};
@@ -175,6 +175,14 @@ async fn story(c: &Cast, now: i64) -> AppResult<()> {
     let rest: Vec<i64> = listings.iter().skip(22).map(|l| l.1).collect();
     submit(c, &aurelia_agent, aurelia, &tm(aurelia), &rest, now - 20 * DAY).await?;
 
+    // Aurelia finds one removal was wrong and retracts it: the listing is back, the strike voided;
+    // with 1 reinstatement in 21 removals Aurelia stays TRUSTED.
+    let retraction = notices::retract::Retraction {
+        item: items[3],
+        reason: "Our distributor confirmed this seller bought the watches from us.".into(),
+    };
+    notices::retract::retract(s, &aurelia_agent, now - 15 * DAY, retraction).await?;
+
     // Northwind: one removal reinstated after a counter-notice, one rejection: CLOSED.
     let notice = submit(c, &northwind_agent, northwind, &tm(northwind), &outdoor[..2], now - 30 * DAY).await?;
     let items = items_of(&c.shared, notice).await?;
@@ -254,7 +262,16 @@ async fn listing(c: &Cast, seller: i64, title: &str, amount: &str, currency: &st
     let new = listings::service::NewListing {
         seller_id: gid(Kind::Seller, seller),
         title: title.into(),
-        url: format!("https://marketplace.example/item/{}", title.len() * 7919 + seller as usize),
+        // The title is unique in the demo, and so is the address made of it.
+        url: format!(
+            "https://marketplace.example/item/{}",
+            title
+                .to_lowercase()
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join("-")
+        ),
         amount: amount.into(),
         currency: currency.into(),
     };
@@ -269,6 +286,19 @@ async fn submit(c: &Cast, agent: &Identity, brand: i64, trademark: &str, listing
         good_faith: true,
         items: listings.iter().map(|l| (gid(Kind::Listing, *l), trademark.to_owned())).collect(),
         idempotency_key: None,
+        // A screenshot of each listing, as brands file them.
+        evidence: listings
+            .iter()
+            .map(|l| {
+                vec![Evidence {
+                    kind: EvidenceKind::Screenshot,
+                    url: Some(format!("https://evidence.example/demo/{brand}/listing-{l}.png")),
+                    sha256: Some(format!("{:064x}", l * 7_919 + brand)),
+                    order_number: None,
+                    note: Some("The mark on the product photo".into()),
+                }]
+            })
+            .collect(),
     };
     Ok(notices::service::submit(&c.shared, agent, at, submission).await?.id)
 }

@@ -13,6 +13,7 @@ pub mod db_enum;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod evidence;
 pub mod graph;
 pub mod http;
 pub mod ids;
@@ -69,6 +70,10 @@ pub async fn build_app(config: &Config) -> Result<App, String> {
     Migrator::up(&db, None).await.map_err(|e| format!("cannot migrate the database: {e}"))?;
     let (events, _) = tokio::sync::broadcast::channel(1024);
     let shared = Shared { db: db.clone(), rules: config.rules.clone(), events, deadlines: Default::default() };
+    let keyed = listings::service::key_addresses(&db).await.map_err(|e| format!("cannot read the registry: {e:?}"))?;
+    if keyed > 0 {
+        tracing::info!(listings = keyed, "kept the normalized address of listings written before addresses were");
+    }
     channel::service::learn_deadlines(&shared).await.map_err(|e| format!("cannot read the registry: {e:?}"))?;
     let schema = schema::build(shared.clone(), &config.limits);
     let executing = Arc::new(tokio::sync::Semaphore::new(config.limits.max_concurrent_requests as usize));

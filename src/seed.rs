@@ -251,22 +251,25 @@ pub async fn seed(shared: &Shared, plan: SeedPlan) -> Result<String, String> {
         listing_seller.push(seller);
         let brand = BRAND_WORDS[rng.below(BRAND_WORDS.len())];
         let title = format!("{} {} {} #{l}", brand, rng.pick(&ADJECTIVES), rng.pick(&PRODUCTS));
+        // Already in its normalized form: the address is its own key.
+        let url = format!("https://marketplace.example/item/{tag}/{l}");
         rows.push(vec![
             Value::from(first_listing + l as i64),
             Value::from(first_seller + seller as i64),
             Value::from(title.clone()),
-            Value::from(format!("https://marketplace.example/item/{tag}/{l}")),
+            Value::from(url.clone()),
             Value::from(format!("{}.{:02}", 5 + rng.below(400), rng.below(100))),
             Value::from(*rng.pick(&["USD", "EUR", "GBP", "CNY"])),
             Value::from("ACTIVE"),
             Value::from(t0 - rng.below(365) as i64 * DAY),
             Value::from(title.to_lowercase()),
+            Value::from(url),
         ]);
     }
     bulk(
         db,
         "listing",
-        "id, seller_id, title, url, price_amount, price_currency, status, listed_at, title_search",
+        "id, seller_id, title, url, price_amount, price_currency, status, listed_at, title_search, url_key",
         rows,
         &bar,
     )
@@ -278,7 +281,7 @@ pub async fn seed(shared: &Shared, plan: SeedPlan) -> Result<String, String> {
         simulate(shared, &mut rng, &brand_marks, first_listing, &listing_seller, n_notices, t0, now, &bar).await?;
     bar.finish();
     Ok(format!(
-        "seeded {} brands, {n_sellers} sellers in {} rings, {n_listings} listings, {} notices ({} items; {} drafts refused by the rules and redrawn; {} requests for information, {} answered) in {:.1?}",
+        "seeded {} brands, {n_sellers} sellers in {} rings, {n_listings} listings, {} notices ({} items; {} drafts refused by the rules and redrawn; {} requests for information, {} answered; {} removals retracted) in {:.1?}",
         n_brands,
         rings.iter().filter(|r| r.len() >= 2).count(),
         stats.notices,
@@ -286,6 +289,7 @@ pub async fn seed(shared: &Shared, plan: SeedPlan) -> Result<String, String> {
         stats.skipped,
         stats.asked,
         stats.answered,
+        stats.retracted,
         started.elapsed()
     ))
 }
@@ -362,6 +366,7 @@ struct SimStats {
     /// Requests for information, and how many the brands answered.
     asked: usize,
     answered: usize,
+    retracted: usize,
 }
 
 /// What happens next, at an instant.
@@ -397,6 +402,10 @@ enum Step {
     },
     /// The deadlines passed by then are settled, as the server's sweep would.
     Settle,
+    /// The brand takes back a removal it got wrong.
+    Retract {
+        item: i64,
+    },
     /// A message to a notice's thread, by its brand or by a reviewer.
     Post {
         notice: i64,
@@ -467,6 +476,23 @@ async fn simulate(
                             .map(|l| (GlobalId::new(Kind::Listing, *l).to_string(), rng.pick(marks).clone()))
                             .collect(),
                         idempotency_key: None,
+                        // About one item in three comes with a test buy.
+                        evidence: listings
+                            .iter()
+                            .map(|l| {
+                                if rng.chance(0.3) {
+                                    vec![crate::evidence::Evidence {
+                                        kind: EvidenceKind::TestBuy,
+                                        url: None,
+                                        sha256: None,
+                                        order_number: Some(format!("TB-{brand}-{l}")),
+                                        note: None,
+                                    }]
+                                } else {
+                                    Vec::new()
+                                }
+                            })
+                            .collect(),
                     };
                     let agent = Identity {
                         subject: "seed".into(),
@@ -527,11 +553,12 @@ async fn simulate(
                 let reason = (!remove).then(|| "Not an infringement on review".to_owned());
                 let id = GlobalId::new(Kind::NoticeItem, item).to_string();
                 // A withdrawn or already decided item answers CONFLICT: the rules said no.
-                if service::decide(shared, &reviewer, at, &id, remove, reason).await.is_ok()
-                    && remove
-                    && rng.chance(0.05)
-                {
-                    later.push((at + (1 + rng.below(300)) as i64 * HOUR, counter(shared, item).await?));
+                if service::decide(shared, &reviewer, at, &id, remove, reason).await.is_ok() && remove {
+                    if rng.chance(0.05) {
+                        later.push((at + (1 + rng.below(300)) as i64 * HOUR, counter(shared, item).await?));
+                    } else if rng.chance(0.01) {
+                        later.push((at + (1 + rng.below(400)) as i64 * HOUR, Step::Retract { item }));
+                    }
                 }
             }
             Step::Counter { item, seller } => {
@@ -573,7 +600,7 @@ async fn simulate(
             Step::Answer { item, brand, remove } => {
                 let agent =
                     Identity { subject: "seed".into(), role: Role::BrandAgent, brand_id: Some(brand), seller_id: None };
-                let evidence = vec![crate::channel::evidence::Evidence {
+                let evidence = vec![crate::evidence::Evidence {
                     kind: EvidenceKind::TestBuy,
                     url: None,
                     sha256: None,
@@ -585,6 +612,22 @@ async fn simulate(
                 if channel::provide_information(shared, &agent, at, command).await.is_ok() {
                     stats.answered += 1;
                     later.push((at + (2 + rng.below(72)) as i64 * HOUR, Step::Decide { item, remove }));
+                }
+            }
+            Step::Retract { item } => {
+                let brand = entity::notice_item::Entity::find_by_id(item)
+                    .one(&shared.db)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .map_or(0, |i| i.brand_id);
+                let agent =
+                    Identity { subject: "seed".into(), role: Role::BrandAgent, brand_id: Some(brand), seller_id: None };
+                let command = crate::notices::retract::Retraction {
+                    item,
+                    reason: "The listing was checked again: the goods are genuine.".into(),
+                };
+                if crate::notices::retract::retract(shared, &agent, at, command).await.is_ok() {
+                    stats.retracted += 1;
                 }
             }
             Step::Settle => {

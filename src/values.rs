@@ -135,6 +135,33 @@ pub fn url(raw: &str, field: &str) -> AppResult<String> {
     }
 }
 
+/// A listing's marketplace address in the form two spellings of it share: an absolute http(s)
+/// URL (see `url`), scheme and host lowercased, default port, fragment and `utm_*` tracking
+/// parameters dropped, the other parameters kept in their order.
+pub fn listing_address(raw: &str, field: &str) -> AppResult<String> {
+    let value = raw.trim();
+    let bad = || AppError::bad_input(field, format!("{field}: an absolute http(s) URL of at most 2048 characters"));
+    if value.len() > 2048 || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad());
+    }
+    let mut parsed = ::url::Url::parse(value).map_err(|_| bad())?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none_or(str::is_empty) {
+        return Err(bad());
+    }
+    parsed.set_fragment(None);
+    let kept: Vec<(String, String)> = parsed
+        .query_pairs()
+        .filter(|(k, _)| !k.to_ascii_lowercase().starts_with("utm_"))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if kept.is_empty() {
+        parsed.set_query(None);
+    } else {
+        parsed.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    Ok(parsed.into())
+}
+
 /// A text trimmed of surrounding white space, `min` to `max` characters long.
 pub fn text(raw: &str, min: usize, max: usize, field: &str) -> AppResult<String> {
     let value = raw.trim();
@@ -210,5 +237,29 @@ mod tests {
     fn texts_count_characters_not_bytes() {
         assert!(text("ééééééééé", 9, 9, "t").is_ok());
         assert_eq!(field_of(text("   ", 1, 10, "explanation").unwrap_err()), "explanation");
+    }
+
+    #[test]
+    fn listing_addresses_compare_after_normalization() {
+        let canonical = listing_address("https://shop.example/item/7?color=red", "url").expect("ok");
+        for spelling in [
+            "HTTPS://Shop.Example/item/7?color=red",
+            "https://shop.example:443/item/7?color=red#reviews",
+            "https://shop.example/item/7?utm_source=mail&color=red&UTM_campaign=x",
+            "  https://SHOP.example/item/7?color=red  ",
+        ] {
+            assert_eq!(listing_address(spelling, "url").expect("ok"), canonical, "{spelling}");
+        }
+        // The path and the other parameters are the address: they stay as they are.
+        assert_ne!(listing_address("https://shop.example/Item/7?color=red", "url").expect("ok"), canonical);
+        assert_ne!(listing_address("https://shop.example/item/7?color=blue", "url").expect("ok"), canonical);
+        assert_eq!(
+            listing_address("http://shop.example/a?utm_medium=x#top", "url").expect("ok"),
+            "http://shop.example/a"
+        );
+        assert_eq!(
+            field_of(listing_address("ftp://shop.example/a", "items.0.listingUrl").expect_err("ftp")),
+            "items.0.listingUrl"
+        );
     }
 }

@@ -5,10 +5,10 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, Value};
 
-use super::evidence::Evidence;
 use crate::auth::{Identity, Role, visibility};
 use crate::error::{AppError, AppResult};
 use crate::events::{ActorRole, NoticeEventKind};
+use crate::evidence::Evidence;
 use crate::graph::Shared;
 use crate::ids::{GlobalId, Kind};
 use crate::notices::service::{actor_of, item_event, lock_around, refresh_notice, refresh_trust_tier, reload_item};

@@ -8,10 +8,10 @@ use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use sea_orm::FromQueryResult;
 
-use super::evidence::{self, EvidenceInput};
 use super::service::{PostMessage, ProvideInformation, RequestInformation};
 use crate::error::{AppError, AppResult};
 use crate::events::ActorRole;
+use crate::evidence::{self, EvidenceInput};
 use crate::graph;
 use crate::ids::{self, Kind, to_id};
 use crate::loaders::{Batcher, Items, Notices};

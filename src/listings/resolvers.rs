@@ -25,6 +25,18 @@ impl ListingQuery {
         Ok(Some(Listing(graph::find::<Listings>(ctx, &id, Kind::Listing, "id").await?)))
     }
 
+    /// The listing at a marketplace address, in any spelling of it: scheme and host in any case,
+    /// with or without its fragment and `utm_*` tracking parameters.
+    async fn listing_by_url(&self, ctx: &Context<'_>, url: String) -> AppResult<Option<Listing>> {
+        graph::identity(ctx)?;
+        let shared = graph::shared(ctx)?;
+        let found = match crate::listings::service::id_by_address(&shared.db, &url, "url").await? {
+            Some(id) => graph::load::<Listings>(ctx, id).await?,
+            None => None,
+        };
+        found.map(|m| Some(Listing(m))).ok_or_else(|| crate::error::AppError::NotFound(format!("no Listing at {url}")))
+    }
+
     /// Listings, oldest first.
     #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn listings(

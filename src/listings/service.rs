@@ -1,6 +1,6 @@
 //! The rules of listings.
 
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set, TransactionTrait, Value};
 
 use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult};
@@ -32,7 +32,9 @@ pub async fn create(
         return Err(AppError::Forbidden("a seller may create listings only for itself".into()));
     }
     let title = values::text(&input.title, 1, 500, "title")?;
-    let url = values::url(&input.url, "url")?;
+    // The address is kept in its normalized form: `Listing.url` reads the same for every spelling.
+    let url = values::listing_address(&input.url, "url")?;
+    let address = url.clone();
     let (amount, currency) = values::money(&input.amount, &input.currency, "price")?;
     let seller = entity::seller::Entity::find_by_id(seller_id)
         .one(&shared.db)
@@ -41,7 +43,8 @@ pub async fn create(
     if seller.status == SellerStatus::Suspended.as_db() || seller.status == SellerStatus::Terminated.as_db() {
         return Err(AppError::Forbidden(format!("the seller is {} and cannot create listings", seller.status)));
     }
-    Ok(entity::listing::ActiveModel {
+    let txn = shared.db.begin().await?;
+    let created = entity::listing::ActiveModel {
         seller_id: Set(seller_id),
         title_search: Set(Some(title.to_lowercase())),
         title: Set(title),
@@ -53,6 +56,58 @@ pub async fn create(
         removed_at: Set(None),
         ..Default::default()
     }
-    .insert(&shared.db)
-    .await?)
+    .insert(&txn)
+    .await?;
+    let keyed = crate::sql::Sql::new(
+        "UPDATE listing SET url_key = ? WHERE id = ?",
+        vec![Value::from(address), Value::from(created.id)],
+    );
+    txn.execute_raw(keyed.build(txn.get_database_backend()))
+        .await
+        .map_err(|e| crate::work::conflict_on_unique(e, "url", "another listing has this address"))?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// The id of the listing at `url`, in any spelling of it (`values::listing_address`).
+pub async fn id_by_address(db: &impl ConnectionTrait, url: &str, field: &str) -> AppResult<Option<i64>> {
+    let address = values::listing_address(url, field)?;
+    let sql = crate::sql::Sql::new("SELECT t.id FROM listing t WHERE t.url_key = ?", vec![Value::from(address)]);
+    let row = db.query_one_raw(sql.build(db.get_database_backend())).await?;
+    Ok(row.map(|r| r.try_get::<i64>("", "id")).transpose()?)
+}
+
+/// Gives the listings written before addresses were kept (or written around the service) their
+/// normalized address; a listing whose address another holds keeps none, and is logged.
+pub async fn key_addresses(db: &sea_orm::DatabaseConnection) -> AppResult<u64> {
+    let backend = db.get_database_backend();
+    let unkeyed =
+        crate::sql::Sql::new("SELECT t.id, t.url FROM listing t WHERE t.url_key IS NULL ORDER BY t.id", vec![]);
+    let rows = db.query_all_raw(unkeyed.build(backend)).await?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let txn = db.begin().await?;
+    let mut keyed = 0;
+    for row in rows {
+        let (id, url): (i64, String) = (row.try_get("", "id")?, row.try_get("", "url")?);
+        let Ok(address) = values::listing_address(&url, "url") else {
+            tracing::warn!(listing = id, "a listing's address is not an http(s) URL; it cannot be found by address");
+            continue;
+        };
+        let taken =
+            crate::sql::Sql::new("SELECT t.id FROM listing t WHERE t.url_key = ?", vec![Value::from(address.clone())]);
+        if txn.query_one_raw(taken.build(backend)).await?.is_some() {
+            tracing::warn!(listing = id, "another listing holds this listing's address; it is found by id only");
+            continue;
+        }
+        let set = crate::sql::Sql::new(
+            "UPDATE listing SET url_key = ? WHERE id = ?",
+            vec![Value::from(address), Value::from(id)],
+        );
+        txn.execute_raw(set.build(backend)).await?;
+        keyed += 1;
+    }
+    txn.commit().await?;
+    Ok(keyed)
 }

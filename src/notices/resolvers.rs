@@ -72,6 +72,12 @@ impl NoticeMutation {
     /// Submits a takedown notice (ADMIN, BRAND_AGENT of the brand).
     async fn submit_notice(&self, ctx: &Context<'_>, input: SubmitNoticeInput) -> AppResult<Notice> {
         let identity = graph::identity(ctx)?;
+        let evidence = input
+            .items
+            .iter()
+            .enumerate()
+            .map(|(n, i)| crate::evidence::parse_all(&i.evidence, &format!("items.{n}.evidence")))
+            .collect::<AppResult<Vec<_>>>()?;
         let submission = service::Submission {
             brand_id: input.brand_id.to_string(),
             reason: input.reason,
@@ -79,6 +85,7 @@ impl NoticeMutation {
             good_faith: input.good_faith_declaration,
             items: input.items.into_iter().map(|i| (i.listing_id.to_string(), i.trademark_id.to_string())).collect(),
             idempotency_key: input.idempotency_key,
+            evidence,
         };
         let now = graph::request(ctx)?.now();
         Ok(Notice(service::submit(graph::shared(ctx)?, identity, now, submission).await?))

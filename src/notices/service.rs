@@ -32,6 +32,8 @@ pub struct Submission {
     /// (listing id, trademark id) per item.
     pub items: Vec<(String, String)>,
     pub idempotency_key: Option<String>,
+    /// The evidence of each item, in the order of `items` (missing: none).
+    pub evidence: Vec<Vec<crate::evidence::Evidence>>,
 }
 
 impl Submission {
@@ -43,11 +45,15 @@ impl Submission {
             hash.update([0]);
         }
         hash.update([u8::from(self.good_faith)]);
-        for (listing, trademark) in &self.items {
+        for (n, (listing, trademark)) in self.items.iter().enumerate() {
             hash.update(listing.as_bytes());
             hash.update([1]);
             hash.update(trademark.as_bytes());
             hash.update([2]);
+            for e in self.evidence.get(n).map(Vec::as_slice).unwrap_or_default() {
+                hash.update(format!("{e:?}").as_bytes());
+                hash.update([3]);
+            }
         }
         hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }
@@ -154,6 +160,7 @@ async fn write_notice(
         .exec_with_returning(&work.txn)
         .await
         .map_err(|e| crate::work::conflict_on_unique(e, "items", "a listing already has an open item of this brand"))?;
+    write_evidence(&work, &items, &inserted, &input.evidence).await?;
     work.event(NoticeEventKind::NoticeSubmitted, work.actor, brand_id, Some(created.id), None, None, None).await?;
     if expedited {
         // Good-faith takedown: every item removed at once by SYSTEM, listings in id order so
@@ -171,6 +178,35 @@ async fn write_notice(
         .ok_or_else(|| AppError::Internal("notice vanished".into()))?;
     work.commit(&shared.events).await?;
     Ok(created)
+}
+
+/// Writes the evidence each item was submitted with; `checked` is the items in input order.
+async fn write_evidence(
+    work: &Work,
+    checked: &[(listing::Model, i64)],
+    inserted: &[notice_item::Model],
+    evidence: &[Vec<crate::evidence::Evidence>],
+) -> AppResult<()> {
+    let item_of: HashMap<i64, i64> = inserted.iter().map(|i| (i.listing_id, i.id)).collect();
+    let mut rows = Vec::new();
+    for ((listing, _), pieces) in checked.iter().zip(evidence) {
+        let Some(&item) = item_of.get(&listing.id) else { continue };
+        rows.extend(pieces.iter().cloned().map(|e| entity::evidence::ActiveModel {
+            item_id: Set(item),
+            message_id: Set(None),
+            kind: Set(e.kind.as_db().into()),
+            url: Set(e.url),
+            sha256: Set(e.sha256),
+            order_number: Set(e.order_number),
+            note: Set(e.note),
+            added_at: Set(work.now),
+            ..Default::default()
+        }));
+    }
+    if !rows.is_empty() {
+        entity::evidence::Entity::insert_many(rows).exec(&work.txn).await?;
+    }
+    Ok(())
 }
 
 /// The notice first made with this submission's key, if any; `CONFLICT` when the key was used

@@ -131,6 +131,14 @@ impl NoticeItem {
         self.0.decision_reason.as_deref()
     }
 
+    /// The evidence the brand gave with its notice, in the order given. (Evidence given in answer
+    /// to a reviewer's question is in the notice's thread, which sellers do not read.)
+    async fn evidence(&self, ctx: &Context<'_>) -> AppResult<Vec<crate::objects::Evidence>> {
+        let loaders = graph::request(ctx)?.loaders();
+        let rows = loaders.load_one(EvidenceOfItem(self.0.id)).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(crate::objects::Evidence).collect())
+    }
+
     /// While INFO_REQUESTED: when the brand's answer is due; unanswered then, the item is
     /// rejected by SYSTEM.
     async fn info_due_at(&self) -> Option<DateTime<Utc>> {
@@ -261,6 +269,10 @@ impl NoticeEvent {
 pub struct NoticeItemInput {
     pub listing_id: ID,
     pub trademark_id: ID,
+    /// What shows the infringement: at most 10 pieces. Whoever may read the item reads them,
+    /// the seller included: it is entitled to know what it is accused of.
+    #[graphql(default)]
+    pub evidence: Vec<crate::evidence::EvidenceInput>,
 }
 
 /// A new notice.
@@ -316,4 +328,32 @@ pub struct ResolveCounterNoticeInput {
     pub counter_notice_id: ID,
     pub decision: CounterNoticeDecision,
     pub reason: Option<String>,
+}
+
+/// The evidence an item was submitted with; visible wherever the item is (its parent checked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EvidenceOfItem(pub i64);
+
+impl async_graphql::dataloader::Loader<EvidenceOfItem> for crate::loaders::Batcher {
+    type Value = Vec<entity::evidence::Model>;
+    type Error = crate::error::AppError;
+
+    async fn load(
+        &self,
+        keys: &[EvidenceOfItem],
+    ) -> Result<std::collections::HashMap<EvidenceOfItem, Vec<entity::evidence::Model>>, Self::Error> {
+        use sea_orm::{ConnectionTrait, FromQueryResult};
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let mut sql =
+            crate::sql::Sql::new("SELECT t.* FROM evidence t WHERE t.message_id IS NULL AND t.item_id IN ", vec![]);
+        sql.push_in(&ids);
+        sql.push(" ORDER BY t.id", []);
+        let db = self.db();
+        let mut out: std::collections::HashMap<EvidenceOfItem, Vec<entity::evidence::Model>> = Default::default();
+        for row in db.query_all_raw(sql.build(db.get_database_backend())).await? {
+            let model = entity::evidence::Model::from_query_result(&row, "")?;
+            out.entry(EvidenceOfItem(model.item_id)).or_default().push(model);
+        }
+        Ok(out)
+    }
 }

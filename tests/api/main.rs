@@ -8,6 +8,7 @@ mod analytics;
 mod auth;
 mod bombs;
 mod channel;
+mod evidence;
 mod explain;
 mod fanout;
 mod fixtures;

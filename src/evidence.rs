@@ -1,4 +1,5 @@
-//! Evidence a brand gives for an item, parsed once at the edge: each kind carries what makes it
+//! Evidence a brand gives for an item, with its notice or in answer to a reviewer's question,
+//! parsed once at the edge (below the domains, which both take it): each kind carries what makes it
 //! checkable (a test buy its order number; a screenshot or document its address and the SHA-256
 //! of the file, so that a later change to the file shows; an address the address itself).
 

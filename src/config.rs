@@ -119,6 +119,10 @@ pub struct RulesConfig {
     /// rejected for silence.
     #[arg(long, env = "RIGHTSGRAPH_INFO_REQUEST_WINDOW", default_value = "7d", value_parser = humantime::parse_duration)]
     pub info_request_window: Duration,
+    /// How long after a decision on an item the seller (removal) or the brand (rejection) may
+    /// appeal it.
+    #[arg(long, env = "RIGHTSGRAPH_APPEAL_WINDOW", default_value = "180d", value_parser = humantime::parse_duration)]
+    pub appeal_window: Duration,
 }
 
 impl Default for RulesConfig {
@@ -130,6 +134,7 @@ impl Default for RulesConfig {
             trust_window: Duration::from_secs(90 * DAY),
             trust_min_decided: 20,
             info_request_window: Duration::from_secs(7 * DAY),
+            appeal_window: Duration::from_secs(180 * DAY),
         }
     }
 }

@@ -182,6 +182,28 @@ async fn story(c: &Cast, now: i64) -> AppResult<()> {
         reason: "Our distributor confirmed this seller bought the watches from us.".into(),
     };
     notices::retract::retract(s, &aurelia_agent, now - 15 * DAY, retraction).await?;
+    // Appeals: Aurelia appealed its one rejection and a second person reversed it into a
+    // removal; a seller's appeal of another removal waits for a reviewer.
+    let appeal = notices::appeal::FileAppeal {
+        item: items[5],
+        statement: "The listing photos show our mark on the dial; the reviewer missed it.".into(),
+    };
+    let filed = notices::appeal::file(s, &aurelia_agent, now - 18 * DAY, appeal).await?;
+    let verdict = notices::appeal::ResolveAppeal {
+        appeal: filed.id,
+        reverse: true,
+        reason: "The mark is visible on the second photo.".into(),
+    };
+    notices::appeal::resolve(s, &c.admin, now - 17 * DAY, verdict).await?;
+    let appealed = entity::notice_item::Entity::find_by_id(items[7]).one(&c.shared.db).await?;
+    if let Some(appealed) = appealed {
+        let seller = person(Role::Seller, None, Some(appealed.seller_id));
+        let appeal = notices::appeal::FileAppeal {
+            item: appealed.id,
+            statement: "This is a genuine watch bought from an authorized dealer; receipt available.".into(),
+        };
+        notices::appeal::file(s, &seller, now - 12 * DAY, appeal).await?;
+    }
 
     // Northwind: one removal reinstated after a counter-notice, one rejection: CLOSED.
     let notice = submit(c, &northwind_agent, northwind, &tm(northwind), &outdoor[..2], now - 30 * DAY).await?;

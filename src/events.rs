@@ -16,6 +16,12 @@ db_enum! {
         TrustTierChanged = "TRUST_TIER_CHANGED",
         /// The brand took back the removal of an item (`retractNoticeItem`).
         ItemRetracted = "ITEM_RETRACTED",
+        /// The seller appealed a removal, or the brand a rejection.
+        AppealFiled = "APPEAL_FILED",
+        /// A reviewer upheld the decision under appeal.
+        AppealUpheld = "APPEAL_UPHELD",
+        /// A reviewer reversed the decision under appeal.
+        AppealReversed = "APPEAL_REVERSED",
         /// A reviewer asked the brand for information on an item (not shown to sellers).
         InfoRequested = "INFO_REQUESTED",
         /// The brand answered (not shown to sellers).

@@ -21,6 +21,7 @@ pub enum Kind {
     Strike,
     NoticeEvent,
     NoticeMessage,
+    Appeal,
 }
 
 const WIDTH: usize = 12;
@@ -28,7 +29,7 @@ const MAX_KEY: i64 = 999_999_999_999;
 
 impl Kind {
     /// Every kind, for callers that must handle each one.
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Brand,
         Kind::Trademark,
         Kind::Seller,
@@ -39,6 +40,7 @@ impl Kind {
         Kind::Strike,
         Kind::NoticeEvent,
         Kind::NoticeMessage,
+        Kind::Appeal,
     ];
 
     fn tag(self) -> &'static str {
@@ -53,6 +55,7 @@ impl Kind {
             Kind::Strike => "stk",
             Kind::NoticeEvent => "evt",
             Kind::NoticeMessage => "msg",
+            Kind::Appeal => "apl",
         }
     }
 
@@ -69,6 +72,7 @@ impl Kind {
             Kind::Strike => "Strike",
             Kind::NoticeEvent => "NoticeEvent",
             Kind::NoticeMessage => "NoticeMessage",
+            Kind::Appeal => "Appeal",
         }
     }
 }

@@ -35,6 +35,9 @@ pub struct NoticeEvent(pub entity::notice_event::Model);
 /// A message of a notice's thread between its brand and the platform.
 pub struct NoticeMessage(pub entity::notice_message::Model);
 
+/// A party's appeal against a decision on an item.
+pub struct Appeal(pub entity::appeal::Model);
+
 /// A piece of evidence a brand gave.
 pub struct Evidence(pub entity::evidence::Model);
 

@@ -15,8 +15,9 @@ use crate::ids::{GlobalId, Kind};
 use crate::listings::resolvers::{ListingMutation, ListingQuery};
 use crate::listings::types::Listing;
 use crate::loaders::{
-    Brands, CounterNotices, Events, Items, Listings, Messages, Notices, Sellers, Strikes, Trademarks,
+    Appeals, Brands, CounterNotices, Events, Items, Listings, Messages, Notices, Sellers, Strikes, Trademarks,
 };
+use crate::notices::appeal_types::{Appeal, AppealMutation, AppealQuery};
 use crate::notices::resolvers::{NoticeMutation, NoticeQuery};
 use crate::notices::subscription::Subscription;
 use crate::notices::types::{CounterNotice, Notice, NoticeEvent, NoticeItem, Strike};
@@ -30,11 +31,28 @@ pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// Every query root field.
 #[derive(MergedObject, Default)]
-pub struct Query(RootQuery, BrandQuery, TrademarkQuery, SellerQuery, ListingQuery, NoticeQuery, AnalyticsQuery);
+pub struct Query(
+    RootQuery,
+    BrandQuery,
+    TrademarkQuery,
+    SellerQuery,
+    ListingQuery,
+    NoticeQuery,
+    AppealQuery,
+    AnalyticsQuery,
+);
 
 /// Every mutation.
 #[derive(MergedObject, Default)]
-pub struct Mutation(BrandMutation, TrademarkMutation, SellerMutation, ListingMutation, NoticeMutation, ChannelMutation);
+pub struct Mutation(
+    BrandMutation,
+    TrademarkMutation,
+    SellerMutation,
+    ListingMutation,
+    NoticeMutation,
+    ChannelMutation,
+    AppealMutation,
+);
 
 /// An object with a global id.
 #[derive(Interface)]
@@ -50,6 +68,7 @@ pub enum Node {
     Strike(Strike),
     NoticeEvent(NoticeEvent),
     NoticeMessage(NoticeMessage),
+    Appeal(Appeal),
 }
 
 /// The caller, as its token says.
@@ -110,6 +129,7 @@ impl RootQuery {
             }
             Kind::Strike => graph::load::<Strikes>(ctx, key).await?.map(|m| Node::Strike(Strike(m))),
             Kind::NoticeEvent => graph::load::<Events>(ctx, key).await?.map(|m| Node::NoticeEvent(NoticeEvent(m))),
+            Kind::Appeal => graph::load::<Appeals>(ctx, key).await?.map(|m| Node::Appeal(Appeal(m))),
             Kind::NoticeMessage => {
                 graph::load::<Messages>(ctx, key).await?.map(|m| Node::NoticeMessage(NoticeMessage(m)))
             }

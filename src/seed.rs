@@ -281,7 +281,7 @@ pub async fn seed(shared: &Shared, plan: SeedPlan) -> Result<String, String> {
         simulate(shared, &mut rng, &brand_marks, first_listing, &listing_seller, n_notices, t0, now, &bar).await?;
     bar.finish();
     Ok(format!(
-        "seeded {} brands, {n_sellers} sellers in {} rings, {n_listings} listings, {} notices ({} items; {} drafts refused by the rules and redrawn; {} requests for information, {} answered; {} removals retracted) in {:.1?}",
+        "seeded {} brands, {n_sellers} sellers in {} rings, {n_listings} listings, {} notices ({} items; {} drafts refused by the rules and redrawn; {} requests for information, {} answered; {} removals retracted; {} appeals) in {:.1?}",
         n_brands,
         rings.iter().filter(|r| r.len() >= 2).count(),
         stats.notices,
@@ -290,6 +290,7 @@ pub async fn seed(shared: &Shared, plan: SeedPlan) -> Result<String, String> {
         stats.asked,
         stats.answered,
         stats.retracted,
+        stats.appeals,
         started.elapsed()
     ))
 }
@@ -367,6 +368,7 @@ struct SimStats {
     asked: usize,
     answered: usize,
     retracted: usize,
+    appeals: usize,
 }
 
 /// What happens next, at an instant.
@@ -402,6 +404,15 @@ enum Step {
     },
     /// The deadlines passed by then are settled, as the server's sweep would.
     Settle,
+    /// The seller appeals a removal, or the brand a rejection.
+    Appeal {
+        item: i64,
+    },
+    /// A second reviewer resolves an appeal.
+    ResolveAppeal {
+        appeal: i64,
+        reverse: bool,
+    },
     /// The brand takes back a removal it got wrong.
     Retract {
         item: i64,
@@ -553,12 +564,17 @@ async fn simulate(
                 let reason = (!remove).then(|| "Not an infringement on review".to_owned());
                 let id = GlobalId::new(Kind::NoticeItem, item).to_string();
                 // A withdrawn or already decided item answers CONFLICT: the rules said no.
-                if service::decide(shared, &reviewer, at, &id, remove, reason).await.is_ok() && remove {
+                let decided = service::decide(shared, &reviewer, at, &id, remove, reason).await.is_ok();
+                if decided && remove {
                     if rng.chance(0.05) {
                         later.push((at + (1 + rng.below(300)) as i64 * HOUR, counter(shared, item).await?));
                     } else if rng.chance(0.01) {
                         later.push((at + (1 + rng.below(400)) as i64 * HOUR, Step::Retract { item }));
+                    } else if rng.chance(0.02) {
+                        later.push((at + (1 + rng.below(600)) as i64 * HOUR, Step::Appeal { item }));
                     }
+                } else if decided && rng.chance(0.04) {
+                    later.push((at + (1 + rng.below(600)) as i64 * HOUR, Step::Appeal { item }));
                 }
             }
             Step::Counter { item, seller } => {
@@ -613,6 +629,49 @@ async fn simulate(
                     stats.answered += 1;
                     later.push((at + (2 + rng.below(72)) as i64 * HOUR, Step::Decide { item, remove }));
                 }
+            }
+            Step::Appeal { item } => {
+                // The seller appeals a removal, the brand a rejection.
+                let Some(row) =
+                    entity::notice_item::Entity::find_by_id(item).one(&shared.db).await.map_err(|e| e.to_string())?
+                else {
+                    continue;
+                };
+                let who = if row.status == "REJECTED" {
+                    Identity {
+                        subject: "seed".into(),
+                        role: Role::BrandAgent,
+                        brand_id: Some(row.brand_id),
+                        seller_id: None,
+                    }
+                } else {
+                    Identity {
+                        subject: "seed".into(),
+                        role: Role::Seller,
+                        brand_id: None,
+                        seller_id: Some(row.seller_id),
+                    }
+                };
+                let statement = "The decision was wrong: please have another person look at it.";
+                let command = crate::notices::appeal::FileAppeal { item, statement: statement.into() };
+                if let Ok(filed) = crate::notices::appeal::file(shared, &who, at, command).await {
+                    stats.appeals += 1;
+                    let hours = 24 + rng.below(24 * 20);
+                    later.push((
+                        at + hours as i64 * HOUR,
+                        Step::ResolveAppeal { appeal: filed.id, reverse: rng.chance(0.3) },
+                    ));
+                }
+            }
+            Step::ResolveAppeal { appeal, reverse } => {
+                // Another person than the decision's maker ("seed").
+                let second = Identity { subject: "seed-appeals".into(), ..reviewer.clone() };
+                let command = crate::notices::appeal::ResolveAppeal {
+                    appeal,
+                    reverse,
+                    reason: "Reviewed again by a second reviewer.".into(),
+                };
+                let _ = crate::notices::appeal::resolve(shared, &second, at, command).await;
             }
             Step::Retract { item } => {
                 let brand = entity::notice_item::Entity::find_by_id(item)

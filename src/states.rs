@@ -47,6 +47,26 @@ db_enum! {
 }
 
 db_enum! {
+    /// Who appeals: the seller against a removal, the brand against a rejection.
+    AppealParty { Seller = "SELLER", Brand = "BRAND" }
+}
+
+db_enum! {
+    /// Where an appeal stands.
+    AppealStatus { Pending = "PENDING", Upheld = "UPHELD", Reversed = "REVERSED" }
+}
+
+db_enum! {
+    /// A reviewer's resolution of an appeal.
+    AppealOutcome {
+        /// The decision stands.
+        Upheld = "UPHELD",
+        /// The decision is turned: a removal reinstated, a rejection removed.
+        Reversed = "REVERSED",
+    }
+}
+
+db_enum! {
     /// What a message of a notice's thread is.
     NoticeMessageKind {
         /// Posted to the thread.

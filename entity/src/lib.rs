@@ -4,6 +4,7 @@
 //! same column orders and compares identically on SQLite and PostgreSQL; enums are stored as their
 //! GraphQL names in `TEXT`.
 
+pub mod appeal;
 pub mod brand;
 pub mod counter_notice;
 pub mod evidence;

@@ -17,6 +17,8 @@ pub struct Model {
     pub decision_reason: Option<String>,
     /// While `INFO_REQUESTED`: the deadline of the question it waits on.
     pub info_due_at: Option<i64>,
+    /// The `sub` of whoever made the decision (null: SYSTEM, or before this was kept).
+    pub decided_by: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -107,6 +107,7 @@ table!(CounterNotices, "counter_notice", counter_notice, visibility::owned);
 table!(Strikes, "strike", strike, visibility::owned);
 table!(Events, "notice_event", notice_event, visibility::owned);
 table!(Messages, "notice_message", notice_message, visibility::channel);
+table!(Appeals, "appeal", appeal, visibility::owned);
 
 /// Loads a row of `T` by id; rows the viewer may not see load as absent.
 pub struct ById<T>(pub i64, PhantomData<T>);

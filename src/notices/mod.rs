@@ -1,5 +1,7 @@
 //! Enforcement: notices and their items, counter-notices, strikes and the event history.
 
+pub mod appeal;
+pub mod appeal_types;
 pub mod filter;
 pub mod resolvers;
 pub mod retract;

@@ -48,13 +48,27 @@ pub async fn retract(
         })?;
     lock_around(&work, &item).await?;
     let item = reload_item(&work, item.id).await?;
-    let retractable = [NoticeItemStatus::Removed.as_db(), NoticeItemStatus::Countered.as_db()];
-    if !retractable.contains(&item.status.as_str()) {
+    if ![NoticeItemStatus::Removed.as_db(), NoticeItemStatus::Countered.as_db()].contains(&item.status.as_str()) {
         return Err(AppError::conflict(format!(
             "only a REMOVED or COUNTERED item can be retracted; this one is {}",
             item.status
         )));
     }
+    reinstate_item(&work, &item, CLOSED_BY_RETRACTION).await?;
+    let actor = work.actor;
+    item_event(&mut work, NoticeEventKind::ItemRetracted, actor, &item, Some(command.reason)).await?;
+    refresh_notice(&work, item.notice_id).await?;
+    refresh_trust_tier(&mut work, item.brand_id).await?;
+    let retracted = reload_item(&work, item.id).await?;
+    work.commit(&shared.events).await?;
+    Ok(retracted)
+}
+
+/// Reinstates a `REMOVED` or `COUNTERED` item: item and listing `REINSTATED` (the listing unless
+/// another brand's removal of it stands), strike voided, seller recomputed, and a counter-notice
+/// still pending closed as `ACCEPTED` with `resolution`.
+pub(crate) async fn reinstate_item(work: &Work, item: &notice_item::Model, resolution: &str) -> AppResult<()> {
+    let retractable = [NoticeItemStatus::Removed.as_db(), NoticeItemStatus::Countered.as_db()];
     let moved = notice_item::Entity::update_many()
         .col_expr(notice_item::Column::Status, Expr::value(NoticeItemStatus::Reinstated.as_db()))
         .filter(notice_item::Column::Id.eq(item.id))
@@ -66,25 +80,18 @@ pub async fn retract(
     }
     counter_notice::Entity::update_many()
         .col_expr(counter_notice::Column::Status, Expr::value(CounterNoticeStatus::Accepted.as_db()))
-        .col_expr(counter_notice::Column::ResolvedAt, Expr::value(now))
-        .col_expr(counter_notice::Column::ResolutionReason, Expr::value(CLOSED_BY_RETRACTION))
+        .col_expr(counter_notice::Column::ResolvedAt, Expr::value(work.now))
+        .col_expr(counter_notice::Column::ResolutionReason, Expr::value(resolution))
         .filter(counter_notice::Column::ItemId.eq(item.id))
         .filter(counter_notice::Column::Status.eq(CounterNoticeStatus::Pending.as_db()))
         .exec(&work.txn)
         .await?;
-    reinstate_listing(&work, item.listing_id).await?;
+    reinstate_listing(work, item.listing_id).await?;
     work.lock("seller", item.seller_id).await?;
     strike::Entity::update_many()
         .col_expr(strike::Column::Voided, Expr::value(true))
         .filter(strike::Column::ItemId.eq(item.id))
         .exec(&work.txn)
         .await?;
-    refresh_seller(&work, item.seller_id).await?;
-    let actor = work.actor;
-    item_event(&mut work, NoticeEventKind::ItemRetracted, actor, &item, Some(command.reason)).await?;
-    refresh_notice(&work, item.notice_id).await?;
-    refresh_trust_tier(&mut work, item.brand_id).await?;
-    let retracted = reload_item(&work, item.id).await?;
-    work.commit(&shared.events).await?;
-    Ok(retracted)
+    refresh_seller(work, item.seller_id).await
 }

@@ -167,7 +167,7 @@ async fn write_notice(
         // that concurrent removals lock rows in one order.
         inserted.sort_by_key(|i| i.listing_id);
         for item in inserted {
-            remove(&mut work, item, ActorRole::System, None).await?;
+            remove(&mut work, item, ActorRole::System, None, None).await?;
         }
         refresh_notice(&work, created.id).await?;
         refresh_trust_tier(&mut work, brand_id).await?;
@@ -299,8 +299,21 @@ async fn check_items(work: &Work, brand_id: i64, raw: &[(String, String)]) -> Ap
 
 /// Removes `item` (a `REMOVE` decision, or a good-faith takedown by SYSTEM): item `REMOVED`,
 /// listing `REMOVED`, one strike for the seller from the notice's brand, seller status updated.
-async fn remove(work: &mut Work, item: notice_item::Model, actor: ActorRole, reason: Option<String>) -> AppResult<()> {
-    decide_pending(work, &item, NoticeItemStatus::Removed, reason.clone()).await?;
+async fn remove(
+    work: &mut Work,
+    item: notice_item::Model,
+    actor: ActorRole,
+    by: Option<&str>,
+    reason: Option<String>,
+) -> AppResult<()> {
+    decide_pending(work, &item, NoticeItemStatus::Removed, by, reason.clone()).await?;
+    take_down(work, &item).await?;
+    item_event(work, NoticeEventKind::ItemRemoved, actor, &item, reason).await
+}
+
+/// What a removal does beyond the item: listing `REMOVED`, one strike for the seller from the
+/// notice's brand, seller status updated.
+pub(crate) async fn take_down(work: &Work, item: &notice_item::Model) -> AppResult<()> {
     work.lock("listing", item.listing_id).await?;
     listing::Entity::update_many()
         .col_expr(listing::Column::Status, Expr::value(ListingStatus::Removed.as_db()))
@@ -322,8 +335,7 @@ async fn remove(work: &mut Work, item: notice_item::Model, actor: ActorRole, rea
     }
     .insert(&work.txn)
     .await?;
-    refresh_seller(work, item.seller_id).await?;
-    item_event(work, NoticeEventKind::ItemRemoved, actor, &item, reason).await
+    refresh_seller(work, item.seller_id).await
 }
 
 /// Writes an event about `item`, to be published with the transaction.
@@ -343,11 +355,13 @@ async fn decide_pending(
     work: &Work,
     item: &notice_item::Model,
     to: NoticeItemStatus,
+    by: Option<&str>,
     reason: Option<String>,
 ) -> AppResult<()> {
     let done = notice_item::Entity::update_many()
         .col_expr(notice_item::Column::Status, Expr::value(to.as_db()))
         .col_expr(notice_item::Column::DecidedAt, Expr::value(work.now))
+        .col_expr(notice_item::Column::DecidedBy, Expr::value(by.map(str::to_owned)))
         .col_expr(notice_item::Column::DecisionReason, Expr::value(reason))
         .filter(notice_item::Column::Id.eq(item.id))
         .filter(notice_item::Column::Status.eq(NoticeItemStatus::Pending.as_db()))
@@ -555,9 +569,9 @@ pub async fn decide(
     }
     if remove_it {
         let actor = work.actor;
-        remove(&mut work, item.clone(), actor, reason).await?;
+        remove(&mut work, item.clone(), actor, Some(&identity.subject), reason).await?;
     } else {
-        decide_pending(&work, &item, NoticeItemStatus::Rejected, reason.clone()).await?;
+        decide_pending(&work, &item, NoticeItemStatus::Rejected, Some(&identity.subject), reason.clone()).await?;
         let actor = work.actor;
         item_event(&mut work, NoticeEventKind::ItemRejected, actor, &item, reason).await?;
     }

@@ -139,6 +139,13 @@ impl NoticeItem {
         Ok(rows.into_iter().map(crate::objects::Evidence).collect())
     }
 
+    /// The appeals against the decisions on this item, oldest first.
+    async fn appeals(&self, ctx: &Context<'_>) -> AppResult<Vec<crate::objects::Appeal>> {
+        let loaders = graph::request(ctx)?.loaders();
+        let rows = loaders.load_one(super::appeal_types::AppealsOfItem(self.0.id)).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(crate::objects::Appeal).collect())
+    }
+
     /// While INFO_REQUESTED: when the brand's answer is due; unanswered then, the item is
     /// rejected by SYSTEM.
     async fn info_due_at(&self) -> Option<DateTime<Utc>> {

@@ -26,6 +26,7 @@ pub fn connection_name(kind: Kind) -> &'static str {
         Kind::Strike => "StrikeConnection",
         Kind::NoticeEvent => "NoticeEventConnection",
         Kind::NoticeMessage => "NoticeMessageConnection",
+        Kind::Appeal => "AppealConnection",
     }
 }
 
@@ -42,14 +43,15 @@ pub fn edge_name(kind: Kind) -> &'static str {
         Kind::Strike => "StrikeEdge",
         Kind::NoticeEvent => "NoticeEventEdge",
         Kind::NoticeMessage => "NoticeMessageEdge",
+        Kind::Appeal => "AppealEdge",
     }
 }
 
-/// Whether the planner answers objects of `kind`: every kind but the channel's messages, which
-/// the general executor answers (a thread is read by a few people, not by dashboards many times
-/// a second).
+/// Whether the planner answers objects of `kind`: every kind but the channel's messages and
+/// appeals, which the general executor answers (they are read by a few people, not by
+/// dashboards many times a second).
 pub fn planned(kind: Kind) -> bool {
-    kind != Kind::NoticeMessage
+    !matches!(kind, Kind::NoticeMessage | Kind::Appeal)
 }
 
 /// Whether `name` is one of the schema's object types that the planner may meet as a type

@@ -1,0 +1,161 @@
+//! `Appeal`, its inputs, the reviewers' queue `appeals`, and the mutations `fileAppeal` and
+//! `resolveAppeal`.
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::Loader;
+use async_graphql::{Context, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
+use sea_orm::Value;
+
+use super::appeal::{self, FileAppeal, ResolveAppeal};
+use crate::error::{AppError, AppResult};
+use crate::graph;
+use crate::ids::{self, Kind, to_id};
+use crate::loaders::{Batcher, Items};
+use crate::objects::NoticeItem;
+use crate::pagination::Connection;
+use crate::sql::{Dir, ListSpec, Sql};
+use crate::states::{AppealOutcome, AppealParty, AppealStatus};
+use crate::time::instant;
+
+pub use crate::objects::Appeal;
+
+#[Object]
+impl Appeal {
+    pub async fn id(&self) -> ID {
+        to_id(Kind::Appeal, self.0.id)
+    }
+
+    /// The item whose decision is appealed.
+    async fn item(&self, ctx: &Context<'_>) -> AppResult<NoticeItem> {
+        Ok(NoticeItem(graph::load_ref::<Items>(ctx, self.0.item_id).await?))
+    }
+
+    /// SELLER against a removal, BRAND against a rejection.
+    async fn party(&self) -> AppResult<AppealParty> {
+        AppealParty::from_db(&self.0.party)
+    }
+
+    async fn statement(&self) -> &str {
+        &self.0.statement
+    }
+
+    async fn status(&self) -> AppResult<AppealStatus> {
+        AppealStatus::from_db(&self.0.status)
+    }
+
+    async fn filed_at(&self) -> DateTime<Utc> {
+        instant(self.0.filed_at)
+    }
+
+    async fn resolved_at(&self) -> Option<DateTime<Utc>> {
+        self.0.resolved_at.map(instant)
+    }
+
+    /// The reviewer's reason.
+    async fn resolution_reason(&self) -> Option<&str> {
+        self.0.resolution_reason.as_deref()
+    }
+}
+
+/// The appeals against one item's decisions (one per party at most), oldest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AppealsOfItem(pub i64);
+
+impl Loader<AppealsOfItem> for Batcher {
+    type Value = Vec<entity::appeal::Model>;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[AppealsOfItem],
+    ) -> Result<HashMap<AppealsOfItem, Vec<entity::appeal::Model>>, AppError> {
+        use sea_orm::{ConnectionTrait, FromQueryResult};
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let mut sql = Sql::new("SELECT t.* FROM appeal t WHERE t.item_id IN ", vec![]);
+        sql.push_in(&ids);
+        sql.and_all(&crate::auth::visibility::owned(self.scope()).into_iter().collect::<Vec<_>>());
+        sql.push(" ORDER BY t.id", []);
+        let db = self.db();
+        let mut out: HashMap<AppealsOfItem, Vec<entity::appeal::Model>> = HashMap::new();
+        for row in db.query_all_raw(sql.build(db.get_database_backend())).await? {
+            let model = entity::appeal::Model::from_query_result(&row, "")?;
+            out.entry(AppealsOfItem(model.item_id)).or_default().push(model);
+        }
+        Ok(out)
+    }
+}
+
+/// An appeal against the decision on an item.
+#[derive(InputObject)]
+pub struct FileAppealInput {
+    pub item_id: ID,
+    /// 10 to 5,000 characters.
+    pub statement: String,
+}
+
+/// A reviewer's resolution of an appeal.
+#[derive(InputObject)]
+pub struct ResolveAppealInput {
+    pub appeal_id: ID,
+    pub outcome: AppealOutcome,
+    /// 1 to 2,000 characters.
+    pub reason: String,
+}
+
+/// The queue of appeals.
+#[derive(Default)]
+pub struct AppealQuery;
+
+#[Object]
+impl AppealQuery {
+    /// Appeals the viewer may see, oldest first (a reviewer's queue with `status: PENDING`):
+    /// staff see all, a brand agent its brand's items', a seller its own items'.
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    async fn appeals(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<AppealStatus>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> AppResult<Connection<Appeal>> {
+        let viewer = graph::identity(ctx)?;
+        const OLDEST_FIRST: &[(&str, Dir)] = &[("t.filed_at", Dir::Asc), ("t.id", Dir::Asc)];
+        let spec = ListSpec::new("appeal", OLDEST_FIRST)
+            .and_opt(crate::auth::visibility::owned(viewer.scope()))
+            .and_opt(status.map(|s| Sql::new("t.status = ?", vec![Value::from(s.as_db())])));
+        graph::root(ctx, spec, first, after, Appeal).await
+    }
+}
+
+/// The appeal mutations.
+#[derive(Default)]
+pub struct AppealMutation;
+
+#[Object]
+impl AppealMutation {
+    /// Appeals a decision: the SELLER the removal of its item, the BRAND_AGENT the rejection of
+    /// its brand's item, within `--appeal-window` of it, once per item and party.
+    async fn file_appeal(&self, ctx: &Context<'_>, input: FileAppealInput) -> AppResult<Appeal> {
+        let identity = graph::identity(ctx)?;
+        let command = FileAppeal {
+            item: ids::decode(&input.item_id, Kind::NoticeItem, "itemId")?,
+            statement: crate::values::text(&input.statement, 10, 5000, "statement")?,
+        };
+        let now = graph::request(ctx)?.now();
+        Ok(Appeal(appeal::file(graph::shared(ctx)?, identity, now, command).await?))
+    }
+
+    /// Upholds or reverses the decision under appeal (ADMIN, REVIEWER; never whoever made it).
+    async fn resolve_appeal(&self, ctx: &Context<'_>, input: ResolveAppealInput) -> AppResult<Appeal> {
+        let identity = graph::identity(ctx)?;
+        let command = ResolveAppeal {
+            appeal: ids::decode(&input.appeal_id, Kind::Appeal, "appealId")?,
+            reverse: input.outcome == AppealOutcome::Reversed,
+            reason: crate::values::text(&input.reason, 1, 2000, "reason")?,
+        };
+        let now = graph::request(ctx)?.now();
+        Ok(Appeal(appeal::resolve(graph::shared(ctx)?, identity, now, command).await?))
+    }
+}

@@ -5,6 +5,7 @@
 mod harness;
 
 mod analytics;
+mod appeals;
 mod auth;
 mod bombs;
 mod channel;

@@ -17,6 +17,7 @@ pub struct Cli {
 
 /// What to do.
 #[derive(Debug, Subcommand)]
+#[expect(clippy::large_enum_variant, reason = "parsed once at start; boxing buys nothing")]
 pub enum Command {
     /// Migrate the database, then serve GraphQL over HTTP.
     Serve {
@@ -123,6 +124,23 @@ pub struct RulesConfig {
     /// appeal it.
     #[arg(long, env = "RIGHTSGRAPH_APPEAL_WINDOW", default_value = "180d", value_parser = humantime::parse_duration)]
     pub appeal_window: Duration,
+    /// The rolling window over which a brand's decided items are weighed for abuse.
+    #[arg(long, env = "RIGHTSGRAPH_ABUSE_WINDOW", default_value = "90d", value_parser = humantime::parse_duration)]
+    pub abuse_window: Duration,
+    /// Decided items needed in the window before a brand can be warned or suspended.
+    #[arg(long, env = "RIGHTSGRAPH_ABUSE_MIN_DECIDED", default_value_t = 20)]
+    pub abuse_min_decided: u32,
+    /// The share of decided items found unfounded (rejected, reinstated, retracted) at which a
+    /// brand is warned, then suspended.
+    #[arg(long, env = "RIGHTSGRAPH_ABUSE_THRESHOLD", default_value_t = 0.5)]
+    pub abuse_threshold: f64,
+    /// How long after its warning a brand over the threshold again is suspended rather than left
+    /// warned.
+    #[arg(long, env = "RIGHTSGRAPH_ABUSE_WARNING_PERIOD", default_value = "7d", value_parser = humantime::parse_duration)]
+    pub abuse_warning_period: Duration,
+    /// How long a suspension lasts.
+    #[arg(long, env = "RIGHTSGRAPH_ABUSE_SUSPENSION", default_value = "30d", value_parser = humantime::parse_duration)]
+    pub abuse_suspension: Duration,
 }
 
 impl Default for RulesConfig {
@@ -135,6 +153,11 @@ impl Default for RulesConfig {
             trust_min_decided: 20,
             info_request_window: Duration::from_secs(7 * DAY),
             appeal_window: Duration::from_secs(180 * DAY),
+            abuse_window: Duration::from_secs(90 * DAY),
+            abuse_min_decided: 20,
+            abuse_threshold: 0.5,
+            abuse_warning_period: Duration::from_secs(7 * DAY),
+            abuse_suspension: Duration::from_secs(30 * DAY),
         }
     }
 }

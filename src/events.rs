@@ -22,6 +22,12 @@ db_enum! {
         AppealUpheld = "APPEAL_UPHELD",
         /// A reviewer reversed the decision under appeal.
         AppealReversed = "APPEAL_REVERSED",
+        /// Too many of the brand's recent notices were unfounded: it is warned.
+        NotifierWarned = "NOTIFIER_WARNED",
+        /// Warned and unfounded again: the brand may not submit for a while.
+        NotifierSuspended = "NOTIFIER_SUSPENDED",
+        /// An ADMIN lifted the brand's suspension.
+        NotifierReinstated = "NOTIFIER_REINSTATED",
         /// A reviewer asked the brand for information on an item (not shown to sellers).
         InfoRequested = "INFO_REQUESTED",
         /// The brand answered (not shown to sellers).

@@ -448,7 +448,11 @@ async fn simulate(
     let mut stats = SimStats::default();
     let n_listings = listing_seller.len();
     // How often each brand's notices hold up: careful brands earn TRUSTED, sloppy ones never do.
-    let accuracy: Vec<f64> = brands.iter().map(|_| 0.6 + 0.38 * rng.unit()).collect();
+    let mut accuracy: Vec<f64> = brands.iter().map(|_| 0.6 + 0.38 * rng.unit()).collect();
+    // And one busy brand notices carelessly: it is warned, then suspended, as a notifier.
+    if let Some(sloppy) = accuracy.get_mut(1) {
+        *sloppy = 0.3;
+    }
     let mut brand_of_notice = std::collections::HashMap::new();
     while let Some(Reverse((at, _, step))) = queue.pop() {
         if at >= now {

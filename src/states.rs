@@ -47,6 +47,19 @@ db_enum! {
 }
 
 db_enum! {
+    /// A brand's standing as a notifier (DSA Article 23).
+    SubmissionStatus {
+        /// Submits as usual.
+        Active = "ACTIVE",
+        /// Too many of its recent notices were unfounded; once more, at least the warning period
+        /// later, and it is suspended.
+        Warned = "WARNED",
+        /// May not submit notices until `submissionSuspendedUntil`.
+        Suspended = "SUSPENDED",
+    }
+}
+
+db_enum! {
     /// Who appeals: the seller against a removal, the brand against a rejection.
     AppealParty { Seller = "SELLER", Brand = "BRAND" }
 }

@@ -10,6 +10,12 @@ pub struct Model {
     pub country: String,
     pub trust_tier: String,
     pub created_at: i64,
+    /// ACTIVE, WARNED or SUSPENDED: its standing as a notifier.
+    pub submission_status: String,
+    /// When it was last WARNED.
+    pub warned_at: Option<i64>,
+    /// While SUSPENDED: when the suspension ends.
+    pub suspended_until: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

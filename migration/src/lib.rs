@@ -11,6 +11,7 @@ mod m20261128_000006_cluster_active_strikes;
 mod m20261202_000007_information_channel;
 mod m20261202_000008_listing_address;
 mod m20261202_000009_appeals;
+mod m20261202_000010_notifier_standing;
 
 /// Runs `statements` in order on the migration's connection.
 pub(crate) async fn run_all<S: AsRef<str>>(manager: &SchemaManager<'_>, statements: &[S]) -> Result<(), DbErr> {
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000007_information_channel::Migration),
             Box::new(m20261202_000008_listing_address::Migration),
             Box::new(m20261202_000009_appeals::Migration),
+            Box::new(m20261202_000010_notifier_standing::Migration),
         ]
     }
 }

@@ -51,4 +51,12 @@ impl BrandMutation {
         let now = graph::request(ctx)?.now();
         Ok(Brand(super::service::create(graph::shared(ctx)?, identity, now, &input.name, &input.country).await?))
     }
+
+    /// Lifts a brand's suspension as a notifier: ACTIVE again (ADMIN).
+    async fn lift_notifier_suspension(&self, ctx: &Context<'_>, brand_id: ID) -> AppResult<Brand> {
+        let identity = graph::identity(ctx)?;
+        let brand = crate::ids::decode(&brand_id, crate::ids::Kind::Brand, "brandId")?;
+        let now = graph::request(ctx)?.now();
+        Ok(Brand(crate::notices::standing::lift(graph::shared(ctx)?, identity, now, brand).await?))
+    }
 }

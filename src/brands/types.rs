@@ -65,6 +65,21 @@ impl Brand {
             .await
     }
 
+    /// The brand's standing as a notifier: WARNED or SUSPENDED after too many unfounded notices.
+    /// Staff and the brand's own agents read it; anyone else is refused (`FORBIDDEN`).
+    async fn submission_status(&self, ctx: &Context<'_>) -> AppResult<Option<crate::states::SubmissionStatus>> {
+        let now = self.standing_reader(ctx)?;
+        crate::notices::standing::status_of(&self.0, now).map(Some)
+    }
+
+    /// While SUSPENDED: when the brand may submit notices again (readable as `submissionStatus`).
+    async fn submission_suspended_until(&self, ctx: &Context<'_>) -> AppResult<Option<DateTime<Utc>>> {
+        let now = self.standing_reader(ctx)?;
+        let suspended =
+            crate::notices::standing::status_of(&self.0, now)? == crate::states::SubmissionStatus::Suspended;
+        Ok(self.0.suspended_until.filter(|_| suspended).map(instant))
+    }
+
     /// The brand's enforcement figures since `since` (all time when absent). A brand agent sees
     /// only its own brand's (`FORBIDDEN` otherwise); a seller only those about its listings.
     /// Batched per request: every brand and `since` asked (aliases too) is counted together.
@@ -99,4 +114,16 @@ pub struct CreateBrandInput {
     pub name: String,
     /// ISO 3166-1 alpha-2 country code.
     pub country: String,
+}
+
+impl Brand {
+    /// The request's instant, when the viewer may read the brand's standing (staff, its agents).
+    fn standing_reader(&self, ctx: &Context<'_>) -> AppResult<i64> {
+        let identity = graph::identity(ctx)?;
+        let own = matches!(identity.scope(), Scope::Brand(b) if b == self.0.id);
+        if !identity.is_staff() && !own {
+            return Err(AppError::Forbidden("only staff and the brand's own agents see its standing".into()));
+        }
+        Ok(graph::request(ctx)?.now())
+    }
 }

@@ -6,6 +6,7 @@ pub mod filter;
 pub mod resolvers;
 pub mod retract;
 pub mod service;
+pub mod standing;
 pub mod stats;
 pub mod subscription;
 pub mod types;

@@ -118,6 +118,7 @@ async fn write_notice(
         .one(&work.txn)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no Brand {}", input.brand_id)))?;
+    super::standing::require_may_submit(&brand, now)?;
     let items = check_items(&work, brand_id, &input.items).await?;
     if brand.trust_tier == TrustTier::Trusted.as_db() {
         work.lock_all("seller", items.iter().map(|(l, _)| l.seller_id)).await?;
@@ -512,9 +513,12 @@ pub(crate) async fn refresh_trust_tier(work: &mut Work, brand_id: i64) -> AppRes
     let Some(current) = brand::Entity::find_by_id(brand_id).one(&work.txn).await? else {
         return Err(AppError::Internal(format!("brand {brand_id} vanished")));
     };
+    // A decision also re-weighs the brand as a notifier; a suspended brand is never TRUSTED.
+    let suspended = super::standing::refresh_standing(work, &current).await?;
     let window = i64::try_from(work.rules.trust_window.as_micros()).unwrap_or(i64::MAX / 2);
     let counts = decided_counts(&work.txn, brand_id, Some(work.now.saturating_sub(window)), None).await?;
-    let trusted = counts.decided >= i64::from(work.rules.trust_min_decided)
+    let trusted = !suspended
+        && counts.decided >= i64::from(work.rules.trust_min_decided)
         && counts.takedown_rate().is_some_and(|r| r >= 0.90)
         && counts.counter_notice_success_rate().unwrap_or(0.0) <= 0.05;
     let tier = if trusted { TrustTier::Trusted } else { TrustTier::Standard };

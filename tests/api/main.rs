@@ -17,6 +17,7 @@ mod fuzz;
 mod http;
 mod keys;
 mod loaders;
+mod notifiers;
 mod nulls;
 mod planner;
 mod process;

@@ -267,8 +267,10 @@ async fn concurrent_decisions_on_different_items_of_one_brand_all_succeed() {
         .iter()
         .enumerate()
         .map(|(i, item)| {
+            // Three removals to a rejection: under the notifier-abuse threshold (half unfounded),
+            // so the decisions write their own events and no standing change.
             let decision =
-                if i % 2 == 0 { decide_input(item, "REMOVE", None) } else { decide_input(item, "REJECT", Some("no")) };
+                if i % 4 != 3 { decide_input(item, "REMOVE", None) } else { decide_input(item, "REJECT", Some("no")) };
             (reviewer(), DECIDE, json!({ "input": decision }))
         })
         .collect();
@@ -276,7 +278,7 @@ async fn concurrent_decisions_on_different_items_of_one_brand_all_succeed() {
     let failures: Vec<&Value> = answers.iter().filter(|a| a.get("errors").is_some()).collect();
     assert!(failures.is_empty(), "{} of {ITEMS} decisions failed: {failures:#?}", failures.len());
     let c = counts(&app).await;
-    assert_eq!(c.strikes, ITEMS as u64 / 2);
+    assert_eq!(c.strikes, ITEMS as u64 * 3 / 4);
     assert_eq!(c.events, 1 + ITEMS as u64);
     assert_eq!(notice(&app, &n.id).await["status"], "CLOSED");
 }

@@ -24,6 +24,11 @@ pub async fn create(
         country: Set(country),
         trust_tier: Set(TrustTier::Standard.as_db().into()),
         created_at: Set(now),
+        // Columns added by later migrations are written, never left to their default: sqlx's
+        // SQLite driver has been seen to return NULL for such a default in `RETURNING`.
+        submission_status: Set(crate::states::SubmissionStatus::Active.as_db().into()),
+        warned_at: Set(None),
+        suspended_until: Set(None),
         ..Default::default()
     }
     .insert(&shared.db)

@@ -35,6 +35,9 @@ pub async fn register(
         country: Set(country),
         status: Set(SellerStatus::Active.as_db().into()),
         created_at: Set(now),
+        // Written, never left to the column's default (see `brands::service::create`).
+        active_strikes: Set(0),
+        strikes_recount_at: Set(None),
         ..Default::default()
     }
     .insert(&txn)

@@ -30,6 +30,9 @@ impl<'a> Builder<'a> {
             country: Set("US".into()),
             trust_tier: Set("STANDARD".into()),
             created_at: Set(self.now - 1000 * HOUR),
+            // Written, not left to the default of a column a later migration added: sqlx's
+            // SQLite driver has answered NULL for such a default in `RETURNING`.
+            submission_status: Set("ACTIVE".into()),
             ..Default::default()
         }
         .insert(self.db)
@@ -64,6 +67,7 @@ impl<'a> Builder<'a> {
             country: Set("CN".into()),
             status: Set("ACTIVE".into()),
             created_at: Set(self.now - 800 * HOUR),
+            active_strikes: Set(0),
             ..Default::default()
         }
         .insert(self.db)

@@ -2,6 +2,7 @@
 
 pub mod appeal;
 pub mod appeal_types;
+pub mod counts;
 pub mod filter;
 pub mod resolvers;
 pub mod retract;

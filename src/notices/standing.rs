@@ -7,7 +7,7 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use super::service::{actor_of, decided_counts};
+use super::counts::decided_counts;
 use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult};
 use crate::events::{ActorRole, NoticeEventKind};
@@ -89,7 +89,8 @@ pub(crate) async fn refresh_standing(work: &mut Work, current: &brand::Model) ->
 /// Lifts a brand's suspension (ADMIN): ACTIVE again, event `NOTIFIER_REINSTATED`.
 pub async fn lift(shared: &Shared, identity: &Identity, now: i64, brand_id: i64) -> AppResult<brand::Model> {
     identity.require_role(&[Role::Admin], "lift notifier suspensions")?;
-    let mut work = Work::begin(&shared.db, actor_of(identity), now, &shared.rules).await?;
+    // Only an ADMIN lifts (checked above).
+    let mut work = Work::begin(&shared.db, ActorRole::Admin, now, &shared.rules).await?;
     work.lock("brand", brand_id).await?;
     let current = brand::Entity::find_by_id(brand_id)
         .one(&work.txn)

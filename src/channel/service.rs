@@ -11,7 +11,9 @@ use crate::events::{ActorRole, NoticeEventKind};
 use crate::evidence::Evidence;
 use crate::graph::Shared;
 use crate::ids::{GlobalId, Kind};
-use crate::notices::service::{actor_of, item_event, lock_around, refresh_notice, refresh_trust_tier, reload_item};
+use crate::notices::service::{
+    actor_of, item_event, lock_around, refresh_notice, refresh_trust_tier, reload_item, visible_item_by_id,
+};
 use crate::states::{NoticeItemStatus, NoticeMessageKind};
 use crate::work::Work;
 use entity::{evidence, notice, notice_item, notice_message};
@@ -58,7 +60,7 @@ pub async fn request_information(
     // transaction's row locks, in the order a settle takes them.
     let _settling = shared.deadlines.settling.lock().await;
     let mut work = Work::begin(&shared.db, actor_of(identity), now, &shared.rules).await?;
-    let item = visible_item(&work, identity, command.item).await?;
+    let item = visible_item_by_id(&work, identity, command.item).await?;
     lock_around(&work, &item).await?;
     let item = reload_item(&work, item.id).await?;
     if item.status != NoticeItemStatus::Pending.as_db() {
@@ -97,7 +99,7 @@ pub async fn provide_information(
 ) -> AppResult<notice_item::Model> {
     identity.require_role(&[Role::Admin, Role::BrandAgent], "answer requests for information")?;
     let mut work = Work::begin(&shared.db, actor_of(identity), now, &shared.rules).await?;
-    let item = visible_item(&work, identity, command.item).await?;
+    let item = visible_item_by_id(&work, identity, command.item).await?;
     lock_around(&work, &item).await?;
     let item = reload_item(&work, item.id).await?;
     if item.status != NoticeItemStatus::InfoRequested.as_db() {
@@ -273,15 +275,6 @@ async fn reject_for_silence(shared: &Shared, item: notice_item::Model) -> AppRes
     refresh_trust_tier(&mut work, item.brand_id).await?;
     work.commit(&shared.events).await?;
     Ok(true)
-}
-
-/// The item `id` if `identity` may see it, else `NOT_FOUND`.
-async fn visible_item(work: &Work, identity: &Identity, id: i64) -> AppResult<notice_item::Model> {
-    let conds: Vec<crate::sql::Sql> = visibility::owned(identity.scope()).into_iter().collect();
-    crate::sql::by_ids::<notice_item::Model>(&work.txn, "notice_item", &[id], &conds)
-        .await?
-        .remove(&id)
-        .ok_or_else(|| AppError::NotFound(format!("no NoticeItem {}", GlobalId::new(Kind::NoticeItem, id))))
 }
 
 /// A message of `kind` about `item` by `identity`.

@@ -7,8 +7,10 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use super::retract::reinstate_item;
-use super::service::{actor_of, item_event, lock_around, refresh_notice, refresh_trust_tier, reload_item, take_down};
-use crate::auth::{Identity, Role, visibility};
+use super::service::{
+    actor_of, item_event, lock_around, refresh_notice, refresh_trust_tier, reload_item, take_down, visible_item_by_id,
+};
+use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult};
 use crate::events::NoticeEventKind;
 use crate::graph::Shared;
@@ -43,13 +45,7 @@ pub async fn file(shared: &Shared, identity: &Identity, now: i64, command: FileA
     identity.require_role(&[Role::Seller, Role::BrandAgent], "file appeals")?;
     let party = if identity.role == Role::Seller { AppealParty::Seller } else { AppealParty::Brand };
     let mut work = Work::begin(&shared.db, actor_of(identity), now, &shared.rules).await?;
-    let conds: Vec<crate::sql::Sql> = visibility::owned(identity.scope()).into_iter().collect();
-    let item = crate::sql::by_ids::<notice_item::Model>(&work.txn, "notice_item", &[command.item], &conds)
-        .await?
-        .remove(&command.item)
-        .ok_or_else(|| {
-            AppError::NotFound(format!("no NoticeItem {}", GlobalId::new(Kind::NoticeItem, command.item)))
-        })?;
+    let item = visible_item_by_id(&work, identity, command.item).await?;
     lock_around(&work, &item).await?;
     let item = reload_item(&work, item.id).await?;
     let appealable = match party {

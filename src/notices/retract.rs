@@ -8,13 +8,12 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::service::{
     actor_of, item_event, lock_around, refresh_notice, refresh_seller, refresh_trust_tier, reinstate_listing,
-    reload_item,
+    reload_item, visible_item_by_id,
 };
-use crate::auth::{Identity, Role, visibility};
+use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult};
 use crate::events::NoticeEventKind;
 use crate::graph::Shared;
-use crate::ids::{GlobalId, Kind};
 use crate::states::{CounterNoticeStatus, NoticeItemStatus};
 use crate::work::Work;
 use entity::{counter_notice, notice_item, strike};
@@ -39,13 +38,7 @@ pub async fn retract(
 ) -> AppResult<notice_item::Model> {
     identity.require_role(&[Role::Admin, Role::BrandAgent], "retract removals")?;
     let mut work = Work::begin(&shared.db, actor_of(identity), now, &shared.rules).await?;
-    let conds: Vec<crate::sql::Sql> = visibility::owned(identity.scope()).into_iter().collect();
-    let item = crate::sql::by_ids::<notice_item::Model>(&work.txn, "notice_item", &[command.item], &conds)
-        .await?
-        .remove(&command.item)
-        .ok_or_else(|| {
-            AppError::NotFound(format!("no NoticeItem {}", GlobalId::new(Kind::NoticeItem, command.item)))
-        })?;
+    let item = visible_item_by_id(&work, identity, command.item).await?;
     lock_around(&work, &item).await?;
     let item = reload_item(&work, item.id).await?;
     if ![NoticeItemStatus::Removed.as_db(), NoticeItemStatus::Countered.as_db()].contains(&item.status.as_str()) {

@@ -483,6 +483,15 @@ pub(crate) async fn refresh_trust_tier(work: &mut Work, brand_id: i64) -> AppRes
 }
 
 /// The item `raw` (an input path `field`) if the viewer may see it, else `NOT_FOUND`.
+/// The item `id` if the viewer may see it, else `NOT_FOUND` (for commands whose ids are decoded).
+pub(crate) async fn visible_item_by_id(work: &Work, identity: &Identity, id: i64) -> AppResult<notice_item::Model> {
+    let conds: Vec<crate::sql::Sql> = crate::auth::visibility::owned(identity.scope()).into_iter().collect();
+    crate::sql::by_ids::<notice_item::Model>(&work.txn, "notice_item", &[id], &conds)
+        .await?
+        .remove(&id)
+        .ok_or_else(|| AppError::NotFound(format!("no NoticeItem {}", ids::GlobalId::new(Kind::NoticeItem, id))))
+}
+
 pub(crate) async fn visible_item(
     work: &Work,
     identity: &Identity,

@@ -74,6 +74,43 @@ pub enum Command {
         #[command(flatten)]
         rules: RulesConfig,
     },
+    /// Write registry data in a format another system takes.
+    Export {
+        #[command(subcommand)]
+        what: Export,
+    },
+}
+
+/// What `export` writes.
+#[derive(Debug, Subcommand)]
+pub enum Export {
+    /// Statements of reasons in the request format of the DSA Transparency Database's API
+    /// (POST /api/v1/statements): one batch of at most 100 per line, in the order issued, without
+    /// personal data. A statement the API would refuse is set aside and named on stderr.
+    Statements {
+        /// The first day (UTC) whose statements are exported: YYYY-MM-DD.
+        #[arg(long, value_parser = day)]
+        since: chrono::NaiveDate,
+        /// The last day (UTC) whose statements are exported, included: YYYY-MM-DD (default: up to now).
+        #[arg(long, value_parser = day)]
+        until: Option<chrono::NaiveDate>,
+        /// Resume after this statement (the last puid an earlier export reported).
+        #[arg(long)]
+        after_puid: Option<String>,
+        /// Write to this file instead of standard output (replaced if it exists).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+        #[command(flatten)]
+        db: DbConfig,
+    },
+}
+
+/// Parses a day written YYYY-MM-DD.
+fn day(raw: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| format!("{raw:?} is not a day written YYYY-MM-DD"))
 }
 
 /// Where the registry is stored.
@@ -141,6 +178,52 @@ pub struct RulesConfig {
     /// How long a suspension lasts.
     #[arg(long, env = "RIGHTSGRAPH_ABUSE_SUSPENSION", default_value = "30d", value_parser = humantime::parse_duration)]
     pub abuse_suspension: Duration,
+    /// Where a statement of reasons says a restriction applies: comma-separated ISO 3166-1
+    /// alpha-2 codes of EEA countries (the DSA Transparency Database takes no others).
+    #[arg(long, env = "RIGHTSGRAPH_TERRITORIAL_SCOPE", default_value = EU_MEMBERS, value_parser = territorial_scope)]
+    pub territorial_scope: TerritorialScope,
+}
+
+/// The 27 EU member states, the default territorial scope of a restriction.
+pub const EU_MEMBERS: &str = "AT,BE,BG,CY,CZ,DE,DK,EE,ES,FI,FR,GR,HR,HU,IE,IT,LT,LU,LV,MT,NL,PL,PT,RO,SE,SI,SK";
+
+/// The EEA members outside the EU, which a territorial scope may also name.
+const EEA_ONLY: &str = "IS,LI,NO";
+
+/// A territorial scope: distinct EEA country codes, in alphabetical order, joined by commas
+/// (cheap to clone into every transaction).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TerritorialScope(std::sync::Arc<str>);
+
+impl TerritorialScope {
+    /// The codes joined by commas, as stored.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Parses a comma-separated list of EEA country codes (any case, any order, repeats ignored).
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        territorial_scope(raw)
+    }
+}
+
+/// Parses `--territorial-scope`.
+fn territorial_scope(raw: &str) -> Result<TerritorialScope, String> {
+    let allowed: Vec<&str> = EU_MEMBERS.split(',').chain(EEA_ONLY.split(',')).collect();
+    let mut codes = Vec::new();
+    for code in raw.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+        let code = code.to_ascii_uppercase();
+        if !allowed.contains(&code.as_str()) {
+            return Err(format!("{code} is not the code of an EEA country (ISO 3166-1 alpha-2, e.g. DE, FR, NO)"));
+        }
+        codes.push(code);
+    }
+    if codes.is_empty() {
+        return Err("name at least one country".into());
+    }
+    codes.sort();
+    codes.dedup();
+    Ok(TerritorialScope(codes.join(",").into()))
 }
 
 impl Default for RulesConfig {
@@ -158,6 +241,7 @@ impl Default for RulesConfig {
             abuse_threshold: 0.5,
             abuse_warning_period: Duration::from_secs(7 * DAY),
             abuse_suspension: Duration::from_secs(30 * DAY),
+            territorial_scope: TerritorialScope(EU_MEMBERS.into()),
         }
     }
 }
@@ -279,5 +363,25 @@ fn on_off(raw: &str) -> Result<bool, String> {
         "on" => Ok(true),
         "off" => Ok(false),
         _ => Err("must be on or off".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TerritorialScope;
+
+    #[test]
+    fn a_territorial_scope_is_eea_codes_sorted_and_distinct() {
+        assert_eq!(TerritorialScope::parse(" fr,DE, fr ,no").map(|s| s.as_str().to_owned()), Ok("DE,FR,NO".into()));
+        assert_eq!(TerritorialScope::parse(super::EU_MEMBERS).map(|s| s.as_str().split(',').count()), Ok(27));
+    }
+
+    #[test]
+    fn a_territorial_scope_refuses_codes_outside_the_eea_and_empty_lists() {
+        // Greece is GR in ISO 3166-1 (EL is the EU's own abbreviation); UK and CH are not EEA.
+        for bad in ["EL", "UK", "CH", "EU", "D", ""] {
+            let err = TerritorialScope::parse(bad).expect_err(bad);
+            assert!(err.contains("EEA") || err.contains("at least one"), "{bad}: {err}");
+        }
     }
 }

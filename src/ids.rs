@@ -22,6 +22,7 @@ pub enum Kind {
     NoticeEvent,
     NoticeMessage,
     Appeal,
+    StatementOfReasons,
 }
 
 const WIDTH: usize = 12;
@@ -29,7 +30,7 @@ const MAX_KEY: i64 = 999_999_999_999;
 
 impl Kind {
     /// Every kind, for callers that must handle each one.
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 12] = [
         Kind::Brand,
         Kind::Trademark,
         Kind::Seller,
@@ -41,6 +42,7 @@ impl Kind {
         Kind::NoticeEvent,
         Kind::NoticeMessage,
         Kind::Appeal,
+        Kind::StatementOfReasons,
     ];
 
     fn tag(self) -> &'static str {
@@ -56,6 +58,7 @@ impl Kind {
             Kind::NoticeEvent => "evt",
             Kind::NoticeMessage => "msg",
             Kind::Appeal => "apl",
+            Kind::StatementOfReasons => "sor",
         }
     }
 
@@ -73,6 +76,7 @@ impl Kind {
             Kind::NoticeEvent => "NoticeEvent",
             Kind::NoticeMessage => "NoticeMessage",
             Kind::Appeal => "Appeal",
+            Kind::StatementOfReasons => "StatementOfReasons",
         }
     }
 }

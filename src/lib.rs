@@ -29,6 +29,7 @@ pub mod seed;
 pub mod sellers;
 pub mod serve;
 pub mod sql;
+pub mod statements;
 pub mod states;
 pub mod time;
 pub mod trademarks;

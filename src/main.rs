@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use rightsgraph::auth::{Claims, Role, mint_hs256};
-use rightsgraph::config::{Cli, Command};
+use rightsgraph::config::{Cli, Command, Export};
 
 /// mimalloc rather than the system allocator: a response is built from many small allocations,
 /// freed together (see the README's benchmark section for what it measured).
@@ -27,6 +27,9 @@ async fn main() -> ExitCode {
         Command::Token { role, brand, seller, ttl, sub, auth } => token(&role, brand, seller, ttl, &sub, &auth),
         Command::Seed { scale, seed, append, quiet, db, rules } => {
             run_seed(scale, seed, append, quiet, db, rules).await
+        }
+        Command::Export { what: Export::Statements { since, until, after_puid, out, quiet, db } } => {
+            export_statements(since, until, after_puid, out, quiet, db).await
         }
         Command::Schema => {
             print!("{}", rightsgraph::schema::sdl());
@@ -81,4 +84,63 @@ async fn run_seed(
     let plan = rightsgraph::seed::SeedPlan { scale, seed, append, progress: !quiet && std::io::stderr().is_terminal() };
     println!("{}", rightsgraph::seed::seed(&shared, plan).await?);
     Ok(())
+}
+
+/// `export statements`: the batches to `out` (or standard output), a progress bar on a terminal,
+/// and on stderr what was exported, what was set aside and where to resume.
+async fn export_statements(
+    since: chrono::NaiveDate,
+    until: Option<chrono::NaiveDate>,
+    after_puid: Option<String>,
+    out: Option<std::path::PathBuf>,
+    quiet: bool,
+    db: rightsgraph::config::DbConfig,
+) -> Result<(), String> {
+    use rightsgraph::statements::export::{self, Range};
+    use std::io::IsTerminal;
+    let start_of = |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().timestamp_micros();
+    let range = Range {
+        since: start_of(since),
+        until: until.and_then(|d| d.succ_opt()).map(start_of),
+        after: after_puid.as_deref().map(export::parse_puid).transpose()?.unwrap_or(0),
+    };
+    let shared = rightsgraph::connect_shared(&db.database_url, Default::default()).await?;
+    let total = export::count(&shared.db, range).await.map_err(|e| e.message().to_owned())?;
+    let bar = if quiet || !std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let bar = indicatif::ProgressBar::new(total);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} statements ({per_sec}, {eta} left)")
+                .map_err(|e| e.to_string())?,
+        );
+        bar
+    };
+    let started = std::time::Instant::now();
+    let summary = match &out {
+        Some(path) => {
+            let file = std::fs::File::create(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+            let mut writer = std::io::BufWriter::new(file);
+            export::export(&shared.db, range, &mut writer, |n| bar.inc(n)).await
+        }
+        None => export::export(&shared.db, range, &mut std::io::stdout().lock(), |n| bar.inc(n)).await,
+    }
+    .map_err(|e| e.message().to_owned())?;
+    bar.finish_and_clear();
+    for (puid, reason) in &summary.set_aside {
+        eprintln!("set aside {puid}: {reason}");
+    }
+    eprintln!(
+        "exported {} statements in {} batches in {:.1} s ({} texts cut to the API's limits){}",
+        summary.exported,
+        summary.batches,
+        started.elapsed().as_secs_f64(),
+        summary.clipped,
+        summary.last_puid.map(|p| format!("; resume after it with --after-puid {p}")).unwrap_or_default()
+    );
+    if summary.set_aside.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{} statements set aside (named above): the others were exported", summary.set_aside.len()))
+    }
 }

@@ -38,6 +38,9 @@ pub struct NoticeMessage(pub entity::notice_message::Model);
 /// A party's appeal against a decision on an item.
 pub struct Appeal(pub entity::appeal::Model);
 
+/// The statement of reasons given to a seller for a restriction (DSA Article 17).
+pub struct StatementOfReasons(pub entity::statement_of_reasons::Model);
+
 /// A piece of evidence a brand gave.
 pub struct Evidence(pub entity::evidence::Model);
 

@@ -15,7 +15,8 @@ use crate::ids::{GlobalId, Kind};
 use crate::listings::resolvers::{ListingMutation, ListingQuery};
 use crate::listings::types::Listing;
 use crate::loaders::{
-    Appeals, Brands, CounterNotices, Events, Items, Listings, Messages, Notices, Sellers, Strikes, Trademarks,
+    Appeals, Brands, CounterNotices, Events, Items, Listings, Messages, Notices, Sellers, Statements, Strikes,
+    Trademarks,
 };
 use crate::notices::appeal_types::{Appeal, AppealMutation, AppealQuery};
 use crate::notices::resolvers::{NoticeMutation, NoticeQuery};
@@ -23,6 +24,8 @@ use crate::notices::subscription::Subscription;
 use crate::notices::types::{CounterNotice, Notice, NoticeEvent, NoticeItem, Strike};
 use crate::sellers::resolvers::{SellerMutation, SellerQuery};
 use crate::sellers::types::Seller;
+use crate::statements::resolvers::StatementQuery;
+use crate::statements::types::StatementOfReasons;
 use crate::trademarks::resolvers::{TrademarkMutation, TrademarkQuery};
 use crate::trademarks::types::Trademark;
 
@@ -39,6 +42,7 @@ pub struct Query(
     ListingQuery,
     NoticeQuery,
     AppealQuery,
+    StatementQuery,
     AnalyticsQuery,
 );
 
@@ -69,6 +73,7 @@ pub enum Node {
     NoticeEvent(NoticeEvent),
     NoticeMessage(NoticeMessage),
     Appeal(Appeal),
+    StatementOfReasons(StatementOfReasons),
 }
 
 /// The caller, as its token says.
@@ -130,6 +135,9 @@ impl RootQuery {
             Kind::Strike => graph::load::<Strikes>(ctx, key).await?.map(|m| Node::Strike(Strike(m))),
             Kind::NoticeEvent => graph::load::<Events>(ctx, key).await?.map(|m| Node::NoticeEvent(NoticeEvent(m))),
             Kind::Appeal => graph::load::<Appeals>(ctx, key).await?.map(|m| Node::Appeal(Appeal(m))),
+            Kind::StatementOfReasons => {
+                graph::load::<Statements>(ctx, key).await?.map(|m| Node::StatementOfReasons(StatementOfReasons(m)))
+            }
             Kind::NoticeMessage => {
                 graph::load::<Messages>(ctx, key).await?.map(|m| Node::NoticeMessage(NoticeMessage(m)))
             }

@@ -158,3 +158,53 @@ impl TrademarkStatus {
         }
     }
 }
+
+db_enum! {
+    /// How a removal was decided, as a statement of reasons tells it.
+    RemovalProcedure {
+        /// A reviewer decided the notice's item.
+        Review = "REVIEW",
+        /// Removed on receipt by SYSTEM: a good-faith takedown of a TRUSTED brand's notice.
+        Expedited = "EXPEDITED",
+        /// A reviewer reversed the rejection of the item on the brand's appeal.
+        Appeal = "APPEAL",
+    }
+}
+
+db_enum! {
+    /// A restriction of the seller's account a statement of reasons reports.
+    AccountDecision {
+        /// Three or four active strikes: no new listings until a strike is voided.
+        Suspended = "SUSPENDED",
+        /// Five or more: final.
+        Terminated = "TERMINATED",
+    }
+}
+
+db_enum! {
+    /// Whether a decision was taken without a person (DSA Transparency Database terms).
+    AutomatedDecision { Fully = "FULLY", Partially = "PARTIALLY", NotAutomated = "NOT_AUTOMATED" }
+}
+
+db_enum! {
+    /// The intellectual-property right a statement's restriction protects (the specification of
+    /// the category INTELLECTUAL_PROPERTY_INFRINGEMENTS).
+    StatementKeyword {
+        TrademarkInfringement = "TRADEMARK_INFRINGEMENT",
+        CopyrightInfringement = "COPYRIGHT_INFRINGEMENT",
+        DesignInfringement = "DESIGN_INFRINGEMENT",
+        PatentInfringement = "PATENT_INFRINGEMENT",
+    }
+}
+
+impl StatementKeyword {
+    /// The right a notice of this reason invokes (a counterfeit infringes a trademark).
+    pub fn of(reason: NoticeReason) -> Self {
+        match reason {
+            NoticeReason::Counterfeit | NoticeReason::TrademarkInfringement => Self::TrademarkInfringement,
+            NoticeReason::CopyrightInfringement => Self::CopyrightInfringement,
+            NoticeReason::DesignInfringement => Self::DesignInfringement,
+            NoticeReason::PatentInfringement => Self::PatentInfringement,
+        }
+    }
+}

@@ -16,5 +16,6 @@ pub mod notice_message;
 pub mod seller;
 pub mod seller_cluster;
 pub mod seller_identifier;
+pub mod statement_of_reasons;
 pub mod strike;
 pub mod trademark;

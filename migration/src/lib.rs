@@ -12,6 +12,18 @@ mod m20261202_000007_information_channel;
 mod m20261202_000008_listing_address;
 mod m20261202_000009_appeals;
 mod m20261202_000010_notifier_standing;
+mod m20261202_000011_statements_of_reasons;
+
+/// Splits a migration's SQL text into statements, with `{pk}` as the backend's 64-bit
+/// auto-increment primary key (SQLite: `INTEGER PRIMARY KEY`, the rowid alias).
+pub(crate) fn statements(sql: &str, backend: sea_orm_migration::sea_orm::DbBackend) -> Vec<String> {
+    let pk = if backend == sea_orm_migration::sea_orm::DbBackend::Postgres {
+        "BIGSERIAL PRIMARY KEY"
+    } else {
+        "INTEGER PRIMARY KEY"
+    };
+    sql.replace("{pk}", pk).split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
 
 /// Runs `statements` in order on the migration's connection.
 pub(crate) async fn run_all<S: AsRef<str>>(manager: &SchemaManager<'_>, statements: &[S]) -> Result<(), DbErr> {
@@ -40,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_listing_address::Migration),
             Box::new(m20261202_000009_appeals::Migration),
             Box::new(m20261202_000010_notifier_standing::Migration),
+            Box::new(m20261202_000011_statements_of_reasons::Migration),
         ]
     }
 }

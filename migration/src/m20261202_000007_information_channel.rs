@@ -11,7 +11,6 @@
 //! - At most one open item (`PENDING` or `INFO_REQUESTED`) per brand and listing.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DbBackend;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -63,19 +62,13 @@ DROP INDEX notice_item_info_due;
 ALTER TABLE notice_item DROP COLUMN info_due_at
 "#;
 
-fn statements(sql: &str, backend: DbBackend) -> Vec<String> {
-    // INTEGER PRIMARY KEY is SQLite's 64-bit rowid alias.
-    let pk = if backend == DbBackend::Postgres { "BIGSERIAL PRIMARY KEY" } else { "INTEGER PRIMARY KEY" };
-    sql.replace("{pk}", pk).split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        crate::run_all(manager, &statements(UP, manager.get_database_backend())).await
+        crate::run_all(manager, &crate::statements(UP, manager.get_database_backend())).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        crate::run_all(manager, &statements(DOWN, manager.get_database_backend())).await
+        crate::run_all(manager, &crate::statements(DOWN, manager.get_database_backend())).await
     }
 }

@@ -8,7 +8,7 @@ use std::marker::PhantomData;
 use async_graphql::dataloader::Loader;
 use sea_orm::Value;
 
-use super::{Batcher, Events, Items, Listings, Messages, Notices, Sellers, Strikes, Table, Trademarks};
+use super::{Batcher, Events, Items, Listings, Messages, Notices, Sellers, Statements, Strikes, Table, Trademarks};
 use crate::auth::{Scope, visibility};
 use crate::error::AppError;
 use crate::pagination::{Cursor, PageArgs};
@@ -45,6 +45,8 @@ pub enum Rel {
     MessagesOfNotice,
     /// `OffenderCluster.members`, by id.
     MembersOfCluster,
+    /// `Seller.statementsOfReasons`, oldest first.
+    StatementsOfSeller,
 }
 
 impl Rel {
@@ -89,6 +91,11 @@ impl Rel {
                 (ListSpec::new("notice_item", NEWEST_SUBMITTED).and_opt(visibility::owned(scope)), "seller_id")
             }
             Rel::MembersOfCluster => (ListSpec::new("seller", BY_ID), "cluster_id"),
+            Rel::StatementsOfSeller => (
+                ListSpec::new("statement_of_reasons", &[("t.application_date", Dir::Asc), ("t.id", Dir::Asc)])
+                    .and_opt(visibility::owned(scope)),
+                "seller_id",
+            ),
             Rel::EventsOfNotice => (
                 ListSpec::new("notice_event", &[("t.at", Dir::Asc), ("t.id", Dir::Asc)])
                     .and_opt(visibility::owned(scope)),
@@ -120,6 +127,7 @@ impl RelTable for Items {}
 impl RelTable for Events {}
 impl RelTable for Messages {}
 impl RelTable for Sellers {}
+impl RelTable for Statements {}
 
 /// One page of `rel` under `parent`.
 pub struct PageOf<T> {

@@ -108,6 +108,7 @@ table!(Strikes, "strike", strike, visibility::owned);
 table!(Events, "notice_event", notice_event, visibility::owned);
 table!(Messages, "notice_message", notice_message, visibility::channel);
 table!(Appeals, "appeal", appeal, visibility::owned);
+table!(Statements, "statement_of_reasons", statement_of_reasons, visibility::owned);
 
 /// Loads a row of `T` by id; rows the viewer may not see load as absent.
 pub struct ById<T>(pub i64, PhantomData<T>);

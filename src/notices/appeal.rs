@@ -15,7 +15,7 @@ use crate::error::{AppError, AppResult};
 use crate::events::NoticeEventKind;
 use crate::graph::Shared;
 use crate::ids::{GlobalId, Kind};
-use crate::states::{AppealParty, AppealStatus, NoticeItemStatus};
+use crate::states::{AppealParty, AppealStatus, NoticeItemStatus, RemovalProcedure};
 use crate::work::Work;
 use entity::{appeal, notice_item};
 
@@ -163,5 +163,5 @@ async fn make_removal(work: &Work, item: &notice_item::Model, by: &str, reason: 
     if moved.rows_affected != 1 {
         return Err(AppError::conflict(format!("the item is {} now: there is no rejection to reverse", item.status)));
     }
-    take_down(work, item).await
+    take_down(work, item, RemovalProcedure::Appeal).await
 }

@@ -86,5 +86,5 @@ pub(crate) async fn reinstate_item(work: &Work, item: &notice_item::Model, resol
         .filter(strike::Column::ItemId.eq(item.id))
         .exec(&work.txn)
         .await?;
-    refresh_seller(work, item.seller_id).await
+    refresh_seller(work, item.seller_id).await.map(drop)
 }

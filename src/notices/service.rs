@@ -11,9 +11,10 @@ use crate::error::{AppError, AppResult};
 use crate::events::{ActorRole, NoticeEventKind};
 use crate::graph::Shared;
 use crate::ids::{self, Kind};
+use crate::statements::service::Restriction;
 use crate::states::{
-    CounterNoticeStatus, ListingStatus, NoticeItemStatus, NoticeReason, NoticeStatus, SellerStatus, TrademarkStatus,
-    TrustTier,
+    AccountDecision, CounterNoticeStatus, ListingStatus, NoticeItemStatus, NoticeReason, NoticeStatus,
+    RemovalProcedure, SellerStatus, TrademarkStatus, TrustTier,
 };
 use crate::values;
 use crate::work::Work;
@@ -310,13 +311,14 @@ async fn remove(
     reason: Option<String>,
 ) -> AppResult<()> {
     decide_pending(work, &item, NoticeItemStatus::Removed, by, reason.clone()).await?;
-    take_down(work, &item).await?;
+    let procedure = if actor == ActorRole::System { RemovalProcedure::Expedited } else { RemovalProcedure::Review };
+    take_down(work, &item, procedure).await?;
     item_event(work, NoticeEventKind::ItemRemoved, actor, &item, reason).await
 }
 
 /// What a removal does beyond the item: listing `REMOVED`, one strike for the seller from the
-/// notice's brand, seller status updated.
-pub(crate) async fn take_down(work: &Work, item: &notice_item::Model) -> AppResult<()> {
+/// notice's brand, seller status updated, and the statement of reasons that explains it all.
+pub(crate) async fn take_down(work: &Work, item: &notice_item::Model, procedure: RemovalProcedure) -> AppResult<()> {
     work.lock("listing", item.listing_id).await?;
     listing::Entity::update_many()
         .col_expr(listing::Column::Status, Expr::value(ListingStatus::Removed.as_db()))
@@ -338,7 +340,8 @@ pub(crate) async fn take_down(work: &Work, item: &notice_item::Model) -> AppResu
     }
     .insert(&work.txn)
     .await?;
-    refresh_seller(work, item.seller_id).await
+    let account = refresh_seller(work, item.seller_id).await?;
+    crate::statements::service::issue(work, item, Restriction { procedure, account }).await
 }
 
 /// Writes an event about `item`, to be published with the transaction.
@@ -378,13 +381,15 @@ async fn decide_pending(
 }
 
 /// Recounts a seller's active strikes and sets its status from them; `TERMINATED` is final.
-pub(crate) async fn refresh_seller(work: &Work, seller_id: i64) -> AppResult<()> {
+/// Returns the restriction of the account this imposed (a move into `SUSPENDED` or
+/// `TERMINATED`) with the active strikes that caused it.
+pub(crate) async fn refresh_seller(work: &Work, seller_id: i64) -> AppResult<Option<(AccountDecision, i64)>> {
     work.recount_strikes(seller_id).await?;
     let Some(current) = seller::Entity::find_by_id(seller_id).one(&work.txn).await? else {
         return Err(AppError::Internal(format!("seller {seller_id} vanished")));
     };
     if current.status == SellerStatus::Terminated.as_db() {
-        return Ok(());
+        return Ok(None);
     }
     let status = match current.active_strikes {
         0 => SellerStatus::Active,
@@ -392,14 +397,20 @@ pub(crate) async fn refresh_seller(work: &Work, seller_id: i64) -> AppResult<()>
         3..=4 => SellerStatus::Suspended,
         _ => SellerStatus::Terminated,
     };
-    if current.status != status.as_db() {
-        seller::Entity::update_many()
-            .col_expr(seller::Column::Status, Expr::value(status.as_db()))
-            .filter(seller::Column::Id.eq(seller_id))
-            .exec(&work.txn)
-            .await?;
+    if current.status == status.as_db() {
+        return Ok(None);
     }
-    Ok(())
+    seller::Entity::update_many()
+        .col_expr(seller::Column::Status, Expr::value(status.as_db()))
+        .filter(seller::Column::Id.eq(seller_id))
+        .exec(&work.txn)
+        .await?;
+    Ok(match status {
+        // TERMINATED is final, so SUSPENDED is only ever reached from below.
+        SellerStatus::Suspended => Some((AccountDecision::Suspended, current.active_strikes)),
+        SellerStatus::Terminated => Some((AccountDecision::Terminated, current.active_strikes)),
+        _ => None,
+    })
 }
 
 /// Sets a notice's status from its items: `OPEN` while any is `PENDING`, `INFO_REQUESTED` or

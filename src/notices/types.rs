@@ -146,6 +146,14 @@ impl NoticeItem {
         Ok(rows.into_iter().map(crate::objects::Appeal).collect())
     }
 
+    /// The statement of reasons given to the seller for this item's removal (null until it is
+    /// removed). Its readers are the item's.
+    async fn statement_of_reasons(&self, ctx: &Context<'_>) -> AppResult<Option<crate::objects::StatementOfReasons>> {
+        let loaders = graph::request(ctx)?.loaders();
+        let key = crate::statements::types::StatementOfItem(self.0.id);
+        Ok(loaders.load_one(key).await?.map(crate::objects::StatementOfReasons))
+    }
+
     /// While INFO_REQUESTED: when the brand's answer is due; unanswered then, the item is
     /// rejected by SYSTEM.
     async fn info_due_at(&self) -> Option<DateTime<Utc>> {

@@ -176,7 +176,7 @@ impl Store {
             Kind::CounterNotice => self.counter_notices.get(&id).map(Row::CounterNotice),
             Kind::Strike => self.strikes.get(&id).map(Row::Strike),
             Kind::NoticeEvent => self.events.get(&id).map(Row::NoticeEvent),
-            Kind::NoticeMessage | Kind::Appeal => None,
+            Kind::NoticeMessage | Kind::Appeal | Kind::StatementOfReasons => None,
         }
     }
 
@@ -402,7 +402,9 @@ async fn fetch(plan: &Plan, batcher: &Batcher, store: &mut Store, needs: Needs) 
             Kind::CounterNotice => by_id::<CounterNotices>(batcher, store, &ids).await?,
             Kind::Strike => by_id::<Strikes>(batcher, store, &ids).await?,
             Kind::NoticeEvent => by_id::<Events>(batcher, store, &ids).await?,
-            Kind::NoticeMessage | Kind::Appeal => return Err(Stop::Fallback(Fallback("not a planned object"))),
+            Kind::NoticeMessage | Kind::Appeal | Kind::StatementOfReasons => {
+                return Err(Stop::Fallback(Fallback("not a planned object")));
+            }
         }
     }
     for (page, mut parents) in needs.pages {
@@ -422,7 +424,9 @@ async fn fetch(plan: &Plan, batcher: &Batcher, store: &mut Store, needs: Needs) 
             Kind::Strike => pages::<Strikes>(plan, batcher, store, page, &parents).await?,
             Kind::NoticeEvent => pages::<Events>(plan, batcher, store, page, &parents).await?,
             Kind::CounterNotice => return Err(Stop::Fallback(Fallback("no relation lists counter-notices"))),
-            Kind::NoticeMessage | Kind::Appeal => return Err(Stop::Fallback(Fallback("not a planned object"))),
+            Kind::NoticeMessage | Kind::Appeal | Kind::StatementOfReasons => {
+                return Err(Stop::Fallback(Fallback("not a planned object")));
+            }
         }
     }
     for (count, mut parents) in needs.counts {

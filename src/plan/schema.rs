@@ -27,6 +27,7 @@ pub fn connection_name(kind: Kind) -> &'static str {
         Kind::NoticeEvent => "NoticeEventConnection",
         Kind::NoticeMessage => "NoticeMessageConnection",
         Kind::Appeal => "AppealConnection",
+        Kind::StatementOfReasons => "StatementOfReasonsConnection",
     }
 }
 
@@ -44,14 +45,15 @@ pub fn edge_name(kind: Kind) -> &'static str {
         Kind::NoticeEvent => "NoticeEventEdge",
         Kind::NoticeMessage => "NoticeMessageEdge",
         Kind::Appeal => "AppealEdge",
+        Kind::StatementOfReasons => "StatementOfReasonsEdge",
     }
 }
 
-/// Whether the planner answers objects of `kind`: every kind but the channel's messages and
-/// appeals, which the general executor answers (they are read by a few people, not by
-/// dashboards many times a second).
+/// Whether the planner answers objects of `kind`: every kind but the channel's messages,
+/// appeals and statements of reasons, which the general executor answers (they are read by a few
+/// people, not by dashboards many times a second).
 pub fn planned(kind: Kind) -> bool {
-    !matches!(kind, Kind::NoticeMessage | Kind::Appeal)
+    !matches!(kind, Kind::NoticeMessage | Kind::Appeal | Kind::StatementOfReasons)
 }
 
 /// Whether `name` is one of the schema's object types that the planner may meet as a type

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::error::{AppError, AppResult};
 use crate::graph;
 use crate::ids::{Kind, to_id};
-use crate::loaders::{ActiveStrikes, IdentifiersOf, Items, Listings, Rel, Strikes};
+use crate::loaders::{ActiveStrikes, IdentifiersOf, Items, Listings, Rel, Statements, Strikes};
 use crate::objects::{Listing, NoticeItem, OffenderNetwork, Strike};
 use crate::pagination::Connection;
 use crate::states::ListingStatus;
@@ -78,6 +78,19 @@ impl Seller {
         #[graphql(default = false)] active_only: bool,
     ) -> AppResult<Connection<Strike>> {
         graph::nested::<Strikes, _>(ctx, Rel::StrikesOfSeller { active_only }, self.0.id, first, after, Strike).await
+    }
+
+    /// The statements of reasons the seller was given that the viewer may see (the seller its
+    /// own, a brand agent those its notices caused, staff all), oldest first.
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    async fn statements_of_reasons(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> AppResult<Connection<crate::objects::StatementOfReasons>> {
+        let rel = Rel::StatementsOfSeller;
+        graph::nested::<Statements, _>(ctx, rel, self.0.id, first, after, crate::objects::StatementOfReasons).await
     }
 
     /// Items of notices against this seller's listings, newest first.

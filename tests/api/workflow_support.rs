@@ -444,7 +444,9 @@ pub async fn snapshot(app: &TestApp) -> Vec<String> {
         strike,
         notice_event,
         notice_message,
-        evidence
+        evidence,
+        appeal,
+        statement_of_reasons
     );
     out
 }

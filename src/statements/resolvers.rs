@@ -1,0 +1,37 @@
+//! The staff's list of statements of reasons, oldest first.
+
+use async_graphql::{Context, Object};
+use chrono::{DateTime, Utc};
+use sea_orm::Value;
+
+use super::types::StatementOfReasons;
+use crate::error::AppResult;
+use crate::graph;
+use crate::pagination::Connection;
+use crate::sql::{Dir, ListSpec, Sql};
+use crate::time::micros;
+
+/// Oldest first: the order they were issued in, and the order of the export.
+pub const ISSUED: &[(&str, Dir)] = &[("t.application_date", Dir::Asc), ("t.id", Dir::Asc)];
+
+#[derive(Default)]
+pub struct StatementQuery;
+
+#[Object]
+impl StatementQuery {
+    /// Every statement of reasons issued at or after `since`, oldest first (ADMIN, REVIEWER,
+    /// ANALYST; null with FORBIDDEN for anyone else).
+    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+    async fn statements_of_reasons(
+        &self,
+        ctx: &Context<'_>,
+        since: Option<DateTime<Utc>>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> AppResult<Option<Connection<StatementOfReasons>>> {
+        graph::identity(ctx)?.require_staff("list all statements of reasons")?;
+        let spec = ListSpec::new("statement_of_reasons", ISSUED)
+            .and_opt(since.map(|s| Sql::new("t.application_date >= ?", vec![Value::from(micros(s))])));
+        graph::root(ctx, spec, first, after, StatementOfReasons).await.map(Some)
+    }
+}

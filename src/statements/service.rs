@@ -1,0 +1,206 @@
+//! Writing a statement of reasons, in the transaction of the removal it explains. It knows no
+//! GraphQL and no workflow rule: the workflow tells it what it decided.
+
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+
+use crate::error::{AppError, AppResult};
+use crate::states::{
+    AccountDecision, AutomatedDecision, EvidenceKind, NoticeReason, RemovalProcedure, StatementKeyword,
+};
+use crate::time::instant;
+use crate::work::Work;
+use entity::{evidence, listing, notice, notice_item, statement_of_reasons, trademark};
+
+/// The most characters the Transparency Database takes in each text field.
+pub const MAX_LEGAL_GROUND: usize = 500;
+pub const MAX_EXPLANATION: usize = 2_000;
+pub const MAX_FACTS: usize = 5_000;
+
+/// What the workflow decided, for the statement to explain.
+#[derive(Debug, Clone, Copy)]
+pub struct Restriction {
+    pub procedure: RemovalProcedure,
+    /// The account decision the removal's strike caused, and the seller's active strikes after it.
+    pub account: Option<(AccountDecision, i64)>,
+}
+
+/// Writes the statement of reasons for the removal of `item` (just decided, at `work.now`).
+pub async fn issue(work: &Work, item: &notice_item::Model, restriction: Restriction) -> AppResult<()> {
+    let missing = |what: &str| AppError::Internal(format!("{what} of item {} vanished", item.id));
+    let listing =
+        listing::Entity::find_by_id(item.listing_id).one(&work.txn).await?.ok_or_else(|| missing("listing"))?;
+    let mark = trademark::Entity::find_by_id(item.trademark_id).one(&work.txn).await?.ok_or_else(|| missing("mark"))?;
+    let notice = notice::Entity::find_by_id(item.notice_id).one(&work.txn).await?.ok_or_else(|| missing("notice"))?;
+    let kinds: Vec<String> = evidence::Entity::find()
+        .select_only()
+        .column(evidence::Column::Kind)
+        .distinct()
+        .filter(evidence::Column::ItemId.eq(item.id))
+        .order_by_asc(evidence::Column::Kind)
+        .into_tuple()
+        .all(&work.txn)
+        .await?;
+    let kinds = kinds.iter().map(|k| EvidenceKind::from_db(k)).collect::<AppResult<Vec<_>>>()?;
+    let reason = NoticeReason::from_db(&notice.reason)?;
+    let window = |d: std::time::Duration| work.now.saturating_add(i64::try_from(d.as_micros()).unwrap_or(i64::MAX / 2));
+    let text = Text { procedure: restriction.procedure, account: restriction.account, reason, kinds: &kinds };
+    statement_of_reasons::ActiveModel {
+        item_id: Set(item.id),
+        notice_id: Set(item.notice_id),
+        brand_id: Set(item.brand_id),
+        seller_id: Set(item.seller_id),
+        listing_id: Set(item.listing_id),
+        procedure: Set(restriction.procedure.as_db().into()),
+        content_removed: Set(true),
+        account_decision: Set(restriction.account.map(|(d, _)| d.as_db().into())),
+        automated_decision: Set(automated(restriction.procedure).as_db().into()),
+        keyword: Set(StatementKeyword::of(reason).as_db().into()),
+        legal_ground: Set(clip(&legal_ground(&mark, reason), MAX_LEGAL_GROUND)),
+        explanation: Set(clip(&text.explanation(), MAX_EXPLANATION)),
+        facts: Set(clip(&text.facts(notice.submitted_at, work.now), MAX_FACTS)),
+        content_date: Set(listing.listed_at),
+        application_date: Set(work.now),
+        territorial_scope: Set(work.rules.territorial_scope.as_str().into()),
+        counter_notice_until: Set(Some(window(work.rules.counter_notice_window))),
+        appeal_until: Set(Some(window(work.rules.appeal_window))),
+        ..Default::default()
+    }
+    .insert(&work.txn)
+    .await
+    .map_err(|e| {
+        crate::work::conflict_on_unique(e, "itemId", "this item's removal has a statement of reasons already")
+    })?;
+    Ok(())
+}
+
+/// Expedited removals are taken by SYSTEM without a person; every other by a reviewer.
+pub fn automated(procedure: RemovalProcedure) -> AutomatedDecision {
+    match procedure {
+        RemovalProcedure::Expedited => AutomatedDecision::Fully,
+        RemovalProcedure::Review | RemovalProcedure::Appeal => AutomatedDecision::NotAutomated,
+    }
+}
+
+/// The legal ground: the right infringed, named by the register entry of the mark the notice
+/// cites.
+fn legal_ground(mark: &trademark::Model, reason: NoticeReason) -> String {
+    let entry = format!(
+        "\"{}\" ({} registration {})",
+        mark.mark.trim(),
+        mark.jurisdiction.trim(),
+        mark.registration_number.trim()
+    );
+    let right = match reason {
+        NoticeReason::Counterfeit | NoticeReason::TrademarkInfringement => {
+            return format!(
+                "Infringement of the registered trademark {entry}: its holder has the exclusive right to use the \
+                 mark in the course of trade for the goods it is registered for."
+            );
+        }
+        NoticeReason::CopyrightInfringement => "copyright",
+        NoticeReason::DesignInfringement => "design right",
+        NoticeReason::PatentInfringement => "patent",
+    };
+    format!("Infringement of the {right} of the holder of the registered trademark {entry}, asserted in its notice.")
+}
+
+/// The free text of a statement, built only from facts the platform decided or the notice's
+/// structured fields: never from what a seller or a brand wrote, so it carries no personal data.
+struct Text<'a> {
+    procedure: RemovalProcedure,
+    account: Option<(AccountDecision, i64)>,
+    reason: NoticeReason,
+    kinds: &'a [EvidenceKind],
+}
+
+impl Text<'_> {
+    fn explanation(&self) -> String {
+        let mut out = String::from(match self.procedure {
+            RemovalProcedure::Review => {
+                "A reviewer examined the rights holder's notice and found that the listing offers goods under a sign \
+                 identical or similar to the registered trademark, without the holder's consent. The listing was removed."
+            }
+            RemovalProcedure::Expedited => {
+                "The notice came from a rights holder whose past notices were found accurate (trusted tier). Under the \
+                 good-faith takedown procedure the listing was removed on receipt, without review by a person. The \
+                 seller may contest the removal; any appeal is decided by a person."
+            }
+            RemovalProcedure::Appeal => {
+                "The rights holder appealed the earlier rejection of its notice. On appeal, a reviewer other than the \
+                 one who rejected it found that the listing offers goods infringing the registered trademark, and \
+                 the listing was removed."
+            }
+        });
+        out.push_str(" The removal adds a strike to the seller's account for one year.");
+        match self.account {
+            Some((AccountDecision::Suspended, strikes)) => out.push_str(&format!(
+                " With {strikes} active strikes the seller's account is suspended: it may not create listings until a \
+                 strike is voided (a counter-notice accepted, the removal reversed on appeal, or the notice retracted)."
+            )),
+            Some((AccountDecision::Terminated, strikes)) => {
+                out.push_str(&format!(" With {strikes} active strikes the seller's account is terminated."))
+            }
+            None => {}
+        }
+        out
+    }
+
+    fn facts(&self, notified: i64, decided: i64) -> String {
+        let reason = match self.reason {
+            NoticeReason::Counterfeit => "counterfeit goods",
+            NoticeReason::TrademarkInfringement => "trademark infringement",
+            NoticeReason::CopyrightInfringement => "copyright infringement",
+            NoticeReason::DesignInfringement => "design infringement",
+            NoticeReason::PatentInfringement => "patent infringement",
+        };
+        let evidence = if self.kinds.is_empty() {
+            "no evidence beyond the notice itself".to_owned()
+        } else {
+            let names: Vec<&str> = self
+                .kinds
+                .iter()
+                .map(|k| match k {
+                    EvidenceKind::TestBuy => "a test purchase",
+                    EvidenceKind::Screenshot => "screenshots",
+                    EvidenceKind::Document => "documents",
+                    EvidenceKind::Url => "web addresses",
+                })
+                .collect();
+            format!("evidence: {}", names.join(", "))
+        };
+        let procedure = match self.procedure {
+            RemovalProcedure::Review => "removed by a reviewer's decision",
+            RemovalProcedure::Expedited => {
+                "removed automatically on receipt (good-faith takedown of a trusted rights holder)"
+            }
+            RemovalProcedure::Appeal => {
+                "removed by a reviewer on the rights holder's appeal against an earlier rejection"
+            }
+        };
+        let mut out = format!(
+            "A rights holder notified the listing on {} under Article 16 DSA for {reason}, with {evidence}. \
+             The listing was {procedure} on {}.",
+            day(notified),
+            day(decided)
+        );
+        if let Some((decision, strikes)) = self.account {
+            out.push_str(&format!(
+                " The seller's account had {strikes} active strikes after this removal and was {}.",
+                decision.as_db().to_lowercase()
+            ));
+        }
+        out
+    }
+}
+
+fn day(us: i64) -> String {
+    instant(us).format("%Y-%m-%d").to_string()
+}
+
+/// `text` cut to at most `max` characters (the Transparency Database's limits count characters).
+pub fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => text[..end].to_owned(),
+        None => text.to_owned(),
+    }
+}

@@ -74,6 +74,21 @@ pub enum Command {
         #[command(flatten)]
         rules: RulesConfig,
     },
+    /// Print the transparency report (DSA Article 15) of a period: notices, decisions, redress,
+    /// notifiers and statements of reasons.
+    Report {
+        /// The first day (UTC) of the period: YYYY-MM-DD.
+        #[arg(long, value_parser = day)]
+        from: chrono::NaiveDate,
+        /// The last day (UTC) of the period, included: YYYY-MM-DD.
+        #[arg(long, value_parser = day)]
+        to: chrono::NaiveDate,
+        /// json (one object, as `transparencyReport` answers it) or csv (figure,value lines).
+        #[arg(long, default_value = "json", value_parser = ["json", "csv"])]
+        format: String,
+        #[command(flatten)]
+        db: DbConfig,
+    },
     /// Write registry data in a format another system takes.
     Export {
         #[command(subcommand)]

@@ -11,6 +11,12 @@ macro_rules! db_enum {
             $($(#[$vmeta])* $variant),*
         }
 
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_db())
+            }
+        }
+
         impl $name {
             /// Every value, in declaration order.
             pub const ALL: &'static [Self] = &[$(Self::$variant),*];

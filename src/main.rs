@@ -31,6 +31,7 @@ async fn main() -> ExitCode {
         Command::Export { what: Export::Statements { since, until, after_puid, out, quiet, db } } => {
             export_statements(since, until, after_puid, out, quiet, db).await
         }
+        Command::Report { from, to, format, db } => report(from, to, &format, db).await,
         Command::Schema => {
             print!("{}", rightsgraph::schema::sdl());
             Ok(())
@@ -143,4 +144,28 @@ async fn export_statements(
     } else {
         Err(format!("{} statements set aside (named above): the others were exported", summary.set_aside.len()))
     }
+}
+
+/// `report`: the transparency report of the days `from` to `to`, both included.
+async fn report(
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    format: &str,
+    db: rightsgraph::config::DbConfig,
+) -> Result<(), String> {
+    use rightsgraph::statements::report;
+    if to < from {
+        return Err(format!("--to {to} is before --from {from}"));
+    }
+    let start_of = |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().timestamp_micros();
+    let end = to.succ_opt().ok_or("--to is the last day there is")?;
+    let shared = rightsgraph::connect_shared(&db.database_url, Default::default()).await?;
+    let figures =
+        report::report(&shared.db, start_of(from), start_of(end)).await.map_err(|e| e.message().to_owned())?;
+    if format == "csv" {
+        print!("{}", report::to_csv(&figures));
+    } else {
+        println!("{}", serde_json::to_string_pretty(&figures).map_err(|e| e.to_string())?);
+    }
+    Ok(())
 }

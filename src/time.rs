@@ -16,3 +16,26 @@ pub fn instant(us: i64) -> DateTime<Utc> {
 pub fn now_micros() -> i64 {
     micros(Utc::now())
 }
+
+/// The median of sorted values: the middle one, or the mean of the two middle ones.
+pub fn median(sorted: &[i64]) -> Option<f64> {
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2] as f64),
+        _ => Some((sorted[n / 2 - 1] as f64 + sorted[n / 2] as f64) / 2.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::median;
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[5]), Some(5.0));
+        assert_eq!(median(&[1, 3, 10]), Some(3.0));
+        assert_eq!(median(&[1, 2, 4, 10]), Some(3.0));
+    }
+}

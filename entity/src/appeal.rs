@@ -17,6 +17,8 @@ pub struct Model {
     pub status: String,
     /// The `sub` of whoever made the decision under appeal (null: SYSTEM); never its reviewer.
     pub decided_by: Option<String>,
+    /// When the decision under appeal was taken.
+    pub decision_at: Option<i64>,
     pub filed_at: i64,
     pub resolved_at: Option<i64>,
     pub resolution_reason: Option<String>,

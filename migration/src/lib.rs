@@ -13,6 +13,7 @@ mod m20261202_000008_listing_address;
 mod m20261202_000009_appeals;
 mod m20261202_000010_notifier_standing;
 mod m20261202_000011_statements_of_reasons;
+mod m20261202_000012_appeal_decision_time;
 
 /// Splits a migration's SQL text into statements, with `{pk}` as the backend's 64-bit
 /// auto-increment primary key (SQLite: `INTEGER PRIMARY KEY`, the rowid alias).
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_appeals::Migration),
             Box::new(m20261202_000010_notifier_standing::Migration),
             Box::new(m20261202_000011_statements_of_reasons::Migration),
+            Box::new(m20261202_000012_appeal_decision_time::Migration),
         ]
     }
 }

@@ -76,6 +76,7 @@ pub async fn file(shared: &Shared, identity: &Identity, now: i64, command: FileA
         statement: Set(command.statement),
         status: Set(AppealStatus::Pending.as_db().into()),
         decided_by: Set(item.decided_by.clone()),
+        decision_at: Set(item.decided_at),
         filed_at: Set(now),
         resolved_at: Set(None),
         resolution_reason: Set(None),

@@ -134,9 +134,9 @@ pub async fn brand_stats_many(
                 counter_notices_filed: clamp(f[0]),
                 takedown_rate: counts.takedown_rate(),
                 counter_notice_success_rate: counts.counter_notice_success_rate(),
-                median_hours_to_decision: median(&since).map(|m| m / HOUR),
+                median_hours_to_decision: crate::time::median(&since).map(|m| m / HOUR),
                 information_requests: clamp(i64::try_from(asked.len()).unwrap_or(i64::MAX)),
-                median_hours_to_answer: median(&answered).map(|m| m / HOUR),
+                median_hours_to_answer: crate::time::median(&answered).map(|m| m / HOUR),
             },
         );
     }
@@ -225,27 +225,4 @@ async fn durations(
         }
     }
     Ok((decided, asked))
-}
-
-/// The median of sorted values: the middle one, or the mean of the two middle ones.
-fn median(sorted: &[i64]) -> Option<f64> {
-    let n = sorted.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(sorted[n / 2] as f64),
-        _ => Some((sorted[n / 2 - 1] as f64 + sorted[n / 2] as f64) / 2.0),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::median;
-
-    #[test]
-    fn median_of_odd_and_even_counts() {
-        assert_eq!(median(&[]), None);
-        assert_eq!(median(&[5]), Some(5.0));
-        assert_eq!(median(&[1, 3, 10]), Some(3.0));
-        assert_eq!(median(&[1, 2, 4, 10]), Some(3.0));
-    }
 }

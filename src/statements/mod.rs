@@ -3,6 +3,7 @@
 //! (Article 24(5)); and the yearly transparency report (Article 15).
 
 pub mod export;
+pub mod report;
 pub mod resolvers;
 pub mod service;
 pub mod types;

@@ -4,8 +4,9 @@ use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
 use sea_orm::Value;
 
+use super::report::{self, TransparencyReport};
 use super::types::StatementOfReasons;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::graph;
 use crate::pagination::Connection;
 use crate::sql::{Dir, ListSpec, Sql};
@@ -33,5 +34,21 @@ impl StatementQuery {
         let spec = ListSpec::new("statement_of_reasons", ISSUED)
             .and_opt(since.map(|s| Sql::new("t.application_date >= ?", vec![Value::from(micros(s))])));
         graph::root(ctx, spec, first, after, StatementOfReasons).await.map(Some)
+    }
+
+    /// The figures of DSA Article 15 for `[from, to)` (ADMIN, REVIEWER, ANALYST; null with
+    /// FORBIDDEN for anyone else).
+    async fn transparency_report(
+        &self,
+        ctx: &Context<'_>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> AppResult<Option<TransparencyReport>> {
+        graph::identity(ctx)?.require_staff("read the transparency report")?;
+        if to <= from {
+            return Err(AppError::bad_input("to", "to: must be after from"));
+        }
+        let db = &graph::shared(ctx)?.db;
+        report::report(db, micros(from), micros(to)).await.map(Some)
     }
 }

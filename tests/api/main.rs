@@ -24,6 +24,7 @@ mod planner;
 mod process;
 mod races;
 mod reads;
+mod report;
 mod retraction;
 mod statements;
 mod subscriptions;

@@ -427,6 +427,72 @@ fn token_refuses_an_empty_or_short_jwt_secret() {
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim().split('.').count(), 3, "a JWT");
 }
 
+/// Runs the binary with `args` on `url`, nothing inherited that could change it.
+fn cli(url: &str, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env_remove("RIGHTSGRAPH_TERRITORIAL_SCOPE")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run rightsgraph")
+}
+
+#[test]
+fn export_statements_and_report_run_from_the_command_line_and_refuse_bad_arguments() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("cli.db").display());
+    let seeded = cli(&url, &["seed", "--scale", "0.05", "--quiet"]);
+    assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
+    // The export: to a file, batches of the API, a summary naming where to resume.
+    let out = dir.path().join("sor.jsonl");
+    let out_arg = out.to_str().expect("path");
+    let exported = cli(&url, &["export", "statements", "--since", "2000-01-01", "--out", out_arg]);
+    let stderr = String::from_utf8_lossy(&exported.stderr);
+    assert!(exported.status.success(), "{stderr}");
+    let text = std::fs::read_to_string(&out).expect("the export");
+    let statements: Vec<Value> = text
+        .lines()
+        .flat_map(|l| serde_json::from_str::<Value>(l).expect("JSON")["statements"].as_array().expect("batch").clone())
+        .collect();
+    assert!(!statements.is_empty());
+    let last = statements.last().and_then(|s| s["puid"].as_str()).expect("puid");
+    assert!(stderr.contains(&format!("exported {} statements", statements.len())), "{stderr}");
+    assert!(stderr.contains(&format!("--after-puid {last}")), "{stderr}");
+    // Resumed after the last one: nothing more.
+    let resumed = cli(&url, &["export", "statements", "--since", "2000-01-01", "--after-puid", last]);
+    assert!(resumed.status.success() && resumed.stdout.is_empty(), "{}", String::from_utf8_lossy(&resumed.stderr));
+    // The report, as JSON and as CSV, with the same figures.
+    let json = cli(&url, &["report", "--from", "2000-01-01", "--to", "2099-12-31"]);
+    assert!(json.status.success(), "{}", String::from_utf8_lossy(&json.stderr));
+    let figures: Value = serde_json::from_slice(&json.stdout).expect("one JSON object");
+    assert_eq!(figures["statementsIssued"].as_u64(), Some(statements.len() as u64));
+    let csv = cli(&url, &["report", "--from", "2000-01-01", "--to", "2099-12-31", "--format", "csv"]);
+    let csv = String::from_utf8_lossy(&csv.stdout).into_owned();
+    assert!(csv.starts_with("figure,value\n"), "{csv}");
+    assert!(csv.contains(&format!("\nstatementsIssued,{}\n", statements.len())), "{csv}");
+    // Bad arguments: a clear message and a failure status, nothing written.
+    for (args, says) in [
+        (vec!["export", "statements", "--since", "1 May"], "is not a day written YYYY-MM-DD"),
+        (vec!["export", "statements", "--since", "2000-01-01", "--after-puid", "42"], "is not a puid of this registry"),
+        (vec!["report", "--from", "2026-02-01", "--to", "2026-01-01"], "is before --from"),
+        (vec!["report", "--from", "2026-01-01", "--to", "2026-02-01", "--format", "xml"], "invalid value 'xml'"),
+        (vec!["export", "statements", "--since", "2000-01-01", "--territorial-scope", "UK"], "unexpected argument"),
+    ] {
+        let refused = cli(&url, &args);
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(!refused.status.success() && stderr.contains(says), "{args:?}: {stderr}");
+        assert!(refused.stdout.is_empty(), "{args:?}");
+    }
+    let serve = Command::new(BIN)
+        .args(["serve", "--territorial-scope", "DE,UK"])
+        .env("DATABASE_URL", &url)
+        .output()
+        .expect("run serve");
+    let stderr = String::from_utf8_lossy(&serve.stderr);
+    assert!(!serve.status.success() && stderr.contains("UK is not the code of an EEA country"), "{stderr}");
+}
+
 #[test]
 fn serve_demo_without_a_secret_generates_a_strong_one() {
     let dir = tempfile::tempdir().expect("temp dir");

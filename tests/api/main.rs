@@ -26,6 +26,7 @@ mod races;
 mod reads;
 mod report;
 mod retraction;
+mod scale;
 mod statements;
 mod subscriptions;
 mod websocket;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use rightsgraph::seed::{SeedPlan, seed};
 use rightsgraph::statements::report::{self, TransparencyReport};
-use sea_orm::{EntityTrait, QueryOrder};
+use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
 use serde_json::{Value, json};
 
 use crate::harness::{TestApp, spawn};
@@ -15,7 +15,7 @@ use crate::workflow_support::*;
 
 /// What the history says of `[from, to)`.
 #[derive(Debug, Default, PartialEq)]
-struct Recount {
+pub(crate) struct Recount {
     notices: i32,
     by_reason: HashMap<String, i32>,
     trusted: i32,
@@ -51,21 +51,21 @@ fn median_hours(mut v: Vec<i64>) -> Option<f64> {
 
 /// Replays the whole history, counting what happened in `[from, to)`.
 async fn recount(app: &TestApp, from: i64, to: i64) -> Recount {
+    let ttl = i64::try_from(app.app.shared.rules.strike_ttl.as_micros()).expect("ttl");
+    recount_in(&app.app.db, ttl, from, to).await
+}
+
+/// [`recount`] on any database, with strikes lasting `ttl`.
+pub(crate) async fn recount_in(db: &DatabaseConnection, ttl: i64, from: i64, to: i64) -> Recount {
     let events = entity::notice_event::Entity::find()
         .order_by_asc(entity::notice_event::Column::At)
         .order_by_asc(entity::notice_event::Column::Id)
-        .all(&app.app.db)
+        .all(db)
         .await
         .expect("history");
     // The reason of each notice is not in the history; everything else is.
-    let reasons: HashMap<i64, String> = entity::notice::Entity::find()
-        .all(&app.app.db)
-        .await
-        .expect("notices")
-        .into_iter()
-        .map(|n| (n.id, n.reason))
-        .collect();
-    let ttl = i64::try_from(app.app.shared.rules.strike_ttl.as_micros()).expect("ttl");
+    let reasons: HashMap<i64, String> =
+        entity::notice::Entity::find().all(db).await.expect("notices").into_iter().map(|n| (n.id, n.reason)).collect();
     let within = |at: i64| at >= from && at < to;
     let mut r = Recount::default();
     let mut submitted: HashMap<i64, i64> = HashMap::new();
@@ -224,7 +224,7 @@ fn reason_counts(report: &TransparencyReport) -> HashMap<String, i32> {
     report.notices_by_reason.iter().filter(|c| c.count > 0).map(|c| (c.value.as_db().to_owned(), c.count)).collect()
 }
 
-fn assert_matches(report: &TransparencyReport, r: &Recount, what: &str) {
+pub(crate) fn assert_matches(report: &TransparencyReport, r: &Recount, what: &str) {
     assert_eq!(report.notices_received, r.notices, "{what}: notices");
     assert_eq!(reason_counts(report), r.by_reason, "{what}: by reason");
     let tiers: Vec<i32> = report.notices_by_source_tier.iter().map(|c| c.count).collect();

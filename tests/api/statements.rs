@@ -256,3 +256,30 @@ async fn the_territorial_scope_is_configurable() {
     remove(&app, &n.items[0]).await;
     assert_eq!(statement(&app, &n.items[0]).await["territorialScope"], json!(["DE", "FR", "NO"]));
 }
+
+/// Statements issued by a read of `removals` statements through a seller's items and its list.
+async fn read_cost(removals: usize) -> (u64, usize) {
+    let app = spawn().await;
+    let s = scene(&app, removals).await;
+    let n = submit(&app, &s.brand, &s.tm, &s.listings).await;
+    for item in &n.items {
+        remove(&app, item).await;
+    }
+    let query = "query($id: ID!) { seller(id: $id) {
+        noticeItems(first: 50) { nodes { id statementOfReasons { puid item { id } } } }
+        statementsOfReasons(first: 50) { nodes { id item { statementOfReasons { id } } } } } }";
+    let before = app.statements();
+    let data = app.data(&admin(), query, json!({ "id": s.seller })).await;
+    let issued = app.statements() - before;
+    let items = data["seller"]["noticeItems"]["nodes"].as_array().expect("items");
+    assert!(items.iter().all(|i| i["statementOfReasons"]["item"]["id"] == i["id"]));
+    (issued, crate::harness::ids(&data["seller"]["statementsOfReasons"]).len())
+}
+
+#[tokio::test]
+async fn statements_of_reasons_load_in_batches_whatever_their_number() {
+    let (few, few_rows) = read_cost(2).await;
+    let (many, many_rows) = read_cost(8).await;
+    assert_eq!((few_rows, many_rows), (2, 8));
+    assert_eq!(few, many, "statements per request grow with depth, not rows");
+}

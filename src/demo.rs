@@ -10,6 +10,7 @@ use crate::error::AppResult;
 use crate::evidence::Evidence;
 use crate::graph::Shared;
 use crate::ids::{GlobalId, Kind};
+use crate::notices::service::{CounterNoticeFiling, CounterNoticeResolution, Decision};
 use crate::states::{EvidenceKind, IdentifierKind, NoticeReason};
 use crate::time::now_micros;
 use crate::{brands, listings, notices, sellers, trademarks};
@@ -49,6 +50,11 @@ struct Cast {
 
 fn person(role: Role, brand: Option<i64>, seller: Option<i64>) -> Identity {
     Identity { subject: format!("demo-{}", role.as_str().to_lowercase()), role, brand_id: brand, seller_id: seller }
+}
+
+/// A reviewer's removal of `item`.
+fn removal(item: i64) -> Decision {
+    Decision { item, remove: true, reason: None }
 }
 
 fn gid(kind: Kind, key: i64) -> String {
@@ -169,7 +175,8 @@ async fn story(c: &Cast, now: i64) -> AppResult<()> {
         let at = start + 2 * DAY + k as i64 * HOUR;
         let reject = k == 5;
         let reason = reject.then(|| "The listing shows a generic watch without the mark".to_owned());
-        notices::service::decide(s, &c.reviewer, at, &gid(Kind::NoticeItem, *item), !reject, reason).await?;
+        let decision = Decision { item: *item, remove: !reject, reason };
+        notices::service::decide(s, &c.reviewer, at, decision).await?;
     }
     // Trusted now: the next notice is expedited and removed at once by SYSTEM.
     let rest: Vec<i64> = listings.iter().skip(22).map(|l| l.1).collect();
@@ -208,36 +215,29 @@ async fn story(c: &Cast, now: i64) -> AppResult<()> {
     // Northwind: one removal reinstated after a counter-notice, one rejection: CLOSED.
     let notice = submit(c, &northwind_agent, northwind, &tm(northwind), &outdoor[..2], now - 30 * DAY).await?;
     let items = items_of(&c.shared, notice).await?;
-    notices::service::decide(s, &c.reviewer, now - 29 * DAY, &gid(Kind::NoticeItem, items[0]), true, None).await?;
+    notices::service::decide(s, &c.reviewer, now - 29 * DAY, removal(items[0])).await?;
     let trail = person(Role::Seller, None, Some(seller_ids[3]));
-    let statement = "We are an authorized Northwind reseller; invoice attached.";
-    let cn =
-        notices::service::file_counter_notice(s, &trail, now - 27 * DAY, &gid(Kind::NoticeItem, items[0]), statement)
-            .await?;
-    notices::service::resolve_counter_notice(
-        s,
-        &c.reviewer,
-        now - 25 * DAY,
-        &gid(Kind::CounterNotice, cn.id),
-        true,
-        Some("Invoice verified".into()),
-    )
-    .await?;
-    let reason = Some("Different product line".to_owned());
-    notices::service::decide(s, &c.reviewer, now - 29 * DAY, &gid(Kind::NoticeItem, items[1]), false, reason).await?;
+    let statement = "We are an authorized Northwind reseller; invoice attached.".to_owned();
+    let filing = CounterNoticeFiling { item: items[0], statement };
+    let cn = notices::service::file_counter_notice(s, &trail, now - 27 * DAY, filing).await?;
+    let resolution =
+        CounterNoticeResolution { counter_notice: cn.id, reinstate: true, reason: Some("Invoice verified".into()) };
+    notices::service::resolve_counter_notice(s, &c.reviewer, now - 25 * DAY, resolution).await?;
+    let rejection = Decision { item: items[1], remove: false, reason: Some("Different product line".to_owned()) };
+    notices::service::decide(s, &c.reviewer, now - 29 * DAY, rejection).await?;
 
     // Northwind: a notice withdrawn before any decision.
     let notice = submit(c, &northwind_agent, northwind, &tm(northwind), &outdoor[2..], now - 6 * DAY).await?;
-    notices::service::withdraw(s, &northwind_agent, now - 5 * DAY, &gid(Kind::Notice, notice)).await?;
+    notices::service::withdraw(s, &northwind_agent, now - 5 * DAY, notice).await?;
 
     // Kirin: one removal answered by a pending counter-notice, then a notice awaiting review.
     let notice = submit(c, &kirin_agent, kirin, &tm(kirin), &audio[2..], now - 4 * DAY).await?;
     let items = items_of(&c.shared, notice).await?;
-    notices::service::decide(s, &c.reviewer, now - 3 * DAY, &gid(Kind::NoticeItem, items[0]), true, None).await?;
+    notices::service::decide(s, &c.reviewer, now - 3 * DAY, removal(items[0])).await?;
     let bargain = person(Role::Seller, None, Some(seller_ids[5]));
-    let statement = "This speaker is our own design and carries no Kirin mark.";
-    notices::service::file_counter_notice(s, &bargain, now - 2 * DAY, &gid(Kind::NoticeItem, items[0]), statement)
-        .await?;
+    let statement = "This speaker is our own design and carries no Kirin mark.".to_owned();
+    let filing = CounterNoticeFiling { item: items[0], statement };
+    notices::service::file_counter_notice(s, &bargain, now - 2 * DAY, filing).await?;
     let notice = submit(c, &kirin_agent, kirin, &tm(kirin), &audio[..2], now - DAY).await?;
 
     // The channel. On Kirin's open notice a reviewer asked about the earbuds and Kirin answered

@@ -566,9 +566,9 @@ async fn simulate(
             }
             Step::Decide { item, remove } => {
                 let reason = (!remove).then(|| "Not an infringement on review".to_owned());
-                let id = GlobalId::new(Kind::NoticeItem, item).to_string();
                 // A withdrawn or already decided item answers CONFLICT: the rules said no.
-                let decided = service::decide(shared, &reviewer, at, &id, remove, reason).await.is_ok();
+                let decision = service::Decision { item, remove, reason };
+                let decided = service::decide(shared, &reviewer, at, decision).await.is_ok();
                 if decided && remove {
                     if rng.chance(0.05) {
                         later.push((at + (1 + rng.below(300)) as i64 * HOUR, counter(shared, item).await?));
@@ -584,22 +584,22 @@ async fn simulate(
             Step::Counter { item, seller } => {
                 let who =
                     Identity { subject: "seed".into(), role: Role::Seller, brand_id: None, seller_id: Some(seller) };
-                let id = GlobalId::new(Kind::NoticeItem, item).to_string();
-                let statement = "These goods are genuine and were bought from an authorized distributor.";
-                if let Ok(cn) = service::file_counter_notice(shared, &who, at, &id, statement).await {
+                let statement = "These goods are genuine and were bought from an authorized distributor.".to_owned();
+                let filing = service::CounterNoticeFiling { item, statement };
+                if let Ok(cn) = service::file_counter_notice(shared, &who, at, filing).await {
                     let hours = if rng.chance(0.2) { 24 * (30 + rng.below(120)) } else { 12 + rng.below(240) };
                     let resolve = Step::Resolve { counter: cn.id, reinstate: rng.chance(0.35) };
                     later.push((at + hours as i64 * HOUR, resolve));
                 }
             }
             Step::Resolve { counter, reinstate } => {
-                let id = GlobalId::new(Kind::CounterNotice, counter).to_string();
-                let _ = service::resolve_counter_notice(shared, &reviewer, at, &id, reinstate, None).await;
+                let resolution = service::CounterNoticeResolution { counter_notice: counter, reinstate, reason: None };
+                let _ = service::resolve_counter_notice(shared, &reviewer, at, resolution).await;
             }
             Step::Withdraw { notice, brand } => {
                 let agent =
                     Identity { subject: "seed".into(), role: Role::BrandAgent, brand_id: Some(brand), seller_id: None };
-                let _ = service::withdraw(shared, &agent, at, &GlobalId::new(Kind::Notice, notice).to_string()).await;
+                let _ = service::withdraw(shared, &agent, at, notice).await;
             }
             Step::Ask { item, remove } => {
                 let question = "Please send a test-buy report or another proof that this listing is not genuine.";

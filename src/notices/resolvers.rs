@@ -95,15 +95,16 @@ impl NoticeMutation {
     async fn withdraw_notice(&self, ctx: &Context<'_>, id: ID) -> AppResult<Notice> {
         let identity = graph::identity(ctx)?;
         let now = graph::request(ctx)?.now();
-        Ok(Notice(service::withdraw(graph::shared(ctx)?, identity, now, &id).await?))
+        let notice = crate::ids::decode(&id, crate::ids::Kind::Notice, "id")?;
+        Ok(Notice(service::withdraw(graph::shared(ctx)?, identity, now, notice).await?))
     }
 
     /// Removes or rejects a PENDING item (ADMIN, REVIEWER).
     async fn decide_notice_item(&self, ctx: &Context<'_>, input: DecideNoticeItemInput) -> AppResult<NoticeItem> {
         let identity = graph::identity(ctx)?;
         let now = graph::request(ctx)?.now();
-        let remove = input.decision == ItemDecision::Remove;
-        Ok(NoticeItem(service::decide(graph::shared(ctx)?, identity, now, &input.item_id, remove, input.reason).await?))
+        let command = service::Decision::parse(&input.item_id, input.decision == ItemDecision::Remove, input.reason)?;
+        Ok(NoticeItem(service::decide(graph::shared(ctx)?, identity, now, command).await?))
     }
 
     /// Takes back the removal of one of the brand's items: item and listing REINSTATED, strike
@@ -119,9 +120,8 @@ impl NoticeMutation {
     async fn file_counter_notice(&self, ctx: &Context<'_>, input: FileCounterNoticeInput) -> AppResult<CounterNotice> {
         let identity = graph::identity(ctx)?;
         let now = graph::request(ctx)?.now();
-        let filed =
-            service::file_counter_notice(graph::shared(ctx)?, identity, now, &input.item_id, &input.statement).await?;
-        Ok(CounterNotice(filed))
+        let command = service::CounterNoticeFiling::parse(&input.item_id, &input.statement)?;
+        Ok(CounterNotice(service::file_counter_notice(graph::shared(ctx)?, identity, now, command).await?))
     }
 
     /// Reinstates the listing or upholds the removal (ADMIN, REVIEWER).
@@ -133,15 +133,7 @@ impl NoticeMutation {
         let identity = graph::identity(ctx)?;
         let now = graph::request(ctx)?.now();
         let reinstate = input.decision == CounterNoticeDecision::Reinstate;
-        let resolved = service::resolve_counter_notice(
-            graph::shared(ctx)?,
-            identity,
-            now,
-            &input.counter_notice_id,
-            reinstate,
-            input.reason,
-        )
-        .await?;
-        Ok(CounterNotice(resolved))
+        let command = service::CounterNoticeResolution::parse(&input.counter_notice_id, reinstate, input.reason)?;
+        Ok(CounterNotice(service::resolve_counter_notice(graph::shared(ctx)?, identity, now, command).await?))
     }
 }

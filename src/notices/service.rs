@@ -493,8 +493,7 @@ pub(crate) async fn refresh_trust_tier(work: &mut Work, brand_id: i64) -> AppRes
     Ok(())
 }
 
-/// The item `raw` (an input path `field`) if the viewer may see it, else `NOT_FOUND`.
-/// The item `id` if the viewer may see it, else `NOT_FOUND` (for commands whose ids are decoded).
+/// The item `id` if the viewer may see it, else `NOT_FOUND`.
 pub(crate) async fn visible_item_by_id(work: &Work, identity: &Identity, id: i64) -> AppResult<notice_item::Model> {
     let conds: Vec<crate::sql::Sql> = crate::auth::visibility::owned(identity.scope()).into_iter().collect();
     crate::sql::by_ids::<notice_item::Model>(&work.txn, "notice_item", &[id], &conds)
@@ -503,18 +502,27 @@ pub(crate) async fn visible_item_by_id(work: &Work, identity: &Identity, id: i64
         .ok_or_else(|| AppError::NotFound(format!("no NoticeItem {}", ids::GlobalId::new(Kind::NoticeItem, id))))
 }
 
-pub(crate) async fn visible_item(
-    work: &Work,
-    identity: &Identity,
-    raw: &str,
-    field: &str,
-) -> AppResult<notice_item::Model> {
-    let id = ids::decode(raw, Kind::NoticeItem, field)?;
-    let conds: Vec<crate::sql::Sql> = crate::auth::visibility::owned(identity.scope()).into_iter().collect();
-    crate::sql::by_ids::<notice_item::Model>(&work.txn, "notice_item", &[id], &conds)
-        .await?
-        .remove(&id)
-        .ok_or_else(|| AppError::NotFound(format!("no NoticeItem {raw}")))
+/// A reviewer's decision on an item.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub item: i64,
+    /// `REMOVE` (else `REJECT`).
+    pub remove: bool,
+    /// 1 to 2,000 characters; required to reject.
+    pub reason: Option<String>,
+}
+
+impl Decision {
+    /// The command from a client's values; bad input names its field.
+    pub fn parse(item: &str, remove: bool, reason: Option<String>) -> AppResult<Self> {
+        let item = ids::decode(item, Kind::NoticeItem, "itemId")?;
+        let reason = match (remove, reason) {
+            (_, Some(r)) => Some(values::text(&r, 1, 2000, "reason")?),
+            (false, None) => return Err(AppError::bad_input("reason", "reason is required to REJECT an item")),
+            (true, None) => None,
+        };
+        Ok(Self { item, remove, reason })
+    }
 }
 
 /// Decides a `PENDING` item: `REMOVE` (with its strike) or `REJECT` (a reason is required).
@@ -522,18 +530,12 @@ pub async fn decide(
     shared: &Shared,
     identity: &Identity,
     now: i64,
-    item_id: &str,
-    remove_it: bool,
-    reason: Option<String>,
+    command: Decision,
 ) -> AppResult<notice_item::Model> {
     identity.require_role(&[Role::Admin, Role::Reviewer], "decide notice items")?;
-    let reason = match (remove_it, reason) {
-        (_, Some(r)) => Some(values::text(&r, 1, 2000, "reason")?),
-        (false, None) => return Err(AppError::bad_input("reason", "reason is required to REJECT an item")),
-        (true, None) => None,
-    };
+    let Decision { item, remove: remove_it, reason } = command;
     let mut work = Work::begin(&shared.db, actor_of(identity), now, &shared.rules).await?;
-    let item = visible_item(&work, identity, item_id, "itemId").await?;
+    let item = visible_item_by_id(&work, identity, item).await?;
     lock_around(&work, &item).await?;
     if item.status != NoticeItemStatus::Pending.as_db() {
         return Err(AppError::conflict(format!("the item is {}, not PENDING", item.status)));
@@ -567,9 +569,8 @@ pub(crate) async fn reload_item(work: &Work, id: i64) -> AppResult<notice_item::
 }
 
 /// Withdraws an `OPEN` notice's `PENDING` items (CONTRACT.md section 4, "Withdrawal").
-pub async fn withdraw(shared: &Shared, identity: &Identity, now: i64, raw: &str) -> AppResult<notice::Model> {
+pub async fn withdraw(shared: &Shared, identity: &Identity, now: i64, id: i64) -> AppResult<notice::Model> {
     identity.require_role(&[Role::Admin, Role::BrandAgent], "withdraw notices")?;
-    let id = ids::decode(raw, Kind::Notice, "id")?;
     let mut work = Work::begin(&shared.db, actor_of(identity), now, &shared.rules).await?;
     if let Some(n) = notice::Entity::find_by_id(id).one(&work.txn).await? {
         work.lock("brand", n.brand_id).await?;
@@ -579,7 +580,7 @@ pub async fn withdraw(shared: &Shared, identity: &Identity, now: i64, raw: &str)
     let current = crate::sql::by_ids::<notice::Model>(&work.txn, "notice", &[id], &conds)
         .await?
         .remove(&id)
-        .ok_or_else(|| AppError::NotFound(format!("no Notice {raw}")))?;
+        .ok_or_else(|| AppError::NotFound(format!("no Notice {}", ids::GlobalId::new(Kind::Notice, id))))?;
     if current.status != NoticeStatus::Open.as_db() {
         return Err(AppError::conflict(format!(
             "only an OPEN notice can be withdrawn; this one is {}",
@@ -626,18 +627,35 @@ pub async fn withdraw(shared: &Shared, identity: &Identity, now: i64, raw: &str)
     Ok(after)
 }
 
+/// A seller's counter-notice on a removal.
+#[derive(Debug, Clone)]
+pub struct CounterNoticeFiling {
+    pub item: i64,
+    /// 10 to 5,000 characters.
+    pub statement: String,
+}
+
+impl CounterNoticeFiling {
+    /// The command from a client's values; bad input names its field.
+    pub fn parse(item: &str, statement: &str) -> AppResult<Self> {
+        Ok(Self {
+            item: ids::decode(item, Kind::NoticeItem, "itemId")?,
+            statement: values::text(statement, 10, 5000, "statement")?,
+        })
+    }
+}
+
 /// Files a counter-notice on a `REMOVED` item of the seller's own listing, within the window.
 pub async fn file_counter_notice(
     shared: &Shared,
     identity: &Identity,
     now: i64,
-    item_id: &str,
-    statement: &str,
+    command: CounterNoticeFiling,
 ) -> AppResult<counter_notice::Model> {
     identity.require_role(&[Role::Seller], "file counter-notices")?;
-    let statement = values::text(statement, 10, 5000, "statement")?;
+    let CounterNoticeFiling { item, statement } = command;
     let mut work = Work::begin(&shared.db, actor_of(identity), now, &shared.rules).await?;
-    let item = visible_item(&work, identity, item_id, "itemId").await?;
+    let item = visible_item_by_id(&work, identity, item).await?;
     lock_around(&work, &item).await?;
     if item.status != NoticeItemStatus::Removed.as_db() {
         return Err(AppError::conflict(format!(
@@ -679,23 +697,40 @@ pub async fn file_counter_notice(
     Ok(filed)
 }
 
+/// A reviewer's resolution of a counter-notice.
+#[derive(Debug, Clone)]
+pub struct CounterNoticeResolution {
+    pub counter_notice: i64,
+    /// `REINSTATE` (else `UPHOLD`).
+    pub reinstate: bool,
+    /// 1 to 2,000 characters.
+    pub reason: Option<String>,
+}
+
+impl CounterNoticeResolution {
+    /// The command from a client's values; bad input names its field.
+    pub fn parse(counter_notice: &str, reinstate: bool, reason: Option<String>) -> AppResult<Self> {
+        Ok(Self {
+            counter_notice: ids::decode(counter_notice, Kind::CounterNotice, "counterNoticeId")?,
+            reinstate,
+            reason: reason.map(|r| values::text(&r, 1, 2000, "reason")).transpose()?,
+        })
+    }
+}
+
 /// Resolves a `PENDING` counter-notice: `REINSTATE` (listing back, strike voided) or `UPHOLD`.
 pub async fn resolve_counter_notice(
     shared: &Shared,
     identity: &Identity,
     now: i64,
-    raw: &str,
-    reinstate: bool,
-    reason: Option<String>,
+    command: CounterNoticeResolution,
 ) -> AppResult<counter_notice::Model> {
     identity.require_role(&[Role::Admin, Role::Reviewer], "resolve counter-notices")?;
-    let reason = reason.map(|r| values::text(&r, 1, 2000, "reason")).transpose()?;
-    let id = ids::decode(raw, Kind::CounterNotice, "counterNoticeId")?;
+    let CounterNoticeResolution { counter_notice: id, reinstate, reason } = command;
     let mut work = Work::begin(&shared.db, actor_of(identity), now, &shared.rules).await?;
-    let cn = counter_notice::Entity::find_by_id(id)
-        .one(&work.txn)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("no CounterNotice {raw}")))?;
+    let cn = counter_notice::Entity::find_by_id(id).one(&work.txn).await?.ok_or_else(|| {
+        AppError::NotFound(format!("no CounterNotice {}", ids::GlobalId::new(Kind::CounterNotice, id)))
+    })?;
     lock_around(&work, &reload_item(&work, cn.item_id).await?).await?;
     let to = if reinstate { CounterNoticeStatus::Accepted } else { CounterNoticeStatus::Rejected };
     let done = counter_notice::Entity::update_many()

@@ -101,7 +101,9 @@ pub enum Command {
 pub enum Export {
     /// Statements of reasons in the request format of the DSA Transparency Database's API
     /// (POST /api/v1/statements): one batch of at most 100 per line, in the order issued, without
-    /// personal data. A statement the API would refuse is set aside and named on stderr.
+    /// personal data. A statement the API would refuse is set aside and named on stderr. The
+    /// statements of the last 10 minutes wait for the next export (their transactions may still
+    /// be committing), so that an export resumed with --after-puid never misses one.
     Statements {
         /// The first day (UTC) whose statements are exported: YYYY-MM-DD.
         #[arg(long, value_parser = day)]

@@ -100,12 +100,16 @@ async fn export_statements(
     use rightsgraph::statements::export::{self, Range};
     use std::io::IsTerminal;
     let start_of = |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().timestamp_micros();
-    let range = Range {
-        since: start_of(since),
-        until: until.and_then(|d| d.succ_opt()).map(start_of),
-        after: after_puid.as_deref().map(export::parse_puid).transpose()?.unwrap_or(0),
-    };
+    if let Some(puid) = &after_puid {
+        export::parse_puid(puid)?;
+    }
     let shared = rightsgraph::connect_shared(&db.database_url, Default::default()).await?;
+    let after = match &after_puid {
+        Some(puid) => Some(export::position_of(&shared.db, puid).await.map_err(|e| e.message().to_owned())?),
+        None => None,
+    };
+    let range = Range { since: start_of(since), until: until.and_then(|d| d.succ_opt()).map(start_of), after }
+        .settled(rightsgraph::time::now_micros());
     let total = export::count(&shared.db, range).await.map_err(|e| e.message().to_owned())?;
     let bar = if quiet || !std::io::stderr().is_terminal() {
         indicatif::ProgressBar::hidden()

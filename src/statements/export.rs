@@ -27,13 +27,37 @@ pub const BATCH: usize = 100;
 /// The prefix of every `puid` this platform issues.
 const PUID_PREFIX: &str = "rightsgraph-sor-";
 
-/// Which statements to export: applied in `[since, until)`, after the statement `after` (an id,
-/// from `--after-puid`), in the order issued.
+/// How long before an export its statements must have been applied. A statement is written with
+/// its decision's instant, and its transaction commits within the request timeout (30 s by
+/// default); every statement applied before `now - SETTLED` is therefore committed when the export
+/// reads, and none committed later can sort before it. Exports are then stable and resumable in
+/// the order (application date, id); the statements of the last minutes wait for the next export.
+pub const SETTLED: i64 = 10 * 60 * 1_000_000;
+
+/// Which statements to export: applied in `[since, until)` and after the statement `after` (its
+/// application date and id, from `--after-puid`), in the order issued: application date, then id.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Range {
     pub since: i64,
     pub until: Option<i64>,
-    pub after: i64,
+    pub after: Option<(i64, i64)>,
+}
+
+impl Range {
+    /// `until` no later than [`SETTLED`] before `now`.
+    pub fn settled(mut self, now: i64) -> Self {
+        let cap = now.saturating_sub(SETTLED);
+        self.until = Some(self.until.map_or(cap, |u| u.min(cap)));
+        self
+    }
+}
+
+/// The position of the statement a `puid` names, for `--after-puid`; `NOT_FOUND` if it is not in
+/// this registry.
+pub async fn position_of(db: &impl ConnectionTrait, puid: &str) -> AppResult<(i64, i64)> {
+    let id = parse_puid(puid).map_err(|m| AppError::bad_input("afterPuid", m))?;
+    let row = statement_of_reasons::Entity::find_by_id(id).one(db).await?;
+    row.map(|r| (r.application_date, r.id)).ok_or_else(|| AppError::NotFound(format!("no statement {puid}")))
 }
 
 /// The statement id a `puid` of this platform names.
@@ -63,11 +87,17 @@ pub async fn count(db: &impl ConnectionTrait, range: Range) -> AppResult<u64> {
 }
 
 fn selection(range: Range) -> sea_orm::Select<statement_of_reasons::Entity> {
-    let mut select = statement_of_reasons::Entity::find()
-        .filter(Column::Id.gt(range.after))
-        .filter(Column::ApplicationDate.gte(range.since));
+    use sea_orm::Condition;
+    let mut select = statement_of_reasons::Entity::find().filter(Column::ApplicationDate.gte(range.since));
     if let Some(until) = range.until {
         select = select.filter(Column::ApplicationDate.lt(until));
+    }
+    if let Some((date, id)) = range.after {
+        select = select.filter(
+            Condition::any()
+                .add(Column::ApplicationDate.gt(date))
+                .add(Condition::all().add(Column::ApplicationDate.eq(date)).add(Column::Id.gt(id))),
+        );
     }
     select
 }
@@ -82,9 +112,14 @@ pub async fn export(
 ) -> AppResult<Summary> {
     let mut summary = Summary::default();
     loop {
-        let rows = selection(range).order_by_asc(Column::Id).limit(BATCH as u64).all(db).await?;
+        let rows = selection(range)
+            .order_by_asc(Column::ApplicationDate)
+            .order_by_asc(Column::Id)
+            .limit(BATCH as u64)
+            .all(db)
+            .await?;
         let Some(last) = rows.last() else { break };
-        range.after = last.id;
+        range.after = Some((last.application_date, last.id));
         summary.last_puid = Some(puid(last.id));
         let mut batch = Vec::with_capacity(rows.len());
         for row in &rows {

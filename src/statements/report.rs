@@ -77,12 +77,14 @@ pub struct TransparencyReport {
     pub removals_without_review: i32,
     /// The median time from a notice to the removal of its item, over removals in the period.
     pub median_hours_to_action: Option<f64>,
-    /// Sellers' accounts suspended, and terminated, by the strikes of removals in the period.
+    /// Suspensions, and terminations, of sellers' accounts by the strikes of removals in the
+    /// period (an account suspended, cleared and suspended again counts twice).
     pub accounts_suspended: i32,
     pub accounts_terminated: i32,
     pub counter_notices: RedressFigures,
     pub appeals: RedressFigures,
-    /// Brands warned, and suspended, as notifiers who sent too many unfounded notices.
+    /// Warnings, and suspensions, of brands as notifiers who sent too many unfounded notices (a
+    /// brand warned twice in the period counts twice).
     pub notifiers_warned: i32,
     pub notifiers_suspended: i32,
     /// Statements of reasons issued in the period.

@@ -12,7 +12,7 @@ use crate::pagination::Connection;
 use crate::sql::{Dir, ListSpec, Sql};
 use crate::time::micros;
 
-/// Oldest first: the order they were issued in, and the order of the export.
+/// Oldest first: the order they were issued in (application date, then id), as exported.
 pub const ISSUED: &[(&str, Dir)] = &[("t.application_date", Dir::Asc), ("t.id", Dir::Asc)];
 
 #[derive(Default)]

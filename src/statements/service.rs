@@ -43,7 +43,13 @@ pub async fn issue(work: &Work, item: &notice_item::Model, restriction: Restrict
     let kinds = kinds.iter().map(|k| EvidenceKind::from_db(k)).collect::<AppResult<Vec<_>>>()?;
     let reason = NoticeReason::from_db(&notice.reason)?;
     let window = |d: std::time::Duration| work.now.saturating_add(i64::try_from(d.as_micros()).unwrap_or(i64::MAX / 2));
-    let text = Text { procedure: restriction.procedure, account: restriction.account, reason, kinds: &kinds };
+    let text = Text {
+        procedure: restriction.procedure,
+        account: restriction.account,
+        reason,
+        kinds: &kinds,
+        strike_ttl: work.rules.strike_ttl,
+    };
     statement_of_reasons::ActiveModel {
         item_id: Set(item.id),
         notice_id: Set(item.notice_id),
@@ -97,11 +103,13 @@ fn legal_ground(mark: &trademark::Model, reason: NoticeReason) -> String {
                  mark in the course of trade for the goods it is registered for."
             );
         }
-        NoticeReason::CopyrightInfringement => "copyright",
-        NoticeReason::DesignInfringement => "design right",
-        NoticeReason::PatentInfringement => "patent",
+        NoticeReason::CopyrightInfringement => "a copyright",
+        NoticeReason::DesignInfringement => "a design right",
+        NoticeReason::PatentInfringement => "a patent",
     };
-    format!("Infringement of the {right} of the holder of the registered trademark {entry}, asserted in its notice.")
+    format!(
+        "Infringement of {right} held by the rights holder of the registered trademark {entry}, as its notice states."
+    )
 }
 
 /// The free text of a statement, built only from facts the platform decided or the notice's
@@ -111,31 +119,50 @@ struct Text<'a> {
     account: Option<(AccountDecision, i64)>,
     reason: NoticeReason,
     kinds: &'a [EvidenceKind],
+    /// How long a strike stays active.
+    strike_ttl: std::time::Duration,
 }
 
 impl Text<'_> {
+    /// What the listing was found to do, by the right the notice invokes.
+    fn infringement(&self) -> &'static str {
+        match self.reason {
+            NoticeReason::Counterfeit | NoticeReason::TrademarkInfringement => {
+                "offers goods under a sign identical or similar to the registered trademark, without the holder's consent"
+            }
+            NoticeReason::CopyrightInfringement => "reproduces works protected by the rights holder's copyright",
+            NoticeReason::DesignInfringement => "offers goods that copy the rights holder's protected design",
+            NoticeReason::PatentInfringement => "offers goods that infringe the rights holder's patent",
+        }
+    }
+
     fn explanation(&self) -> String {
-        let mut out = String::from(match self.procedure {
-            RemovalProcedure::Review => {
-                "A reviewer examined the rights holder's notice and found that the listing offers goods under a sign \
-                 identical or similar to the registered trademark, without the holder's consent. The listing was removed."
-            }
-            RemovalProcedure::Expedited => {
-                "The notice came from a rights holder whose past notices were found accurate (trusted tier). Under the \
-                 good-faith takedown procedure the listing was removed on receipt, without review by a person. The \
-                 seller may contest the removal; any appeal is decided by a person."
-            }
-            RemovalProcedure::Appeal => {
+        let infringement = self.infringement();
+        let mut out = match self.procedure {
+            RemovalProcedure::Review => format!(
+                "A reviewer examined the rights holder's notice and found that the listing {infringement}. The \
+                 listing was removed."
+            ),
+            RemovalProcedure::Expedited => format!(
+                "The notice, which states that the listing {infringement}, came from a rights holder whose past \
+                 notices were found accurate (trusted tier). Under the good-faith takedown procedure the listing was \
+                 removed on receipt, without review by a person. The seller may contest the removal; any appeal is \
+                 decided by a person."
+            ),
+            RemovalProcedure::Appeal => format!(
                 "The rights holder appealed the earlier rejection of its notice. On appeal, a reviewer other than the \
-                 one who rejected it found that the listing offers goods infringing the registered trademark, and \
-                 the listing was removed."
-            }
-        });
-        out.push_str(" The removal adds a strike to the seller's account for one year.");
+                 one who rejected it found that the listing {infringement}, and the listing was removed."
+            ),
+        };
+        out.push_str(&format!(
+            " The removal adds a strike to the seller's account, active for {}.",
+            span(self.strike_ttl)
+        ));
         match self.account {
             Some((AccountDecision::Suspended, strikes)) => out.push_str(&format!(
-                " With {strikes} active strikes the seller's account is suspended: it may not create listings until a \
-                 strike is voided (a counter-notice accepted, the removal reversed on appeal, or the notice retracted)."
+                " With {strikes} active strikes the seller's account is suspended: it may not create listings until \
+                 fewer than three of its strikes are active after one is voided (a counter-notice accepted, a \
+                 removal reversed on appeal, or a notice retracted)."
             )),
             Some((AccountDecision::Terminated, strikes)) => {
                 out.push_str(&format!(" With {strikes} active strikes the seller's account is terminated."))
@@ -193,6 +220,17 @@ impl Text<'_> {
     }
 }
 
+/// A period in whole days, hours or seconds: "365 days".
+fn span(d: std::time::Duration) -> String {
+    let secs = d.as_secs();
+    let (n, unit) = match secs {
+        s if s >= 86_400 && s % 86_400 == 0 => (s / 86_400, "day"),
+        s if s >= 3_600 && s % 3_600 == 0 => (s / 3_600, "hour"),
+        s => (s, "second"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
 fn day(us: i64) -> String {
     instant(us).format("%Y-%m-%d").to_string()
 }
@@ -202,5 +240,19 @@ pub fn clip(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {
         Some((end, _)) => text[..end].to_owned(),
         None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::span;
+    use std::time::Duration;
+
+    #[test]
+    fn a_strikes_life_reads_in_whole_units() {
+        assert_eq!(span(Duration::from_secs(365 * 86_400)), "365 days");
+        assert_eq!(span(Duration::from_secs(86_400)), "1 day");
+        assert_eq!(span(Duration::from_secs(7_200)), "2 hours");
+        assert_eq!(span(Duration::from_secs(90)), "90 seconds");
     }
 }

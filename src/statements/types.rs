@@ -56,12 +56,13 @@ pub enum StatementSource {
     Article16,
 }
 
-/// The means of redress open to the seller, and until when.
+/// The means of redress open to the seller, and until when. Every removal may be countered and
+/// appealed today; a field is null for a statement whose removal could not be (none yet).
 #[derive(SimpleObject)]
 pub struct Redress {
-    /// The last moment to file a counter-notice.
+    /// The last moment to file a counter-notice (`--counter-notice-window` after the removal).
     pub counter_notice_until: Option<DateTime<Utc>>,
-    /// The last moment to appeal the removal.
+    /// The last moment to appeal the removal (`--appeal-window` after it).
     pub appeal_until: Option<DateTime<Utc>>,
 }
 

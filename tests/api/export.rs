@@ -65,6 +65,7 @@ async fn every_exported_statement_of_a_seeded_registry_is_valid_one_per_removal_
 /// removals and the personal data the registry holds; how many statements.
 pub(crate) async fn check_registry(db: &DatabaseConnection) -> usize {
     let (batches, summary) = exported_from(db, Range::default()).await;
+    assert!(!batches.is_empty(), "a registry with statements to export");
     let statements: Vec<&Value> = batches.iter().flatten().collect();
     assert!(batches.iter().all(|b| (1..=100).contains(&b.len())), "batches of 1 to 100");
     assert!(batches[..batches.len() - 1].iter().all(|b| b.len() == 100), "only the last batch is short");
@@ -75,10 +76,16 @@ pub(crate) async fn check_registry(db: &DatabaseConnection) -> usize {
         let errors: Vec<String> = schema.iter_errors(s).map(|e| format!("{} at {}", e, e.instance_path())).collect();
         assert!(errors.is_empty(), "{}: {errors:?}", s["puid"]);
     }
-    // Unique puids, in the order issued.
+    // Every statement once, in the order issued: application date, then id.
     let puids: Vec<i64> =
         statements.iter().map(|s| export::parse_puid(s["puid"].as_str().expect("puid")).expect("ours")).collect();
-    assert!(puids.windows(2).all(|w| w[0] < w[1]));
+    let issued: Vec<i64> =
+        column_in(db, "SELECT CAST(id AS TEXT) FROM statement_of_reasons ORDER BY application_date, id")
+            .await
+            .iter()
+            .map(|id| id.parse().expect("an id"))
+            .collect();
+    assert_eq!(puids, issued);
     // One statement per removal, at its moment: every strike (one per removal) has exactly one
     // statement of the same item issued when the strike was.
     let strikes = number_in(db, "SELECT COUNT(*) FROM strike").await;
@@ -145,18 +152,39 @@ async fn the_export_resumes_after_a_puid_and_keeps_to_its_days() {
     let all: Vec<Value> = all.into_iter().flatten().collect();
     assert_eq!(summary.last_puid.as_ref(), all.last().map(|s| s["puid"].as_str().expect("puid").to_owned()).as_ref());
     // Resumed after the 10th: the rest, exactly.
-    let tenth = export::parse_puid(all[9]["puid"].as_str().expect("puid")).expect("ours");
-    let (rest, _) = exported(&app, Range { after: tenth, ..Range::default() }).await;
+    let tenth = export::position_of(&app.app.db, all[9]["puid"].as_str().expect("puid")).await.expect("ours");
+    let (rest, _) = exported(&app, Range { after: Some(tenth), ..Range::default() }).await;
     assert_eq!(rest.into_iter().flatten().collect::<Vec<_>>(), all[10..].to_vec());
     // Days: [since, until) on the application date.
     let day = all[all.len() / 2]["application_date"].as_str().expect("day").to_owned();
     let start = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d").expect("day").and_hms_opt(0, 0, 0).expect("t");
     let start = start.and_utc().timestamp_micros();
-    let (that_day, _) = exported(&app, Range { since: start, until: Some(start + 86_400_000_000), after: 0 }).await;
+    let (that_day, _) = exported(&app, Range { since: start, until: Some(start + 86_400_000_000), after: None }).await;
     let that_day: Vec<Value> = that_day.into_iter().flatten().collect();
     let expected: Vec<Value> = all.iter().filter(|s| s["application_date"] == day.as_str()).cloned().collect();
     assert!(!expected.is_empty());
     assert_eq!(that_day, expected);
+}
+
+#[tokio::test]
+async fn the_statements_of_the_last_minutes_wait_for_the_next_export() {
+    let app = spawn().await;
+    seed(&app.app.shared, SeedPlan { scale: 0.05, seed: 7, append: false, progress: false }).await.expect("seed");
+    let (all, _) = exported(&app, Range::default()).await;
+    let all: Vec<Value> = all.into_iter().flatten().collect();
+    let last = export::position_of(&app.app.db, all.last().and_then(|s| s["puid"].as_str()).expect("puid"))
+        .await
+        .expect("ours");
+    // Seen from just after the last statement: it is too fresh, the others are exported.
+    let (early, summary) = exported(&app, Range::default().settled(last.0 + export::SETTLED - 1)).await;
+    let early: Vec<Value> = early.into_iter().flatten().collect();
+    assert_eq!(early, all[..all.len() - 1].to_vec());
+    // Ten minutes on, the next export resumes where this one stopped and finds it.
+    let after =
+        export::position_of(&app.app.db, summary.last_puid.as_deref().expect("a last puid")).await.expect("ours");
+    let resumed = Range { after: Some(after), ..Range::default() }.settled(last.0 + export::SETTLED + 1);
+    let (late, _) = exported(&app, resumed).await;
+    assert_eq!(late.into_iter().flatten().collect::<Vec<_>>(), all[all.len() - 1..].to_vec());
 }
 
 #[tokio::test]

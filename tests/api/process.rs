@@ -447,7 +447,10 @@ fn export_statements_and_report_run_from_the_command_line_and_refuse_bad_argumen
     // The export: to a file, batches of the API, a summary naming where to resume.
     let out = dir.path().join("sor.jsonl");
     let out_arg = out.to_str().expect("path");
-    let exported = cli(&url, &["export", "statements", "--since", "2000-01-01", "--out", out_arg]);
+    // Up to two days ago, so that the statements of the last minutes, which wait for the next
+    // export, are out of both the export and the report.
+    let until = (chrono::Utc::now() - chrono::Duration::days(2)).format("%Y-%m-%d").to_string();
+    let exported = cli(&url, &["export", "statements", "--since", "2000-01-01", "--until", &until, "--out", out_arg]);
     let stderr = String::from_utf8_lossy(&exported.stderr);
     assert!(exported.status.success(), "{stderr}");
     let text = std::fs::read_to_string(&out).expect("the export");
@@ -460,14 +463,15 @@ fn export_statements_and_report_run_from_the_command_line_and_refuse_bad_argumen
     assert!(stderr.contains(&format!("exported {} statements", statements.len())), "{stderr}");
     assert!(stderr.contains(&format!("--after-puid {last}")), "{stderr}");
     // Resumed after the last one: nothing more.
-    let resumed = cli(&url, &["export", "statements", "--since", "2000-01-01", "--after-puid", last]);
+    let resumed =
+        cli(&url, &["export", "statements", "--since", "2000-01-01", "--until", &until, "--after-puid", last]);
     assert!(resumed.status.success() && resumed.stdout.is_empty(), "{}", String::from_utf8_lossy(&resumed.stderr));
     // The report, as JSON and as CSV, with the same figures.
-    let json = cli(&url, &["report", "--from", "2000-01-01", "--to", "2099-12-31"]);
+    let json = cli(&url, &["report", "--from", "2000-01-01", "--to", &until]);
     assert!(json.status.success(), "{}", String::from_utf8_lossy(&json.stderr));
     let figures: Value = serde_json::from_slice(&json.stdout).expect("one JSON object");
     assert_eq!(figures["statementsIssued"].as_u64(), Some(statements.len() as u64));
-    let csv = cli(&url, &["report", "--from", "2000-01-01", "--to", "2099-12-31", "--format", "csv"]);
+    let csv = cli(&url, &["report", "--from", "2000-01-01", "--to", &until, "--format", "csv"]);
     let csv = String::from_utf8_lossy(&csv.stdout).into_owned();
     assert!(csv.starts_with("figure,value\n"), "{csv}");
     assert!(csv.contains(&format!("\nstatementsIssued,{}\n", statements.len())), "{csv}");
@@ -475,6 +479,10 @@ fn export_statements_and_report_run_from_the_command_line_and_refuse_bad_argumen
     for (args, says) in [
         (vec!["export", "statements", "--since", "1 May"], "is not a day written YYYY-MM-DD"),
         (vec!["export", "statements", "--since", "2000-01-01", "--after-puid", "42"], "is not a puid of this registry"),
+        (
+            vec!["export", "statements", "--since", "2000-01-01", "--after-puid", "rightsgraph-sor-999999"],
+            "no statement",
+        ),
         (vec!["report", "--from", "2026-02-01", "--to", "2026-01-01"], "is before --from"),
         (vec!["report", "--from", "2026-01-01", "--to", "2026-02-01", "--format", "xml"], "invalid value 'xml'"),
         (vec!["export", "statements", "--since", "2000-01-01", "--territorial-scope", "UK"], "unexpected argument"),

@@ -24,9 +24,11 @@ async fn statement_of(app: &TestApp, tok: &str, item: &str) -> Value {
     app.gql(Some(tok), &query, json!({ "id": item })).await
 }
 
-/// The item's statement as ADMIN reads it.
+/// The item's statement as ADMIN reads it (null when there is none; an error fails the test).
 async fn statement(app: &TestApp, item: &str) -> Value {
-    statement_of(app, &admin(), item).await["data"]["node"]["statementOfReasons"].clone()
+    let resp = statement_of(app, &admin(), item).await;
+    assert!(resp.get("errors").is_none(), "{resp:#}");
+    resp["data"]["node"]["statementOfReasons"].clone()
 }
 
 /// The ids of the statements of `seller` that `tok` reads through `Seller.statementsOfReasons`.
@@ -87,6 +89,9 @@ async fn a_reviewers_removal_writes_one_statement_with_the_transparency_fields()
     assert!(facts.contains("counterfeit goods") && facts.contains("test purchase"), "{facts}");
     assert!(facts.contains("removed by a reviewer's decision"), "{facts}");
     assert!(!facts.contains(EXPLANATION) && !facts.contains("shop-"), "{facts}");
+    let explanation = string(&sor["explanation"]);
+    assert!(explanation.contains("similar to the registered trademark"), "{explanation}");
+    assert!(explanation.contains("a strike to the seller's account, active for 365 days"), "{explanation}");
     // Dates: applied at the decision, redress from then, content from the listing.
     assert_eq!(micros(&sor["applicationDate"]), decided);
     assert_eq!(micros(&sor["redress"]["counterNoticeUntil"]), decided + 14 * DAY);
@@ -98,6 +103,23 @@ async fn a_reviewers_removal_writes_one_statement_with_the_transparency_fields()
     assert_eq!(scope.len(), 27);
     assert!(scope.contains(&"DE".to_owned()) && scope.contains(&"GR".to_owned()) && !scope.contains(&"NO".to_owned()));
     assert_eq!(of_seller(&app, &admin(), &s.seller).await, vec![string(&sor["id"])]);
+}
+
+#[tokio::test]
+async fn a_statement_names_the_right_the_notice_invokes() {
+    let app = spawn().await;
+    let s = scene(&app, 1).await;
+    let mut input = notice_input_all(&s.brand, &s.tm, &s.listings);
+    input["reason"] = json!("COPYRIGHT_INFRINGEMENT");
+    let n = submit_as(&app, &agent(&s.brand), input).await;
+    remove(&app, &n.items[0]).await;
+    let sor = statement(&app, &n.items[0]).await;
+    assert_eq!(sor["categorySpecification"], json!(["COPYRIGHT_INFRINGEMENT"]));
+    let (legal, explanation) = (string(&sor["legalGround"]), string(&sor["explanation"]));
+    assert!(legal.starts_with("Infringement of a copyright"), "{legal}");
+    assert!(explanation.contains("reproduces works protected by the rights holder's copyright"), "{explanation}");
+    assert!(!explanation.contains("trademark"), "{explanation}");
+    assert!(string(&sor["factsAndCircumstances"]).contains("for copyright infringement"));
 }
 
 #[tokio::test]

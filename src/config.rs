@@ -224,13 +224,17 @@ impl TerritorialScope {
     }
 }
 
+/// Whether `code` (uppercase ISO 3166-1 alpha-2) names an EEA country.
+pub fn is_eea(code: &str) -> bool {
+    EU_MEMBERS.split(',').chain(EEA_ONLY.split(',')).any(|c| c == code)
+}
+
 /// Parses `--territorial-scope`.
 fn territorial_scope(raw: &str) -> Result<TerritorialScope, String> {
-    let allowed: Vec<&str> = EU_MEMBERS.split(',').chain(EEA_ONLY.split(',')).collect();
     let mut codes = Vec::new();
     for code in raw.split(',').map(str::trim).filter(|c| !c.is_empty()) {
         let code = code.to_ascii_uppercase();
-        if !allowed.contains(&code.as_str()) {
+        if !is_eea(&code) {
             return Err(format!("{code} is not the code of an EEA country (ISO 3166-1 alpha-2, e.g. DE, FR, NO)"));
         }
         codes.push(code);

@@ -99,7 +99,7 @@ async fn export_statements(
 ) -> Result<(), String> {
     use rightsgraph::statements::export::{self, Range};
     use std::io::IsTerminal;
-    let start_of = |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().timestamp_micros();
+    let start_of = rightsgraph::time::start_of_day;
     if let Some(puid) = &after_puid {
         export::parse_puid(puid)?;
     }
@@ -161,7 +161,7 @@ async fn report(
     if to < from {
         return Err(format!("--to {to} is before --from {from}"));
     }
-    let start_of = |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().timestamp_micros();
+    let start_of = rightsgraph::time::start_of_day;
     let end = to.succ_opt().ok_or("--to is the last day there is")?;
     let shared = rightsgraph::connect_shared(&db.database_url, Default::default()).await?;
     let figures =

@@ -17,6 +17,17 @@ pub fn now_micros() -> i64 {
     micros(Utc::now())
 }
 
+/// The first instant of a day (UTC), in microseconds.
+pub fn start_of_day(day: chrono::NaiveDate) -> i64 {
+    day.and_time(chrono::NaiveTime::MIN).and_utc().timestamp_micros()
+}
+
+/// A configured period in microseconds, the unit instants are stored in (a period too long to
+/// count saturates: it never ends).
+pub fn micros_of(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_micros()).unwrap_or(i64::MAX / 2)
+}
+
 /// The median of sorted values: the middle one, or the mean of the two middle ones.
 pub fn median(sorted: &[i64]) -> Option<f64> {
     let n = sorted.len();

@@ -66,7 +66,7 @@ pub async fn request_information(
     if item.status != NoticeItemStatus::Pending.as_db() {
         return Err(AppError::conflict(format!("information is asked on a PENDING item; this one is {}", item.status)));
     }
-    let window = i64::try_from(shared.rules.info_request_window.as_micros()).unwrap_or(i64::MAX / 2);
+    let window = crate::time::micros_of(shared.rules.info_request_window);
     let due = now.saturating_add(window);
     let moved = notice_item::Entity::update_many()
         .col_expr(notice_item::Column::Status, Expr::value(NoticeItemStatus::InfoRequested.as_db()))

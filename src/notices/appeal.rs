@@ -63,7 +63,7 @@ pub async fn file(shared: &Shared, identity: &Identity, now: i64, command: FileA
             item.status
         )));
     }
-    let window = i64::try_from(shared.rules.appeal_window.as_micros()).unwrap_or(i64::MAX / 2);
+    let window = crate::time::micros_of(shared.rules.appeal_window);
     if item.decided_at.is_none_or(|decided| now > decided.saturating_add(window)) {
         return Err(AppError::conflict("the appeal window of this decision has closed"));
     }

@@ -328,7 +328,7 @@ pub(crate) async fn take_down(work: &Work, item: &notice_item::Model, procedure:
         .exec(&work.txn)
         .await?;
     work.lock("seller", item.seller_id).await?;
-    let ttl = i64::try_from(work.rules.strike_ttl.as_micros()).unwrap_or(i64::MAX / 2);
+    let ttl = crate::time::micros_of(work.rules.strike_ttl);
     strike::ActiveModel {
         seller_id: Set(item.seller_id),
         brand_id: Set(item.brand_id),
@@ -473,7 +473,7 @@ pub(crate) async fn refresh_trust_tier(work: &mut Work, brand_id: i64) -> AppRes
     };
     // A decision also re-weighs the brand as a notifier; a suspended brand is never TRUSTED.
     let suspended = super::standing::refresh_standing(work, &current).await?;
-    let window = i64::try_from(work.rules.trust_window.as_micros()).unwrap_or(i64::MAX / 2);
+    let window = crate::time::micros_of(work.rules.trust_window);
     let counts = decided_counts(&work.txn, brand_id, Some(work.now.saturating_sub(window)), None).await?;
     let trusted = !suspended
         && counts.decided >= i64::from(work.rules.trust_min_decided)
@@ -663,7 +663,7 @@ pub async fn file_counter_notice(
             item.status
         )));
     }
-    let window = i64::try_from(work.rules.counter_notice_window.as_micros()).unwrap_or(i64::MAX / 2);
+    let window = crate::time::micros_of(work.rules.counter_notice_window);
     if item.decided_at.is_none_or(|removed| now > removed.saturating_add(window)) {
         return Err(AppError::conflict("the counter-notice window of this removal has closed"));
     }

@@ -14,12 +14,9 @@ use crate::events::{ActorRole, NoticeEventKind};
 use crate::graph::Shared;
 use crate::ids::{GlobalId, Kind};
 use crate::states::SubmissionStatus;
+use crate::time::micros_of as micros;
 use crate::work::Work;
 use entity::brand;
-
-fn micros(d: std::time::Duration) -> i64 {
-    i64::try_from(d.as_micros()).unwrap_or(i64::MAX / 2)
-}
 
 /// The standing of `model` at `now`: a suspension whose end has passed is over.
 pub fn status_of(model: &brand::Model, now: i64) -> AppResult<SubmissionStatus> {

@@ -154,11 +154,6 @@ fn bounds(field: &str) -> (NaiveDate, NaiveDate) {
     (from, day(2038, 1, 1))
 }
 
-/// The countries a territorial scope may name (the EEA).
-fn eea(code: &str) -> bool {
-    crate::config::TerritorialScope::parse(code).is_ok()
-}
-
 /// One statement as the API takes it, and whether a text was cut; `Err(reason)` (inner) when it
 /// cannot be sent faithfully. The outer error is a corrupt row.
 pub fn to_api(row: &statement_of_reasons::Model) -> AppResult<Result<(Value, bool), String>> {
@@ -188,7 +183,7 @@ pub fn to_api(row: &statement_of_reasons::Model) -> AppResult<Result<(Value, boo
         dates.insert(field.into(), json!(day.format("%Y-%m-%d").to_string()));
     }
     let scope: Vec<&str> = row.territorial_scope.split(',').filter(|c| !c.is_empty()).collect();
-    if let Some(bad) = scope.iter().find(|c| !eea(c)) {
+    if let Some(bad) = scope.iter().find(|c| !crate::config::is_eea(c)) {
         return Ok(Err(format!("territorial scope {bad} is not an EEA country")));
     }
     let automated = match AutomatedDecision::from_db(&row.automated_decision)? {

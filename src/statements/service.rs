@@ -1,7 +1,7 @@
 //! Writing a statement of reasons, in the transaction of the removal it explains. It knows no
 //! GraphQL and no workflow rule: the workflow tells it what it decided.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use crate::error::{AppError, AppResult};
 use crate::states::{
@@ -9,7 +9,7 @@ use crate::states::{
 };
 use crate::time::instant;
 use crate::work::Work;
-use entity::{evidence, listing, notice, notice_item, statement_of_reasons, trademark};
+use entity::{evidence, notice_item, statement_of_reasons};
 
 /// The most characters the Transparency Database takes in each text field.
 pub const MAX_LEGAL_GROUND: usize = 500;
@@ -24,13 +24,31 @@ pub struct Restriction {
     pub account: Option<(AccountDecision, i64)>,
 }
 
+/// What a statement cites of an item's listing, mark and notice.
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct Cited {
+    listed_at: i64,
+    mark: String,
+    jurisdiction: String,
+    registration_number: String,
+    reason: String,
+    submitted_at: i64,
+}
+
 /// Writes the statement of reasons for the removal of `item` (just decided, at `work.now`).
 pub async fn issue(work: &Work, item: &notice_item::Model, restriction: Restriction) -> AppResult<()> {
-    let missing = |what: &str| AppError::Internal(format!("{what} of item {} vanished", item.id));
-    let listing =
-        listing::Entity::find_by_id(item.listing_id).one(&work.txn).await?.ok_or_else(|| missing("listing"))?;
-    let mark = trademark::Entity::find_by_id(item.trademark_id).one(&work.txn).await?.ok_or_else(|| missing("mark"))?;
-    let notice = notice::Entity::find_by_id(item.notice_id).one(&work.txn).await?.ok_or_else(|| missing("notice"))?;
+    // What the statement cites of the listing, the mark and the notice, in one statement: a
+    // good-faith takedown writes one statement of reasons per item, up to 300 in a transaction.
+    let facts = crate::sql::Sql::new(
+        "SELECT l.listed_at, t.mark, t.jurisdiction, t.registration_number, n.reason, n.submitted_at \
+         FROM notice_item i JOIN listing l ON l.id = i.listing_id JOIN trademark t ON t.id = i.trademark_id \
+         JOIN notice n ON n.id = i.notice_id WHERE i.id = ?",
+        vec![sea_orm::Value::from(item.id)],
+    );
+    let cited = Cited::find_by_statement(facts.build(work.backend()))
+        .one(&work.txn)
+        .await?
+        .ok_or_else(|| AppError::Internal(format!("item {} vanished", item.id)))?;
     let kinds: Vec<String> = evidence::Entity::find()
         .select_only()
         .column(evidence::Column::Kind)
@@ -41,8 +59,8 @@ pub async fn issue(work: &Work, item: &notice_item::Model, restriction: Restrict
         .all(&work.txn)
         .await?;
     let kinds = kinds.iter().map(|k| EvidenceKind::from_db(k)).collect::<AppResult<Vec<_>>>()?;
-    let reason = NoticeReason::from_db(&notice.reason)?;
-    let window = |d: std::time::Duration| work.now.saturating_add(i64::try_from(d.as_micros()).unwrap_or(i64::MAX / 2));
+    let reason = NoticeReason::from_db(&cited.reason)?;
+    let window = |d: std::time::Duration| work.now.saturating_add(crate::time::micros_of(d));
     let text = Text {
         procedure: restriction.procedure,
         account: restriction.account,
@@ -61,10 +79,10 @@ pub async fn issue(work: &Work, item: &notice_item::Model, restriction: Restrict
         account_decision: Set(restriction.account.map(|(d, _)| d.as_db().into())),
         automated_decision: Set(automated(restriction.procedure).as_db().into()),
         keyword: Set(StatementKeyword::of(reason).as_db().into()),
-        legal_ground: Set(clip(&legal_ground(&mark, reason), MAX_LEGAL_GROUND)),
+        legal_ground: Set(clip(&legal_ground(&cited, reason), MAX_LEGAL_GROUND)),
         explanation: Set(clip(&text.explanation(), MAX_EXPLANATION)),
-        facts: Set(clip(&text.facts(notice.submitted_at, work.now), MAX_FACTS)),
-        content_date: Set(listing.listed_at),
+        facts: Set(clip(&text.facts(cited.submitted_at, work.now), MAX_FACTS)),
+        content_date: Set(cited.listed_at),
         application_date: Set(work.now),
         territorial_scope: Set(work.rules.territorial_scope.as_str().into()),
         counter_notice_until: Set(Some(window(work.rules.counter_notice_window))),
@@ -89,7 +107,7 @@ pub fn automated(procedure: RemovalProcedure) -> AutomatedDecision {
 
 /// The legal ground: the right infringed, named by the register entry of the mark the notice
 /// cites.
-fn legal_ground(mark: &trademark::Model, reason: NoticeReason) -> String {
+fn legal_ground(mark: &Cited, reason: NoticeReason) -> String {
     let entry = format!(
         "\"{}\" ({} registration {})",
         mark.mark.trim(),

@@ -16,11 +16,13 @@ use crate::auth::{Identity, Role};
 use crate::channel::service as channel;
 use crate::error::AppError;
 use crate::graph::Shared;
-use crate::ids::{GlobalId, Kind};
-use crate::notices::service::{self, Submission};
+use crate::notices::counter_notice::{self, CounterNoticeFiling, CounterNoticeResolution};
+use crate::notices::decide::{self, Decision};
+use crate::notices::submit::{self, Submission, SubmittedItem};
+use crate::notices::withdraw;
 use crate::sellers::identifier::Identifier;
 use crate::sql::Sql;
-use crate::states::{EvidenceKind, IdentifierKind, NoticeReason};
+use crate::states::{EvidenceKind, IdentifierKind, NoticeItemStatus, NoticeReason};
 use crate::time::now_micros;
 use crate::{brands, trademarks};
 
@@ -139,56 +141,57 @@ pub async fn seed(shared: &Shared, plan: SeedPlan) -> Result<String, String> {
     let admin = Identity { subject: "seed".into(), role: Role::Admin, brand_id: None, seller_id: None };
     let reviewer = Identity { subject: "seed".into(), role: Role::Reviewer, brand_id: None, seller_id: None };
     let tag = next_id(db, "seller").await?;
-    let mut brand_marks: Vec<(i64, Vec<String>)> = Vec::new();
+    let mut brand_marks: Vec<(i64, Vec<i64>)> = Vec::new();
     for b in 0..n_brands {
         let name = format!(
             "{} {}",
             BRAND_WORDS[b % BRAND_WORDS.len()],
             if b < BRAND_WORDS.len() { String::new() } else { format!("{}", b / BRAND_WORDS.len()) }
         );
-        let brand = brands::service::create(shared, &admin, t0 - 400 * DAY, name.trim(), rng.pick::<&str>(&COUNTRIES))
-            .await
-            .map_err(msg)?;
+        let brand = brands::service::create(shared, &admin, t0 - 400 * DAY, {
+            let country = rng.pick::<&str>(&COUNTRIES);
+            brands::service::NewBrand::new(name.trim(), country).map_err(msg)?
+        })
+        .await
+        .map_err(msg)?;
         let mut verified = Vec::new();
         for m in 0..(1 + rng.below(5)) {
             let jurisdiction = JURISDICTIONS[(b + m) % JURISDICTIONS.len()];
             let classes: Vec<i32> = (0..1 + rng.below(3)).map(|_| 1 + rng.below(45) as i32).collect();
             let expired = rng.chance(0.05);
-            let registration = trademarks::service::Registration {
-                brand_id: GlobalId::new(Kind::Brand, brand.id).to_string(),
-                mark: BRAND_WORDS[b % BRAND_WORDS.len()].to_uppercase(),
-                registration_number: format!("{jurisdiction}-{tag}-{b}-{m}"),
-                jurisdiction: jurisdiction.into(),
-                nice_classes: classes,
-                expires_on: Some(
-                    crate::time::instant(if expired { now - 30 * DAY } else { now + 3000 * DAY }).date_naive(),
-                ),
-            };
+            let registration = trademarks::service::Registration::new(
+                brand.id,
+                &BRAND_WORDS[b % BRAND_WORDS.len()].to_uppercase(),
+                &format!("{jurisdiction}-{tag}-{b}-{m}"),
+                jurisdiction,
+                &classes,
+                Some(crate::time::instant(if expired { now - 30 * DAY } else { now + 3000 * DAY }).date_naive()),
+            )
+            .map_err(msg)?;
             let tm = trademarks::service::register(shared, &admin, t0 - 300 * DAY, registration).await.map_err(msg)?;
             let roll = rng.unit();
             if roll < 0.9 {
-                let id = GlobalId::new(Kind::Trademark, tm.id).to_string();
                 let approve = roll < 0.85;
-                trademarks::service::verify(shared, &reviewer, &id, approve).await.map_err(msg)?;
+                trademarks::service::verify(shared, &reviewer, tm.id, approve).await.map_err(msg)?;
                 if approve && !expired {
-                    verified.push(id);
+                    verified.push(tm.id);
                 }
             }
         }
         if verified.is_empty() {
             // Every brand gets one mark it can enforce.
-            let registration = trademarks::service::Registration {
-                brand_id: GlobalId::new(Kind::Brand, brand.id).to_string(),
-                mark: BRAND_WORDS[b % BRAND_WORDS.len()].to_uppercase(),
-                registration_number: format!("WO-{tag}-{b}-X"),
-                jurisdiction: "WO".into(),
-                nice_classes: vec![25],
-                expires_on: None,
-            };
+            let registration = trademarks::service::Registration::new(
+                brand.id,
+                &BRAND_WORDS[b % BRAND_WORDS.len()].to_uppercase(),
+                &format!("WO-{tag}-{b}-X"),
+                "WO",
+                &[25],
+                None,
+            )
+            .map_err(msg)?;
             let tm = trademarks::service::register(shared, &admin, t0 - 300 * DAY, registration).await.map_err(msg)?;
-            let id = GlobalId::new(Kind::Trademark, tm.id).to_string();
-            trademarks::service::verify(shared, &reviewer, &id, true).await.map_err(msg)?;
-            verified.push(id);
+            trademarks::service::verify(shared, &reviewer, tm.id, true).await.map_err(msg)?;
+            verified.push(tm.id);
         }
         brand_marks.push((brand.id, verified));
         bar.inc(1);
@@ -428,7 +431,7 @@ enum Step {
 async fn simulate(
     shared: &Shared,
     rng: &mut Rng,
-    brands: &[(i64, Vec<String>)],
+    brands: &[(i64, Vec<i64>)],
     first_listing: i64,
     listing_seller: &[usize],
     n_notices: usize,
@@ -481,33 +484,36 @@ async fn simulate(
                         NoticeReason::TrademarkInfringement,
                         NoticeReason::DesignInfringement,
                     ];
+                    // Reason, marks, then evidence: the draws keep the order of earlier seeds.
+                    let reason = *rng.pick(&reasons);
+                    let marks: Vec<i64> = listings.iter().map(|_| *rng.pick(marks)).collect();
+                    let items = listings
+                        .iter()
+                        .zip(marks)
+                        .map(|(l, trademark)| SubmittedItem { listing: *l, trademark, evidence: Vec::new() })
+                        .collect::<Vec<_>>();
+                    let items = items
+                        .into_iter()
+                        .map(|mut item| {
+                            // About one item in three comes with a test buy.
+                            if rng.chance(0.3) {
+                                item.evidence = vec![crate::evidence::Evidence {
+                                    kind: EvidenceKind::TestBuy,
+                                    url: None,
+                                    sha256: None,
+                                    order_number: Some(format!("TB-{brand}-{}", item.listing)),
+                                    note: None,
+                                }];
+                            }
+                            item
+                        })
+                        .collect();
                     let submission = Submission {
-                        brand_id: GlobalId::new(Kind::Brand, *brand).to_string(),
-                        reason: *rng.pick(&reasons),
+                        brand: *brand,
+                        reason,
                         explanation: "Listings offer counterfeit goods bearing the brand's registered mark.".into(),
-                        good_faith: true,
-                        items: listings
-                            .iter()
-                            .map(|l| (GlobalId::new(Kind::Listing, *l).to_string(), rng.pick(marks).clone()))
-                            .collect(),
+                        items,
                         idempotency_key: None,
-                        // About one item in three comes with a test buy.
-                        evidence: listings
-                            .iter()
-                            .map(|l| {
-                                if rng.chance(0.3) {
-                                    vec![crate::evidence::Evidence {
-                                        kind: EvidenceKind::TestBuy,
-                                        url: None,
-                                        sha256: None,
-                                        order_number: Some(format!("TB-{brand}-{l}")),
-                                        note: None,
-                                    }]
-                                } else {
-                                    Vec::new()
-                                }
-                            })
-                            .collect(),
                     };
                     let agent = Identity {
                         subject: "seed".into(),
@@ -515,7 +521,7 @@ async fn simulate(
                         brand_id: Some(*brand),
                         seller_id: None,
                     };
-                    match service::submit(shared, &agent, at, submission).await {
+                    match submit::submit(shared, &agent, at, submission).await {
                         Ok(notice) => {
                             accepted = Some((notice, *brand, listings.len()));
                             break;
@@ -567,8 +573,8 @@ async fn simulate(
             Step::Decide { item, remove } => {
                 let reason = (!remove).then(|| "Not an infringement on review".to_owned());
                 // A withdrawn or already decided item answers CONFLICT: the rules said no.
-                let decision = service::Decision { item, remove, reason };
-                let decided = service::decide(shared, &reviewer, at, decision).await.is_ok();
+                let decision = Decision { item, remove, reason };
+                let decided = decide::decide(shared, &reviewer, at, decision).await.is_ok();
                 if decided && remove {
                     if rng.chance(0.05) {
                         later.push((at + (1 + rng.below(300)) as i64 * HOUR, counter(shared, item).await?));
@@ -585,21 +591,21 @@ async fn simulate(
                 let who =
                     Identity { subject: "seed".into(), role: Role::Seller, brand_id: None, seller_id: Some(seller) };
                 let statement = "These goods are genuine and were bought from an authorized distributor.".to_owned();
-                let filing = service::CounterNoticeFiling { item, statement };
-                if let Ok(cn) = service::file_counter_notice(shared, &who, at, filing).await {
+                let filing = CounterNoticeFiling { item, statement };
+                if let Ok(cn) = counter_notice::file_counter_notice(shared, &who, at, filing).await {
                     let hours = if rng.chance(0.2) { 24 * (30 + rng.below(120)) } else { 12 + rng.below(240) };
                     let resolve = Step::Resolve { counter: cn.id, reinstate: rng.chance(0.35) };
                     later.push((at + hours as i64 * HOUR, resolve));
                 }
             }
             Step::Resolve { counter, reinstate } => {
-                let resolution = service::CounterNoticeResolution { counter_notice: counter, reinstate, reason: None };
-                let _ = service::resolve_counter_notice(shared, &reviewer, at, resolution).await;
+                let resolution = CounterNoticeResolution { counter_notice: counter, reinstate, reason: None };
+                let _ = counter_notice::resolve_counter_notice(shared, &reviewer, at, resolution).await;
             }
             Step::Withdraw { notice, brand } => {
                 let agent =
                     Identity { subject: "seed".into(), role: Role::BrandAgent, brand_id: Some(brand), seller_id: None };
-                let _ = service::withdraw(shared, &agent, at, notice).await;
+                let _ = withdraw::withdraw(shared, &agent, at, notice).await;
             }
             Step::Ask { item, remove } => {
                 let question = "Please send a test-buy report or another proof that this listing is not genuine.";
@@ -641,7 +647,7 @@ async fn simulate(
                 else {
                     continue;
                 };
-                let who = if row.status == "REJECTED" {
+                let who = if row.status == NoticeItemStatus::Rejected.as_db() {
                     Identity {
                         subject: "seed".into(),
                         role: Role::BrandAgent,

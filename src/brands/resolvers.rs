@@ -49,7 +49,8 @@ impl BrandMutation {
     async fn create_brand(&self, ctx: &Context<'_>, input: super::types::CreateBrandInput) -> AppResult<Brand> {
         let identity = graph::identity(ctx)?;
         let now = graph::request(ctx)?.now();
-        Ok(Brand(super::service::create(graph::shared(ctx)?, identity, now, &input.name, &input.country).await?))
+        let command = super::service::NewBrand::new(&input.name, &input.country)?;
+        Ok(Brand(super::service::create(graph::shared(ctx)?, identity, now, command).await?))
     }
 
     /// Lifts a brand's suspension as a notifier: ACTIVE again (ADMIN).

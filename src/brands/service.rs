@@ -8,17 +8,30 @@ use crate::graph::Shared;
 use crate::states::TrustTier;
 use crate::values;
 
+/// A brand to create, its values checked and normalized.
+pub struct NewBrand {
+    /// 1 to 200 characters.
+    pub name: String,
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+}
+
+impl NewBrand {
+    /// The command from a client's values; the first bad value names its input field.
+    pub fn new(name: &str, country: &str) -> AppResult<Self> {
+        Ok(Self { name: values::text(name, 1, 200, "name")?, country: values::country(country, "country")? })
+    }
+}
+
 /// Creates a brand (ADMIN); it starts `STANDARD`.
 pub async fn create(
     shared: &Shared,
     identity: &Identity,
     now: i64,
-    name: &str,
-    country: &str,
+    input: NewBrand,
 ) -> AppResult<entity::brand::Model> {
     identity.require_role(&[Role::Admin], "create brands")?;
-    let name = values::text(name, 1, 200, "name")?;
-    let country = values::country(country, "country")?;
+    let NewBrand { name, country } = input;
     Ok(entity::brand::ActiveModel {
         name: Set(name),
         country: Set(country),

@@ -103,13 +103,14 @@ impl ListingMutation {
     async fn create_listing(&self, ctx: &Context<'_>, input: super::types::CreateListingInput) -> AppResult<Listing> {
         let identity = graph::identity(ctx)?;
         let now = graph::request(ctx)?.now();
-        let new = super::service::NewListing {
-            seller_id: input.seller_id.to_string(),
-            title: input.title,
-            url: input.url,
-            amount: input.price.amount,
-            currency: input.price.currency,
-        };
+        let seller = ids::decode(&input.seller_id, Kind::Seller, "sellerId")?;
+        let new = super::service::NewListing::new(
+            seller,
+            &input.title,
+            &input.url,
+            &input.price.amount,
+            &input.price.currency,
+        )?;
         Ok(Listing(super::service::create(graph::shared(ctx)?, identity, now, new).await?))
     }
 }

@@ -5,17 +5,30 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set, TransactionTr
 use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult};
 use crate::graph::Shared;
-use crate::ids::{self, Kind};
+use crate::ids::{GlobalId, Kind};
 use crate::states::{ListingStatus, SellerStatus};
 use crate::values;
 
-/// A listing to create, ids still as the client sent them.
+/// A listing to create, its values checked and normalized.
 pub struct NewListing {
-    pub seller_id: String,
+    pub seller: i64,
+    /// 1 to 500 characters.
     pub title: String,
+    /// The marketplace address, normalized (`values::listing_address`).
     pub url: String,
+    /// The price as a decimal, and its ISO 4217 currency.
     pub amount: String,
     pub currency: String,
+}
+
+impl NewListing {
+    /// The command from a client's values; the first bad value names its input field.
+    pub fn new(seller: i64, title: &str, url: &str, amount: &str, currency: &str) -> AppResult<Self> {
+        let title = values::text(title, 1, 500, "title")?;
+        let url = values::listing_address(url, "url")?;
+        let (amount, currency) = values::money(amount, currency, "price")?;
+        Ok(Self { seller, title, url, amount, currency })
+    }
 }
 
 /// Creates a listing (ADMIN, or the SELLER itself). A `SUSPENDED` or `TERMINATED` seller cannot
@@ -27,19 +40,16 @@ pub async fn create(
     input: NewListing,
 ) -> AppResult<entity::listing::Model> {
     identity.require_role(&[Role::Admin, Role::Seller], "create listings")?;
-    let seller_id = ids::decode(&input.seller_id, Kind::Seller, "sellerId")?;
+    let NewListing { seller: seller_id, title, url, amount, currency } = input;
     if identity.role == Role::Seller && identity.seller_id != Some(seller_id) {
         return Err(AppError::Forbidden("a seller may create listings only for itself".into()));
     }
-    let title = values::text(&input.title, 1, 500, "title")?;
     // The address is kept in its normalized form: `Listing.url` reads the same for every spelling.
-    let url = values::listing_address(&input.url, "url")?;
     let address = url.clone();
-    let (amount, currency) = values::money(&input.amount, &input.currency, "price")?;
     let seller = entity::seller::Entity::find_by_id(seller_id)
         .one(&shared.db)
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("no Seller {}", input.seller_id)))?;
+        .ok_or_else(|| AppError::NotFound(format!("no Seller {}", GlobalId::new(Kind::Seller, seller_id))))?;
     if seller.status == SellerStatus::Suspended.as_db() || seller.status == SellerStatus::Terminated.as_db() {
         return Err(AppError::Forbidden(format!("the seller is {} and cannot create listings", seller.status)));
     }

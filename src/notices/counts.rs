@@ -5,6 +5,38 @@
 use sea_orm::{ConnectionTrait, Value};
 
 use crate::error::{AppError, AppResult};
+use crate::states::NoticeItemStatus::{self, Countered, Reinstated, Rejected, Removed};
+
+/// The states of an item that was decided, whatever happened after.
+pub const DECIDED: [NoticeItemStatus; 4] = [Removed, Rejected, Countered, Reinstated];
+/// The states of an item that was taken down, whatever happened after.
+pub const TAKEN_DOWN: [NoticeItemStatus; 3] = [Removed, Countered, Reinstated];
+
+/// SQL counting the rows of `t` whose status is one of `states`, as a BIGINT. The names written
+/// into the SQL are the enum's own stored names, never a client's text.
+pub fn count_in(states: &[NoticeItemStatus]) -> String {
+    format!("CAST(COALESCE(SUM(CASE WHEN t.status IN ({}) THEN 1 ELSE 0 END), 0) AS BIGINT)", names(states))
+}
+
+/// `'A','B'`: the stored names of `states`, for an SQL `IN (…)`.
+pub fn names(states: &[NoticeItemStatus]) -> String {
+    states.iter().map(|s| format!("'{}'", s.as_db())).collect::<Vec<_>>().join(",")
+}
+
+/// The four counts of `DecidedCounts` over the rows of `t`, named `a`..`d` or as given.
+pub fn decided_columns(names: [&str; 4]) -> String {
+    format!(
+        "{} AS {}, {} AS {}, {} AS {}, {} AS {}",
+        count_in(&DECIDED),
+        names[0],
+        count_in(&TAKEN_DOWN),
+        names[1],
+        count_in(&[Reinstated]),
+        names[2],
+        count_in(&[Rejected]),
+        names[3]
+    )
+}
 
 /// The trust-tier figures of a brand over its items decided since `since`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -34,13 +66,9 @@ pub async fn decided_counts(
     since: Option<i64>,
     extra: Option<crate::sql::Sql>,
 ) -> AppResult<DecidedCounts> {
+    let columns = decided_columns(["decided", "taken", "reinstated", "rejected"]);
     let mut sql = crate::sql::Sql::new(
-        "SELECT \
-         CAST(COALESCE(SUM(CASE WHEN t.status IN ('REMOVED','REJECTED','COUNTERED','REINSTATED') THEN 1 ELSE 0 END), 0) AS BIGINT) AS decided, \
-         CAST(COALESCE(SUM(CASE WHEN t.status IN ('REMOVED','COUNTERED','REINSTATED') THEN 1 ELSE 0 END), 0) AS BIGINT) AS taken, \
-         CAST(COALESCE(SUM(CASE WHEN t.status = 'REINSTATED' THEN 1 ELSE 0 END), 0) AS BIGINT) AS reinstated, \
-         CAST(COALESCE(SUM(CASE WHEN t.status = 'REJECTED' THEN 1 ELSE 0 END), 0) AS BIGINT) AS rejected \
-         FROM notice_item t WHERE t.brand_id = ? AND t.decided_at IS NOT NULL",
+        format!("SELECT {columns} FROM notice_item t WHERE t.brand_id = ? AND t.decided_at IS NOT NULL"),
         vec![Value::from(brand_id)],
     );
     if let Some(since) = since {

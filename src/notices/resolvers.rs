@@ -2,11 +2,12 @@
 
 use async_graphql::{Context, ID, Object};
 
-use super::service;
+use super::submit::{RawItem, Submission};
 use super::types::{
     CounterNotice, CounterNoticeDecision, DecideNoticeItemInput, FileCounterNoticeInput, ItemDecision, Notice,
     NoticeFilter, NoticeItem, NoticeStatus, ResolveCounterNoticeInput, RetractNoticeItemInput, SubmitNoticeInput,
 };
+use super::{counter_notice, decide, submit, withdraw};
 use crate::auth::{Identity, Role, visibility};
 use crate::error::AppResult;
 use crate::graph;
@@ -72,23 +73,21 @@ impl NoticeMutation {
     /// Submits a takedown notice (ADMIN, BRAND_AGENT of the brand).
     async fn submit_notice(&self, ctx: &Context<'_>, input: SubmitNoticeInput) -> AppResult<Notice> {
         let identity = graph::identity(ctx)?;
-        let evidence = input
+        let items: Vec<RawItem<'_>> = input
             .items
             .iter()
-            .enumerate()
-            .map(|(n, i)| crate::evidence::parse_all(&i.evidence, &format!("items.{n}.evidence")))
-            .collect::<AppResult<Vec<_>>>()?;
-        let submission = service::Submission {
-            brand_id: input.brand_id.to_string(),
-            reason: input.reason,
-            explanation: input.explanation,
-            good_faith: input.good_faith_declaration,
-            items: input.items.into_iter().map(|i| (i.listing_id.to_string(), i.trademark_id.to_string())).collect(),
-            idempotency_key: input.idempotency_key,
-            evidence,
-        };
+            .map(|i| (i.listing_id.as_str(), i.trademark_id.as_str(), i.evidence.as_slice()))
+            .collect();
+        let command = Submission::parse(
+            &input.brand_id,
+            input.reason,
+            &input.explanation,
+            input.good_faith_declaration,
+            &items,
+            input.idempotency_key.clone(),
+        )?;
         let now = graph::request(ctx)?.now();
-        Ok(Notice(service::submit(graph::shared(ctx)?, identity, now, submission).await?))
+        Ok(Notice(submit::submit(graph::shared(ctx)?, identity, now, command).await?))
     }
 
     /// Withdraws the PENDING items of an OPEN notice (ADMIN, BRAND_AGENT of the brand).
@@ -96,15 +95,15 @@ impl NoticeMutation {
         let identity = graph::identity(ctx)?;
         let now = graph::request(ctx)?.now();
         let notice = crate::ids::decode(&id, crate::ids::Kind::Notice, "id")?;
-        Ok(Notice(service::withdraw(graph::shared(ctx)?, identity, now, notice).await?))
+        Ok(Notice(withdraw::withdraw(graph::shared(ctx)?, identity, now, notice).await?))
     }
 
     /// Removes or rejects a PENDING item (ADMIN, REVIEWER).
     async fn decide_notice_item(&self, ctx: &Context<'_>, input: DecideNoticeItemInput) -> AppResult<NoticeItem> {
         let identity = graph::identity(ctx)?;
         let now = graph::request(ctx)?.now();
-        let command = service::Decision::parse(&input.item_id, input.decision == ItemDecision::Remove, input.reason)?;
-        Ok(NoticeItem(service::decide(graph::shared(ctx)?, identity, now, command).await?))
+        let command = decide::Decision::parse(&input.item_id, input.decision == ItemDecision::Remove, input.reason)?;
+        Ok(NoticeItem(decide::decide(graph::shared(ctx)?, identity, now, command).await?))
     }
 
     /// Takes back the removal of one of the brand's items: item and listing REINSTATED, strike
@@ -120,8 +119,8 @@ impl NoticeMutation {
     async fn file_counter_notice(&self, ctx: &Context<'_>, input: FileCounterNoticeInput) -> AppResult<CounterNotice> {
         let identity = graph::identity(ctx)?;
         let now = graph::request(ctx)?.now();
-        let command = service::CounterNoticeFiling::parse(&input.item_id, &input.statement)?;
-        Ok(CounterNotice(service::file_counter_notice(graph::shared(ctx)?, identity, now, command).await?))
+        let command = counter_notice::CounterNoticeFiling::parse(&input.item_id, &input.statement)?;
+        Ok(CounterNotice(counter_notice::file_counter_notice(graph::shared(ctx)?, identity, now, command).await?))
     }
 
     /// Reinstates the listing or upholds the removal (ADMIN, REVIEWER).
@@ -133,7 +132,8 @@ impl NoticeMutation {
         let identity = graph::identity(ctx)?;
         let now = graph::request(ctx)?.now();
         let reinstate = input.decision == CounterNoticeDecision::Reinstate;
-        let command = service::CounterNoticeResolution::parse(&input.counter_notice_id, reinstate, input.reason)?;
-        Ok(CounterNotice(service::resolve_counter_notice(graph::shared(ctx)?, identity, now, command).await?))
+        let command =
+            counter_notice::CounterNoticeResolution::parse(&input.counter_notice_id, reinstate, input.reason)?;
+        Ok(CounterNotice(counter_notice::resolve_counter_notice(graph::shared(ctx)?, identity, now, command).await?))
     }
 }

@@ -7,11 +7,12 @@ use async_graphql::SimpleObject;
 use async_graphql::dataloader::Loader;
 use sea_orm::{ConnectionTrait, Value};
 
-use super::service::DecidedCounts;
+use super::counts::{DECIDED, DecidedCounts, count_in, decided_columns, names};
 use crate::auth::{Scope, visibility};
 use crate::error::{AppError, AppResult};
 use crate::loaders::Batcher;
 use crate::sql::Sql;
+use crate::states::{NoticeItemStatus, NoticeMessageKind};
 
 /// A brand's enforcement figures since an instant.
 #[derive(SimpleObject, Debug, Clone, PartialEq)]
@@ -79,8 +80,7 @@ pub async fn brand_stats_many(
     let items = per_key(
         db,
         &keyed,
-        "COUNT(t.id) AS a, CAST(COALESCE(SUM(CASE WHEN t.status = 'PENDING' THEN 1 ELSE 0 END), 0) AS BIGINT) AS b, \
-         0 AS c, 0 AS d",
+        &format!("COUNT(t.id) AS a, {} AS b, 0 AS c, 0 AS d", count_in(&[NoticeItemStatus::Pending])),
         "notice_item t ON t.brand_id = k.brand_id AND t.submitted_at >= k.since",
         visibility::owned(scope),
     )
@@ -97,10 +97,7 @@ pub async fn brand_stats_many(
     let decided = per_key(
         db,
         &keyed,
-        "CAST(COALESCE(SUM(CASE WHEN t.status IN ('REMOVED','REJECTED','COUNTERED','REINSTATED') THEN 1 ELSE 0 END), 0) AS BIGINT) AS a, \
-         CAST(COALESCE(SUM(CASE WHEN t.status IN ('REMOVED','COUNTERED','REINSTATED') THEN 1 ELSE 0 END), 0) AS BIGINT) AS b, \
-         CAST(COALESCE(SUM(CASE WHEN t.status = 'REINSTATED' THEN 1 ELSE 0 END), 0) AS BIGINT) AS c, \
-         CAST(COALESCE(SUM(CASE WHEN t.status = 'REJECTED' THEN 1 ELSE 0 END), 0) AS BIGINT) AS d",
+        &decided_columns(["a", "b", "c", "d"]),
         "notice_item t ON t.brand_id = k.brand_id AND t.decided_at IS NOT NULL AND t.decided_at >= k.since",
         visibility::owned(scope),
     )
@@ -199,16 +196,18 @@ async fn durations(
     pairs.sort_unstable();
     let mut sql = keys_table(&pairs);
     sql.push(
-        "SELECT 0 AS q, t.brand_id AS brand_id, t.decided_at AS at, t.decided_at - t.submitted_at AS d FROM k \
-         JOIN notice_item t ON t.brand_id = k.brand_id AND t.decided_at >= k.since \
-         AND t.status IN ('REMOVED','REJECTED','COUNTERED','REINSTATED')",
+        &format!(
+            "SELECT 0 AS q, t.brand_id AS brand_id, t.decided_at AS at, t.decided_at - t.submitted_at AS d FROM k \
+             JOIN notice_item t ON t.brand_id = k.brand_id AND t.decided_at >= k.since AND t.status IN ({})",
+            names(&DECIDED)
+        ),
         [],
     );
     sql.and_all(&scope.into_iter().collect::<Vec<_>>());
     sql.push(
         " UNION ALL SELECT 1 AS q, t.brand_id AS brand_id, t.at AS at, t.answered_at - t.at AS d FROM k \
-         JOIN notice_message t ON t.brand_id = k.brand_id AND t.at >= k.since AND t.kind = 'QUESTION'",
-        [],
+         JOIN notice_message t ON t.brand_id = k.brand_id AND t.at >= k.since AND t.kind = ?",
+        [Value::from(NoticeMessageKind::Question.as_db())],
     );
     sql.and_all(&channel.into_iter().collect::<Vec<_>>());
     let rows = db.query_all_raw(sql.build(db.get_database_backend())).await?;

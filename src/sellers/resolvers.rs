@@ -6,7 +6,7 @@ use sea_orm::Value;
 use super::types::{Seller, SellerStatus};
 use crate::error::AppResult;
 use crate::graph;
-use crate::ids::Kind;
+use crate::ids::{self, Kind};
 use crate::loaders::Sellers;
 use crate::pagination::Connection;
 use crate::sql::{Dir, ListSpec, Sql};
@@ -53,8 +53,10 @@ impl SellerMutation {
         let identity = graph::identity(ctx)?;
         let now = graph::request(ctx)?.now();
         let shared = graph::shared(ctx)?;
-        let seller =
-            super::service::register(shared, identity, now, &input.handle, &input.display_name, &input.country).await?;
+        let seller = {
+            let command = super::service::NewSeller::new(&input.handle, &input.display_name, &input.country)?;
+            super::service::register(shared, identity, now, command).await?
+        };
         Ok(Seller(seller))
     }
 
@@ -67,8 +69,9 @@ impl SellerMutation {
         let identity = graph::identity(ctx)?;
         let now = graph::request(ctx)?.now();
         let shared = graph::shared(ctx)?;
-        let seller =
-            super::service::add_identifier(shared, identity, now, &input.seller_id, input.kind, &input.value).await?;
+        let seller = ids::decode(&input.seller_id, Kind::Seller, "sellerId")?;
+        let identifier = super::identifier::Identifier::parse(input.kind, &input.value, "value")?;
+        let seller = super::service::add_identifier(shared, identity, now, seller, identifier).await?;
         Ok(Seller(seller))
     }
 }

@@ -8,26 +8,42 @@ use super::identifier::Identifier;
 use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult};
 use crate::graph::Shared;
-use crate::ids::{self, Kind};
+use crate::ids::{GlobalId, Kind};
 use crate::notices::types::ActorRole;
 use crate::sql::Sql;
-use crate::states::{IdentifierKind, SellerStatus};
+use crate::states::SellerStatus;
 use crate::values;
 use crate::work::{Work, conflict_on_unique};
+
+/// A seller to register, its values checked and normalized.
+pub struct NewSeller {
+    pub handle: String,
+    /// 1 to 200 characters.
+    pub display_name: String,
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+}
+
+impl NewSeller {
+    /// The command from a client's values; the first bad value names its input field.
+    pub fn new(handle: &str, display_name: &str, country: &str) -> AppResult<Self> {
+        Ok(Self {
+            handle: values::handle(handle, "handle")?,
+            display_name: values::text(display_name, 1, 200, "displayName")?,
+            country: values::country(country, "country")?,
+        })
+    }
+}
 
 /// Registers a seller (ADMIN); handles are unique.
 pub async fn register(
     shared: &Shared,
     identity: &Identity,
     now: i64,
-    handle: &str,
-    display_name: &str,
-    country: &str,
+    input: NewSeller,
 ) -> AppResult<entity::seller::Model> {
     identity.require_role(&[Role::Admin], "register sellers")?;
-    let handle = values::handle(handle, "handle")?;
-    let display_name = values::text(display_name, 1, 200, "displayName")?;
-    let country = values::country(country, "country")?;
+    let NewSeller { handle, display_name, country } = input;
     let txn = crate::work::begin_write(&shared.db).await?;
     let seller = entity::seller::ActiveModel {
         handle: Set(handle),
@@ -61,18 +77,15 @@ pub async fn add_identifier(
     shared: &Shared,
     identity: &Identity,
     now: i64,
-    raw_seller: &str,
-    kind: IdentifierKind,
-    value: &str,
+    seller_id: i64,
+    identifier: Identifier,
 ) -> AppResult<entity::seller::Model> {
     identity.require_role(&[Role::Admin], "add seller identifiers")?;
-    let seller_id = ids::decode(raw_seller, Kind::Seller, "sellerId")?;
-    let identifier = Identifier::parse(kind, value, "value")?;
     let work = Work::begin(&shared.db, ActorRole::Admin, now, &shared.rules).await?;
     let seller = entity::seller::Entity::find_by_id(seller_id)
         .one(&work.txn)
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("no Seller {raw_seller}")))?;
+        .ok_or_else(|| AppError::NotFound(format!("no Seller {}", GlobalId::new(Kind::Seller, seller_id))))?;
     link(&work, seller_id, &identifier).await?;
     let seller = entity::seller::Entity::find_by_id(seller.id)
         .one(&work.txn)

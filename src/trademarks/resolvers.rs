@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, Object};
 use super::types::Trademark;
 use crate::error::AppResult;
 use crate::graph;
-use crate::ids::Kind;
+use crate::ids::{self, Kind};
 use crate::loaders::Trademarks;
 
 /// Trademark queries; every role sees trademarks.
@@ -34,14 +34,15 @@ impl TrademarkMutation {
     ) -> AppResult<Trademark> {
         let identity = graph::identity(ctx)?;
         let now = graph::request(ctx)?.now();
-        let registration = super::service::Registration {
-            brand_id: input.brand_id.to_string(),
-            mark: input.mark,
-            registration_number: input.registration_number,
-            jurisdiction: input.jurisdiction,
-            nice_classes: input.nice_classes,
-            expires_on: input.expires_on.map(|d| d.0),
-        };
+        let brand = ids::decode(&input.brand_id, Kind::Brand, "brandId")?;
+        let registration = super::service::Registration::new(
+            brand,
+            &input.mark,
+            &input.registration_number,
+            &input.jurisdiction,
+            &input.nice_classes,
+            input.expires_on.map(|d| d.0),
+        )?;
         Ok(Trademark(super::service::register(graph::shared(ctx)?, identity, now, registration).await?))
     }
 
@@ -52,6 +53,7 @@ impl TrademarkMutation {
         input: super::types::VerifyTrademarkInput,
     ) -> AppResult<Trademark> {
         let identity = graph::identity(ctx)?;
-        Ok(Trademark(super::service::verify(graph::shared(ctx)?, identity, &input.trademark_id, input.approve).await?))
+        let trademark = ids::decode(&input.trademark_id, Kind::Trademark, "trademarkId")?;
+        Ok(Trademark(super::service::verify(graph::shared(ctx)?, identity, trademark, input.approve).await?))
     }
 }

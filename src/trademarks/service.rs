@@ -6,20 +6,43 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult};
 use crate::graph::Shared;
-use crate::ids::{self, Kind};
+use crate::ids::{GlobalId, Kind};
 use crate::states::TrademarkStatus;
 use crate::time::instant;
 use crate::values;
 use crate::work::conflict_on_unique;
 
-/// A trademark as registered, ids still as the client sent them.
+/// A trademark to register, its values checked and normalized.
 pub struct Registration {
-    pub brand_id: String,
+    pub brand: i64,
+    /// 1 to 200 characters.
     pub mark: String,
     pub registration_number: String,
     pub jurisdiction: String,
-    pub nice_classes: Vec<i32>,
+    /// The Nice classes in their stored form (`values::nice_classes`).
+    pub nice_classes: String,
     pub expires_on: Option<chrono::NaiveDate>,
+}
+
+impl Registration {
+    /// The command from a client's values; the first bad value names its input field.
+    pub fn new(
+        brand: i64,
+        mark: &str,
+        registration_number: &str,
+        jurisdiction: &str,
+        nice_classes: &[i32],
+        expires_on: Option<chrono::NaiveDate>,
+    ) -> AppResult<Self> {
+        Ok(Self {
+            brand,
+            mark: values::text(mark, 1, 200, "mark")?,
+            registration_number: values::registration_number(registration_number, "registrationNumber")?,
+            jurisdiction: values::jurisdiction(jurisdiction, "jurisdiction")?,
+            nice_classes: values::nice_classes(nice_classes, "niceClasses")?,
+            expires_on,
+        })
+    }
 }
 
 /// Registers a trademark (ADMIN, BRAND_AGENT of the brand); it starts `PENDING_VERIFICATION`.
@@ -30,12 +53,10 @@ pub async fn register(
     now: i64,
     input: Registration,
 ) -> AppResult<entity::trademark::Model> {
-    let brand_id = ids::decode(&input.brand_id, Kind::Brand, "brandId")?;
+    let Registration {
+        brand: brand_id, mark, registration_number: number, jurisdiction, nice_classes: classes, ..
+    } = input;
     identity.require_brand_actor(brand_id, "register trademarks")?;
-    let mark = values::text(&input.mark, 1, 200, "mark")?;
-    let number = values::registration_number(&input.registration_number, "registrationNumber")?;
-    let jurisdiction = values::jurisdiction(&input.jurisdiction, "jurisdiction")?;
-    let classes = values::nice_classes(&input.nice_classes, "niceClasses")?;
     if let Some(date) = input.expires_on
         && date <= instant(now).date_naive()
     {
@@ -45,7 +66,7 @@ pub async fn register(
         ));
     }
     if entity::brand::Entity::find_by_id(brand_id).one(&shared.db).await?.is_none() {
-        return Err(AppError::NotFound(format!("no Brand {}", input.brand_id)));
+        return Err(AppError::NotFound(format!("no Brand {}", GlobalId::new(Kind::Brand, brand_id))));
     }
     entity::trademark::ActiveModel {
         brand_id: Set(brand_id),
@@ -67,11 +88,10 @@ pub async fn register(
 pub async fn verify(
     shared: &Shared,
     identity: &Identity,
-    raw: &str,
+    id: i64,
     approve: bool,
 ) -> AppResult<entity::trademark::Model> {
     identity.require_role(&[Role::Admin, Role::Reviewer], "verify trademarks")?;
-    let id = ids::decode(raw, Kind::Trademark, "trademarkId")?;
     let to = if approve { TrademarkStatus::Verified } else { TrademarkStatus::Rejected };
     let done = entity::trademark::Entity::update_many()
         .col_expr(entity::trademark::Column::Status, Expr::value(to.as_db()))
@@ -82,7 +102,7 @@ pub async fn verify(
     let current = entity::trademark::Entity::find_by_id(id)
         .one(&shared.db)
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("no Trademark {raw}")))?;
+        .ok_or_else(|| AppError::NotFound(format!("no Trademark {}", GlobalId::new(Kind::Trademark, id))))?;
     if done.rows_affected == 0 {
         return Err(AppError::conflict(format!("the trademark is {}, not PENDING_VERIFICATION", current.status)));
     }

@@ -9,6 +9,7 @@ mod appeals;
 mod auth;
 mod bombs;
 mod channel;
+mod demo;
 mod evidence;
 mod explain;
 mod export;

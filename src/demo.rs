@@ -372,6 +372,7 @@ async fn submit(c: &Cast, agent: &Identity, brand: i64, trademark: i64, listings
                 }],
             })
             .collect(),
+        by_url: Vec::new(),
         idempotency_key: None,
     };
     Ok(submit::submit(&c.shared, agent, at, submission).await?.id)

@@ -513,6 +513,7 @@ async fn simulate(
                         reason,
                         explanation: "Listings offer counterfeit goods bearing the brand's registered mark.".into(),
                         items,
+                        by_url: Vec::new(),
                         idempotency_key: None,
                     };
                     let agent = Identity {

@@ -78,12 +78,18 @@ impl NoticeMutation {
             .iter()
             .map(|i| (i.listing_id.as_str(), i.trademark_id.as_str(), i.evidence.as_slice()))
             .collect();
+        let by_url: Vec<RawItem<'_>> = input
+            .items_by_url
+            .iter()
+            .map(|i| (i.listing_url.as_str(), i.trademark_id.as_str(), i.evidence.as_slice()))
+            .collect();
         let command = Submission::parse(
             &input.brand_id,
             input.reason,
             &input.explanation,
             input.good_faith_declaration,
             &items,
+            &by_url,
             input.idempotency_key.clone(),
         )?;
         let now = graph::request(ctx)?.now();

@@ -29,6 +29,15 @@ pub struct SubmittedItem {
     pub evidence: Vec<Evidence>,
 }
 
+/// One item named by its listing's marketplace address instead of its id.
+#[derive(Debug, Clone)]
+pub struct SubmittedByUrl {
+    /// The address, normalized (`values::listing_address`).
+    pub url: String,
+    pub trademark: i64,
+    pub evidence: Vec<Evidence>,
+}
+
 /// A notice as submitted, parsed: ids decoded, texts checked, the good-faith declaration made.
 #[derive(Debug, Clone)]
 pub struct Submission {
@@ -36,14 +45,27 @@ pub struct Submission {
     pub reason: NoticeReason,
     /// 10 to 5,000 characters, trimmed.
     pub explanation: String,
-    /// 1 to `MAX_ITEMS` items, each listing once.
+    /// The items named by listing id; with `by_url`, 1 to `MAX_ITEMS` items, each listing once.
     pub items: Vec<SubmittedItem>,
+    /// The items named by listing address (`itemsByUrl`), after those of `items`.
+    pub by_url: Vec<SubmittedByUrl>,
     /// 1 to 128 characters.
     pub idempotency_key: Option<String>,
 }
 
-/// One item as a client sent it: listing id, trademark id, evidence.
+/// One item as a client sent it: listing id (or address, in `itemsByUrl`), trademark id,
+/// evidence.
 pub type RawItem<'a> = (&'a str, &'a str, &'a [EvidenceInput]);
+
+/// The input path of item `i` of a submission whose first `by_id` items name listings by id.
+fn item_path(i: usize, by_id: usize) -> String {
+    if i < by_id { format!("items.{i}") } else { format!("itemsByUrl.{}", i - by_id) }
+}
+
+/// The input field that names the listing of item `i`.
+fn listing_field(i: usize, by_id: usize) -> String {
+    if i < by_id { format!("items.{i}.listingId") } else { format!("itemsByUrl.{}.listingUrl", i - by_id) }
+}
 
 impl Submission {
     /// The command from a client's values; the first bad value names its input path.
@@ -53,6 +75,7 @@ impl Submission {
         explanation: &str,
         good_faith: bool,
         items: &[RawItem<'_>],
+        by_url: &[RawItem<'_>],
         idempotency_key: Option<String>,
     ) -> AppResult<Self> {
         let brand = ids::decode(brand, Kind::Brand, "brandId")?;
@@ -60,8 +83,12 @@ impl Submission {
             return Err(AppError::bad_input("goodFaithDeclaration", "goodFaithDeclaration must be true"));
         }
         let explanation = values::text(explanation, 10, 5000, "explanation")?;
-        if items.is_empty() || items.len() > MAX_ITEMS {
-            return Err(AppError::bad_input("items", format!("items: 1 to {MAX_ITEMS} items, got {}", items.len())));
+        let count = items.len() + by_url.len();
+        if count == 0 || count > MAX_ITEMS {
+            return Err(AppError::bad_input(
+                "items",
+                format!("items: 1 to {MAX_ITEMS} items (with itemsByUrl), got {count}"),
+            ));
         }
         if let Some(key) = &idempotency_key
             && !(1..=128).contains(&key.chars().count())
@@ -82,7 +109,19 @@ impl Submission {
             let evidence = crate::evidence::parse_all(evidence, &format!("items.{i}.evidence"))?;
             parsed.push(SubmittedItem { listing, trademark, evidence });
         }
-        Ok(Self { brand, reason, explanation, items: parsed, idempotency_key })
+        let mut addresses = HashSet::new();
+        let mut named = Vec::with_capacity(by_url.len());
+        for (i, (url, trademark, evidence)) in by_url.iter().enumerate() {
+            let field = format!("itemsByUrl.{i}.listingUrl");
+            let url = values::listing_address(url, &field)?;
+            let trademark = ids::decode(trademark, Kind::Trademark, &format!("itemsByUrl.{i}.trademarkId"))?;
+            if !addresses.insert(url.clone()) {
+                return Err(AppError::bad_input(&field, format!("{field}: the listing appears twice in the notice")));
+            }
+            let evidence = crate::evidence::parse_all(evidence, &format!("itemsByUrl.{i}.evidence"))?;
+            named.push(SubmittedByUrl { url, trademark, evidence });
+        }
+        Ok(Self { brand, reason, explanation, items: parsed, by_url: named, idempotency_key })
     }
 
     /// The fingerprint that tells a replay of the same notice from another notice under one key.
@@ -99,6 +138,18 @@ impl Submission {
         hash.update([1]);
         for item in &self.items {
             hash.update(GlobalId::new(Kind::Listing, item.listing).to_string().as_bytes());
+            hash.update([1]);
+            hash.update(GlobalId::new(Kind::Trademark, item.trademark).to_string().as_bytes());
+            hash.update([2]);
+            for e in &item.evidence {
+                hash.update(format!("{e:?}").as_bytes());
+                hash.update([3]);
+            }
+        }
+        // Items by address hash after the others (none: the fingerprint of earlier versions).
+        for item in &self.by_url {
+            hash.update([4]);
+            hash.update(item.url.as_bytes());
             hash.update([1]);
             hash.update(GlobalId::new(Kind::Trademark, item.trademark).to_string().as_bytes());
             hash.update([2]);
@@ -148,7 +199,8 @@ async fn write_notice(
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no Brand {}", GlobalId::new(Kind::Brand, brand_id))))?;
     super::standing::require_may_submit(&brand, now)?;
-    let items = check_items(&work, brand_id, &input.items).await?;
+    let submitted = by_address(&work, input).await?;
+    let items = check_items(&work, brand_id, &submitted, input.items.len()).await?;
     if brand.trust_tier == TrustTier::Trusted.as_db() {
         work.lock_all("seller", items.iter().map(|(l, _)| l.seller_id)).await?;
         work.lock_all("listing", items.iter().map(|(l, _)| l.id)).await?;
@@ -190,7 +242,7 @@ async fn write_notice(
         .exec_with_returning(&work.txn)
         .await
         .map_err(|e| crate::work::conflict_on_unique(e, "items", "a listing already has an open item of this brand"))?;
-    write_evidence(&work, &items, &inserted, &input.items).await?;
+    write_evidence(&work, &items, &inserted, &submitted).await?;
     work.event(NoticeEventKind::NoticeSubmitted, work.actor, brand_id, Some(created.id), None, None, None).await?;
     if expedited {
         // Good-faith takedown: every item removed at once by SYSTEM, listings in id order so
@@ -263,8 +315,51 @@ async fn replay(
     }
 }
 
-/// Checks every item of a submission in order; the first failure names its input path.
-async fn check_items(work: &Work, brand_id: i64, submitted: &[SubmittedItem]) -> AppResult<Vec<(listing::Model, i64)>> {
+/// Every item of `input`, those named by address resolved to their listing's id, in input order:
+/// `BAD_USER_INPUT` at `itemsByUrl.N.listingUrl` for an address no listing holds, and for a
+/// listing already named by id.
+async fn by_address(work: &Work, input: &Submission) -> AppResult<Vec<SubmittedItem>> {
+    let mut all = input.items.clone();
+    if input.by_url.is_empty() {
+        return Ok(all);
+    }
+    let mut sql = crate::sql::Sql::new("SELECT t.id, t.url_key FROM listing t WHERE t.url_key IN (", vec![]);
+    for (i, item) in input.by_url.iter().enumerate() {
+        sql.push(if i == 0 { "?" } else { ", ?" }, [Value::from(item.url.as_str())]);
+    }
+    sql.push(")", []);
+    let held: HashMap<String, i64> = work
+        .txn
+        .query_all_raw(sql.build(work.backend()))
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get::<String>("", "url_key")?, row.try_get::<i64>("", "id")?)))
+        .collect::<AppResult<_>>()?;
+    let by_id: HashSet<i64> = input.items.iter().map(|i| i.listing).collect();
+    for (i, item) in input.by_url.iter().enumerate() {
+        let field = format!("itemsByUrl.{i}.listingUrl");
+        let listing = *held
+            .get(&item.url)
+            .ok_or_else(|| AppError::bad_input(&field, format!("{field}: no listing at this address")))?;
+        if by_id.contains(&listing) {
+            return Err(AppError::bad_input(
+                &field,
+                format!("{field}: the listing appears twice in the notice (also named by id)"),
+            ));
+        }
+        all.push(SubmittedItem { listing, trademark: item.trademark, evidence: item.evidence.clone() });
+    }
+    Ok(all)
+}
+
+/// Checks every item of a submission in order (the first `by_id` named by id, the rest by
+/// address); the first failure names its input path.
+async fn check_items(
+    work: &Work,
+    brand_id: i64,
+    submitted: &[SubmittedItem],
+    by_id: usize,
+) -> AppResult<Vec<(listing::Model, i64)>> {
     let parsed: Vec<(i64, i64)> = submitted.iter().map(|i| (i.listing, i.trademark)).collect();
     let listing_ids: Vec<i64> = parsed.iter().map(|p| p.0).collect();
     let trademark_ids: Vec<i64> = parsed.iter().map(|p| p.1).collect();
@@ -290,7 +385,7 @@ async fn check_items(work: &Work, brand_id: i64, submitted: &[SubmittedItem]) ->
         .collect::<Result<_, _>>()?;
     let mut out = Vec::with_capacity(parsed.len());
     for (i, (listing_id, trademark_id)) in parsed.into_iter().enumerate() {
-        let tm_field = format!("items.{i}.trademarkId");
+        let tm_field = format!("{}.trademarkId", item_path(i, by_id));
         let tm = trademarks
             .get(&trademark_id)
             .filter(|t| t.brand_id == brand_id)
@@ -301,7 +396,7 @@ async fn check_items(work: &Work, brand_id: i64, submitted: &[SubmittedItem]) ->
                 format!("{tm_field}: the trademark is not VERIFIED and in force"),
             ));
         }
-        let l_field = format!("items.{i}.listingId");
+        let l_field = listing_field(i, by_id);
         let listing = listings
             .get(&listing_id)
             .ok_or_else(|| AppError::bad_input(&l_field, format!("{l_field}: no such listing")))?;
@@ -336,6 +431,7 @@ mod tests {
             "  Counterfeit watches bearing our mark.  ",
             true,
             &items,
+            &[],
             Some("key-1".into()),
         )
         .expect("a valid submission");
@@ -352,7 +448,7 @@ mod tests {
         let twice = [good[0], good[0]];
         let wrong_kind = [("slr_000000000001", "tmk_000000000001", &[][..])];
         let parse = |brand: &str, good_faith: bool, items: &[RawItem<'_>]| {
-            Submission::parse(brand, NoticeReason::Counterfeit, "long enough text", good_faith, items, None)
+            Submission::parse(brand, NoticeReason::Counterfeit, "long enough text", good_faith, items, &[], None)
         };
         assert_eq!(field(parse("nope", true, &good).unwrap_err()), "brandId");
         assert_eq!(field(parse("brd_000000000001", false, &good).unwrap_err()), "goodFaithDeclaration");

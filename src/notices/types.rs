@@ -290,6 +290,17 @@ pub struct NoticeItemInput {
     pub evidence: Vec<crate::evidence::EvidenceInput>,
 }
 
+/// An item of a new notice that names its listing by marketplace address (`Listing.url`, any
+/// spelling of it) instead of by id.
+#[derive(InputObject)]
+pub struct NoticeItemByUrlInput {
+    pub listing_url: String,
+    pub trademark_id: ID,
+    /// As on `NoticeItemInput`: at most 10 pieces.
+    #[graphql(default)]
+    pub evidence: Vec<crate::evidence::EvidenceInput>,
+}
+
 /// A new notice.
 #[derive(InputObject)]
 pub struct SubmitNoticeInput {
@@ -299,6 +310,11 @@ pub struct SubmitNoticeInput {
     /// The submitter's statement that the notice is accurate and made in good faith; must be true.
     pub good_faith_declaration: bool,
     pub items: Vec<NoticeItemInput>,
+    /// Items named by their listing's address, each naming one listing exactly like an item of
+    /// `items`; both lists together hold 1 to 300 items, each listing once. Errors name
+    /// `itemsByUrl.N.listingUrl` (an address no listing holds is `BAD_USER_INPUT`).
+    #[graphql(default)]
+    pub items_by_url: Vec<NoticeItemByUrlInput>,
     /// Replaying a key returns the notice first made with it; see CONTRACT.md.
     pub idempotency_key: Option<String>,
 }

@@ -177,3 +177,105 @@ async fn a_replay_must_carry_the_same_evidence() {
     assert_error(&resp, "CONFLICT", Some("idempotencyKey"));
     before.unchanged(&app, "a replay with other evidence").await;
 }
+
+/// A listing of `seller` at `url`, by id.
+async fn listed_at(app: &crate::harness::TestApp, seller: &str, url: &str) -> String {
+    string(&app.data(&admin(), CREATE_LISTING, listing_at(seller, url)).await["createListing"]["id"])
+}
+
+/// `notice_input` with `items` by id and `by_url` by address.
+fn mixed_input(brand: &str, tm: &str, items: &[&str], by_url: &[&str]) -> Value {
+    let mut input = notice_input(brand, &items.iter().map(|l| (*l, tm)).collect::<Vec<_>>());
+    input["itemsByUrl"] =
+        json!(by_url.iter().map(|u| json!({ "listingUrl": u, "trademarkId": tm })).collect::<Vec<_>>());
+    input
+}
+
+#[tokio::test]
+async fn items_by_url_name_listings_by_any_spelling_of_their_address() {
+    let app = spawn().await;
+    let s = scene(&app, 1).await;
+    let bag = listed_at(&app, &s.seller, "https://shop.example/bags/42?color=red").await;
+    let belt = listed_at(&app, &s.seller, "https://shop.example/belts/7").await;
+    let input = mixed_input(
+        &s.brand,
+        &s.tm,
+        &[&s.listings[0]],
+        &["HTTPS://Shop.Example/bags/42?utm_source=x&color=red#photos", "https://shop.example:443/belts/7"],
+    );
+    let n = submit_as(&app, &agent(&s.brand), input.clone()).await;
+    let listings: Vec<String> =
+        n.notice["items"]["nodes"].as_array().expect("items").iter().map(|i| string(&i["listing"]["id"])).collect();
+    // Items by id first, then by address, in input order.
+    assert_eq!(listings, vec![s.listings[0].clone(), bag, belt]);
+    // Evidence rides along, and only items by address is enough.
+    let mut only = mixed_input(&s.brand, &s.tm, &[], &["https://shop.example/bags/42?color=red"]);
+    only["itemsByUrl"][0]["evidence"] = json!([{ "kind": "URL", "url": "https://evidence.example/1" }]);
+    only["idempotencyKey"] = json!("by-url-1");
+    let second = app.gql(Some(&agent(&s.brand)), SUBMIT, json!({ "input": only })).await;
+    // The bag has a pending item of this brand already: the usual rule, at the address's path.
+    assert_error(&second, "CONFLICT", Some("itemsByUrl.0.listingUrl"));
+}
+
+#[tokio::test]
+async fn items_by_url_refuse_what_items_by_id_refuse_at_their_own_path() {
+    let app = spawn().await;
+    let s = scene(&app, 1).await;
+    let bag = listed_at(&app, &s.seller, "https://shop.example/bags/42").await;
+    let other_brand = create_brand(&app, "Other").await;
+    let other_tm = verified_trademark(&app, &other_brand).await;
+    let cases: Vec<(Value, &str, &str)> = vec![
+        (
+            mixed_input(&s.brand, &s.tm, &[], &["https://shop.example/nothing-here"]),
+            "BAD_USER_INPUT",
+            "itemsByUrl.0.listingUrl",
+        ),
+        (mixed_input(&s.brand, &s.tm, &[], &["not an address"]), "BAD_USER_INPUT", "itemsByUrl.0.listingUrl"),
+        (
+            mixed_input(&s.brand, &s.tm, &[&bag], &["https://SHOP.example/bags/42"]),
+            "BAD_USER_INPUT",
+            "itemsByUrl.0.listingUrl",
+        ),
+        (
+            mixed_input(&s.brand, &s.tm, &[], &["https://shop.example/bags/42", "https://shop.example/bags/42#x"]),
+            "BAD_USER_INPUT",
+            "itemsByUrl.1.listingUrl",
+        ),
+        (
+            mixed_input(&s.brand, &other_tm, &[], &["https://shop.example/bags/42"]),
+            "BAD_USER_INPUT",
+            "itemsByUrl.0.trademarkId",
+        ),
+        (mixed_input(&s.brand, &s.tm, &[], &[]), "BAD_USER_INPUT", "items"),
+    ];
+    for (input, code, field) in cases {
+        let before = Before::take(&app).await;
+        let resp = app.gql(Some(&agent(&s.brand)), SUBMIT, json!({ "input": input })).await;
+        assert_error(&resp, code, Some(field));
+        before.unchanged(&app, field).await;
+    }
+    // Who may submit does not change with how items are named: another brand's agent, a seller
+    // and a reviewer are refused, and nothing is written.
+    let input = mixed_input(&s.brand, &s.tm, &[], &["https://shop.example/bags/42"]);
+    for tok in [agent(&other_brand), seller_token(&s.seller), reviewer()] {
+        let before = Before::take(&app).await;
+        let resp = app.gql(Some(&tok), SUBMIT, json!({ "input": input.clone() })).await;
+        assert_error(&resp, "FORBIDDEN", None);
+        before.unchanged(&app, "wrong role or brand").await;
+    }
+}
+
+#[tokio::test]
+async fn a_replay_by_url_is_the_same_notice_whatever_the_spelling() {
+    let app = spawn().await;
+    let s = scene(&app, 0).await;
+    listed_at(&app, &s.seller, "https://shop.example/bags/42").await;
+    let mut first = mixed_input(&s.brand, &s.tm, &[], &["https://shop.example/bags/42"]);
+    first["idempotencyKey"] = json!("k-url");
+    let mut again = mixed_input(&s.brand, &s.tm, &[], &["https://SHOP.example/bags/42?utm_campaign=z#top"]);
+    again["idempotencyKey"] = json!("k-url");
+    let a = submit_as(&app, &agent(&s.brand), first).await;
+    let b = submit_as(&app, &agent(&s.brand), again).await;
+    assert_eq!(a.id, b.id, "one address, one notice");
+    assert_eq!(a.items, b.items);
+}

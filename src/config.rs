@@ -13,6 +13,11 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// How log lines are written to stderr: `text` for people, `json` for a log collector (one
+    /// object per line, with the request id of the request it is about). The level comes from
+    /// RUST_LOG (default `info`).
+    #[arg(long, global = true, env = "RIGHTSGRAPH_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    pub log_format: String,
 }
 
 /// What to do.

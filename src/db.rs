@@ -1,7 +1,7 @@
 //! Connecting to the registry: SQLite (WAL, foreign keys on) or PostgreSQL, with a counter of the
 //! SQL statements issued, which the tests and benchmarks read.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -13,19 +13,38 @@ use sea_orm::{
 
 use crate::error::AppResult;
 
-/// Counts every SQL statement the connection runs, and keeps them while asked to (for the test
-/// that checks their query plans).
-#[derive(Debug, Clone, Default)]
+/// Counts every SQL statement the connection runs and how long each took (for `/metrics`), and
+/// keeps them while asked to (for the test that checks their query plans).
+#[derive(Debug, Clone)]
 pub struct StatementCounter {
-    count: Arc<AtomicU64>,
+    count: prometheus_client::metrics::counter::Counter,
+    seconds: prometheus_client::metrics::histogram::Histogram,
     recording: Arc<AtomicBool>,
     recorded: Arc<Mutex<Vec<Statement>>>,
+}
+
+impl Default for StatementCounter {
+    fn default() -> Self {
+        Self {
+            count: Default::default(),
+            seconds: crate::metrics::seconds(),
+            recording: Default::default(),
+            recorded: Default::default(),
+        }
+    }
 }
 
 impl StatementCounter {
     /// Statements run so far.
     pub fn get(&self) -> u64 {
-        self.count.load(Ordering::Relaxed)
+        self.count.get()
+    }
+
+    /// The counter and the histogram of durations, for `/metrics`.
+    pub fn metrics(
+        &self,
+    ) -> (prometheus_client::metrics::counter::Counter, prometheus_client::metrics::histogram::Histogram) {
+        (self.count.clone(), self.seconds.clone())
     }
 
     /// Starts keeping a copy of every statement run.
@@ -39,8 +58,9 @@ impl StatementCounter {
         self.recorded.lock().map(|mut kept| std::mem::take(&mut *kept)).unwrap_or_default()
     }
 
-    fn saw(&self, statement: &Statement) {
-        self.count.fetch_add(1, Ordering::Relaxed);
+    fn saw(&self, statement: &Statement, took: Duration) {
+        self.count.inc();
+        self.seconds.observe(took.as_secs_f64());
         if self.recording.load(Ordering::Relaxed)
             && let Ok(mut kept) = self.recorded.lock()
         {
@@ -66,7 +86,7 @@ pub async fn connect(url: &str) -> Result<(DatabaseConnection, StatementCounter)
     let mut db = Database::connect(options).await?;
     let counter = StatementCounter::default();
     let seen = counter.clone();
-    db.set_metric_callback(move |info| seen.saw(info.statement));
+    db.set_metric_callback(move |info| seen.saw(info.statement, info.elapsed));
     Ok((db, counter))
 }
 

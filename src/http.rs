@@ -51,31 +51,15 @@ pub fn router(state: HttpState) -> Router {
         .with_state(state)
 }
 
-/// Counters in the Prometheus text format; benchmarks read the SQL statement count here.
+/// The process's figures in the OpenMetrics text format (`metrics.rs`); benchmarks read the SQL
+/// statement count here. No token: it holds aggregates only, never a registry's row (README,
+/// "Running several replicas", says how to keep it off a public address).
 async fn metrics(State(state): State<HttpState>) -> Response {
-    let body = format!(
-        "# HELP rightsgraph_sql_statements_total SQL statements run since start.\n\
-         # TYPE rightsgraph_sql_statements_total counter\n\
-         rightsgraph_sql_statements_total {}\n\
-         # HELP rightsgraph_requests_executing GraphQL requests executing now (at most --max-concurrent-requests).\n\
-         # TYPE rightsgraph_requests_executing gauge\n\
-         rightsgraph_requests_executing {}\n\
-         # HELP rightsgraph_websockets_open WebSocket connections open now (at most --max-websockets).\n\
-         # TYPE rightsgraph_websockets_open gauge\n\
-         rightsgraph_websockets_open {}\n\
-         # HELP rightsgraph_planned_requests_total Queries answered by the planned executor.\n\
-         # TYPE rightsgraph_planned_requests_total counter\n\
-         rightsgraph_planned_requests_total {}\n\
-         # HELP rightsgraph_planner_fallbacks_total Planned queries given back to the general executor at run time.\n\
-         # TYPE rightsgraph_planner_fallbacks_total counter\n\
-         rightsgraph_planner_fallbacks_total {}\n",
-        state.statements.get(),
-        in_use(state.pipeline.limits.max_concurrent_requests, &state.pipeline.executing),
-        in_use(state.ws.max_websockets, &state.sockets),
-        state.pipeline.planned.load(std::sync::atomic::Ordering::Relaxed),
-        state.pipeline.fallbacks.load(std::sync::atomic::Ordering::Relaxed),
-    );
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+    let now = crate::metrics::Now {
+        executing: in_use(state.pipeline.limits.max_concurrent_requests, &state.pipeline.executing) as i64,
+        websockets: in_use(state.ws.max_websockets, &state.sockets) as i64,
+    };
+    ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], state.pipeline.metrics.render(now)).into_response()
 }
 
 /// Permits of `of` taken out of `total`.

@@ -17,12 +17,15 @@ pub mod evidence;
 pub mod graph;
 pub mod http;
 pub mod ids;
+pub mod lease;
 pub mod listings;
 pub mod loaders;
+pub mod metrics;
 pub mod notices;
 pub mod objects;
 pub mod pagination;
 pub mod plan;
+pub mod relay;
 pub mod scalars;
 pub mod schema;
 pub mod seed;
@@ -60,6 +63,8 @@ pub struct App {
     pub executing: Arc<tokio::sync::Semaphore>,
     /// The one execution path of every GraphQL request.
     pub pipeline: Arc<http::Pipeline>,
+    /// What `/metrics` reports.
+    pub metrics: metrics::Metrics,
 }
 
 /// Connects to the database, applies pending migrations and builds the service.
@@ -69,7 +74,21 @@ pub async fn build_app(config: &Config) -> Result<App, String> {
         .await
         .map_err(|e| format!("cannot open database {}: {e}", redact(&config.db.database_url)))?;
     Migrator::up(&db, None).await.map_err(|e| format!("cannot migrate the database: {e}"))?;
-    let (events, _) = tokio::sync::broadcast::channel(1024);
+    let (count, seconds) = statements.metrics();
+    let metrics = metrics::Metrics::new(count, seconds);
+    let events = if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // Replicas share one database: every process relays every commit (see relay.rs). A
+        // transaction lives at most as long as its request, so a hole older than twice that
+        // was a rollback.
+        let bus = relay::EventBus::relayed(1024, metrics.clone());
+        // Every event committed once the app is built reaches its subscribers.
+        let last = relay::last_id(&db).await.map_err(|e| format!("cannot read the registry: {e}"))?;
+        let grace = (config.limits.request_timeout * 2).max(std::time::Duration::from_secs(10));
+        tokio::spawn(relay::run(config.db.database_url.clone(), bus.clone(), grace, last));
+        bus
+    } else {
+        relay::EventBus::local(1024, metrics.clone())
+    };
     let shared = Shared { db: db.clone(), rules: config.rules.clone(), events, deadlines: Default::default() };
     let keyed = listings::service::key_addresses(&db).await.map_err(|e| format!("cannot read the registry: {e:?}"))?;
     if keyed > 0 {
@@ -84,6 +103,7 @@ pub async fn build_app(config: &Config) -> Result<App, String> {
         shared.clone(),
         config.limits.clone(),
         executing.clone(),
+        metrics.clone(),
     )?;
     pipeline.planner.store(config.planner, std::sync::atomic::Ordering::Relaxed);
     let pipeline = Arc::new(pipeline);
@@ -93,7 +113,7 @@ pub async fn build_app(config: &Config) -> Result<App, String> {
         ws: config.ws.clone(),
         sockets: Arc::new(tokio::sync::Semaphore::new(config.ws.max_websockets as usize)),
     });
-    Ok(App { router, schema, db, statements, shared, executing, pipeline })
+    Ok(App { router, schema, db, statements, shared, executing, pipeline, metrics })
 }
 
 /// Connects to and migrates the database at `url`, for commands that run the services without
@@ -101,8 +121,13 @@ pub async fn build_app(config: &Config) -> Result<App, String> {
 pub async fn connect_shared(url: &str, rules: config::RulesConfig) -> Result<Shared, String> {
     let (db, _) = db::connect(url).await.map_err(|e| format!("cannot open database {}: {e}", redact(url)))?;
     Migrator::up(&db, None).await.map_err(|e| format!("cannot migrate the database: {e}"))?;
-    let (events, _) = tokio::sync::broadcast::channel(16);
-    Ok(Shared { db, rules, events, deadlines: Default::default() })
+    // Nobody subscribes to a command's events.
+    Ok(Shared {
+        db,
+        rules,
+        events: relay::EventBus::local(16, metrics::Metrics::default()),
+        deadlines: Default::default(),
+    })
 }
 
 /// Applies pending migrations to the database at `url`.

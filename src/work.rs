@@ -2,15 +2,13 @@
 //! events it writes, which are published only after the transaction commits.
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, RuntimeErr, SqlErr, Value};
-use tokio::sync::broadcast;
 
 use crate::config::RulesConfig;
 use crate::error::{AppError, AppResult};
 use crate::events::{ActorRole, NoticeEventKind};
 use crate::sql::Sql;
 
-/// Where committed events go (subscriptions listen here).
-pub type EventBus = broadcast::Sender<entity::notice_event::Model>;
+pub use crate::relay::EventBus;
 
 /// One write transaction and what it has written.
 pub struct Work {
@@ -107,11 +105,12 @@ impl Work {
         if !recounted.is_empty() {
             crate::sellers::strikes::recount_clusters_of(&self.txn, &recounted).await?;
         }
-        self.txn.commit().await?;
-        for event in self.events {
-            // No subscriber is not an error.
-            let _ = bus.send(event);
+        if !self.events.is_empty() && self.backend() == DbBackend::Postgres {
+            // Delivered at commit, to every process's relay (relay.rs).
+            self.txn.execute_unprepared(&format!("NOTIFY {}", crate::relay::CHANNEL)).await?;
         }
+        self.txn.commit().await?;
+        bus.committed(self.events);
         Ok(())
     }
 }

@@ -6,7 +6,7 @@
 
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -41,12 +41,21 @@ pub struct Pipeline {
     types: SchemaTypes,
     /// Whether queries the planner can answer are answered by it (`--planner`).
     pub planner: AtomicBool,
-    /// Requests the planner answered, and requests it gave back to the general executor.
-    pub planned: AtomicU64,
-    pub fallbacks: AtomicU64,
+    /// Request durations, requests waiting, subscriptions open, planner figures.
+    pub metrics: crate::metrics::Metrics,
     /// What the services share; a request whose instant passed a question's deadline settles it
     /// first (`channel::service::settle_due`).
     shared: crate::graph::Shared,
+}
+
+/// The label of an operation type.
+fn operation_of(kind: Option<OperationType>) -> crate::metrics::Operation {
+    match kind {
+        Some(OperationType::Query) => crate::metrics::Operation::Query,
+        Some(OperationType::Mutation) => crate::metrics::Operation::Mutation,
+        Some(OperationType::Subscription) => crate::metrics::Operation::Subscription,
+        None => crate::metrics::Operation::Unknown,
+    }
 }
 
 /// A document that parsed and is within the limits.
@@ -82,6 +91,7 @@ impl Pipeline {
         shared: crate::graph::Shared,
         limits: LimitsConfig,
         executing: Arc<Semaphore>,
+        metrics: crate::metrics::Metrics,
     ) -> Result<Self, String> {
         let db = shared.db.clone();
         let types = SchemaTypes::from_sdl(&schema.sdl())?;
@@ -94,8 +104,7 @@ impl Pipeline {
             parsing: Semaphore::new(PARSERS),
             types,
             planner: AtomicBool::new(true),
-            planned: AtomicU64::new(0),
-            fallbacks: AtomicU64::new(0),
+            metrics,
             shared,
         })
     }
@@ -105,6 +114,19 @@ impl Pipeline {
     /// document is parsed off the async workers (at most `PARSERS` at once), so that a burst of
     /// them cannot keep the server from answering anything else.
     pub async fn parse(&self, request: &mut async_graphql::Request) -> Result<Parsed, async_graphql::Response> {
+        let started = Instant::now();
+        let parsed = self.parse_within_limits(request).await;
+        if parsed.is_err() {
+            let refused = crate::metrics::Outcome::Refused;
+            self.metrics.request(crate::metrics::Operation::Unknown, refused, started.elapsed());
+        }
+        parsed
+    }
+
+    async fn parse_within_limits(
+        &self,
+        request: &mut async_graphql::Request,
+    ) -> Result<Parsed, async_graphql::Response> {
         if request.query.contains(nulls::KEEPER) {
             let refused = format!("the name {} is reserved", nulls::KEEPER);
             return Err(refusal(ServerError::new(refused, None), "GRAPHQL_VALIDATION_FAILED"));
@@ -147,7 +169,17 @@ impl Pipeline {
         let span = tracing::info_span!("request", id = %request_id);
         // The span is attached to the future, never entered across an await: a request moves
         // between worker threads, and an entered span must be left on the thread that entered it.
-        tracing::Instrument::instrument(self.execute_in_span(viewer, request, parsed, request_id), span).await
+        let started = Instant::now();
+        let outcome =
+            tracing::Instrument::instrument(self.execute_in_span(viewer, request, parsed, request_id), span).await;
+        let result = match &outcome {
+            Outcome::Done(response, _) if !response.errors.is_empty() => crate::metrics::Outcome::Errors,
+            Outcome::Done(..) | Outcome::Written(..) => crate::metrics::Outcome::Ok,
+            Outcome::Refused(_) => crate::metrics::Outcome::Refused,
+            Outcome::TimedOut(_) => crate::metrics::Outcome::TimedOut,
+        };
+        self.metrics.request(operation_of(parsed.kind), result, started.elapsed());
+        outcome
     }
 
     async fn execute_in_span(
@@ -182,7 +214,9 @@ impl Pipeline {
         // The permit is held until the caller has written the answer out: the response tree is
         // the bulk of a large request's memory.
         let admitted = async {
+            let waiting = crate::metrics::Open::new(&self.metrics.waiting);
             let permit = self.executing.clone().acquire_owned().await;
+            drop(waiting);
             // What fell due by this instant is written before anything is read or decided, so
             // every way in sees an unanswered item rejected as soon as its deadline passes.
             if let Err(err) = crate::channel::service::settle_due(&self.shared, now, false).await {
@@ -200,11 +234,11 @@ impl Pipeline {
         if let Some(job) = job {
             match job.take() {
                 Some(data) => {
-                    self.planned.fetch_add(1, Ordering::Relaxed);
+                    self.metrics.planned.inc();
                     return Outcome::Written(written(data, &response), permit);
                 }
                 None => {
-                    self.fallbacks.fetch_add(1, Ordering::Relaxed);
+                    self.metrics.fallbacks.inc();
                 }
             }
         }
@@ -231,7 +265,10 @@ impl Pipeline {
         let inner = self.schema.execute_stream(request);
         let pipeline = self.clone();
         let bounded = Bounded { inner, gate, limit: self.limits.request_timeout, deadline: None, done: false };
+        // Counted open for as long as the stream lives.
+        let open = crate::metrics::Open::new(&self.metrics.subscriptions);
         Box::pin(futures_util::StreamExt::map(bounded, move |mut response| {
+            let _open = &open;
             pipeline.finish(&mut response, &parsed, &request_id());
             response
         }))

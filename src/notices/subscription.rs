@@ -1,8 +1,12 @@
 //! Live notice events over `graphql-transport-ws`: committed events of one brand, filtered by what
-//! the subscriber may see.
+//! the subscriber may see, from any replica (see `relay.rs`); `afterEventId` first replays what
+//! the subscriber missed.
+
+use std::collections::{HashSet, VecDeque};
 
 use async_graphql::{Context, ID, Subscription as SubscriptionObject};
 use futures_util::{Stream, StreamExt, stream};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tokio_stream::wrappers::BroadcastStream;
 
 use super::types::NoticeEvent;
@@ -10,50 +14,117 @@ use crate::auth::Scope;
 use crate::error::AppError;
 use crate::graph;
 use crate::ids::{self, Kind};
+use entity::notice_event;
+
+/// Events replayed per statement.
+const PAGE: u64 = 200;
 
 /// The subscription root.
 #[derive(Default)]
 pub struct Subscription;
 
+/// What one subscription has yet to send: the replay, then the live events.
+struct Feed {
+    live: BroadcastStream<notice_event::Model>,
+    /// Replayed events read and not sent yet.
+    backlog: VecDeque<notice_event::Model>,
+    /// Where the replay goes on reading (`None`: done).
+    replay_after: Option<i64>,
+    /// Ids replayed, so that the live stream does not send them again.
+    replayed: HashSet<i64>,
+    db: DatabaseConnection,
+    state: std::sync::Arc<graph::RequestState>,
+}
+
 #[SubscriptionObject]
 impl Subscription {
     /// Events of one brand's notices as they happen; a BRAND_AGENT may watch only its own brand.
+    /// With `afterEventId` (the id of the last event received, after a reconnect), the events
+    /// committed since are sent first, in order, then the live ones, each once.
     async fn notice_events(
         &self,
         ctx: &Context<'_>,
         brand_id: ID,
+        after_event_id: Option<ID>,
     ) -> Result<impl Stream<Item = NoticeEvent>, AppError> {
         let identity = graph::identity(ctx)?;
         let brand = ids::decode(&brand_id, Kind::Brand, "brandId")?;
+        let after = after_event_id.map(|id| ids::decode(&id, Kind::NoticeEvent, "afterEventId")).transpose()?;
         let scope = identity.scope();
         if let Scope::Brand(own) = scope
             && own != brand
         {
             return Err(AppError::Forbidden("a brand agent may watch only its own brand".into()));
         }
-        let events = BroadcastStream::new(graph::shared(ctx)?.events.subscribe());
-        let state = graph::request_arc(ctx)?.clone();
-        let visible = move |event: &entity::notice_event::Model| {
+        let shared = graph::shared(ctx)?;
+        // Subscribed before the replay is read: an event committed in between is in one or both,
+        // and `replayed` keeps it from being sent twice.
+        let feed = Feed {
+            live: BroadcastStream::new(shared.events.subscribe()),
+            backlog: VecDeque::new(),
+            replay_after: after,
+            replayed: HashSet::new(),
+            db: shared.db.clone(),
+            state: graph::request_arc(ctx)?.clone(),
+        };
+        let visible = move |event: &notice_event::Model| {
             event.brand_id == brand
                 && match scope {
                     Scope::All | Scope::Brand(_) => true,
                     Scope::Seller(s) => event.seller_id == Some(s),
                 }
         };
-        Ok(stream::unfold((events, state), move |(mut events, state)| async move {
+        Ok(stream::unfold(feed, move |mut feed| async move {
             // The previous event (if any) is answered by the time the next one is asked for: a
             // subscription resolves its events in turn.
-            state.event_answered();
+            feed.state.event_answered();
             loop {
+                if let Some(event) = feed.backlog.pop_front() {
+                    feed.state.admit_event().await;
+                    return Some((NoticeEvent(event), feed));
+                }
+                if let Some(after) = feed.replay_after {
+                    let page = match replay_page(&feed.db, brand, after).await {
+                        Ok(page) => page,
+                        Err(err) => {
+                            // The subscriber reconnects and asks again from its last event.
+                            tracing::warn!(%err, "cannot replay notice events; ending the subscription");
+                            return None;
+                        }
+                    };
+                    feed.replay_after = (page.len() as u64 == PAGE).then(|| page.last().map_or(after, |e| e.id));
+                    for event in page {
+                        feed.replayed.insert(event.id);
+                        if visible(&event) {
+                            feed.backlog.push_back(event);
+                        }
+                    }
+                    continue;
+                }
                 // A subscriber too slow to keep up misses events rather than holding up the writers.
-                let Ok(event) = events.next().await? else { continue };
-                if visible(&event) {
+                let Ok(event) = feed.live.next().await? else { continue };
+                if visible(&event) && !feed.replayed.contains(&event.id) {
                     // Each event is answered at its own instant, with loaders of its own, under
                     // a permit of the concurrency limit.
-                    state.admit_event().await;
-                    return Some((NoticeEvent(event), (events, state)));
+                    feed.state.admit_event().await;
+                    return Some((NoticeEvent(event), feed));
                 }
             }
         }))
     }
+}
+
+/// The brand's events after `after`, oldest first, one page.
+async fn replay_page(
+    db: &DatabaseConnection,
+    brand: i64,
+    after: i64,
+) -> Result<Vec<notice_event::Model>, sea_orm::DbErr> {
+    notice_event::Entity::find()
+        .filter(notice_event::Column::BrandId.eq(brand))
+        .filter(notice_event::Column::Id.gt(after))
+        .order_by_asc(notice_event::Column::Id)
+        .limit(PAGE)
+        .all(db)
+        .await
 }

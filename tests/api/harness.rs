@@ -73,6 +73,13 @@ async fn spawn_full(rules: RulesConfig, auth: AuthConfig, limits: LimitsConfig, 
     TestApp { app, config, _db: db }
 }
 
+impl TestApp {
+    /// Another process of the service on this app's database and configuration: a replica.
+    pub async fn replica(&self) -> App {
+        build_app(&self.config).await.expect("build a replica")
+    }
+}
+
 /// The PostgreSQL server the suite runs on, if any.
 pub fn pg_admin_url() -> Option<String> {
     std::env::var("RIGHTSGRAPH_TEST_DATABASE_URL").ok().filter(|url| !url.is_empty())

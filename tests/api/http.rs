@@ -562,3 +562,40 @@ async fn requests_beyond_the_concurrency_limit_wait_their_turn_within_the_timeou
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.json()["data"]["brands"]["totalCount"], 0, "{}", String::from_utf8_lossy(&reply.body));
 }
+
+/// The value of the `/metrics` line that starts with `name` (labels included), if any.
+fn metric(text: &str, name: &str) -> Option<f64> {
+    text.lines().find_map(|l| l.strip_prefix(name).and_then(|rest| rest.trim().parse().ok()))
+}
+
+#[tokio::test]
+async fn metrics_report_requests_by_type_and_outcome_statements_events_and_memory() {
+    let app = spawn().await;
+    let bearer = format!("Bearer {}", token(Role::Admin, None, None));
+    let auth = [("authorization", bearer.as_str())];
+    post(&app, "{ brands(first: 1) { totalCount } }", json!({}), &auth).await;
+    post(&app, "{ notice(id: \"ntc_000000000099\") { id } }", json!({}), &auth).await;
+    let created = "mutation { createBrand(input: {name: \"Metered\", country: \"DE\"}) { id } }";
+    post(&app, created, json!({}), &auth).await;
+    post(&app, "{ brands(first: 1) { totalCount ", json!({}), &auth).await;
+    let reply = app.send(Request::get("/metrics").body(Body::empty()).expect("request")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let content_type = reply.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert!(content_type.starts_with("application/openmetrics-text"), "{content_type}");
+    let text = String::from_utf8_lossy(&reply.body).to_string();
+    let count =
+        |labels: &str| metric(&text, &format!("rightsgraph_request_duration_seconds_count{{{labels}}}")).unwrap_or(0.0);
+    assert_eq!(count("operation=\"query\",outcome=\"ok\""), 1.0, "{text}");
+    assert_eq!(count("operation=\"query\",outcome=\"errors\""), 1.0, "{text}");
+    assert_eq!(count("operation=\"mutation\",outcome=\"ok\""), 1.0, "{text}");
+    assert_eq!(count("operation=\"unknown\",outcome=\"refused\""), 1.0, "{text}");
+    let statements = metric(&text, "rightsgraph_sql_statements_total").expect("statements");
+    assert!(statements >= 3.0, "{text}");
+    assert_eq!(metric(&text, "rightsgraph_sql_statement_duration_seconds_count"), Some(statements), "{text}");
+    assert!(metric(&text, "rightsgraph_process_resident_memory_bytes").is_some_and(|b| b > 1e6), "{text}");
+    for gauge in ["rightsgraph_requests_executing", "rightsgraph_requests_waiting", "rightsgraph_subscriptions_open"] {
+        assert_eq!(metric(&text, gauge), Some(0.0), "{gauge}: {text}");
+    }
+    // No token, no registry data: aggregates only.
+    assert!(!text.contains("Metered"), "{text}");
+}

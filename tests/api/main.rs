@@ -25,6 +25,7 @@ mod planner;
 mod process;
 mod races;
 mod reads;
+mod replicas;
 mod report;
 mod retraction;
 mod scale;

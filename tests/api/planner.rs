@@ -18,14 +18,14 @@ use crate::harness::{TestApp, gid, spawn, token};
 /// The body of one POST, the planner on or off, and whether the planner answered it.
 async fn answer(app: &TestApp, token: Option<&str>, query: &str, variables: &Value, planner: bool) -> (String, bool) {
     app.app.pipeline.planner.store(planner, Ordering::Relaxed);
-    let before = app.app.pipeline.planned.load(Ordering::Relaxed);
+    let before = app.app.metrics.planned.get();
     let mut request = Request::post("/graphql").header("content-type", "application/json");
     if let Some(t) = token {
         request = request.header("authorization", format!("Bearer {t}"));
     }
     let body = json!({ "query": query, "variables": variables }).to_string();
     let reply = app.send(request.body(Body::from(body)).expect("request")).await;
-    let planned = app.app.pipeline.planned.load(Ordering::Relaxed) > before;
+    let planned = app.app.metrics.planned.get() > before;
     (String::from_utf8(reply.body).expect("UTF-8"), planned)
 }
 
@@ -222,7 +222,7 @@ async fn what_would_answer_an_error_is_left_to_the_general_executor() {
         }
     }
     // The two answered at run time were counted as given back.
-    assert_eq!(app.app.pipeline.fallbacks.load(Ordering::Relaxed), 2);
+    assert_eq!(app.app.metrics.fallbacks.get(), 2);
 }
 
 #[tokio::test]
@@ -255,11 +255,11 @@ async fn planned_statements_grow_with_depth_not_with_rows_or_aliases() {
     let aliased: String = (0..20)
         .map(|i| format!("n{i}: notices(first: 5) {{ nodes {{ items(first: 5) {{ nodes {{ listing {{ seller {{ handle }} }} }} }} }} }} "))
         .collect();
-    let planned = app.app.pipeline.planned.load(Ordering::Relaxed);
+    let planned = app.app.metrics.planned.get();
     let before = app.statements();
     let response =
         app.gql(Some(&admin), &format!("query($brand: ID!) {{ brand(id: $brand) {{ {aliased} }} }}"), vars).await;
     assert!(response.get("errors").is_none(), "{response}");
     assert_eq!(app.statements() - before, 5, "brand, notices, items, listings, sellers");
-    assert_eq!(app.app.pipeline.planned.load(Ordering::Relaxed), planned + 1, "the planner answered it");
+    assert_eq!(app.app.metrics.planned.get(), planned + 1, "the planner answered it");
 }

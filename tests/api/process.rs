@@ -509,6 +509,42 @@ fn serve_demo_without_a_secret_generates_a_strong_one() {
     assert!(server.output().contains("generated a random key"), "{}", server.output());
 }
 
+/// `--log-format json`: one JSON object per line on stderr, a request's lines carrying its id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_are_one_object_per_line_with_the_request_id() {
+    let db = crate::harness::TestDb::new().await;
+    let server = Server::start_with(&db.url, &["--log-format", "json"], Some(&"k".repeat(32)));
+    // A rejected token is logged (info) inside the request's span.
+    let reply = graphql(server.addr, Some("not-a-token"), "{ brands(first: 1) { totalCount } }", json!({}))
+        .await
+        .expect("request");
+    assert_eq!(reply.status, 200);
+    let mut request_lines = 0;
+    for _ in 0..50 {
+        let output = server.output();
+        let lines: Vec<Value> = output
+            .lines()
+            .filter_map(|l| l.strip_prefix("[stderr] "))
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}")))
+            .collect();
+        assert!(!lines.is_empty(), "{output}");
+        request_lines = lines
+            .iter()
+            .filter(|l| l["fields"]["message"] == "token rejected")
+            .inspect(|l| {
+                let id = l["span"]["id"].as_str().unwrap_or_default();
+                assert!(!id.is_empty() && l["span"]["name"] == "request", "no request id: {l}");
+                assert!(l["level"].is_string() && l["timestamp"].is_string(), "{l}");
+            })
+            .count();
+        if request_lines > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(request_lines, 1, "{}", server.output());
+}
+
 // ---------------------------------------------------------------------------------------------
 // SIGKILL
 // ---------------------------------------------------------------------------------------------

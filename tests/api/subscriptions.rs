@@ -15,15 +15,15 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
 use crate::harness::{TestApp, spawn};
 use crate::workflow_support::*;
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 const EVENTS: &str = "subscription($b: ID!) { noticeEvents(brandId: $b) { kind actorRole notice { id } item { id } } }";
 
 /// How long to wait for a message that should come.
-const PATIENCE: Duration = Duration::from_secs(5);
+pub(crate) const PATIENCE: Duration = Duration::from_secs(5);
 
 /// Serves the app's router on a free local port.
-async fn serve(app: &TestApp) -> SocketAddr {
+pub(crate) async fn serve(app: &TestApp) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("address");
     tokio::spawn(axum::serve(listener, app.app.router.clone()).into_future());
@@ -32,7 +32,7 @@ async fn serve(app: &TestApp) -> SocketAddr {
 
 /// Opens a `graphql-transport-ws` connection with `token` (none: no authorization) and waits for
 /// `connection_ack`.
-async fn connect(addr: SocketAddr, token: Option<&str>) -> Socket {
+pub(crate) async fn connect(addr: SocketAddr, token: Option<&str>) -> Socket {
     let mut request = format!("ws://{addr}/graphql/ws").into_client_request().expect("request");
     request.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static("graphql-transport-ws"));
     let (mut ws, response) = connect_async(request).await.expect("websocket handshake");
@@ -50,19 +50,19 @@ async fn connect(addr: SocketAddr, token: Option<&str>) -> Socket {
     ws
 }
 
-async fn send(ws: &mut Socket, message: Value) {
+pub(crate) async fn send(ws: &mut Socket, message: Value) {
     ws.send(Message::Text(message.to_string().into())).await.expect("send");
 }
 
 /// Subscribes to brand `brand`'s events as operation `id`, and gives the server a moment to
 /// start the stream (there is no acknowledgement of a subscription in the protocol).
-async fn subscribe(ws: &mut Socket, id: &str, brand: &str) {
+pub(crate) async fn subscribe(ws: &mut Socket, id: &str, brand: &str) {
     send(ws, json!({"id": id, "type": "subscribe", "payload": {"query": EVENTS, "variables": {"b": brand}}})).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
 }
 
 /// The next protocol message within `wait` (answering pings), or `None`.
-async fn next_message(ws: &mut Socket, wait: Duration) -> Option<Value> {
+pub(crate) async fn next_message(ws: &mut Socket, wait: Duration) -> Option<Value> {
     let deadline = tokio::time::Instant::now() + wait;
     loop {
         let frame = tokio::time::timeout_at(deadline, ws.next()).await.ok()??;
@@ -82,7 +82,7 @@ async fn next_message(ws: &mut Socket, wait: Duration) -> Option<Value> {
 }
 
 /// The next event of operation `id`, as `(kind, actorRole, notice id, item id)`.
-async fn next_event(ws: &mut Socket, id: &str) -> (String, String, Value, Value) {
+pub(crate) async fn next_event(ws: &mut Socket, id: &str) -> (String, String, Value, Value) {
     let message = next_message(ws, PATIENCE).await.expect("an event within the timeout");
     assert_eq!(message["type"], "next", "{message:#}");
     assert_eq!(message["id"], id, "{message:#}");

@@ -332,10 +332,10 @@ async fn connection_init_closes_4401_for_an_expired_token_and_4403_for_none_or_a
     }
     // The same connection_init with a usable token is acknowledged and can run operations.
     let mut ws = connect(addr, &admin()).await;
-    let planned = app.app.pipeline.planned.load(std::sync::atomic::Ordering::Relaxed);
+    let planned = app.app.metrics.planned.get();
     assert_eq!(run(&mut ws, "t", "{ __typename }", json!({})).await["data"], json!({"__typename": "Query"}));
     // A query over the socket takes the planned path, as over HTTP, and its answer is the same.
-    assert_eq!(app.app.pipeline.planned.load(std::sync::atomic::Ordering::Relaxed), planned + 1);
+    assert_eq!(app.app.metrics.planned.get(), planned + 1);
     let payload = run(&mut ws, "b", "{ brands { totalCount nodes { id } } }", json!({})).await;
     assert_eq!(payload["data"], json!({"brands": {"totalCount": 0, "nodes": []}}), "{payload:#}");
 }

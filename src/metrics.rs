@@ -1,0 +1,255 @@
+//! What it takes to run rightsgraph, for `/metrics` in the OpenMetrics text format (which
+//! Prometheus scrapes), written by the `prometheus-client` crate. Every figure is an aggregate
+//! of this process: no id, name or text of the registry is ever a label.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::time::Duration;
+
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+/// The content type of the answer.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// The type of a GraphQL operation.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub enum Operation {
+    Query,
+    Mutation,
+    Subscription,
+    /// Refused before its type was known (a document that does not parse).
+    Unknown,
+}
+
+/// How a request ended.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub enum Outcome {
+    /// Answered without errors.
+    Ok,
+    /// Answered, with errors in the response.
+    Errors,
+    /// Refused before it ran (a limit, a parse or validation error).
+    Refused,
+    /// Abandoned at the request timeout.
+    TimedOut,
+}
+
+impl EncodeLabelValue for Operation {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        use std::fmt::Write as _;
+        encoder.write_str(match self {
+            Operation::Query => "query",
+            Operation::Mutation => "mutation",
+            Operation::Subscription => "subscription",
+            Operation::Unknown => "unknown",
+        })
+    }
+}
+
+impl EncodeLabelValue for Outcome {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        use std::fmt::Write as _;
+        encoder.write_str(match self {
+            Outcome::Ok => "ok",
+            Outcome::Errors => "errors",
+            Outcome::Refused => "refused",
+            Outcome::TimedOut => "timed_out",
+        })
+    }
+}
+
+/// The labels of a request's duration.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    pub operation: Operation,
+    pub outcome: Outcome,
+}
+
+/// A histogram of durations in seconds.
+pub fn seconds() -> Histogram {
+    // 0.1 ms to about 13 s.
+    Histogram::new(exponential_buckets(0.0001, 2.0, 18))
+}
+
+/// The figures of one process.
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Arc<Registry>,
+    /// Request durations (seconds) by operation type and outcome.
+    pub requests: Family<RequestLabels, Histogram, fn() -> Histogram>,
+    /// SQL statements run (benchmarks read it), and their durations in seconds.
+    pub statements: Counter,
+    pub statement_seconds: Histogram,
+    /// Requests waiting for a permit of the concurrency limit now.
+    pub waiting: Arc<AtomicI64>,
+    /// Subscriptions open now.
+    pub subscriptions: Arc<AtomicI64>,
+    /// Events published to this process's subscribers, and their delay from commit (seconds).
+    pub events_delivered: Counter,
+    pub event_delay_seconds: Histogram,
+    /// Times the event relay (re)connected its listening connection.
+    pub relay_connects: Counter,
+    /// Whether this process runs the background work (the sweeps) now.
+    pub background: Arc<AtomicBool>,
+    /// Queries answered by the planned executor, and given back to the general one.
+    pub planned: Counter,
+    pub fallbacks: Counter,
+    gauges: Gauges,
+}
+
+/// Gauges set when scraped, from what the process knows then.
+#[derive(Clone, Default)]
+struct Gauges {
+    executing: Gauge,
+    waiting: Gauge,
+    websockets: Gauge,
+    subscriptions: Gauge,
+    background: Gauge,
+    rss: Gauge,
+}
+
+/// What only the HTTP layer knows at scrape time.
+pub struct Now {
+    pub executing: i64,
+    pub websockets: i64,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new(Counter::default(), seconds())
+    }
+}
+
+impl Metrics {
+    /// The figures of a process whose database connection counts `statements` and times them
+    /// in `statement_seconds`.
+    pub fn new(statements: Counter, statement_seconds: Histogram) -> Self {
+        let mut registry = Registry::with_prefix("rightsgraph");
+        let requests = Family::<RequestLabels, Histogram, fn() -> Histogram>::new_with_constructor(seconds);
+        let metrics = Self {
+            registry: Arc::default(),
+            requests,
+            statements,
+            statement_seconds,
+            waiting: Arc::default(),
+            subscriptions: Arc::default(),
+            events_delivered: Counter::default(),
+            event_delay_seconds: seconds(),
+            relay_connects: Counter::default(),
+            background: Arc::default(),
+            planned: Counter::default(),
+            fallbacks: Counter::default(),
+            gauges: Gauges::default(),
+        };
+        let g = &metrics.gauges;
+        registry.register(
+            "request_duration_seconds",
+            "GraphQL requests by operation type and outcome, and how long they took",
+            metrics.requests.clone(),
+        );
+        registry.register("sql_statements", "SQL statements run since start", metrics.statements.clone());
+        registry.register(
+            "sql_statement_duration_seconds",
+            "How long SQL statements took",
+            metrics.statement_seconds.clone(),
+        );
+        registry.register(
+            "requests_executing",
+            "GraphQL requests executing now (at most --max-concurrent-requests)",
+            g.executing.clone(),
+        );
+        registry.register(
+            "requests_waiting",
+            "GraphQL requests waiting for a permit of the concurrency limit",
+            g.waiting.clone(),
+        );
+        registry.register(
+            "websockets_open",
+            "WebSocket connections open now (at most --max-websockets)",
+            g.websockets.clone(),
+        );
+        registry.register("subscriptions_open", "Subscriptions open now", g.subscriptions.clone());
+        registry.register(
+            "events_delivered",
+            "Notice events published to this process's subscribers",
+            metrics.events_delivered.clone(),
+        );
+        registry.register(
+            "event_delay_seconds",
+            "From an event's commit to its publication in this process",
+            metrics.event_delay_seconds.clone(),
+        );
+        registry.register(
+            "event_relay_connects",
+            "Times the event relay (re)connected to listen",
+            metrics.relay_connects.clone(),
+        );
+        registry.register(
+            "background_worker",
+            "1 when this process runs the background work (the sweeps), else 0",
+            g.background.clone(),
+        );
+        registry.register("process_resident_memory_bytes", "Resident memory of the process", g.rss.clone());
+        registry.register("planned_requests", "Queries answered by the planned executor", metrics.planned.clone());
+        registry.register(
+            "planner_fallbacks",
+            "Planned queries given back to the general executor at run time",
+            metrics.fallbacks.clone(),
+        );
+        Self { registry: Arc::new(registry), ..metrics }
+    }
+
+    /// Records a request that took `took`.
+    pub fn request(&self, operation: Operation, outcome: Outcome, took: Duration) {
+        self.requests.get_or_create(&RequestLabels { operation, outcome }).observe(took.as_secs_f64());
+    }
+
+    /// Records an event published `delay_micros` after its commit.
+    pub fn event(&self, delay_micros: i64) {
+        self.events_delivered.inc();
+        self.event_delay_seconds.observe(delay_micros.max(0) as f64 / 1e6);
+    }
+
+    /// The text of `/metrics`.
+    pub fn render(&self, now: Now) -> String {
+        let g = &self.gauges;
+        g.executing.set(now.executing);
+        g.websockets.set(now.websockets);
+        g.waiting.set(self.waiting.load(Ordering::Relaxed));
+        g.subscriptions.set(self.subscriptions.load(Ordering::Relaxed));
+        g.background.set(i64::from(self.background.load(Ordering::Relaxed)));
+        g.rss.set(resident_bytes().unwrap_or(0));
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}
+
+/// Counts up for as long as it lives (a subscription open, a request waiting).
+pub struct Open(Arc<AtomicI64>);
+
+impl Open {
+    pub fn new(gauge: &Arc<AtomicI64>) -> Self {
+        gauge.fetch_add(1, Ordering::Relaxed);
+        Self(gauge.clone())
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The process's resident memory, from `/proc/self/statm` (Linux; `None` elsewhere).
+fn resident_bytes() -> Option<i64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: i64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}

@@ -32,4 +32,35 @@ async fn a_seeded_registry_has_valid_statements_and_a_report_that_matches_its_hi
         crate::report::assert_matches(&figures, &recount, &what);
         println!("{what}: {}", serde_json::to_string(&figures).expect("JSON"));
     }
+    // The history holds every state of issue 12's workflow (its "done when"): evidence, listing
+    // addresses, retractions, appeals of both parties with both outcomes, a warned and a
+    // suspended notifier.
+    let count = |sql: &'static str| crate::export::number_in(db, sql);
+    let checks = [
+        ("evidence", count("SELECT COUNT(*) FROM evidence").await),
+        ("listings with an address", count("SELECT COUNT(*) FROM listing WHERE url_key IS NOT NULL").await),
+        ("retractions", count("SELECT COUNT(*) FROM notice_event WHERE kind = 'ITEM_RETRACTED'").await),
+        (
+            "sellers' appeals upheld",
+            count("SELECT COUNT(*) FROM appeal WHERE party = 'SELLER' AND status = 'UPHELD'").await,
+        ),
+        (
+            "sellers' appeals reversed",
+            count("SELECT COUNT(*) FROM appeal WHERE party = 'SELLER' AND status = 'REVERSED'").await,
+        ),
+        (
+            "brands' appeals upheld",
+            count("SELECT COUNT(*) FROM appeal WHERE party = 'BRAND' AND status = 'UPHELD'").await,
+        ),
+        (
+            "brands' appeals reversed",
+            count("SELECT COUNT(*) FROM appeal WHERE party = 'BRAND' AND status = 'REVERSED'").await,
+        ),
+        ("notifiers warned", count("SELECT COUNT(*) FROM notice_event WHERE kind = 'NOTIFIER_WARNED'").await),
+        ("notifiers suspended", count("SELECT COUNT(*) FROM notice_event WHERE kind = 'NOTIFIER_SUSPENDED'").await),
+    ];
+    println!("{checks:?}");
+    for (what, n) in checks {
+        assert!(n > 0, "the seeded history has no {what}");
+    }
 }

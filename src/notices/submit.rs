@@ -136,27 +136,23 @@ impl Submission {
         }
         // The good-faith declaration, always made by a parsed submission.
         hash.update([1]);
-        for item in &self.items {
-            hash.update(GlobalId::new(Kind::Listing, item.listing).to_string().as_bytes());
+        let mut item = |listing: &[u8], trademark: i64, evidence: &[Evidence]| {
+            hash.update(listing);
             hash.update([1]);
-            hash.update(GlobalId::new(Kind::Trademark, item.trademark).to_string().as_bytes());
+            hash.update(GlobalId::new(Kind::Trademark, trademark).to_string().as_bytes());
             hash.update([2]);
-            for e in &item.evidence {
+            for e in evidence {
                 hash.update(format!("{e:?}").as_bytes());
                 hash.update([3]);
             }
+        };
+        for i in &self.items {
+            item(GlobalId::new(Kind::Listing, i.listing).to_string().as_bytes(), i.trademark, &i.evidence);
         }
-        // Items by address hash after the others (none: the fingerprint of earlier versions).
-        for item in &self.by_url {
-            hash.update([4]);
-            hash.update(item.url.as_bytes());
-            hash.update([1]);
-            hash.update(GlobalId::new(Kind::Trademark, item.trademark).to_string().as_bytes());
-            hash.update([2]);
-            for e in &item.evidence {
-                hash.update(format!("{e:?}").as_bytes());
-                hash.update([3]);
-            }
+        // Items by address hash after the others, each behind a 4 (none: the fingerprint of
+        // earlier versions).
+        for i in &self.by_url {
+            item(&[&[4u8][..], i.url.as_bytes()].concat(), i.trademark, &i.evidence);
         }
         hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }

@@ -143,6 +143,27 @@ pub struct DbConfig {
     pub database_url: String,
 }
 
+/// Where queries read (PostgreSQL only).
+#[derive(Debug, Clone, Args)]
+pub struct ReadConfig {
+    /// A streaming standby of the PostgreSQL primary (`postgres://USER@HOST:PORT/DB`) for queries:
+    /// they read it while its replay lag is under --max-read-lag, else the primary. Mutations,
+    /// their answers and subscriptions use the primary. A client that must read its own write
+    /// sends the header `X-Read-Primary: 1` (WebSocket: `"readPrimary": true` in the
+    /// connection_init payload).
+    #[arg(long, env = "RIGHTSGRAPH_DATABASE_READ_URL", hide_env_values = true)]
+    pub database_read_url: Option<String>,
+    /// Most replay lag of the read standby at which queries still read it (humantime: 1s, 500ms).
+    #[arg(long, env = "RIGHTSGRAPH_MAX_READ_LAG", default_value = "1s", value_parser = humantime::parse_duration)]
+    pub max_read_lag: Duration,
+}
+
+impl Default for ReadConfig {
+    fn default() -> Self {
+        Self { database_read_url: None, max_read_lag: Duration::from_secs(1) }
+    }
+}
+
 /// How tokens are verified (and, for `token`, signed).
 #[derive(Debug, Clone, Default, Args)]
 pub struct AuthConfig {
@@ -370,6 +391,8 @@ pub struct Config {
     pub limits: LimitsConfig,
     #[command(flatten)]
     pub ws: WsConfig,
+    #[command(flatten)]
+    pub reads: ReadConfig,
     /// How often the server recounts the active strikes of sellers whose strikes expired since
     /// they were last counted (humantime; 0s: never). Reads are exact either way; the sweep keeps
     /// `repeatOffenders` reading an index rather than recounting.

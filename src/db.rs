@@ -71,6 +71,13 @@ impl StatementCounter {
 
 /// Opens a pool on `url` with the settings rightsgraph relies on.
 pub async fn connect(url: &str) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
+    let counter = StatementCounter::default();
+    let db = connect_counted(url, &counter).await?;
+    Ok((db, counter))
+}
+
+/// Opens a pool on `url` whose statements `counter` counts (a read standby's, with the primary's).
+pub async fn connect_counted(url: &str, counter: &StatementCounter) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options.sqlx_logging(false).connect_timeout(Duration::from_secs(5)).acquire_timeout(Duration::from_secs(5));
     if url.starts_with("sqlite:") {
@@ -84,10 +91,9 @@ pub async fn connect(url: &str) -> Result<(DatabaseConnection, StatementCounter)
         options.max_connections(32).min_connections(1);
     }
     let mut db = Database::connect(options).await?;
-    let counter = StatementCounter::default();
     let seen = counter.clone();
     db.set_metric_callback(move |info| seen.saw(info.statement, info.elapsed));
-    Ok((db, counter))
+    Ok(db)
 }
 
 /// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so
@@ -96,4 +102,18 @@ pub async fn begin_write(db: &DatabaseConnection) -> AppResult<DatabaseTransacti
     let options =
         TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
     Ok(db.begin_with_options(options).await?)
+}
+
+/// A database URL with its password hidden, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
 }

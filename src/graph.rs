@@ -125,6 +125,12 @@ pub fn shared<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Shared> {
     ctx.data::<Shared>().map_err(|e| AppError::Internal(format!("no shared state: {}", e.message)))
 }
 
+/// The database the request reads: for a query, the standby while it keeps up (see `standby`);
+/// for a mutation or a subscription, the primary.
+pub fn reader(ctx: &Context<'_>) -> AppResult<DatabaseConnection> {
+    Ok(request(ctx)?.loaders().loader().db().clone())
+}
+
 /// The request's state.
 pub fn request<'a>(ctx: &'a Context<'_>) -> AppResult<&'a RequestState> {
     request_arc(ctx).map(Arc::as_ref)
@@ -188,7 +194,7 @@ pub async fn root<M: FromQueryResult + Send + 'static, G>(
     wrap: fn(M) -> G,
 ) -> AppResult<Connection<G>> {
     let args = PageArgs::parse(first, after)?;
-    let db = shared(ctx)?.db.clone();
+    let db = reader(ctx)?;
     let rows = sql::page::<M>(&db, &spec, &args).await?;
     let spec = Arc::new(spec);
     let total = Total::Lazy(Arc::new(move || {

@@ -151,7 +151,7 @@ async fn graphql_get(State(state): State<HttpState>, headers: HeaderMap, uri: ax
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
         return response;
     }
-    execute(&state, &headers, request, &parsed).await
+    execute(&state, &headers, request, parsed).await
 }
 
 async fn graphql_post(
@@ -180,7 +180,7 @@ async fn graphql_post(
     };
     match serde_json::from_slice::<async_graphql::Request>(&body) {
         Ok(mut request) => match state.pipeline.parse(&mut request).await {
-            Ok(parsed) => execute(&state, &headers, request, &parsed).await,
+            Ok(parsed) => execute(&state, &headers, request, parsed).await,
             Err(refused) => respond(&headers, &refused),
         },
         Err(err) => bad_request(&headers, &format!("the body is not a GraphQL request: {err}")),
@@ -199,10 +199,11 @@ async fn execute(
     state: &HttpState,
     headers: &HeaderMap,
     request: async_graphql::Request,
-    parsed: &pipeline::Parsed,
+    mut parsed: pipeline::Parsed,
 ) -> Response {
     let viewer = viewer_of(headers, &state.pipeline.verifier);
-    match state.pipeline.execute(&viewer, request, parsed).await {
+    parsed.read_primary |= read_primary(headers);
+    match state.pipeline.execute(&viewer, request, &parsed).await {
         // The permit goes back once the answer is serialized.
         Outcome::Done(response, _permit) => respond(headers, &response),
         Outcome::Refused(response) => respond(headers, &response),
@@ -221,6 +222,15 @@ async fn execute(
             reply
         }
     }
+}
+
+/// Whether the client asks to read the primary rather than a standby: `X-Read-Primary: 1` (or
+/// `true`), to read its own write at once.
+fn read_primary(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-read-primary")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes"))
 }
 
 fn respond(headers: &HeaderMap, response: &async_graphql::Response) -> Response {

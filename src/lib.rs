@@ -32,6 +32,7 @@ pub mod seed;
 pub mod sellers;
 pub mod serve;
 pub mod sql;
+pub mod standby;
 pub mod statements;
 pub mod states;
 pub mod time;
@@ -72,7 +73,7 @@ pub async fn build_app(config: &Config) -> Result<App, String> {
     let verifier = Verifier::from_config(&config.auth)?;
     let (db, statements) = db::connect(&config.db.database_url)
         .await
-        .map_err(|e| format!("cannot open database {}: {e}", redact(&config.db.database_url)))?;
+        .map_err(|e| format!("cannot open database {}: {e}", db::redact(&config.db.database_url)))?;
     Migrator::up(&db, None).await.map_err(|e| format!("cannot migrate the database: {e}"))?;
     let (count, seconds) = statements.metrics();
     let metrics = metrics::Metrics::new(count, seconds);
@@ -97,10 +98,18 @@ pub async fn build_app(config: &Config) -> Result<App, String> {
     channel::service::learn_deadlines(&shared).await.map_err(|e| format!("cannot read the registry: {e:?}"))?;
     let schema = schema::build(shared.clone(), &config.limits);
     let executing = Arc::new(tokio::sync::Semaphore::new(config.limits.max_concurrent_requests as usize));
+    let reads = match &config.reads.database_read_url {
+        Some(url) => {
+            standby::Reads::with_standby(db.clone(), url, config.reads.max_read_lag, &statements, metrics.clone())
+                .await?
+        }
+        None => standby::Reads::primary_only(db.clone(), metrics.clone()),
+    };
     let pipeline = http::Pipeline::new(
         schema.clone(),
         Arc::new(verifier),
         shared.clone(),
+        reads,
         config.limits.clone(),
         executing.clone(),
         metrics.clone(),
@@ -119,7 +128,7 @@ pub async fn build_app(config: &Config) -> Result<App, String> {
 /// Connects to and migrates the database at `url`, for commands that run the services without
 /// serving (seed).
 pub async fn connect_shared(url: &str, rules: config::RulesConfig) -> Result<Shared, String> {
-    let (db, _) = db::connect(url).await.map_err(|e| format!("cannot open database {}: {e}", redact(url)))?;
+    let (db, _) = db::connect(url).await.map_err(|e| format!("cannot open database {}: {e}", db::redact(url)))?;
     Migrator::up(&db, None).await.map_err(|e| format!("cannot migrate the database: {e}"))?;
     // Nobody subscribes to a command's events.
     Ok(Shared {
@@ -132,20 +141,6 @@ pub async fn connect_shared(url: &str, rules: config::RulesConfig) -> Result<Sha
 
 /// Applies pending migrations to the database at `url`.
 pub async fn migrate(url: &str) -> Result<(), String> {
-    let (db, _) = db::connect(url).await.map_err(|e| format!("cannot open database {}: {e}", redact(url)))?;
+    let (db, _) = db::connect(url).await.map_err(|e| format!("cannot open database {}: {e}", db::redact(url)))?;
     Migrator::up(&db, None).await.map_err(|e| format!("cannot migrate the database: {e}"))
-}
-
-/// A database URL with its password hidden, for messages.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
 }

@@ -63,6 +63,29 @@ impl EncodeLabelValue for Outcome {
     }
 }
 
+/// The database that served a query's reads.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub enum Database {
+    Primary,
+    Standby,
+}
+
+impl EncodeLabelValue for Database {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        use std::fmt::Write as _;
+        encoder.write_str(match self {
+            Database::Primary => "primary",
+            Database::Standby => "standby",
+        })
+    }
+}
+
+/// The label of the reads counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReadLabels {
+    pub database: Database,
+}
+
 /// The labels of a request's duration.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
@@ -99,6 +122,10 @@ pub struct Metrics {
     /// Queries answered by the planned executor, and given back to the general one.
     pub planned: Counter,
     pub fallbacks: Counter,
+    /// Queries by the database that served their reads (`--database-read-url`).
+    pub reads: Family<ReadLabels, Counter>,
+    /// The read standby's replay lag in seconds, as last probed (+Inf when it cannot be probed).
+    pub standby_lag: Gauge<f64, std::sync::atomic::AtomicU64>,
     gauges: Gauges,
 }
 
@@ -144,6 +171,8 @@ impl Metrics {
             background: Arc::default(),
             planned: Counter::default(),
             fallbacks: Counter::default(),
+            reads: Family::default(),
+            standby_lag: Gauge::default(),
             gauges: Gauges::default(),
         };
         let g = &metrics.gauges;
@@ -201,12 +230,27 @@ impl Metrics {
             "Planned queries given back to the general executor at run time",
             metrics.fallbacks.clone(),
         );
+        registry.register(
+            "reads",
+            "Queries by the database that served their reads: the standby (--database-read-url) or the primary",
+            metrics.reads.clone(),
+        );
+        registry.register(
+            "standby_lag_seconds",
+            "Replay lag of the read standby when last probed (+Inf: it cannot be reached); 0 without one",
+            metrics.standby_lag.clone(),
+        );
         Self { registry: Arc::new(registry), ..metrics }
     }
 
     /// Records a request that took `took`.
     pub fn request(&self, operation: Operation, outcome: Outcome, took: Duration) {
         self.requests.get_or_create(&RequestLabels { operation, outcome }).observe(took.as_secs_f64());
+    }
+
+    /// Records a query whose reads `database` served.
+    pub fn read_from(&self, database: Database) {
+        self.reads.get_or_create(&ReadLabels { database }).inc();
     }
 
     /// Records an event published `delay_micros` after its commit.

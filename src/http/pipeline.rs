@@ -46,6 +46,8 @@ pub struct Pipeline {
     /// What the services share; a request whose instant passed a question's deadline settles it
     /// first (`channel::service::settle_due`).
     shared: crate::graph::Shared,
+    /// Where queries read: a standby while it keeps up, else the primary.
+    pub reads: crate::standby::Reads,
 }
 
 /// The label of an operation type.
@@ -66,6 +68,9 @@ pub struct Parsed {
     pub kind: Option<OperationType>,
     /// The query compiled for the planned executor, when the planner answers all of it.
     plan: Option<Arc<Plan>>,
+    /// The client asked to read the primary (`X-Read-Primary: 1`, the WebSocket's
+    /// `readPrimary`, or `"readPrimary": true` in the request's extensions).
+    pub read_primary: bool,
 }
 
 /// How an execution ended.
@@ -89,6 +94,7 @@ impl Pipeline {
         schema: AppSchema,
         verifier: Arc<Verifier>,
         shared: crate::graph::Shared,
+        reads: crate::standby::Reads,
         limits: LimitsConfig,
         executing: Arc<Semaphore>,
         metrics: crate::metrics::Metrics,
@@ -106,6 +112,7 @@ impl Pipeline {
             planner: AtomicBool::new(true),
             metrics,
             shared,
+            reads,
         })
     }
 
@@ -158,6 +165,7 @@ impl Pipeline {
             operation_name: request.operation_name.clone(),
             kind,
             plan: plan.map(Arc::new),
+            read_primary: request.extensions.get("readPrimary").is_some_and(|v| *v == Value::Boolean(true)),
         };
         request.set_parsed_query(doc);
         Ok(parsed)
@@ -194,14 +202,20 @@ impl Pipeline {
         }
         let queue = BatchQueue::default();
         let now = now_micros();
-        let loaders = Batcher::driven_loader(self.db.clone(), scope_of(viewer), now, queue.clone());
+        // A query reads the standby while it keeps up; a mutation, and the reads of its answer,
+        // the primary.
+        let db = match parsed.kind {
+            Some(OperationType::Query) => self.reads.for_query(parsed.read_primary),
+            _ => self.db.clone(),
+        };
+        let loaders = Batcher::driven_loader(db.clone(), scope_of(viewer), now, queue.clone());
         let mut request = request.data(Arc::new(RequestState::new(now, loaders))).data(viewer.clone());
         // A query the planner answers runs as a job, in place of the execution, once
         // async-graphql has validated it (`plan::gate`). Only for an authenticated viewer: an
         // anonymous one is answered UNAUTHENTICATED by the resolvers.
         let job = match (&parsed.plan, viewer) {
             (Some(plan), Viewer::Authenticated(identity)) if self.planner.load(Ordering::Relaxed) => {
-                let batcher = Batcher::new(self.db.clone(), identity.scope(), now);
+                let batcher = Batcher::new(db.clone(), identity.scope(), now);
                 Some(Arc::new(Job::new(plan.clone(), batcher, identity.clone(), now)))
             }
             _ => None,

@@ -93,6 +93,8 @@ struct Connection {
     config: WsConfig,
     /// The verified token, once `connection_init` came.
     token: Option<Verified>,
+    /// `"readPrimary": true` in the `connection_init` payload: queries read the primary.
+    read_primary: bool,
     operations: HashMap<String, AbortHandle>,
     out_tx: mpsc::Sender<Out>,
     out_rx: mpsc::Receiver<Out>,
@@ -102,7 +104,7 @@ impl Connection {
     fn new(pipeline: Arc<Pipeline>, config: WsConfig) -> Self {
         // Bounded: a client that does not read its events slows its own operations, not the server.
         let (out_tx, out_rx) = mpsc::channel(16);
-        Self { pipeline, config, token: None, operations: HashMap::new(), out_tx, out_rx }
+        Self { pipeline, config, token: None, read_primary: false, operations: HashMap::new(), out_tx, out_rx }
     }
 
     async fn serve(mut self, mut socket: WebSocket) {
@@ -180,6 +182,10 @@ impl Connection {
                     return Err(Close(4429, "Too many initialisation requests".into()));
                 }
                 self.token = Some(self.authenticate(message.get("payload"))?);
+                self.read_primary = message
+                    .get("payload")
+                    .and_then(|p| p.get("readPrimary"))
+                    .is_some_and(|v| *v == serde_json::Value::Bool(true));
                 send(socket, &ServerMessage::ConnectionAck).await
             }
             "ping" => send(socket, &ServerMessage::Pong).await,
@@ -243,9 +249,13 @@ impl Connection {
         let tx = self.out_tx.clone();
         let pipeline = self.pipeline.clone();
         let op = id.clone();
+        let read_primary = self.read_primary;
         let task = tokio::spawn(async move {
             let parsed = match pipeline.parse(&mut request).await {
-                Ok(parsed) => parsed,
+                Ok(mut parsed) => {
+                    parsed.read_primary |= read_primary;
+                    parsed
+                }
                 Err(refused) => {
                     let _ = tx.send(Out::Error(op, refused.errors)).await;
                     return;

@@ -29,8 +29,8 @@ impl ListingQuery {
     /// with or without its fragment and `utm_*` tracking parameters.
     async fn listing_by_url(&self, ctx: &Context<'_>, url: String) -> AppResult<Option<Listing>> {
         graph::identity(ctx)?;
-        let shared = graph::shared(ctx)?;
-        let found = match crate::listings::service::id_by_address(&shared.db, &url, "url").await? {
+        let db = graph::reader(ctx)?;
+        let found = match crate::listings::service::id_by_address(&db, &url, "url").await? {
             Some(id) => graph::load::<Listings>(ctx, id).await?,
             None => None,
         };

@@ -120,7 +120,7 @@ impl Seller {
         if !(1..=4).contains(&max_hops) {
             return Err(AppError::bad_input("maxHops", format!("maxHops must be 1 to 4, got {max_hops}")));
         }
-        let db = &graph::shared(ctx)?.db;
+        let db = &graph::reader(ctx)?;
         let network = crate::analytics::service::network(db, self.0.id, max_hops, graph::request(ctx)?.now()).await?;
         Ok(Some(OffenderNetwork { root: self.0.id, network }))
     }

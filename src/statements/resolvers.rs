@@ -48,7 +48,7 @@ impl StatementQuery {
         if to <= from {
             return Err(AppError::bad_input("to", "to: must be after from"));
         }
-        let db = &graph::shared(ctx)?.db;
+        let db = &graph::reader(ctx)?;
         report::report(db, micros(from), micros(to)).await.map(Some)
     }
 }

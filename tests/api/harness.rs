@@ -66,6 +66,7 @@ async fn spawn_full(rules: RulesConfig, auth: AuthConfig, limits: LimitsConfig, 
         rules,
         limits,
         ws,
+        reads: Default::default(),
         strike_sweep_interval: std::time::Duration::ZERO,
         planner: true,
     };
@@ -181,6 +182,20 @@ impl TestApp {
         drop(app);
         let app = build_app(&config).await.expect("build the app again");
         TestApp { app, config, _db }
+    }
+
+    /// The service started again on the same database, reading as `reads` says.
+    pub async fn reading(self, reads: rightsgraph::config::ReadConfig) -> Result<TestApp, String> {
+        let TestApp { app, mut config, _db } = self;
+        drop(app);
+        config.reads = reads;
+        let app = build_app(&config).await?;
+        Ok(TestApp { app, config, _db })
+    }
+
+    /// The URL of the app's database.
+    pub fn database_url(&self) -> &str {
+        &self.config.db.database_url
     }
 
     /// Sends `request` through the router.

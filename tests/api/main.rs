@@ -29,6 +29,7 @@ mod replicas;
 mod report;
 mod retraction;
 mod scale;
+mod standby;
 mod statements;
 mod subscriptions;
 mod websocket;

@@ -10,6 +10,7 @@ mod auth;
 mod bombs;
 mod channel;
 mod demo;
+mod deployment;
 mod evidence;
 mod explain;
 mod export;

@@ -113,6 +113,12 @@ impl Server {
         }
     }
 
+    /// SIGKILL, and waits for it to die.
+    pub(crate) fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     fn pid(&self) -> u32 {
         self.child.id()
     }
@@ -296,7 +302,7 @@ fn dechunk(raw: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// One request on a connection of its own (`Connection: close`).
-async fn exchange(
+pub(crate) async fn exchange(
     addr: SocketAddr,
     method: &str,
     path: &str,
@@ -769,9 +775,9 @@ fn pg_bindir() -> Option<PathBuf> {
 }
 
 /// A throwaway cluster of this test's own, made with scripts/pg-cluster and removed when dropped.
-struct Cluster {
+pub(crate) struct Cluster {
     dir: PathBuf,
-    url: String,
+    pub(crate) url: String,
     port: u16,
     bindir: PathBuf,
 }
@@ -782,21 +788,46 @@ impl Cluster {
     }
 
     /// Starts one, or says why it could not.
-    fn start() -> Result<Self, String> {
-        let bindir = pg_bindir().ok_or("no /usr/lib/postgresql/*/bin/pg_ctl")?;
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
-        let dir = std::env::temp_dir().join(format!("rg-pg-outage-{}-{nanos}", std::process::id()));
+    pub(crate) fn start() -> Result<Self, String> {
+        Self::made_by(&["start"], "primary")
+    }
+
+    /// A streaming standby of this cluster (`pg_basebackup -R`), or why it could not be made.
+    pub(crate) fn standby(&self) -> Result<Self, String> {
+        Self::made_by(&["standby", &self.url], "standby")
+    }
+
+    /// Stops the server (fast) and starts it again on the same port.
+    pub(crate) fn restart(&self) -> Result<(), String> {
         let output = Command::new(Self::script())
-            .args(["start", &dir.to_string_lossy()])
+            .args(["restart", &self.dir.to_string_lossy()])
             .stdin(Stdio::null())
             .output()
             .map_err(|e| format!("cannot run scripts/pg-cluster: {e}"))?;
-        // From here on, dropping `cluster` removes whatever `start` left.
+        if output.status.success() {
+            Ok(())
+        } else {
+            Err(format!("scripts/pg-cluster restart failed: {}", String::from_utf8_lossy(&output.stderr)))
+        }
+    }
+
+    /// The cluster `scripts/pg-cluster ARGS DIR` makes in a new directory named after `tag`.
+    fn made_by(args: &[&str], tag: &str) -> Result<Self, String> {
+        let bindir = pg_bindir().ok_or("no /usr/lib/postgresql/*/bin/pg_ctl")?;
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+        let dir = std::env::temp_dir().join(format!("rg-pg-{tag}-{}-{nanos}", std::process::id()));
+        let output = Command::new(Self::script())
+            .args(args)
+            .arg(&dir)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run scripts/pg-cluster: {e}"))?;
+        // From here on, dropping `cluster` removes whatever the script left.
         let url = String::from_utf8_lossy(&output.stdout).trim().to_owned();
         let port = url.rsplit_once(':').and_then(|(_, rest)| rest.split('/').next()).and_then(|p| p.parse().ok());
         let cluster = Self { dir, url, port: port.unwrap_or(0), bindir };
         if !output.status.success() {
-            return Err(format!("scripts/pg-cluster start failed: {}", String::from_utf8_lossy(&output.stderr)));
+            return Err(format!("scripts/pg-cluster {args:?} failed: {}", String::from_utf8_lossy(&output.stderr)));
         }
         if port.is_none() {
             return Err(format!("no port in {:?}", cluster.url));

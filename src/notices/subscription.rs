@@ -84,7 +84,12 @@ impl Subscription {
                     return Some((NoticeEvent(event), feed));
                 }
                 if let Some(after) = feed.replay_after {
-                    let page = match replay_page(&feed.db, brand, after).await {
+                    // Reading the replay is work like answering an event: under a permit of the
+                    // concurrency limit and within the request timeout.
+                    feed.state.admit_event().await;
+                    let page = replay_page(&feed.db, brand, after).await;
+                    feed.state.event_answered();
+                    let page = match page {
                         Ok(page) => page,
                         Err(err) => {
                             // The subscriber reconnects and asks again from its last event.

@@ -232,3 +232,26 @@ async fn one_process_runs_the_background_work_and_another_takes_over_when_it_die
     }
     admin.close().await.ok();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_replay_after_event_id_reads_only_under_a_permit_of_the_concurrency_limit() {
+    let limits = rightsgraph::config::LimitsConfig { max_concurrent_requests: 1, ..Default::default() };
+    let app = crate::harness::spawn_limits(limits).await;
+    let addr = serve_router(app.app.router.clone()).await;
+    let s = scene(&app, 2).await;
+    submit(&app, &s.brand, &s.tm, &s.listings[..1]).await;
+    submit(&app, &s.brand, &s.tm, &s.listings[1..]).await;
+    let history = history_ids(&app, &s.brand).await;
+    assert_eq!(history.len(), 2, "{history:?}");
+    let mut ws = connect(addr, Some(&admin())).await;
+
+    // Every permit is taken: the replay waits, and reads nothing meanwhile.
+    let held = app.app.executing.clone().acquire_owned().await.expect("the only permit");
+    let before = app.statements();
+    watch(&mut ws, "1", &s.brand, Some(&history[0].0)).await;
+    assert!(next_message(&mut ws, Duration::from_millis(500)).await.is_none(), "nothing before a permit");
+    assert_eq!(app.statements(), before, "the replay read nothing without a permit");
+
+    drop(held);
+    assert_eq!(event(&mut ws, "1").await, history[1], "the permit back, the replay goes on");
+}

@@ -5,8 +5,8 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use super::service::{
-    actor_of, item_event, lock_around, refresh_notice, refresh_seller, refresh_trust_tier, reinstate_listing,
-    reload_item, visible_item_by_id,
+    actor_of, item_event, lock_around, refresh_notice, refresh_trust_tier, reload_item, undo_removal,
+    visible_item_by_id,
 };
 use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult};
@@ -16,7 +16,7 @@ use crate::ids::{self, Kind};
 use crate::states::{CounterNoticeStatus, NoticeItemStatus};
 use crate::values;
 use crate::work::Work;
-use entity::{counter_notice, notice_item, strike};
+use entity::{counter_notice, notice_item};
 
 /// A seller's counter-notice on a removal.
 #[derive(Debug, Clone)]
@@ -144,14 +144,7 @@ pub async fn resolve_counter_notice(
         .await?;
     let actor = work.actor;
     if reinstate {
-        reinstate_listing(&work, item.listing_id).await?;
-        work.lock("seller", item.seller_id).await?;
-        strike::Entity::update_many()
-            .col_expr(strike::Column::Voided, Expr::value(true))
-            .filter(strike::Column::ItemId.eq(item.id))
-            .exec(&work.txn)
-            .await?;
-        refresh_seller(&work, item.seller_id).await?;
+        undo_removal(&work, &item).await?;
         item_event(&mut work, NoticeEventKind::ListingReinstated, actor, &item, reason).await?;
     } else {
         item_event(&mut work, NoticeEventKind::CounterNoticeRejected, actor, &item, reason).await?;

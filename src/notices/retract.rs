@@ -7,8 +7,8 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::service::{
-    actor_of, item_event, lock_around, refresh_notice, refresh_seller, refresh_trust_tier, reinstate_listing,
-    reload_item, visible_item_by_id,
+    actor_of, item_event, lock_around, refresh_notice, refresh_trust_tier, reload_item, undo_removal,
+    visible_item_by_id,
 };
 use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult};
@@ -16,7 +16,7 @@ use crate::events::NoticeEventKind;
 use crate::graph::Shared;
 use crate::states::{CounterNoticeStatus, NoticeItemStatus};
 use crate::work::Work;
-use entity::{counter_notice, notice_item, strike};
+use entity::{counter_notice, notice_item};
 
 /// The resolution a pending counter-notice is closed with when the brand retracts.
 pub const CLOSED_BY_RETRACTION: &str = "the brand retracted the removal";
@@ -79,12 +79,5 @@ pub(crate) async fn reinstate_item(work: &Work, item: &notice_item::Model, resol
         .filter(counter_notice::Column::Status.eq(CounterNoticeStatus::Pending.as_db()))
         .exec(&work.txn)
         .await?;
-    reinstate_listing(work, item.listing_id).await?;
-    work.lock("seller", item.seller_id).await?;
-    strike::Entity::update_many()
-        .col_expr(strike::Column::Voided, Expr::value(true))
-        .filter(strike::Column::ItemId.eq(item.id))
-        .exec(&work.txn)
-        .await?;
-    refresh_seller(work, item.seller_id).await.map(drop)
+    undo_removal(work, item).await
 }

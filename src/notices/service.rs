@@ -248,8 +248,22 @@ pub(crate) async fn reload_item(work: &Work, id: i64) -> AppResult<notice_item::
     notice_item::Entity::find_by_id(id).one(&work.txn).await?.ok_or_else(|| AppError::Internal("item vanished".into()))
 }
 
+/// Undoes what removing `item` did to its listing and seller: the listing back up (unless another
+/// brand's removal of it still stands), the item's strike voided, the seller's status recomputed.
+/// A retraction, a reversed appeal and an accepted counter-notice all end this way.
+pub(crate) async fn undo_removal(work: &Work, item: &notice_item::Model) -> AppResult<()> {
+    reinstate_listing(work, item.listing_id).await?;
+    work.lock("seller", item.seller_id).await?;
+    strike::Entity::update_many()
+        .col_expr(strike::Column::Voided, Expr::value(true))
+        .filter(strike::Column::ItemId.eq(item.id))
+        .exec(&work.txn)
+        .await?;
+    refresh_seller(work, item.seller_id).await.map(drop)
+}
+
 /// Puts a listing back up, unless another brand's removal of it still stands.
-pub(crate) async fn reinstate_listing(work: &Work, listing_id: i64) -> AppResult<()> {
+async fn reinstate_listing(work: &Work, listing_id: i64) -> AppResult<()> {
     work.lock("listing", listing_id).await?;
     let still_removed = notice_item::Entity::find()
         .filter(notice_item::Column::ListingId.eq(listing_id))

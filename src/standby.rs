@@ -71,6 +71,12 @@ impl Reads {
         let lag = Arc::new(AtomicU64::new(f64::INFINITY.to_bits()));
         let standby = Standby { db, lag: lag.clone(), max_lag: max_lag.as_secs_f64() };
         let first = probe_lag(&probe).await;
+        match first {
+            Some(lag) => tracing::info!(lag, ?max_lag, "queries read the standby while its lag is under the limit"),
+            None => {
+                tracing::warn!("the read standby does not answer its probe: queries read the primary until it does")
+            }
+        }
         record(&lag, &metrics, first);
         tokio::spawn(run_probe(probe, lag, metrics.clone()));
         Ok(Self { primary, standby: Some(standby), metrics })

@@ -353,6 +353,11 @@ pub struct WsConfig {
     /// intervals is closed.
     #[arg(long, env = "RIGHTSGRAPH_WS_KEEPALIVE", default_value = "15s", value_parser = positive_duration)]
     pub ws_keepalive: Duration,
+    /// Committed events kept in memory for subscribers; a subscriber that falls further behind
+    /// reads the events it missed from the database, so it still receives each once, in order.
+    #[arg(long, env = "RIGHTSGRAPH_EVENT_BUFFER", default_value_t = 1024,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub event_buffer: u32,
 }
 
 impl Default for WsConfig {
@@ -362,6 +367,7 @@ impl Default for WsConfig {
             max_subscriptions_per_socket: 100,
             ws_init_timeout: Duration::from_secs(10),
             ws_keepalive: Duration::from_secs(15),
+            event_buffer: 1024,
         }
     }
 }

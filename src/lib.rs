@@ -81,14 +81,14 @@ pub async fn build_app(config: &Config) -> Result<App, String> {
         // Replicas share one database: every process relays every commit (see relay.rs). A
         // transaction lives at most as long as its request, so a hole older than twice that
         // was a rollback.
-        let bus = relay::EventBus::relayed(1024, metrics.clone());
+        let bus = relay::EventBus::relayed(config.ws.event_buffer as usize, metrics.clone());
         // Every event committed once the app is built reaches its subscribers.
         let last = relay::last_id(&db).await.map_err(|e| format!("cannot read the registry: {e}"))?;
         let grace = (config.limits.request_timeout * 2).max(std::time::Duration::from_secs(10));
         tokio::spawn(relay::run(config.db.database_url.clone(), bus.clone(), grace, last));
         bus
     } else {
-        relay::EventBus::local(1024, metrics.clone())
+        relay::EventBus::local(config.ws.event_buffer as usize, metrics.clone())
     };
     let shared = Shared { db: db.clone(), rules: config.rules.clone(), events, deadlines: Default::default() };
     let keyed = listings::service::key_addresses(&db).await.map_err(|e| format!("cannot read the registry: {e:?}"))?;

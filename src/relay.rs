@@ -35,6 +35,8 @@ const MAX_HOLES: usize = 10_000;
 #[derive(Clone)]
 pub struct EventBus {
     sender: broadcast::Sender<notice_event::Model>,
+    /// The highest event id published so far.
+    latest: std::sync::Arc<std::sync::atomic::AtomicI64>,
     /// Whether a relay delivers every committed event (own ones included).
     relayed: bool,
     /// Events delivered and their delay, relay connects.
@@ -44,12 +46,12 @@ pub struct EventBus {
 impl EventBus {
     /// A bus that publishes each process's own commits (one process).
     pub fn local(capacity: usize, metrics: crate::metrics::Metrics) -> Self {
-        Self { sender: broadcast::channel(capacity).0, relayed: false, metrics }
+        Self { sender: broadcast::channel(capacity).0, latest: Default::default(), relayed: false, metrics }
     }
 
     /// A bus fed by a relay from the database (replicas on PostgreSQL).
     pub fn relayed(capacity: usize, metrics: crate::metrics::Metrics) -> Self {
-        Self { sender: broadcast::channel(capacity).0, relayed: true, metrics }
+        Self { sender: broadcast::channel(capacity).0, latest: Default::default(), relayed: true, metrics }
     }
 
     /// Whether events reach this bus from the database rather than from its own commits.
@@ -60,6 +62,12 @@ impl EventBus {
     /// A new subscriber: every event published from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<notice_event::Model> {
         self.sender.subscribe()
+    }
+
+    /// The highest event id published so far (0: none). Read before `subscribe`, every event
+    /// after it reaches the new subscriber, or, should it fall behind, is in the database after it.
+    pub fn latest(&self) -> i64 {
+        self.latest.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Publishes what a transaction of this process wrote, now that it has committed; with a
@@ -74,6 +82,7 @@ impl EventBus {
 
     fn deliver(&self, event: notice_event::Model) {
         self.metrics.event(crate::time::now_micros() - event.at);
+        self.latest.fetch_max(event.id, std::sync::atomic::Ordering::AcqRel);
         // No subscriber is not an error.
         let _ = self.sender.send(event);
     }

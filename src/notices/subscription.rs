@@ -8,6 +8,7 @@ use async_graphql::{Context, ID, Subscription as SubscriptionObject};
 use futures_util::{Stream, StreamExt, stream};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
 use super::types::NoticeEvent;
 use crate::auth::Scope;
@@ -32,6 +33,9 @@ struct Feed {
     replay_after: Option<i64>,
     /// Ids replayed, so that the live stream does not send them again.
     replayed: HashSet<i64>,
+    /// The highest event id this feed has taken in, replayed or live: should the subscriber fall
+    /// behind the live events, it reads them from the database after this one.
+    seen: i64,
     db: DatabaseConnection,
     state: std::sync::Arc<graph::RequestState>,
 }
@@ -57,6 +61,9 @@ impl Subscription {
             return Err(AppError::Forbidden("a brand agent may watch only its own brand".into()));
         }
         let shared = graph::shared(ctx)?;
+        // Every event after `latest` reaches the live stream, read just after: a subscriber
+        // that falls behind reads from the database after the last event it took in.
+        let latest = shared.events.latest();
         // Subscribed before the replay is read: an event committed in between is in one or both,
         // and `replayed` keeps it from being sent twice.
         let feed = Feed {
@@ -64,6 +71,7 @@ impl Subscription {
             backlog: VecDeque::new(),
             replay_after: after,
             replayed: HashSet::new(),
+            seen: after.map_or(latest, |after| after.max(latest)),
             db: shared.db.clone(),
             state: graph::request_arc(ctx)?.clone(),
         };
@@ -99,6 +107,7 @@ impl Subscription {
                     };
                     feed.replay_after = (page.len() as u64 == PAGE).then(|| page.last().map_or(after, |e| e.id));
                     for event in page {
+                        feed.seen = feed.seen.max(event.id);
                         feed.replayed.insert(event.id);
                         if visible(&event) {
                             feed.backlog.push_back(event);
@@ -106,8 +115,19 @@ impl Subscription {
                     }
                     continue;
                 }
-                // A subscriber too slow to keep up misses events rather than holding up the writers.
-                let Ok(event) = feed.live.next().await? else { continue };
+                let event = match feed.live.next().await? {
+                    Ok(event) => event,
+                    // The subscriber fell behind by more than the buffer (`--event-buffer`): the
+                    // writers do not wait for it; it reads what it missed from the database. (An
+                    // event that fills a late gap below `seen`, dropped while the subscriber lags,
+                    // is the one case it cannot read back this way.)
+                    Err(BroadcastStreamRecvError::Lagged(missed)) => {
+                        tracing::info!(missed, "a subscriber fell behind; reading its events from the database");
+                        feed.replay_after = Some(feed.seen);
+                        continue;
+                    }
+                };
+                feed.seen = feed.seen.max(event.id);
                 if visible(&event) && !feed.replayed.contains(&event.id) {
                     // Each event is answered at its own instant, with loaders of its own, under
                     // a permit of the concurrency limit.

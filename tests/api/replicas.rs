@@ -255,3 +255,40 @@ async fn the_replay_after_event_id_reads_only_under_a_permit_of_the_concurrency_
     drop(held);
     assert_eq!(event(&mut ws, "1").await, history[1], "the permit back, the replay goes on");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_that_falls_behind_the_event_buffer_still_gets_every_event_once_in_order() {
+    use futures_util::StreamExt;
+    let ws = rightsgraph::config::WsConfig { event_buffer: 2, ..Default::default() };
+    let app = crate::harness::spawn_ws(Default::default(), ws).await;
+    let s = scene(&app, 6).await;
+    let pipeline = app.app.pipeline.clone();
+    let identity = pipeline.verifier.check(&admin()).expect("a good token").identity;
+    let viewer = rightsgraph::auth::Viewer::Authenticated(identity);
+    let variables = async_graphql::Variables::from_json(json!({ "b": s.brand, "after": null }));
+    let mut request = async_graphql::Request::new(EVENTS).variables(variables);
+    let parsed = pipeline.parse(&mut request).await.expect("the subscription parses");
+    let mut events = pipeline.subscribe(&viewer, request, parsed);
+    // Polled once, so it listens; nothing to send yet.
+    assert!(tokio::time::timeout(Duration::from_millis(300), events.next()).await.is_err());
+
+    // Six notices while the subscriber reads nothing: four more than the buffer keeps.
+    for listing in &s.listings {
+        submit(&app, &s.brand, &s.tm, std::slice::from_ref(listing)).await;
+    }
+    // On PostgreSQL the relay publishes them a moment after they commit.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let history = history_ids(&app, &s.brand).await;
+    assert_eq!(history.len(), 6, "{history:?}");
+
+    let mut got = Vec::new();
+    for _ in 0..history.len() {
+        let answer =
+            tokio::time::timeout(PATIENCE, events.next()).await.expect("an event").expect("the stream goes on");
+        assert!(answer.errors.is_empty(), "{:?}", answer.errors);
+        let data = answer.data.into_json().expect("JSON");
+        got.push((string(&data["noticeEvents"]["id"]), string(&data["noticeEvents"]["kind"])));
+    }
+    assert_eq!(got, history, "every event once, in order, though the buffer held only two");
+    assert!(tokio::time::timeout(Duration::from_millis(300), events.next()).await.is_err(), "and nothing more");
+}

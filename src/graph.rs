@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use async_graphql::Context;
-use sea_orm::{DatabaseConnection, FromQueryResult};
+use sea_orm::DatabaseConnection;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::auth::{Identity, Viewer};
@@ -186,7 +186,7 @@ pub async fn nested<T: RelTable, G>(
 }
 
 /// A root connection: page `args` of `spec` in one query, counted only when asked.
-pub async fn root<M: FromQueryResult + Send + 'static, G>(
+pub async fn root<M: crate::columns::Columns + Send + 'static, G>(
     ctx: &Context<'_>,
     spec: ListSpec,
     first: Option<i32>,

@@ -7,6 +7,7 @@ pub mod analytics;
 pub mod auth;
 pub mod brands;
 pub mod channel;
+pub mod columns;
 pub mod config;
 pub mod db;
 pub mod db_enum;

@@ -4,7 +4,9 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, QueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
+
+use crate::columns::{Columns, at};
 
 use crate::error::AppResult;
 use crate::pagination::{Cursor, PageArgs};
@@ -187,38 +189,40 @@ impl ListSpec {
     }
 }
 
-fn cursor_of(row: &QueryResult, arity: usize) -> AppResult<Cursor> {
+/// The cursor of a row whose `arity` sort keys follow its model's columns, from index `from`.
+fn cursor_of(row: &QueryResult, from: usize, arity: usize) -> AppResult<Cursor> {
     let mut keys = Vec::with_capacity(arity);
-    for i in 0..arity {
-        keys.push(row.try_get::<i64>("", &format!("rg_k{i}"))?);
+    for i in from..from + arity {
+        keys.push(at::<i64>(row, i)?);
     }
     Ok(Cursor(keys))
 }
 
 /// One page of `spec`: up to `args.first + 1` rows with their cursors.
-pub async fn page<M: FromQueryResult>(
+pub async fn page<M: Columns>(
     db: &impl ConnectionTrait,
     spec: &ListSpec,
     args: &PageArgs,
 ) -> AppResult<Vec<(Cursor, M)>> {
     args.check_arity(spec.order.len())?;
-    let mut sql = Sql::new(format!("SELECT t.*{} FROM {} t", spec.key_columns(), spec.from), spec.from_values.clone());
+    let mut sql =
+        Sql::new(format!("SELECT {}{} FROM {} t", M::COLUMNS, spec.key_columns(), spec.from), spec.from_values.clone());
     let filtered = spec.filtered(Some(args));
     sql.push(&filtered.text, filtered.values);
     sql.push(&format!(" ORDER BY {} LIMIT ?", spec.order_by()), [Value::from(args.first as i64 + 1)]);
     let rows = db.query_all_raw(sql.build(db.get_database_backend())).await?;
-    rows.iter().map(|row| Ok((cursor_of(row, spec.order.len())?, M::from_query_result(row, "")?))).collect()
+    rows.iter().map(|row| Ok((cursor_of(row, M::ARITY, spec.order.len())?, M::decode(row)?))).collect()
 }
 
 /// The first page of `spec` for each of `parents` (rows whose `parent` column holds that id), in
 /// one statement: up to `args.first + 1` rows each.
-pub async fn page_per_parent<M: FromQueryResult>(
+pub async fn page_per_parent<M: Columns>(
     db: &impl ConnectionTrait,
     spec: &ListSpec,
     parent: &str,
     parents: &[i64],
     args: &PageArgs,
-) -> AppResult<HashMap<i64, Vec<(Cursor, M)>>> {
+) -> AppResult<Vec<(i64, Vec<(Cursor, M)>)>> {
     args.check_arity(spec.order.len())?;
     let backend = db.get_database_backend();
     let filtered = spec.filtered(Some(args));
@@ -231,7 +235,8 @@ pub async fn page_per_parent<M: FromQueryResult>(
     let correlated = !pg && spec.from_values.is_empty();
     let window = if pg { String::new() } else { format!("PARTITION BY t.{parent} ") };
     let select = format!(
-        "SELECT t.*{keys}, t.{parent} AS rg_parent, ROW_NUMBER() OVER ({window}ORDER BY {order}) AS rg_rn FROM ",
+        "SELECT {columns}{keys}, t.{parent} AS rg_parent, ROW_NUMBER() OVER ({window}ORDER BY {order}) AS rg_rn FROM ",
+        columns = M::COLUMNS,
         keys = spec.key_columns(),
         order = spec.order_by(),
     );
@@ -266,10 +271,17 @@ pub async fn page_per_parent<M: FromQueryResult>(
         sql.push(") x WHERE x.rg_rn <= ? ORDER BY x.rg_parent, x.rg_rn", [limit]);
     }
     let rows = db.query_all_raw(sql.build(backend)).await?;
-    let mut out: HashMap<i64, Vec<(Cursor, M)>> = HashMap::new();
+    // The rows come ordered by parent: each parent's page is one run of them.
+    let mut out: Vec<(i64, Vec<(Cursor, M)>)> = Vec::new();
+    let arity = spec.order.len();
     for row in &rows {
-        let p: i64 = row.try_get("", "rg_parent")?;
-        out.entry(p).or_default().push((cursor_of(row, spec.order.len())?, M::from_query_result(row, "")?));
+        // The model's columns, its sort keys, then its parent.
+        let p: i64 = at(row, M::ARITY + arity)?;
+        let entry = (cursor_of(row, M::ARITY, arity)?, M::decode(row)?);
+        match out.last_mut() {
+            Some((last, page)) if *last == p => page.push(entry),
+            _ => out.push((p, vec![entry])),
+        }
     }
     Ok(out)
 }
@@ -302,25 +314,23 @@ pub async fn count_per_parent(
     let rows = db.query_all_raw(sql.build(db.get_database_backend())).await?;
     let mut out = HashMap::new();
     for row in &rows {
-        out.insert(row.try_get::<i64>("", "rg_parent")?, row.try_get::<i64>("", "rg_n")?.max(0) as u64);
+        out.insert(at::<i64>(row, 0)?, at::<i64>(row, 1)?.max(0) as u64);
     }
     Ok(out)
 }
 
-/// Rows of `table` with the given ids and `conds`, by id.
-pub async fn by_ids<M: FromQueryResult>(
+/// Rows of `table` with the given ids and `conds`, each with its id, collected as `C` (a map by
+/// id, or a plain list).
+pub async fn by_ids<M: Columns, C: FromIterator<(i64, M)>>(
     db: &impl ConnectionTrait,
     table: &str,
     ids: &[i64],
     conds: &[Sql],
-) -> AppResult<HashMap<i64, M>> {
-    let mut sql = Sql::new(format!("SELECT t.* FROM {table} t WHERE t.id IN "), vec![]);
+) -> AppResult<C> {
+    let mut sql = Sql::new(format!("SELECT {} FROM {table} t WHERE t.id IN ", M::COLUMNS), vec![]);
     sql.push_in(ids);
     sql.and_all(conds);
     let rows = db.query_all_raw(sql.build(db.get_database_backend())).await?;
-    let mut out = HashMap::new();
-    for row in &rows {
-        out.insert(row.try_get::<i64>("", "id")?, M::from_query_result(row, "")?);
-    }
-    Ok(out)
+    // `id` is every model's first column.
+    rows.iter().map(|row| Ok((at::<i64>(row, 0)?, M::decode(row)?))).collect()
 }

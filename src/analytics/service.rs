@@ -48,6 +48,7 @@ pub struct ClusterRow {
     pub size: i64,
     pub strikes: i64,
 }
+crate::columns::columns!(ClusterRow { id, size, strikes });
 
 /// The components with at least `min_members` sellers and `min_strikes` active strikes among
 /// them: most strikes first, then the larger, then the smallest member id.

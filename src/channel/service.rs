@@ -178,8 +178,8 @@ pub async fn post_message(
         .require_role(&[Role::Admin, Role::Reviewer, Role::Analyst, Role::BrandAgent], "post to a notice's thread")?;
     let mut work = Work::begin(&shared.db, actor_of(identity), now, &shared.rules).await?;
     let conds: Vec<crate::sql::Sql> = visibility::notice(identity.scope()).into_iter().collect();
-    let found = crate::sql::by_ids::<notice::Model>(&work.txn, "notice", &[command.notice], &conds).await?;
-    let Some(target) = found.get(&command.notice) else {
+    let found = crate::sql::by_ids::<notice::Model, Vec<_>>(&work.txn, "notice", &[command.notice], &conds).await?;
+    let Some((_, target)) = found.first() else {
         return Err(AppError::NotFound(format!("no Notice {}", GlobalId::new(Kind::Notice, command.notice))));
     };
     let posted = notice_message::ActiveModel {

@@ -8,9 +8,11 @@ use std::marker::PhantomData;
 use async_graphql::dataloader::Loader;
 use sea_orm::Value;
 
-use super::{Batcher, Events, Items, Listings, Messages, Notices, Sellers, Statements, Strikes, Table, Trademarks};
+use super::{
+    Batcher, Events, Items, Listings, Messages, Notices, PageRows, Sellers, Statements, Strikes, Table, Trademarks,
+};
 use crate::auth::{Scope, visibility};
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
 use crate::pagination::{Cursor, PageArgs};
 use crate::sql::{self, Dir, ListSpec, Sql};
 
@@ -172,11 +174,41 @@ impl<T: RelTable> Loader<PageOf<T>> for Batcher {
         }
         let mut out = HashMap::new();
         for ((rel, args), parents) in groups {
-            let (spec, parent_col) = rel.spec(self.scope, self.now);
-            let mut pages = sql::page_per_parent::<T::Model>(&self.db, &spec, parent_col, &parents, args).await?;
-            for parent in parents {
-                let rows = pages.remove(&parent).unwrap_or_default();
+            for (parent, rows) in self.pages::<T>(rel, args, &parents).await? {
                 out.insert(PageOf::new(rel.clone(), parent, args.clone()), rows);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Batcher {
+    /// Page `args` of `rel` under each of `parents`, in one statement: what `PageOf<T>` loads,
+    /// as a list with every parent once (an empty page for a parent with no rows).
+    pub async fn pages<T: RelTable>(
+        &self,
+        rel: &Rel,
+        args: &PageArgs,
+        parents: &[i64],
+    ) -> AppResult<Vec<(i64, PageRows<T::Model>)>> {
+        let (spec, parent_col) = rel.spec(self.scope, self.now);
+        let mut found = sql::page_per_parent::<T::Model>(&self.db, &spec, parent_col, parents, args).await?.into_iter();
+        let mut next = found.next();
+        // Both lists are in parent order once `parents` is sorted; the statement's is.
+        let mut sorted = parents.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let mut out = Vec::with_capacity(sorted.len());
+        for parent in sorted {
+            match next.take() {
+                Some((p, rows)) if p == parent => {
+                    out.push((parent, rows));
+                    next = found.next();
+                }
+                other => {
+                    out.push((parent, Vec::new()));
+                    next = other;
+                }
             }
         }
         Ok(out)

@@ -11,7 +11,7 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::{DatabaseConnection, FromQueryResult, Value};
 
 use crate::auth::{Scope, visibility};
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
 use crate::pagination::{Cursor, PageArgs};
 use crate::sql::{self, ListSpec, Sql};
 
@@ -72,7 +72,7 @@ impl Batcher {
 /// A table a row can be loaded from by id, and who may see its rows.
 pub trait Table: Send + Sync + 'static {
     const NAME: &'static str;
-    type Model: FromQueryResult + Clone + Send + Sync + 'static;
+    type Model: crate::columns::Columns + Clone + Send + Sync + 'static;
     /// The condition under which a row is visible in `scope`; `None` when every role sees all.
     fn visible(_scope: Scope) -> Option<Sql> {
         None
@@ -143,9 +143,17 @@ impl<T: Table> Loader<ById<T>> for Batcher {
 
     async fn load(&self, keys: &[ById<T>]) -> Result<HashMap<ById<T>, T::Model>, AppError> {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let conds: Vec<Sql> = T::visible(self.scope).into_iter().collect();
-        let rows = sql::by_ids::<T::Model>(&self.db, T::NAME, &ids, &conds).await?;
+        let rows = self.rows::<T>(&ids).await?;
         Ok(rows.into_iter().map(|(id, m)| (ById::new(id), m)).collect())
+    }
+}
+
+impl Batcher {
+    /// The rows of `T` with `ids` that the viewer may see, each with its id: what `ById<T>`
+    /// loads, as a list (the planner keeps rows in maps of its own).
+    pub async fn rows<T: Table>(&self, ids: &[i64]) -> AppResult<Vec<(i64, T::Model)>> {
+        let conds: Vec<Sql> = T::visible(self.scope).into_iter().collect();
+        sql::by_ids::<T::Model, Vec<_>>(&self.db, T::NAME, ids, &conds).await
     }
 }
 

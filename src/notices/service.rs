@@ -229,9 +229,10 @@ pub(crate) async fn refresh_trust_tier(work: &mut Work, brand_id: i64) -> AppRes
 /// The item `id` if the viewer may see it, else `NOT_FOUND`.
 pub(crate) async fn visible_item_by_id(work: &Work, identity: &Identity, id: i64) -> AppResult<notice_item::Model> {
     let conds: Vec<crate::sql::Sql> = crate::auth::visibility::owned(identity.scope()).into_iter().collect();
-    crate::sql::by_ids::<notice_item::Model>(&work.txn, "notice_item", &[id], &conds)
+    crate::sql::by_ids::<notice_item::Model, Vec<_>>(&work.txn, "notice_item", &[id], &conds)
         .await?
-        .remove(&id)
+        .pop()
+        .map(|(_, row)| row)
         .ok_or_else(|| AppError::NotFound(format!("no NoticeItem {}", ids::GlobalId::new(Kind::NoticeItem, id))))
 }
 

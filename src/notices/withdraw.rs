@@ -22,9 +22,10 @@ pub async fn withdraw(shared: &Shared, identity: &Identity, now: i64, id: i64) -
     }
     work.lock("notice", id).await?;
     let conds: Vec<crate::sql::Sql> = crate::auth::visibility::notice(identity.scope()).into_iter().collect();
-    let current = crate::sql::by_ids::<notice::Model>(&work.txn, "notice", &[id], &conds)
+    let current = crate::sql::by_ids::<notice::Model, Vec<_>>(&work.txn, "notice", &[id], &conds)
         .await?
-        .remove(&id)
+        .pop()
+        .map(|(_, row)| row)
         .ok_or_else(|| AppError::NotFound(format!("no Notice {}", ids::GlobalId::new(Kind::Notice, id))))?;
     if current.status != NoticeStatus::Open.as_db() {
         return Err(AppError::conflict(format!(

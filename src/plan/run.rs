@@ -14,9 +14,10 @@ use super::{ConnPart, ConnSelection, EdgePart, FieldPlan, InfoPart, Plan, PriceP
 use crate::auth::{Identity, Scope};
 use crate::error::AppError;
 use crate::ids::Kind;
+use crate::loaders::lists::RelTable;
 use crate::loaders::{
-    ActiveStrikes, Batcher, Brands, ById, ChildOf, CountOf, CounterNotices, Events, Items, Listings, Notices, OneOf,
-    PageOf, Sellers, Strikes, Table, Trademarks,
+    ActiveStrikes, Batcher, Brands, ChildOf, CountOf, CounterNotices, Events, Items, Listings, Notices, OneOf, Sellers,
+    Strikes, Table, Trademarks,
 };
 use crate::notices::stats::{BrandStats, StatsKey};
 use crate::pagination::Cursor;
@@ -472,15 +473,12 @@ async fn fetch(plan: &Plan, batcher: &Batcher, store: &mut Store, needs: Needs) 
     Ok(())
 }
 
-async fn by_id<T: Stored>(batcher: &Batcher, store: &mut Store, ids: &[i64]) -> Result<(), Stop>
-where
-    Batcher: Loader<ById<T>, Error = AppError, Value = T::Model>,
-{
-    let keys: Vec<ById<T>> = ids.iter().map(|&id| ById::new(id)).collect();
-    let rows = Loader::<ById<T>>::load(batcher, &keys).await.map_err(failed)?;
+async fn by_id<T: Stored>(batcher: &Batcher, store: &mut Store, ids: &[i64]) -> Result<(), Stop> {
+    let rows = batcher.rows::<T>(ids).await.map_err(failed)?;
     let stored = T::rows(store);
-    for (key, row) in rows {
-        stored.insert(key.0, row);
+    stored.reserve(rows.len());
+    for (id, row) in rows {
+        stored.insert(id, row);
     }
     Ok(())
 }
@@ -522,30 +520,22 @@ async fn root_page<T: Stored>(
     Ok(list)
 }
 
-async fn pages<T: Stored>(
+async fn pages<T: Stored + RelTable>(
     plan: &Plan,
     batcher: &Batcher,
     store: &mut Store,
     page: usize,
     parents: &[i64],
-) -> Result<(), Stop>
-where
-    Batcher: Loader<PageOf<T>, Error = AppError, Value = Vec<(Cursor, T::Model)>>,
-{
+) -> Result<(), Stop> {
     let (_, rel, args) = &plan.pages[page];
-    let keys: Vec<PageOf<T>> = parents.iter().map(|&p| PageOf::new(rel.clone(), p, args.clone())).collect();
-    let loaded = Loader::<PageOf<T>>::load(batcher, &keys).await.map_err(failed)?;
-    for parent in parents {
-        store.pages.entry((page, *parent)).or_default();
-    }
-    for (key, rows) in loaded {
+    for (parent, rows) in batcher.pages::<T>(rel, args, parents).await.map_err(failed)? {
         let mut list = Vec::with_capacity(rows.len());
         for (cursor, row) in rows {
             let id = T::id(&row);
             list.push((cursor, id));
             T::rows(store).entry(id).or_insert(row);
         }
-        store.pages.insert((page, key.parent), list);
+        store.pages.insert((page, parent), list);
     }
     Ok(())
 }

@@ -102,3 +102,46 @@ async fn a_level_costs_one_statement_even_at_a_thousand_rows() {
     assert_eq!(rows, 1000);
     assert_eq!(statements, 6, "one statement per level");
 }
+
+// =============================================================================================
+// Rows read by position (`rightsgraph::columns`)
+// =============================================================================================
+
+/// Every row of `E`, read by sea-orm (by column name) and by the store (by position), must be
+/// the same model; `min` is how many rows the seeded registry must hold, so that the comparison
+/// cannot pass on an empty table.
+async fn read_alike<E>(db: &sea_orm::DatabaseConnection, table: &str, min: usize, id: fn(&E::Model) -> i64)
+where
+    E: sea_orm::EntityTrait,
+    E::Model: rightsgraph::columns::Columns + PartialEq + std::fmt::Debug,
+{
+    let by_name = E::find().all(db).await.expect("rows by name");
+    assert!(by_name.len() >= min, "{table}: {} rows, expected at least {min}", by_name.len());
+    let ids: Vec<i64> = by_name.iter().map(id).collect();
+    let by_position = rightsgraph::sql::by_ids::<E::Model, std::collections::HashMap<i64, _>>(db, table, &ids, &[])
+        .await
+        .expect("rows by position");
+    assert_eq!(by_position.len(), by_name.len(), "{table}: every row read by position");
+    for row in by_name {
+        assert_eq!(by_position.get(&id(&row)), Some(&row), "{table} row {}", id(&row));
+    }
+}
+
+#[tokio::test]
+async fn rows_read_by_position_are_the_rows_sea_orm_reads_by_name_in_every_table() {
+    let app = spawn().await;
+    let plan = rightsgraph::seed::SeedPlan { scale: 0.05, seed: 7, append: false, progress: false };
+    rightsgraph::seed::seed(&app.app.shared, plan).await.expect("seed");
+    let db = &app.app.db;
+    read_alike::<entity::brand::Entity>(db, "brand", 3, |m| m.id).await;
+    read_alike::<entity::trademark::Entity>(db, "trademark", 3, |m| m.id).await;
+    read_alike::<entity::seller::Entity>(db, "seller", 10, |m| m.id).await;
+    read_alike::<entity::listing::Entity>(db, "listing", 50, |m| m.id).await;
+    read_alike::<entity::notice::Entity>(db, "notice", 5, |m| m.id).await;
+    read_alike::<entity::notice_item::Entity>(db, "notice_item", 5, |m| m.id).await;
+    read_alike::<entity::strike::Entity>(db, "strike", 1, |m| m.id).await;
+    read_alike::<entity::notice_event::Entity>(db, "notice_event", 5, |m| m.id).await;
+    read_alike::<entity::seller_identifier::Entity>(db, "seller_identifier", 10, |m| m.id).await;
+    read_alike::<entity::evidence::Entity>(db, "evidence", 1, |m| m.id).await;
+    read_alike::<entity::seller_cluster::Entity>(db, "seller_cluster", 1, |m| m.id).await;
+}

@@ -106,11 +106,28 @@ impl GlobalId {
     }
 }
 
-impl fmt::Display for GlobalId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl GlobalId {
+    /// The id's text, `tag_000000000042`, without a formatter (the planner writes one per row).
+    pub fn write_to(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.kind.tag().as_bytes());
+        out.push(b'_');
         // Keys above MAX_KEY would lose the fixed width; they cannot occur in practice, and the
         // clamp keeps the output parseable rather than panicking.
-        write!(f, "{}_{:0WIDTH$}", self.kind.tag(), self.key.clamp(0, MAX_KEY))
+        let mut key = self.key.clamp(0, MAX_KEY) as u64;
+        let mut digits = [b'0'; WIDTH];
+        for digit in digits.iter_mut().rev() {
+            *digit = b'0' + (key % 10) as u8;
+            key /= 10;
+        }
+        out.extend_from_slice(&digits);
+    }
+}
+
+impl fmt::Display for GlobalId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = Vec::with_capacity(4 + WIDTH);
+        self.write_to(&mut text);
+        f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -134,6 +151,17 @@ pub fn decode(raw: &str, kind: Kind, field: &str) -> Result<i64, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_id_is_its_tag_and_twelve_digits_with_keys_clamped_to_them() {
+        let text = |key| GlobalId::new(Kind::Notice, key).to_string();
+        assert_eq!(text(0), "ntc_000000000000");
+        assert_eq!(text(9957), "ntc_000000009957");
+        assert_eq!(text(MAX_KEY), "ntc_999999999999");
+        assert_eq!(text(MAX_KEY + 1), "ntc_999999999999");
+        assert_eq!(text(-5), "ntc_000000000000");
+        assert_eq!(GlobalId::parse(&text(123_456_789_012)), Some(GlobalId::new(Kind::Notice, 123_456_789_012)));
+    }
 
     #[test]
     fn round_trips_every_kind() {

@@ -288,7 +288,9 @@ fn enumerated(out: &mut Vec<u8>, name: &str) {
 
 /// The global id of row `key` of `kind`.
 fn id(out: &mut Vec<u8>, kind: crate::ids::Kind, key: i64) {
-    let _ = write!(out, "\"{}\"", GlobalId::new(kind, key));
+    out.push(b'"');
+    GlobalId::new(kind, key).write_to(out);
+    out.push(b'"');
 }
 
 /// A `DateTime` as async-graphql writes it (RFC 3339).

@@ -599,3 +599,30 @@ async fn metrics_report_requests_by_type_and_outcome_statements_events_and_memor
     // No token, no registry data: aggregates only.
     assert!(!text.contains("Metered"), "{text}");
 }
+
+#[tokio::test]
+async fn a_document_sent_again_is_answered_from_its_parsed_copy_for_its_own_variables_and_limits() {
+    let app = spawn().await;
+    let w = World::build(&app.app.db).await;
+    let admin = token(Role::Admin, None, None);
+    // The same text with other variables: each answer is its own request's.
+    let query = "query($id: ID!) { listing(id: $id) { id title } }";
+    for _ in 0..2 {
+        for listing in [w.l1a, w.l2] {
+            let data = app.data(&admin, query, json!({ "id": gid(Kind::Listing, listing) })).await;
+            assert_eq!(data["listing"]["id"], json!(gid(Kind::Listing, listing)), "{data:#}");
+        }
+    }
+    // A refused document is refused every time it comes, never kept as if it had passed.
+    for attempt in 0..3 {
+        let before = app.statements();
+        let r = app.gql(Some(&admin), &nested(16), json!({ "id": gid(Kind::Listing, w.l1a) })).await;
+        assert_eq!(code(&r), "GRAPHQL_VALIDATION_FAILED", "attempt {attempt}: {r:#}");
+        assert_eq!(app.statements(), before, "attempt {attempt}: no resolver may run");
+    }
+    // A kept document is still answered for the viewer and the values of each request.
+    let r = app.gql(None, query, json!({ "id": gid(Kind::Listing, w.l1a) })).await;
+    assert_eq!(code(&r), "UNAUTHENTICATED", "{r:#}");
+    let r = app.gql(Some(&admin), query, json!({ "id": "not an id" })).await;
+    assert_eq!(code(&r), "BAD_USER_INPUT", "{r:#}");
+}

@@ -161,6 +161,18 @@ impl Batcher {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ActiveStrikes(pub i64);
 
+impl ActiveStrikes {
+    /// A seller's active strikes as its row keeps them, while that count is exact at `now`: no
+    /// strike it counted has expired since it was counted (`strikes_recount_at` is after `now`,
+    /// or the seller has no active strike). Otherwise `None`, and the strikes are counted.
+    pub fn kept(seller: &entity::seller::Model, now: i64) -> Option<u64> {
+        match seller.strikes_recount_at {
+            Some(at) if at <= now => None,
+            _ => Some(seller.active_strikes.max(0) as u64),
+        }
+    }
+}
+
 impl Loader<ActiveStrikes> for Batcher {
     type Value = u64;
     type Error = AppError;

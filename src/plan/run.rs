@@ -296,7 +296,16 @@ async fn load(plan: &Plan, job: &Job, store: &mut Store) -> Result<(), Stop> {
                             }
                         }
                     }
-                    FieldPlan::ActiveStrikes => needs.active_strikes.extend(ids),
+                    FieldPlan::ActiveStrikes => {
+                        // Counted only where the row's kept count is no longer exact.
+                        for id in ids {
+                            if let Some(Row::Seller(seller)) = store.row(*obj, *id)
+                                && ActiveStrikes::kept(seller, job.now).is_none()
+                            {
+                                needs.active_strikes.push(*id);
+                            }
+                        }
+                    }
                     FieldPlan::Stats { since, .. } => {
                         for id in ids {
                             // A brand agent may see only its own brand's: the general executor
@@ -613,7 +622,11 @@ fn write_object(w: &Written<'_>, sel: &Selection, obj: Kind, id: i64, out: &mut 
                 write_connection(w, sel, *target, rows, &w.plan.pages[*page].2, total, out)?;
             }
             FieldPlan::ActiveStrikes => {
-                let n = w.store.active_strikes.get(&id).copied().unwrap_or(0);
+                let kept = match row {
+                    Row::Seller(seller) => ActiveStrikes::kept(seller, w.now),
+                    _ => None,
+                };
+                let n = kept.or_else(|| w.store.active_strikes.get(&id).copied()).unwrap_or(0);
                 let _ = write!(out, "{}", n as i32);
             }
             FieldPlan::Stats { since, parts } => match w.store.stats.get(&StatsKey { brand: id, since: *since }) {

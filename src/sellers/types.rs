@@ -51,8 +51,13 @@ impl Seller {
 
     /// Strikes neither voided nor expired.
     async fn active_strike_count(&self, ctx: &Context<'_>) -> AppResult<i32> {
-        let loaders = graph::request(ctx)?.loaders();
-        Ok(loaders.load_one(ActiveStrikes(self.0.id)).await?.unwrap_or(0) as i32)
+        let request = graph::request(ctx)?;
+        // The row's kept count while it is exact; the strikes are counted only once one it
+        // counted has expired and the sweep has not recounted it yet.
+        if let Some(kept) = ActiveStrikes::kept(&self.0, request.now()) {
+            return Ok(kept as i32);
+        }
+        Ok(request.loaders().load_one(ActiveStrikes(self.0.id)).await?.unwrap_or(0) as i32)
     }
 
     /// The seller's listings, oldest first.

@@ -597,6 +597,8 @@ async fn expired_and_voided_strikes_are_not_active() {
         .update(db)
         .await
         .expect("void");
+    // What writes strikes outside the workflow recounts their sellers, as the workflow does.
+    rightsgraph::sellers::strikes::recount_all(db, &[w.s1], rightsgraph::time::now_micros()).await.expect("recount");
 
     let q = "query($id: ID!, $activeOnly: Boolean!) {
         seller(id: $id) {
@@ -717,5 +719,54 @@ fn schema_file_is_the_printed_sdl() {
             |i| format!("line {}: file {:?}, sdl {:?}", i + 1, file.lines().nth(i), sdl.lines().nth(i)),
         );
         panic!("schema.graphql is stale (regenerate it with `rightsgraph schema > schema.graphql`): {line}");
+    }
+}
+
+#[tokio::test]
+async fn active_strike_count_is_the_kept_count_until_a_counted_strike_expires_then_it_is_counted() {
+    let app = spawn().await;
+    let w = World::build(&app.app.db).await;
+    let db = &app.app.db;
+    let mut b = Builder::new(db);
+    let listing = b.listing(w.s1, "Soon forgiven").await;
+    let item = b.item(w.notice_a, w.brand_a, listing, w.s1, w.tm_a, "REMOVED").await;
+    // A strike that expires in two seconds, written and counted as the workflow would.
+    let now = rightsgraph::time::now_micros();
+    let expires_at = now + 2_000_000;
+    entity::strike::ActiveModel {
+        seller_id: Set(w.s1),
+        brand_id: Set(w.brand_a),
+        item_id: Set(item),
+        issued_at: Set(now),
+        expires_at: Set(expires_at),
+        voided: Set(false),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("strike");
+    rightsgraph::sellers::strikes::recount_all(db, &[w.s1], now).await.expect("recount");
+
+    let q = "query($id: ID!) { seller(id: $id) { handle activeStrikeCount } }";
+    let vars = json!({ "id": gid(Kind::Seller, w.s1) });
+    let ask = |planner: bool| {
+        let (app, vars) = (&app, vars.clone());
+        async move {
+            app.app.pipeline.planner.store(planner, std::sync::atomic::Ordering::Relaxed);
+            let before = app.statements();
+            let data = app.data(&admin(), q, vars).await;
+            (data["seller"]["activeStrikeCount"].clone(), app.statements() - before)
+        }
+    };
+    // While the row's count is exact it is the answer: the seller's row is the only statement.
+    for planner in [true, false] {
+        assert_eq!(ask(planner).await, (json!(3), 1), "planner {planner}: the kept count");
+    }
+    // Once the new strike has expired, and no sweep has recounted the row, the strikes are
+    // counted: the answer drops at once, with one statement more.
+    let wait = expires_at - rightsgraph::time::now_micros() + 50_000;
+    tokio::time::sleep(std::time::Duration::from_micros(wait.max(0) as u64)).await;
+    for planner in [true, false] {
+        assert_eq!(ask(planner).await, (json!(2), 2), "planner {planner}: counted past the expiry");
     }
 }

@@ -40,9 +40,10 @@ def main():
                   {"h": f"bench-{tag}"})["registerSeller"]["id"]
     listings = []
     for i in range(300 * rounds):
-        listings.append(call(url, token, """mutation($s: ID!, $t: String!) { createListing(input: {sellerId: $s, title: $t,
-            url: "https://shop.example/bench", price: {amount: "9.99", currency: "USD"}}) { id } }""",
-            {"s": seller, "t": f"bench listing {i}"})["createListing"]["id"])
+        # Each listing at an address of its own: two listings may not share one.
+        listings.append(call(url, token, """mutation($s: ID!, $t: String!, $u: String!) { createListing(input: {sellerId: $s,
+            title: $t, url: $u, price: {amount: "9.99", currency: "USD"}}) { id } }""",
+            {"s": seller, "t": f"bench listing {i}", "u": f"https://shop.example/bench/{tag}/{i}"})["createListing"]["id"])
     times = []
     for r in range(rounds):
         items = [{"listingId": l, "trademarkId": tm} for l in listings[r * 300:(r + 1) * 300]]

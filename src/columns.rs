@@ -9,7 +9,8 @@ use sea_orm::{DbErr, QueryResult};
 
 /// An entity model read from columns `0..ARITY` of a row.
 pub trait Columns: Sized {
-    /// `t.a, t.b, …`: the columns, in the order `decode` reads them.
+    /// `t.a, t.b, …`: the columns, in the order `decode` reads them; the first is the row's id
+    /// (`sql::by_ids` reads it from there).
     const COLUMNS: &'static str;
     /// How many columns `decode` reads; what a statement selects after them starts here.
     const ARITY: usize;

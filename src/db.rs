@@ -86,7 +86,7 @@ pub async fn connect_counted(url: &str, counter: &StatementCounter) -> Result<Da
         .sqlx_logging(false)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))
-        // sqlx pings a connection each time it leaves the pool: a round trip per statement, six
+        // sqlx pings a connection each time it leaves the pool: a round trip per statement, five
         // on the planned dashboard query (one client, PostgreSQL: p50 2.9 to 3.4 ms without the
         // pings, 3.2 to 3.9 ms with them). Only a connection idle long enough to have been
         // dropped (by the server, a proxy, a firewall) is pinged now; one that a server restart

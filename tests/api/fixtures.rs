@@ -163,12 +163,17 @@ impl<'a> Builder<'a> {
 
     /// A strike for `item`, expiring `expires_in_hours` from now (negative: already expired).
     pub async fn strike(&mut self, item: i64, brand: i64, seller: i64, expires_in_hours: i64) -> i64 {
+        self.strike_until(item, brand, seller, self.now + expires_in_hours * HOUR).await
+    }
+
+    /// A strike for `item` that expires at `expires_at` (microseconds since the epoch).
+    pub async fn strike_until(&mut self, item: i64, brand: i64, seller: i64, expires_at: i64) -> i64 {
         let id = entity::strike::ActiveModel {
             seller_id: Set(seller),
             brand_id: Set(brand),
             item_id: Set(item),
             issued_at: Set(self.now - 5 * HOUR),
-            expires_at: Set(self.now + expires_in_hours * HOUR),
+            expires_at: Set(expires_at),
             voided: Set(false),
             ..Default::default()
         }

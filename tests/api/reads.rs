@@ -731,21 +731,8 @@ async fn active_strike_count_is_the_kept_count_until_a_counted_strike_expires_th
     let listing = b.listing(w.s1, "Soon forgiven").await;
     let item = b.item(w.notice_a, w.brand_a, listing, w.s1, w.tm_a, "REMOVED").await;
     // A strike that expires in two seconds, written and counted as the workflow would.
-    let now = rightsgraph::time::now_micros();
-    let expires_at = now + 2_000_000;
-    entity::strike::ActiveModel {
-        seller_id: Set(w.s1),
-        brand_id: Set(w.brand_a),
-        item_id: Set(item),
-        issued_at: Set(now),
-        expires_at: Set(expires_at),
-        voided: Set(false),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .expect("strike");
-    rightsgraph::sellers::strikes::recount_all(db, &[w.s1], now).await.expect("recount");
+    let expires_at = rightsgraph::time::now_micros() + 2_000_000;
+    b.strike_until(item, w.brand_a, w.s1, expires_at).await;
 
     let q = "query($id: ID!) { seller(id: $id) { handle activeStrikeCount } }";
     let vars = json!({ "id": gid(Kind::Seller, w.s1) });

@@ -84,6 +84,9 @@ async fn run_seed(
     rules: rightsgraph::config::RulesConfig,
 ) -> Result<(), String> {
     use std::io::IsTerminal;
+    if let Err(err) = rightsgraph::seed::keep_to_one_cpu() {
+        tracing::warn!("seed runs on every CPU, which is slower: {err}");
+    }
     let shared = rightsgraph::connect_shared(&db.database_url, rules).await?;
     let plan = rightsgraph::seed::SeedPlan { scale, seed, append, progress: !quiet && std::io::stderr().is_terminal() };
     println!("{}", rightsgraph::seed::seed(&shared, plan).await?);

@@ -30,6 +30,7 @@ mod replicas;
 mod report;
 mod retraction;
 mod scale;
+mod seeding;
 mod standby;
 mod statements;
 mod subscriptions;

@@ -14,6 +14,7 @@ mod m20261202_000009_appeals;
 mod m20261202_000010_notifier_standing;
 mod m20261202_000011_statements_of_reasons;
 mod m20261202_000012_appeal_decision_time;
+mod m20261203_000013_brand_decided_status;
 
 /// Splits a migration's SQL text into statements, with `{pk}` as the backend's 64-bit
 /// auto-increment primary key (SQLite: `INTEGER PRIMARY KEY`, the rowid alias).
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_notifier_standing::Migration),
             Box::new(m20261202_000011_statements_of_reasons::Migration),
             Box::new(m20261202_000012_appeal_decision_time::Migration),
+            Box::new(m20261203_000013_brand_decided_status::Migration),
         ]
     }
 }

@@ -204,10 +204,11 @@ pub(crate) async fn refresh_trust_tier(work: &mut Work, brand_id: i64) -> AppRes
     let Some(current) = brand::Entity::find_by_id(brand_id).one(&work.txn).await? else {
         return Err(AppError::Internal(format!("brand {brand_id} vanished")));
     };
+    let since = work.now.saturating_sub(crate::time::micros_of(work.rules.trust_window));
+    let counts = decided_counts(&work.txn, brand_id, Some(since), None).await?;
     // A decision also re-weighs the brand as a notifier; a suspended brand is never TRUSTED.
-    let suspended = super::standing::refresh_standing(work, &current).await?;
-    let window = crate::time::micros_of(work.rules.trust_window);
-    let counts = decided_counts(&work.txn, brand_id, Some(work.now.saturating_sub(window)), None).await?;
+    // Standing writes no item, so over the same window it weighs the same counts.
+    let suspended = super::standing::refresh_standing(work, &current, Some((since, counts))).await?;
     let trusted = !suspended
         && counts.decided >= i64::from(work.rules.trust_min_decided)
         && counts.takedown_rate().is_some_and(|r| r >= 0.90)

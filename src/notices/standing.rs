@@ -7,7 +7,7 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use super::counts::decided_counts;
+use super::counts::{DecidedCounts, decided_counts};
 use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult};
 use crate::events::{ActorRole, NoticeEventKind};
@@ -39,16 +39,25 @@ pub fn require_may_submit(model: &brand::Model, now: i64) -> AppResult<()> {
 
 /// Re-weighs a brand's standing after a decision on one of its items (in the decision's
 /// transaction, the brand's row locked): warns, suspends, or lets an ended suspension go.
-/// Returns whether the brand is suspended now.
-pub(crate) async fn refresh_standing(work: &mut Work, current: &brand::Model) -> AppResult<bool> {
+/// `counted` is the brand's items decided since an instant, when the caller has counted them in
+/// this transaction; they are used when that instant starts the abuse window. Returns whether
+/// the brand is suspended now.
+pub(crate) async fn refresh_standing(
+    work: &mut Work,
+    current: &brand::Model,
+    counted: Option<(i64, DecidedCounts)>,
+) -> AppResult<bool> {
     let now = work.now;
     let status = status_of(current, now)?;
     if status == SubmissionStatus::Suspended {
         return Ok(true);
     }
     let rules = &work.rules;
-    let counts =
-        decided_counts(&work.txn, current.id, Some(now.saturating_sub(micros(rules.abuse_window))), None).await?;
+    let since = now.saturating_sub(micros(rules.abuse_window));
+    let counts = match counted {
+        Some((at, counts)) if at == since => counts,
+        _ => decided_counts(&work.txn, current.id, Some(since), None).await?,
+    };
     let unfounded = counts.rejected + counts.reinstated;
     let over = counts.decided >= i64::from(rules.abuse_min_decided)
         && counts.decided > 0

@@ -100,8 +100,10 @@ pub async fn rows(
     }
     let lite = source.get_sqlite_connection_pool();
     let pool = target.get_postgres_connection_pool();
-    // One transaction: a copy that fails leaves the database as empty as it found it.
+    // One transaction: a copy that fails leaves the database as empty as it found it, with its
+    // indexes and foreign keys.
     let mut conn = pool.begin().await.map_err(|e| e.to_string())?;
+    let restore = set_aside(&mut conn).await?;
     let mut total = 0;
     for table in tables {
         let names: Vec<&str> = table.columns.iter().map(|(name, _)| name.as_str()).collect();
@@ -150,9 +152,66 @@ pub async fn rows(
             .map_err(|e| format!("{}: {e}", table.name))?;
         }
     }
+    for statement in restore {
+        // Definitions PostgreSQL wrote itself, from its catalogue.
+        sqlx::query(sqlx::AssertSqlSafe(statement.clone()))
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| format!("{statement}: {e}"))?;
+    }
     conn.commit().await.map_err(|e| e.to_string())?;
     sqlx::query("ANALYZE").execute(pool).await.map_err(|e| e.to_string())?;
     Ok(total)
+}
+
+/// Drops the secondary indexes and the foreign keys of the schema, in `conn`'s transaction, and
+/// returns the statements that make them again. Filling a table and then building an index in
+/// one sorted pass, and checking a foreign key in one join, costs far less than keeping each
+/// index and checking each key row by row (as `pg_restore` does: data first, then indexes and
+/// constraints). Indexes behind a constraint (primary keys, unique constraints) stay.
+async fn set_aside(conn: &mut sqlx::PgConnection) -> Result<Vec<String>, String> {
+    let indexes = sqlx::query(
+        "SELECT format('%I', i.relname), pg_get_indexdef(x.indexrelid) FROM pg_index x \
+         JOIN pg_class i ON i.oid = x.indexrelid \
+         WHERE i.relnamespace = current_schema()::regnamespace \
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid) \
+         ORDER BY i.relname",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(|e| format!("cannot read PostgreSQL's indexes: {e}"))?;
+    let keys = sqlx::query(
+        "SELECT format('%I', c.relname), format('%I', k.conname), pg_get_constraintdef(k.oid) \
+         FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid \
+         WHERE k.contype = 'f' AND k.connamespace = current_schema()::regnamespace \
+         ORDER BY c.relname, k.conname",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(|e| format!("cannot read PostgreSQL's foreign keys: {e}"))?;
+    let mut drop = Vec::new();
+    let mut restore = Vec::new();
+    for row in &keys {
+        let (table, name): (String, String) = (row.get(0), row.get(1));
+        drop.push(format!("ALTER TABLE {table} DROP CONSTRAINT {name}"));
+    }
+    for row in &indexes {
+        let (name, definition): (String, String) = (row.get(0), row.get(1));
+        drop.push(format!("DROP INDEX {name}"));
+        restore.push(definition);
+    }
+    for row in &keys {
+        let (table, name, definition): (String, String, String) = (row.get(0), row.get(1), row.get(2));
+        restore.push(format!("ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"));
+    }
+    for statement in drop {
+        // Names from PostgreSQL's catalogue, quoted by PostgreSQL.
+        sqlx::query(sqlx::AssertSqlSafe(statement.clone()))
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| format!("{statement}: {e}"))?;
+    }
+    Ok(restore)
 }
 
 /// `name` as a quoted SQL identifier.

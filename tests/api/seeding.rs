@@ -35,6 +35,20 @@ async fn tables(pg: &DatabaseConnection) -> BTreeMap<String, Vec<(String, bool)>
     tables
 }
 
+/// The definitions of every index and foreign key of the schema, sorted, with whether each is
+/// valid (an index being built, or a key not yet checked, is not).
+async fn indexes_and_keys(pg: &DatabaseConnection) -> Vec<String> {
+    let sql = "SELECT pg_get_indexdef(x.indexrelid) || CASE WHEN x.indisvalid THEN '' ELSE ' INVALID' END AS d \
+               FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
+               WHERE i.relnamespace = current_schema()::regnamespace \
+               UNION ALL SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) \
+                 || CASE WHEN convalidated THEN '' ELSE ' NOT VALID' END \
+               FROM pg_constraint WHERE contype = 'f' AND connamespace = current_schema()::regnamespace \
+               ORDER BY 1";
+    let rows = pg.query_all_raw(Statement::from_string(DbBackend::Postgres, sql)).await.expect("catalogue");
+    rows.iter().map(|row| row.try_get("", "d").expect("d")).collect()
+}
+
 /// Every row of `table` in `db`, by id (or by every column, for a table without one).
 async fn rows(db: &DatabaseConnection, table: &str, columns: &[(String, bool)]) -> Rows {
     let backend = db.get_database_backend();
@@ -72,7 +86,13 @@ async fn seed_on_postgresql_is_the_registry_the_workflow_builds_on_sqlite_row_fo
         return;
     }
     let pg = spawn().await;
+    let schema = indexes_and_keys(&pg.app.db).await;
+    assert!(schema.iter().any(|d| d.contains("FOREIGN KEY")), "no foreign key in {schema:?}");
+    assert!(schema.iter().any(|d| d.contains("CREATE INDEX")), "no index in {schema:?}");
     seed(&pg.app.shared, PLAN).await.expect("seed PostgreSQL");
+    // The copy sets the secondary indexes and foreign keys aside while it fills the tables: they
+    // are all back, as the migrations made them, and valid.
+    assert_eq!(indexes_and_keys(&pg.app.db).await, schema, "indexes and foreign keys after the copy");
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("direct.db").display());
     let lite = rightsgraph::connect_shared(&url, Default::default()).await.expect("SQLite");

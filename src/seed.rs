@@ -222,15 +222,15 @@ impl Staging {
         Ok(Self(path))
     }
 
-    /// A pool of one connection on the file. SQLite drops a connection's page cache whenever
-    /// another connection has written, so with several, nearly every step of the workflow read
-    /// its pages from the file again; one connection keeps them. Nothing is synced to disk: the
-    /// file is thrown away after the copy.
+    /// A pool of one connection on the file: SQLite drops a connection's page cache whenever
+    /// another connection has written, so one connection reads less of the file again (the
+    /// pinning in `keep_to_one_cpu` is what made the build fast; this only saves the reads).
+    /// Nothing is synced to disk: the file is thrown away after the copy.
     ///
     /// The page cache keeps SQLite's default size (2 MB): the operating system caches the file
-    /// anyway, and a large cache costs more than it saves (in `perf`, SQLite's commits spent
-    /// their time walking it: `pcache1TruncateUnsafe` under `COMMIT`). `seed --scale 30` built in 109 s with a 1 GiB cache, 83 s with 32 MiB and
-    /// 74 s with the default.
+    /// anyway, and a large cache cost more than it saved (in `perf`, commits spent their time
+    /// walking it, in `pcache1TruncateUnsafe`). `seed --scale 30` built in 109 s with a 1 GiB
+    /// cache, 83 s with 32 MiB and 74 s with the default.
     async fn connect(&self) -> Result<sea_orm::DatabaseConnection, sea_orm::DbErr> {
         use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
         let mut options = sea_orm::ConnectOptions::new(format!("sqlite://{}?mode=rwc", self.0.display()));

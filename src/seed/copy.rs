@@ -189,22 +189,20 @@ async fn set_aside(conn: &mut sqlx::PgConnection) -> Result<Vec<String>, String>
     .fetch_all(&mut *conn)
     .await
     .map_err(|e| format!("cannot read PostgreSQL's foreign keys: {e}"))?;
-    let mut drop = Vec::new();
-    let mut restore = Vec::new();
+    let (mut drops, mut restore, mut add_keys) = (Vec::new(), Vec::new(), Vec::new());
     for row in &keys {
-        let (table, name): (String, String) = (row.get(0), row.get(1));
-        drop.push(format!("ALTER TABLE {table} DROP CONSTRAINT {name}"));
+        let (table, name, definition): (String, String, String) = (row.get(0), row.get(1), row.get(2));
+        drops.push(format!("ALTER TABLE {table} DROP CONSTRAINT {name}"));
+        add_keys.push(format!("ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"));
     }
     for row in &indexes {
         let (name, definition): (String, String) = (row.get(0), row.get(1));
-        drop.push(format!("DROP INDEX {name}"));
+        drops.push(format!("DROP INDEX {name}"));
         restore.push(definition);
     }
-    for row in &keys {
-        let (table, name, definition): (String, String, String) = (row.get(0), row.get(1), row.get(2));
-        restore.push(format!("ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"));
-    }
-    for statement in drop {
+    // Indexes first: a key is then checked with them in place.
+    restore.append(&mut add_keys);
+    for statement in drops {
         // Names from PostgreSQL's catalogue, quoted by PostgreSQL.
         sqlx::query(sqlx::AssertSqlSafe(statement.clone()))
             .execute(&mut *conn)

@@ -59,6 +59,28 @@ async fn a_brand_is_warned_once_enough_of_its_decided_items_are_unfounded() {
 }
 
 #[tokio::test]
+async fn standing_weighs_the_abuse_window_even_when_the_trust_window_is_shorter() {
+    // The trust tier counts the last second; standing, the default 90 days. A decision shares
+    // one count between them only when the windows start at the same instant.
+    let rules = RulesConfig {
+        abuse_threshold: 0.6,
+        trust_window: Duration::from_secs(1),
+        ..strict(Duration::from_secs(3600), Duration::from_secs(3600))
+    };
+    let app = spawn_with(rules).await;
+    let s = scene(&app, 0).await;
+    let items = notice_of(&app, &s, 3).await;
+    remove(&app, &items[0]).await;
+    reject(&app, &items[1]).await;
+    // 1 of 2 unfounded: below the threshold.
+    assert_eq!(standing(&app, &s.brand).await["submissionStatus"], "ACTIVE");
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    reject(&app, &items[2]).await;
+    // 2 of 3 over 90 days (in the trust window, only 1 decided item: below the minimum).
+    assert_eq!(standing(&app, &s.brand).await["submissionStatus"], "WARNED");
+}
+
+#[tokio::test]
 async fn a_warned_brand_over_the_threshold_after_the_warning_period_is_suspended_and_cannot_submit() {
     let app = spawn_with(strict(Duration::from_millis(500), Duration::from_secs(3600))).await;
     let s = scene(&app, 0).await;

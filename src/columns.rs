@@ -14,8 +14,86 @@ pub trait Columns: Sized {
     const COLUMNS: &'static str;
     /// How many columns `decode` reads; what a statement selects after them starts here.
     const ARITY: usize;
+    /// The fields, in the order of `COLUMNS`.
+    const FIELDS: &'static [&'static str];
     /// The model from the first `ARITY` columns of `row`.
-    fn decode(row: &QueryResult) -> Result<Self, DbErr>;
+    fn decode(row: &QueryResult) -> Result<Self, DbErr> {
+        Self::decode_some(row, Mask::ALL)
+    }
+    /// The model from the columns of `mask` (`mask.columns::<Self>()`, in that order): each
+    /// field outside the mask is its type's default (an empty string, `None`, 0), read from no
+    /// column and allocating nothing.
+    fn decode_some(row: &QueryResult, mask: Mask) -> Result<Self, DbErr>;
+}
+
+/// Which fields of a model a statement selects (bit `i`: field `i` of `Columns::FIELDS`). The
+/// planned executor selects only the fields its plan writes: the dashboard's rows carry long
+/// texts (a notice's explanation, a listing's search title) that it never shows, and each text
+/// decoded is an allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Mask(u64);
+
+impl Mask {
+    /// Every field.
+    pub const ALL: Mask = Mask(u64::MAX);
+    /// The id alone (a model's first field, always selected).
+    pub const ID: Mask = Mask(1);
+
+    /// This mask and field `name` of `M` (which must be one of its fields: the planner's
+    /// writers name them, and its tests walk every writer).
+    pub fn with<M: Columns>(self, name: &str) -> Mask {
+        match M::FIELDS.iter().position(|f| *f == name) {
+            Some(i) => Mask(self.0 | 1 << i),
+            None => {
+                debug_assert!(false, "{name} is not a field");
+                Mask::ALL
+            }
+        }
+    }
+
+    /// Both masks' fields.
+    pub fn union(self, other: Mask) -> Mask {
+        Mask(self.0 | other.0)
+    }
+
+    /// Whether field `i` is selected (the id always is).
+    fn has(self, i: usize) -> bool {
+        i == 0 || self.0 & (1 << i) != 0
+    }
+
+    /// How many columns `M::decode_some` reads with this mask.
+    pub fn arity<M: Columns>(self) -> usize {
+        (0..M::FIELDS.len()).filter(|&i| self.has(i)).count()
+    }
+
+    /// The columns `M::decode_some` reads with this mask, as `t.a, t.b, …`.
+    pub fn columns<M: Columns>(self) -> std::borrow::Cow<'static, str> {
+        if self.arity::<M>() == M::ARITY {
+            return M::COLUMNS.into();
+        }
+        let mut text = String::new();
+        for (i, field) in M::FIELDS.iter().enumerate().filter(|&(i, _)| self.has(i)) {
+            if i > 0 {
+                text.push_str(", ");
+            }
+            text.push_str("t.");
+            text.push_str(field);
+        }
+        text.into()
+    }
+
+    /// The index of the next column a `decode_some` reads after field `field` (by position),
+    /// or `None` when the mask leaves it out; `read` counts the columns read so far.
+    #[doc(hidden)]
+    pub fn next(self, field: &mut usize, read: &mut usize) -> Option<usize> {
+        let i = *field;
+        *field += 1;
+        if !self.has(i) {
+            return None;
+        }
+        *read += 1;
+        Some(*read - 1)
+    }
 }
 
 /// Column `i` of `row`, decoded as `T` (an `Option` for a nullable column): both backends store
@@ -45,13 +123,17 @@ macro_rules! columns {
         impl $crate::columns::Columns for $model {
             const COLUMNS: &'static str = concat!("t.", stringify!($first) $(, ", t.", stringify!($field))*);
             const ARITY: usize = 1 $(+ { let _ = stringify!($field); 1 })*;
-            fn decode(row: &sea_orm::QueryResult) -> Result<Self, sea_orm::DbErr> {
-                let mut read = 0;
-                let mut index = || {
-                    read += 1;
-                    read - 1
-                };
-                Ok(Self { $first: $crate::columns::at(row, index())? $(, $field: $crate::columns::at(row, index())?)* })
+            const FIELDS: &'static [&'static str] = &[stringify!($first) $(, stringify!($field))*];
+            fn decode_some(row: &sea_orm::QueryResult, mask: $crate::columns::Mask) -> Result<Self, sea_orm::DbErr> {
+                let (mut field, mut read) = (0, 0);
+                let mut next = || mask.next(&mut field, &mut read);
+                Ok(Self {
+                    $first: $crate::columns::at(row, next().unwrap_or(0))?
+                    $(, $field: match next() {
+                        Some(i) => $crate::columns::at(row, i)?,
+                        None => Default::default(),
+                    })*
+                })
             }
         }
     };

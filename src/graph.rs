@@ -195,7 +195,7 @@ pub async fn root<M: crate::columns::Columns + Send + 'static, G>(
 ) -> AppResult<Connection<G>> {
     let args = PageArgs::parse(first, after)?;
     let db = reader(ctx)?;
-    let rows = sql::page::<M>(&db, &spec, &args).await?;
+    let rows = sql::page::<M>(&db, &spec, &args, crate::columns::Mask::ALL).await?;
     let spec = Arc::new(spec);
     let total = Total::Lazy(Arc::new(move || {
         let (db, spec) = (db.clone(), spec.clone());

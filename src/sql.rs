@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 
-use crate::columns::{Columns, at};
+use crate::columns::{Columns, Mask, at};
 
 use crate::error::AppResult;
 use crate::pagination::{Cursor, PageArgs};
@@ -198,30 +198,36 @@ fn cursor_of(row: &QueryResult, from: usize, arity: usize) -> AppResult<Cursor> 
     Ok(Cursor(keys))
 }
 
-/// One page of `spec`: up to `args.first + 1` rows with their cursors.
+/// One page of `spec`: up to `args.first + 1` rows with their cursors, each with the fields of
+/// `mask`.
 pub async fn page<M: Columns>(
     db: &impl ConnectionTrait,
     spec: &ListSpec,
     args: &PageArgs,
+    mask: Mask,
 ) -> AppResult<Vec<(Cursor, M)>> {
     args.check_arity(spec.order.len())?;
-    let mut sql =
-        Sql::new(format!("SELECT {}{} FROM {} t", M::COLUMNS, spec.key_columns(), spec.from), spec.from_values.clone());
+    let mut sql = Sql::new(
+        format!("SELECT {}{} FROM {} t", mask.columns::<M>(), spec.key_columns(), spec.from),
+        spec.from_values.clone(),
+    );
     let filtered = spec.filtered(Some(args));
     sql.push(&filtered.text, filtered.values);
     sql.push(&format!(" ORDER BY {} LIMIT ?", spec.order_by()), [Value::from(args.first as i64 + 1)]);
     let rows = db.query_all_raw(sql.build(db.get_database_backend())).await?;
-    rows.iter().map(|row| Ok((cursor_of(row, M::ARITY, spec.order.len())?, M::decode(row)?))).collect()
+    let arity = mask.arity::<M>();
+    rows.iter().map(|row| Ok((cursor_of(row, arity, spec.order.len())?, M::decode_some(row, mask)?))).collect()
 }
 
 /// The first page of `spec` for each of `parents` (rows whose `parent` column holds that id), in
-/// one statement: up to `args.first + 1` rows each.
+/// one statement: up to `args.first + 1` rows each, with the fields of `mask`.
 pub async fn page_per_parent<M: Columns>(
     db: &impl ConnectionTrait,
     spec: &ListSpec,
     parent: &str,
     parents: &[i64],
     args: &PageArgs,
+    mask: Mask,
 ) -> AppResult<Vec<(i64, Vec<(Cursor, M)>)>> {
     args.check_arity(spec.order.len())?;
     let backend = db.get_database_backend();
@@ -236,7 +242,7 @@ pub async fn page_per_parent<M: Columns>(
     let window = if pg { String::new() } else { format!("PARTITION BY t.{parent} ") };
     let select = format!(
         "SELECT {columns}{keys}, t.{parent} AS rg_parent, ROW_NUMBER() OVER ({window}ORDER BY {order}) AS rg_rn FROM ",
-        columns = M::COLUMNS,
+        columns = mask.columns::<M>(),
         keys = spec.key_columns(),
         order = spec.order_by(),
     );
@@ -274,10 +280,11 @@ pub async fn page_per_parent<M: Columns>(
     // The rows come ordered by parent: each parent's page is one run of them.
     let mut out: Vec<(i64, Vec<(Cursor, M)>)> = Vec::new();
     let arity = spec.order.len();
+    let fields = mask.arity::<M>();
     for row in &rows {
         // The model's columns, its sort keys, then its parent.
-        let p: i64 = at(row, M::ARITY + arity)?;
-        let entry = (cursor_of(row, M::ARITY, arity)?, M::decode(row)?);
+        let p: i64 = at(row, fields + arity)?;
+        let entry = (cursor_of(row, fields, arity)?, M::decode_some(row, mask)?);
         match out.last_mut() {
             Some((last, page)) if *last == p => page.push(entry),
             _ => out.push((p, vec![entry])),
@@ -327,10 +334,21 @@ pub async fn by_ids<M: Columns, C: FromIterator<(i64, M)>>(
     ids: &[i64],
     conds: &[Sql],
 ) -> AppResult<C> {
-    let mut sql = Sql::new(format!("SELECT {} FROM {table} t WHERE t.id IN ", M::COLUMNS), vec![]);
+    by_ids_some(db, table, ids, conds, Mask::ALL).await
+}
+
+/// `by_ids`, each row with the fields of `mask` only.
+pub async fn by_ids_some<M: Columns, C: FromIterator<(i64, M)>>(
+    db: &impl ConnectionTrait,
+    table: &str,
+    ids: &[i64],
+    conds: &[Sql],
+    mask: Mask,
+) -> AppResult<C> {
+    let mut sql = Sql::new(format!("SELECT {} FROM {table} t WHERE t.id IN ", mask.columns::<M>()), vec![]);
     sql.push_in(ids);
     sql.and_all(conds);
     let rows = db.query_all_raw(sql.build(db.get_database_backend())).await?;
     // `id` is every model's first column.
-    rows.iter().map(|row| Ok((at::<i64>(row, 0)?, M::decode(row)?))).collect()
+    rows.iter().map(|row| Ok((at::<i64>(row, 0)?, M::decode_some(row, mask)?))).collect()
 }

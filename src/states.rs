@@ -151,10 +151,15 @@ db_enum! {
 impl TrademarkStatus {
     /// The status of `model` as of `now` (microseconds): `EXPIRED` once `expiresOn` has passed.
     pub fn of(model: &entity::trademark::Model, now: i64) -> AppResult<Self> {
+        Self::at(&model.status, model.expires_on, now)
+    }
+
+    /// The status of a trademark stored as `status` that expires on `expires_on`, at `now`.
+    pub fn at(status: &str, expires_on: Option<chrono::NaiveDate>, now: i64) -> AppResult<Self> {
         let today = instant(now).date_naive();
-        match model.expires_on {
+        match expires_on {
             Some(expires) if expires < today => Ok(Self::Expired),
-            _ => Self::from_db(&model.status),
+            _ => Self::from_db(status),
         }
     }
 }

@@ -12,6 +12,7 @@ use super::{
     Batcher, Events, Items, Listings, Messages, Notices, PageRows, Sellers, Statements, Strikes, Table, Trademarks,
 };
 use crate::auth::{Scope, visibility};
+use crate::columns::Mask;
 use crate::error::{AppError, AppResult};
 use crate::pagination::{Cursor, PageArgs};
 use crate::sql::{self, Dir, ListSpec, Sql};
@@ -174,7 +175,7 @@ impl<T: RelTable> Loader<PageOf<T>> for Batcher {
         }
         let mut out = HashMap::new();
         for ((rel, args), parents) in groups {
-            for (parent, rows) in self.pages::<T>(rel, args, &parents).await? {
+            for (parent, rows) in self.pages::<T>(rel, args, &parents, Mask::ALL).await? {
                 out.insert(PageOf::new(rel.clone(), parent, args.clone()), rows);
             }
         }
@@ -183,16 +184,19 @@ impl<T: RelTable> Loader<PageOf<T>> for Batcher {
 }
 
 impl Batcher {
-    /// Page `args` of `rel` under each of `parents`, in one statement: what `PageOf<T>` loads,
-    /// as a list with every parent once (an empty page for a parent with no rows).
+    /// Page `args` of `rel` under each of `parents`, in one statement, each row with the fields
+    /// of `mask`: what `PageOf<T>` loads, as a list with every parent once (an empty page for a
+    /// parent with no rows).
     pub async fn pages<T: RelTable>(
         &self,
         rel: &Rel,
         args: &PageArgs,
         parents: &[i64],
+        mask: Mask,
     ) -> AppResult<Vec<(i64, PageRows<T::Model>)>> {
         let (spec, parent_col) = rel.spec(self.scope, self.now);
-        let mut found = sql::page_per_parent::<T::Model>(&self.db, &spec, parent_col, parents, args).await?.into_iter();
+        let mut found =
+            sql::page_per_parent::<T::Model>(&self.db, &spec, parent_col, parents, args, mask).await?.into_iter();
         let mut next = found.next();
         // Both lists are in parent order once `parents` is sorted; the statement's is.
         let mut sorted = parents.to_vec();

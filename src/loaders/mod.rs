@@ -11,6 +11,7 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::{DatabaseConnection, FromQueryResult, Value};
 
 use crate::auth::{Scope, visibility};
+use crate::columns::Mask;
 use crate::error::{AppError, AppResult};
 use crate::pagination::{Cursor, PageArgs};
 use crate::sql::{self, ListSpec, Sql};
@@ -143,17 +144,17 @@ impl<T: Table> Loader<ById<T>> for Batcher {
 
     async fn load(&self, keys: &[ById<T>]) -> Result<HashMap<ById<T>, T::Model>, AppError> {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let rows = self.rows::<T>(&ids).await?;
+        let rows = self.rows::<T>(&ids, Mask::ALL).await?;
         Ok(rows.into_iter().map(|(id, m)| (ById::new(id), m)).collect())
     }
 }
 
 impl Batcher {
-    /// The rows of `T` with `ids` that the viewer may see, each with its id: what `ById<T>`
-    /// loads, as a list (the planner keeps rows in maps of its own).
-    pub async fn rows<T: Table>(&self, ids: &[i64]) -> AppResult<Vec<(i64, T::Model)>> {
+    /// The rows of `T` with `ids` that the viewer may see, each with its id and the fields of
+    /// `mask`: what `ById<T>` loads, as a list (the planner keeps rows in maps of its own).
+    pub async fn rows<T: Table>(&self, ids: &[i64], mask: Mask) -> AppResult<Vec<(i64, T::Model)>> {
         let conds: Vec<Sql> = T::visible(self.scope).into_iter().collect();
-        sql::by_ids::<T::Model, Vec<_>>(&self.db, T::NAME, ids, &conds).await
+        sql::by_ids_some::<T::Model, Vec<_>>(&self.db, T::NAME, ids, &conds, mask).await
     }
 }
 
@@ -233,7 +234,7 @@ impl<T: ChildOf> Loader<OneOf<T>> for Batcher {
         // Newest first, so that where several rows refer to one parent the latest wins.
         let spec = ListSpec::new(T::NAME, &[("t.id", sql::Dir::Desc)]).and_opt(T::visible(self.scope));
         let args = PageArgs { first: 1, after: None };
-        let rows = sql::page_per_parent::<T::Model>(&self.db, &spec, T::PARENT, &ids, &args).await?;
+        let rows = sql::page_per_parent::<T::Model>(&self.db, &spec, T::PARENT, &ids, &args, Mask::ALL).await?;
         Ok(rows
             .into_iter()
             .filter_map(|(parent, mut rows)| {

@@ -23,6 +23,7 @@ use async_graphql::{ID, InputType, Name, Positioned, Variables};
 use async_graphql_value::{ConstValue, Value};
 
 use crate::auth::Identity;
+use crate::columns::Mask;
 use crate::error::AppResult;
 use crate::ids::Kind;
 use crate::listings::types::ListingFilter;
@@ -55,6 +56,15 @@ pub struct Plan {
     pages: Vec<(Kind, Rel, PageArgs)>,
     /// Every distinct relation whose `totalCount` is asked.
     counts: Vec<Rel>,
+    /// Per object, the fields its rows are read with: those the plan writes or follows.
+    masks: HashMap<Kind, Mask>,
+}
+
+impl Plan {
+    /// The fields rows of `obj` are read with.
+    fn mask(&self, obj: Kind) -> Mask {
+        self.masks.get(&obj).copied().unwrap_or(Mask::ID)
+    }
 }
 
 /// A root field: `__typename`, or one object by id.
@@ -206,12 +216,13 @@ impl Plan {
                 defaults.insert(def.node.name.node.clone(), default.node.clone());
             }
         }
-        let mut builder = Builder { doc, variables, defaults, pages: Vec::new(), counts: Vec::new() };
+        let mut builder =
+            Builder { doc, variables, defaults, pages: Vec::new(), counts: Vec::new(), masks: HashMap::new() };
         let mut root = Vec::new();
         for (key, fields) in builder.collect(&[&operation.selection_set.node], "Query", false)? {
             root.push(builder.root_field(key, &fields)?);
         }
-        Some(Plan { root, pages: builder.pages, counts: builder.counts })
+        Some(Plan { root, pages: builder.pages, counts: builder.counts, masks: builder.masks })
     }
 }
 
@@ -223,6 +234,7 @@ struct Builder<'d> {
     defaults: HashMap<Name, ConstValue>,
     pages: Vec<(Kind, Rel, PageArgs)>,
     counts: Vec<Rel>,
+    masks: HashMap<Kind, Mask>,
 }
 
 /// Fields of one response key, as collected (fields of one key merge into one).
@@ -458,18 +470,22 @@ impl<'d> Builder<'d> {
         if name == "__typename" {
             return Some(FieldPlan::Typename(obj.type_name()));
         }
-        if let Some(scalar) = schema::scalar(obj, name) {
+        if let Some((scalar, fields)) = schema::scalar(obj, name) {
             self.arguments(group, &[])?;
+            self.reads(obj, fields);
             return Some(FieldPlan::Scalar(scalar));
         }
-        if let Some((target, via, nullable)) = schema::reference(obj, name) {
+        if let Some((target, (via, field), nullable)) = schema::reference(obj, name) {
             self.arguments(group, &[])?;
+            self.reads(obj, &[field]);
             let sel = self.object(group, target)?;
             return Some(FieldPlan::Ref { obj: target, target: via, nullable, sel });
         }
         let (target, rel, args) = match (obj, name) {
             (Kind::Seller, "activeStrikeCount") => {
                 self.arguments(group, &[])?;
+                // What `ActiveStrikes::kept` reads.
+                self.reads(obj, &["active_strikes", "strikes_recount_at"]);
                 return Some(FieldPlan::ActiveStrikes);
             }
             (Kind::NoticeItem, "counterNotice" | "strike") => {
@@ -563,7 +579,14 @@ impl<'d> Builder<'d> {
         Some(FieldPlan::Conn { obj: target, page, sel })
     }
 
+    /// Rows of `obj` are read with `fields`.
+    fn reads(&mut self, obj: Kind, fields: &[&str]) {
+        let mask = self.masks.entry(obj).or_insert(Mask::ID);
+        *mask = schema::mask_with(obj, *mask, fields);
+    }
+
     fn price(&mut self, group: &Group<'d>) -> Option<FieldPlan> {
+        self.reads(Kind::Listing, &["price_amount", "price_currency"]);
         let parts = self.fields(group, "Money", false, |b, name, fields| {
             b.arguments(fields, &[])?;
             match name {

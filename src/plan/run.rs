@@ -255,10 +255,10 @@ async fn load(plan: &Plan, job: &Job, store: &mut Store) -> Result<(), Stop> {
         if let RootField::List { obj, list, args, sel } = field {
             let spec = list.spec(&job.identity, job.now).map_err(|_| Fallback("a root list answers an error"))?;
             let rows = match obj {
-                Kind::Brand => root_page::<Brands>(batcher, store, &spec, args).await?,
-                Kind::Seller => root_page::<Sellers>(batcher, store, &spec, args).await?,
-                Kind::Listing => root_page::<Listings>(batcher, store, &spec, args).await?,
-                Kind::Notice => root_page::<Notices>(batcher, store, &spec, args).await?,
+                Kind::Brand => root_page::<Brands>(plan, batcher, store, &spec, args).await?,
+                Kind::Seller => root_page::<Sellers>(plan, batcher, store, &spec, args).await?,
+                Kind::Listing => root_page::<Listings>(plan, batcher, store, &spec, args).await?,
+                Kind::Notice => root_page::<Notices>(plan, batcher, store, &spec, args).await?,
                 _ => return Err(Stop::Fallback(Fallback("no root list of this object"))),
             };
             if sel.fields.iter().any(|(_, part)| matches!(part, ConnPart::TotalCount(_))) {
@@ -403,15 +403,15 @@ async fn fetch(plan: &Plan, batcher: &Batcher, store: &mut Store, needs: Needs) 
             continue;
         }
         match obj {
-            Kind::Brand => by_id::<Brands>(batcher, store, &ids).await?,
-            Kind::Trademark => by_id::<Trademarks>(batcher, store, &ids).await?,
-            Kind::Seller => by_id::<Sellers>(batcher, store, &ids).await?,
-            Kind::Listing => by_id::<Listings>(batcher, store, &ids).await?,
-            Kind::Notice => by_id::<Notices>(batcher, store, &ids).await?,
-            Kind::NoticeItem => by_id::<Items>(batcher, store, &ids).await?,
-            Kind::CounterNotice => by_id::<CounterNotices>(batcher, store, &ids).await?,
-            Kind::Strike => by_id::<Strikes>(batcher, store, &ids).await?,
-            Kind::NoticeEvent => by_id::<Events>(batcher, store, &ids).await?,
+            Kind::Brand => by_id::<Brands>(plan, batcher, store, &ids).await?,
+            Kind::Trademark => by_id::<Trademarks>(plan, batcher, store, &ids).await?,
+            Kind::Seller => by_id::<Sellers>(plan, batcher, store, &ids).await?,
+            Kind::Listing => by_id::<Listings>(plan, batcher, store, &ids).await?,
+            Kind::Notice => by_id::<Notices>(plan, batcher, store, &ids).await?,
+            Kind::NoticeItem => by_id::<Items>(plan, batcher, store, &ids).await?,
+            Kind::CounterNotice => by_id::<CounterNotices>(plan, batcher, store, &ids).await?,
+            Kind::Strike => by_id::<Strikes>(plan, batcher, store, &ids).await?,
+            Kind::NoticeEvent => by_id::<Events>(plan, batcher, store, &ids).await?,
             Kind::NoticeMessage | Kind::Appeal | Kind::StatementOfReasons => {
                 return Err(Stop::Fallback(Fallback("not a planned object")));
             }
@@ -482,8 +482,8 @@ async fn fetch(plan: &Plan, batcher: &Batcher, store: &mut Store, needs: Needs) 
     Ok(())
 }
 
-async fn by_id<T: Stored>(batcher: &Batcher, store: &mut Store, ids: &[i64]) -> Result<(), Stop> {
-    let rows = batcher.rows::<T>(ids).await.map_err(failed)?;
+async fn by_id<T: Stored>(plan: &Plan, batcher: &Batcher, store: &mut Store, ids: &[i64]) -> Result<(), Stop> {
+    let rows = batcher.rows::<T>(ids, plan.mask(T::KIND)).await.map_err(failed)?;
     let stored = T::rows(store);
     stored.reserve(rows.len());
     for (id, row) in rows {
@@ -514,12 +514,13 @@ where
 
 /// One page of a root list: its rows go into the store; their cursors and ids come back.
 async fn root_page<T: Stored>(
+    plan: &Plan,
     batcher: &Batcher,
     store: &mut Store,
     spec: &crate::sql::ListSpec,
     args: &crate::pagination::PageArgs,
 ) -> Result<Vec<(Cursor, i64)>, Stop> {
-    let rows = crate::sql::page::<T::Model>(batcher.db(), spec, args).await.map_err(failed)?;
+    let rows = crate::sql::page::<T::Model>(batcher.db(), spec, args, plan.mask(T::KIND)).await.map_err(failed)?;
     let mut list = Vec::with_capacity(rows.len());
     for (cursor, row) in rows {
         let id = T::id(&row);
@@ -537,7 +538,7 @@ async fn pages<T: Stored + RelTable>(
     parents: &[i64],
 ) -> Result<(), Stop> {
     let (_, rel, args) = &plan.pages[page];
-    for (parent, rows) in batcher.pages::<T>(rel, args, parents).await.map_err(failed)? {
+    for (parent, rows) in batcher.pages::<T>(rel, args, parents, plan.mask(T::KIND)).await.map_err(failed)? {
         let mut list = Vec::with_capacity(rows.len());
         for (cursor, row) in rows {
             let id = T::id(&row);

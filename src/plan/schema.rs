@@ -12,6 +12,7 @@ use crate::states::{
 };
 
 use super::Fallback;
+use crate::columns::{Columns, Mask};
 
 /// The name of the connection type of `kind`.
 pub fn connection_name(kind: Kind) -> &'static str {
@@ -83,40 +84,71 @@ pub enum Row<'a> {
 /// Writes one plain field of a row as JSON, as of the request's instant (microseconds).
 pub type ScalarFn = fn(Row<'_>, &mut Vec<u8>, i64) -> Result<(), Fallback>;
 
-/// A writer of a field of `$variant` rows, from a closure over the row and the output.
+/// A writer of a field of `$variant` rows, and the fields of the row it reads: the body sees the
+/// row only through the fields named in brackets (each bound by reference), so the columns a
+/// plan selects (`Mask`) cannot miss one a writer reads.
 macro_rules! column {
-    ($variant:ident, |$m:ident, $out:ident| $body:expr) => {
-        column!($variant, |$m, $out, _now| $body)
+    ($variant:ident, [$($f:ident),+], |$out:ident| $body:expr) => {
+        column!($variant, [$($f),+], |$out, _now| $body)
     };
-    ($variant:ident, |$m:ident, $out:ident, $now:ident| $body:expr) => {
-        (|row: Row<'_>, $out: &mut Vec<u8>, $now: i64| match row {
-            Row::$variant($m) => {
-                $body;
-                Ok(())
-            }
-            _ => Err(Fallback("a field of another object")),
-        }) as ScalarFn
+    ($variant:ident, [$($f:ident),+], |$out:ident, $now:ident| $body:expr) => {
+        (
+            (|row: Row<'_>, $out: &mut Vec<u8>, $now: i64| match row {
+                Row::$variant(m) => {
+                    $(let $f = &m.$f;)+
+                    $body;
+                    Ok(())
+                }
+                _ => Err(Fallback("a field of another object")),
+            }) as ScalarFn,
+            &[$(stringify!($f)),+] as Fields,
+        )
     };
 }
 
-/// The writer of plain field `name` of `obj`, if it is one the planner answers.
-pub fn scalar(obj: Kind, name: &str) -> Option<ScalarFn> {
-    let f = match (obj, name) {
-        (Kind::Brand, "id") => column!(Brand, |m, out| id(out, Kind::Brand, m.id)),
-        (Kind::Brand, "name") => column!(Brand, |m, out| string(out, &m.name)),
-        (Kind::Brand, "country") => column!(Brand, |m, out| string(out, &m.country)),
-        (Kind::Brand, "trustTier") => {
-            column!(Brand, |m, out| enumerated(out, TrustTier::from_db(&m.trust_tier)?.as_db()))
-        }
-        (Kind::Brand, "createdAt") => column!(Brand, |m, out| instant(out, m.created_at)),
+/// The fields of a model that a writer or a reference reads.
+pub type Fields = &'static [&'static str];
 
-        (Kind::Trademark, "id") => column!(Trademark, |m, out| id(out, Kind::Trademark, m.id)),
-        (Kind::Trademark, "mark") => column!(Trademark, |m, out| string(out, &m.mark)),
-        (Kind::Trademark, "registrationNumber") => column!(Trademark, |m, out| string(out, &m.registration_number)),
-        (Kind::Trademark, "jurisdiction") => column!(Trademark, |m, out| string(out, &m.jurisdiction)),
-        (Kind::Trademark, "createdAt") => column!(Trademark, |m, out| instant(out, m.created_at)),
-        (Kind::Trademark, "niceClasses") => column!(Trademark, |m, out| {
-            let classes = crate::trademarks::types::nice_classes(&m.nice_classes);
+/// `mask` with `fields` of the model of `kind`.
+pub fn mask_with(kind: Kind, mask: Mask, fields: &[&str]) -> Mask {
+    fn with<M: Columns>(mask: Mask, fields: &[&str]) -> Mask {
+        fields.iter().fold(mask, |m, f| m.with::<M>(f))
+    }
+    match kind {
+        Kind::Brand => with::<entity::brand::Model>(mask, fields),
+        Kind::Trademark => with::<entity::trademark::Model>(mask, fields),
+        Kind::Seller => with::<entity::seller::Model>(mask, fields),
+        Kind::Listing => with::<entity::listing::Model>(mask, fields),
+        Kind::Notice => with::<entity::notice::Model>(mask, fields),
+        Kind::NoticeItem => with::<entity::notice_item::Model>(mask, fields),
+        Kind::CounterNotice => with::<entity::counter_notice::Model>(mask, fields),
+        Kind::Strike => with::<entity::strike::Model>(mask, fields),
+        Kind::NoticeEvent => with::<entity::notice_event::Model>(mask, fields),
+        Kind::NoticeMessage | Kind::Appeal | Kind::StatementOfReasons => Mask::ALL,
+    }
+}
+
+/// The writer of plain field `name` of `obj` and the fields it reads, if it is one the planner
+/// answers.
+pub fn scalar(obj: Kind, name: &str) -> Option<(ScalarFn, Fields)> {
+    let f = match (obj, name) {
+        (Kind::Brand, "id") => column!(Brand, [id], |out| global_id(out, Kind::Brand, *id)),
+        (Kind::Brand, "name") => column!(Brand, [name], |out| string(out, name)),
+        (Kind::Brand, "country") => column!(Brand, [country], |out| string(out, country)),
+        (Kind::Brand, "trustTier") => {
+            column!(Brand, [trust_tier], |out| enumerated(out, TrustTier::from_db(trust_tier)?.as_db()))
+        }
+        (Kind::Brand, "createdAt") => column!(Brand, [created_at], |out| instant(out, *created_at)),
+
+        (Kind::Trademark, "id") => column!(Trademark, [id], |out| global_id(out, Kind::Trademark, *id)),
+        (Kind::Trademark, "mark") => column!(Trademark, [mark], |out| string(out, mark)),
+        (Kind::Trademark, "registrationNumber") => {
+            column!(Trademark, [registration_number], |out| string(out, registration_number))
+        }
+        (Kind::Trademark, "jurisdiction") => column!(Trademark, [jurisdiction], |out| string(out, jurisdiction)),
+        (Kind::Trademark, "createdAt") => column!(Trademark, [created_at], |out| instant(out, *created_at)),
+        (Kind::Trademark, "niceClasses") => column!(Trademark, [nice_classes], |out| {
+            let classes = crate::trademarks::types::nice_classes(nice_classes);
             out.push(b'[');
             for (i, class) in classes.iter().enumerate() {
                 if i > 0 {
@@ -127,9 +159,12 @@ pub fn scalar(obj: Kind, name: &str) -> Option<ScalarFn> {
             out.push(b']');
         }),
         (Kind::Trademark, "status") => {
-            column!(Trademark, |m, out, now| enumerated(out, TrademarkStatus::of(m, now)?.as_db()))
+            column!(Trademark, [status, expires_on], |out, now| enumerated(
+                out,
+                TrademarkStatus::at(status, *expires_on, now)?.as_db()
+            ))
         }
-        (Kind::Trademark, "expiresOn") => column!(Trademark, |m, out| match m.expires_on {
+        (Kind::Trademark, "expiresOn") => column!(Trademark, [expires_on], |out| match *expires_on {
             Some(day) => match async_graphql::ScalarType::to_value(&crate::scalars::Date(day)) {
                 async_graphql::Value::String(text) => string(out, &text),
                 _ => return Err(Fallback("a date that is not a string")),
@@ -137,71 +172,75 @@ pub fn scalar(obj: Kind, name: &str) -> Option<ScalarFn> {
             None => out.extend_from_slice(b"null"),
         }),
 
-        (Kind::Seller, "id") => column!(Seller, |m, out| id(out, Kind::Seller, m.id)),
-        (Kind::Seller, "handle") => column!(Seller, |m, out| string(out, &m.handle)),
-        (Kind::Seller, "displayName") => column!(Seller, |m, out| string(out, &m.display_name)),
-        (Kind::Seller, "country") => column!(Seller, |m, out| string(out, &m.country)),
+        (Kind::Seller, "id") => column!(Seller, [id], |out| global_id(out, Kind::Seller, *id)),
+        (Kind::Seller, "handle") => column!(Seller, [handle], |out| string(out, handle)),
+        (Kind::Seller, "displayName") => column!(Seller, [display_name], |out| string(out, display_name)),
+        (Kind::Seller, "country") => column!(Seller, [country], |out| string(out, country)),
         (Kind::Seller, "status") => {
-            column!(Seller, |m, out| enumerated(out, SellerStatus::from_db(&m.status)?.as_db()))
+            column!(Seller, [status], |out| enumerated(out, SellerStatus::from_db(status)?.as_db()))
         }
-        (Kind::Seller, "createdAt") => column!(Seller, |m, out| instant(out, m.created_at)),
+        (Kind::Seller, "createdAt") => column!(Seller, [created_at], |out| instant(out, *created_at)),
 
-        (Kind::Listing, "id") => column!(Listing, |m, out| id(out, Kind::Listing, m.id)),
-        (Kind::Listing, "title") => column!(Listing, |m, out| string(out, &m.title)),
-        (Kind::Listing, "url") => column!(Listing, |m, out| string(out, &m.url)),
+        (Kind::Listing, "id") => column!(Listing, [id], |out| global_id(out, Kind::Listing, *id)),
+        (Kind::Listing, "title") => column!(Listing, [title], |out| string(out, title)),
+        (Kind::Listing, "url") => column!(Listing, [url], |out| string(out, url)),
         (Kind::Listing, "status") => {
-            column!(Listing, |m, out| enumerated(out, ListingStatus::from_db(&m.status)?.as_db()))
+            column!(Listing, [status], |out| enumerated(out, ListingStatus::from_db(status)?.as_db()))
         }
-        (Kind::Listing, "listedAt") => column!(Listing, |m, out| instant(out, m.listed_at)),
-        (Kind::Listing, "removedAt") => column!(Listing, |m, out| optional(out, m.removed_at, instant)),
+        (Kind::Listing, "listedAt") => column!(Listing, [listed_at], |out| instant(out, *listed_at)),
+        (Kind::Listing, "removedAt") => column!(Listing, [removed_at], |out| optional(out, *removed_at, instant)),
 
-        (Kind::Notice, "id") => column!(Notice, |m, out| id(out, Kind::Notice, m.id)),
+        (Kind::Notice, "id") => column!(Notice, [id], |out| global_id(out, Kind::Notice, *id)),
         (Kind::Notice, "reason") => {
-            column!(Notice, |m, out| enumerated(out, NoticeReason::from_db(&m.reason)?.as_db()))
+            column!(Notice, [reason], |out| enumerated(out, NoticeReason::from_db(reason)?.as_db()))
         }
-        (Kind::Notice, "explanation") => column!(Notice, |m, out| string(out, &m.explanation)),
+        (Kind::Notice, "explanation") => column!(Notice, [explanation], |out| string(out, explanation)),
         (Kind::Notice, "status") => {
-            column!(Notice, |m, out| enumerated(out, NoticeStatus::from_db(&m.status)?.as_db()))
+            column!(Notice, [status], |out| enumerated(out, NoticeStatus::from_db(status)?.as_db()))
         }
-        (Kind::Notice, "expedited") => column!(Notice, |m, out| boolean(out, m.expedited)),
-        (Kind::Notice, "submittedAt") => column!(Notice, |m, out| instant(out, m.submitted_at)),
-        (Kind::Notice, "closedAt") => column!(Notice, |m, out| optional(out, m.closed_at, instant)),
+        (Kind::Notice, "expedited") => column!(Notice, [expedited], |out| boolean(out, *expedited)),
+        (Kind::Notice, "submittedAt") => column!(Notice, [submitted_at], |out| instant(out, *submitted_at)),
+        (Kind::Notice, "closedAt") => column!(Notice, [closed_at], |out| optional(out, *closed_at, instant)),
 
-        (Kind::NoticeItem, "id") => column!(NoticeItem, |m, out| id(out, Kind::NoticeItem, m.id)),
+        (Kind::NoticeItem, "id") => column!(NoticeItem, [id], |out| global_id(out, Kind::NoticeItem, *id)),
         (Kind::NoticeItem, "status") => {
-            column!(NoticeItem, |m, out| enumerated(out, NoticeItemStatus::from_db(&m.status)?.as_db()))
+            column!(NoticeItem, [status], |out| enumerated(out, NoticeItemStatus::from_db(status)?.as_db()))
         }
-        (Kind::NoticeItem, "decidedAt") => column!(NoticeItem, |m, out| optional(out, m.decided_at, instant)),
+        (Kind::NoticeItem, "decidedAt") => column!(NoticeItem, [decided_at], |out| optional(out, *decided_at, instant)),
         (Kind::NoticeItem, "decisionReason") => {
-            column!(NoticeItem, |m, out| match &m.decision_reason {
+            column!(NoticeItem, [decision_reason], |out| match decision_reason {
                 Some(reason) => string(out, reason),
                 None => out.extend_from_slice(b"null"),
             })
         }
 
-        (Kind::CounterNotice, "id") => column!(CounterNotice, |m, out| id(out, Kind::CounterNotice, m.id)),
-        (Kind::CounterNotice, "statement") => column!(CounterNotice, |m, out| string(out, &m.statement)),
+        (Kind::CounterNotice, "id") => column!(CounterNotice, [id], |out| global_id(out, Kind::CounterNotice, *id)),
+        (Kind::CounterNotice, "statement") => column!(CounterNotice, [statement], |out| string(out, statement)),
         (Kind::CounterNotice, "status") => {
-            column!(CounterNotice, |m, out| enumerated(out, CounterNoticeStatus::from_db(&m.status)?.as_db()))
+            column!(CounterNotice, [status], |out| enumerated(out, CounterNoticeStatus::from_db(status)?.as_db()))
         }
-        (Kind::CounterNotice, "filedAt") => column!(CounterNotice, |m, out| instant(out, m.filed_at)),
-        (Kind::CounterNotice, "resolvedAt") => column!(CounterNotice, |m, out| optional(out, m.resolved_at, instant)),
+        (Kind::CounterNotice, "filedAt") => column!(CounterNotice, [filed_at], |out| instant(out, *filed_at)),
+        (Kind::CounterNotice, "resolvedAt") => {
+            column!(CounterNotice, [resolved_at], |out| optional(out, *resolved_at, instant))
+        }
 
-        (Kind::Strike, "id") => column!(Strike, |m, out| id(out, Kind::Strike, m.id)),
-        (Kind::Strike, "issuedAt") => column!(Strike, |m, out| instant(out, m.issued_at)),
-        (Kind::Strike, "expiresAt") => column!(Strike, |m, out| instant(out, m.expires_at)),
-        (Kind::Strike, "voided") => column!(Strike, |m, out| boolean(out, m.voided)),
-        (Kind::Strike, "active") => column!(Strike, |m, out, now| boolean(out, !m.voided && m.expires_at > now)),
+        (Kind::Strike, "id") => column!(Strike, [id], |out| global_id(out, Kind::Strike, *id)),
+        (Kind::Strike, "issuedAt") => column!(Strike, [issued_at], |out| instant(out, *issued_at)),
+        (Kind::Strike, "expiresAt") => column!(Strike, [expires_at], |out| instant(out, *expires_at)),
+        (Kind::Strike, "voided") => column!(Strike, [voided], |out| boolean(out, *voided)),
+        (Kind::Strike, "active") => {
+            column!(Strike, [voided, expires_at], |out, now| boolean(out, !*voided && *expires_at > now))
+        }
 
-        (Kind::NoticeEvent, "id") => column!(NoticeEvent, |m, out| id(out, Kind::NoticeEvent, m.id)),
+        (Kind::NoticeEvent, "id") => column!(NoticeEvent, [id], |out| global_id(out, Kind::NoticeEvent, *id)),
         (Kind::NoticeEvent, "kind") => {
-            column!(NoticeEvent, |m, out| enumerated(out, NoticeEventKind::from_db(&m.kind)?.as_db()))
+            column!(NoticeEvent, [kind], |out| enumerated(out, NoticeEventKind::from_db(kind)?.as_db()))
         }
         (Kind::NoticeEvent, "actorRole") => {
-            column!(NoticeEvent, |m, out| enumerated(out, ActorRole::from_db(&m.actor_role)?.as_db()))
+            column!(NoticeEvent, [actor_role], |out| enumerated(out, ActorRole::from_db(actor_role)?.as_db()))
         }
-        (Kind::NoticeEvent, "at") => column!(NoticeEvent, |m, out| instant(out, m.at)),
-        (Kind::NoticeEvent, "note") => column!(NoticeEvent, |m, out| match &m.note {
+        (Kind::NoticeEvent, "at") => column!(NoticeEvent, [at], |out| instant(out, *at)),
+        (Kind::NoticeEvent, "note") => column!(NoticeEvent, [note], |out| match note {
             Some(note) => string(out, note),
             None => out.extend_from_slice(b"null"),
         }),
@@ -213,36 +252,49 @@ pub fn scalar(obj: Kind, name: &str) -> Option<ScalarFn> {
 /// The id a reference field of a row holds.
 pub type RefFn = fn(Row<'_>) -> Option<i64>;
 
-/// The ids of `$variant` rows that a reference reads.
+/// The id a reference of `$variant` rows reads from field `$f` (an `Option` after `?`), and
+/// that field.
 macro_rules! refers {
-    ($variant:ident, |$m:ident| $id:expr) => {
-        (|row: Row<'_>| match row {
-            Row::$variant($m) => $id,
-            _ => None,
-        }) as RefFn
+    ($variant:ident, ?$f:ident) => {
+        (
+            (|row: Row<'_>| match row {
+                Row::$variant(m) => m.$f,
+                _ => None,
+            }) as RefFn,
+            stringify!($f),
+        )
+    };
+    ($variant:ident, $f:ident) => {
+        (
+            (|row: Row<'_>| match row {
+                Row::$variant(m) => Some(m.$f),
+                _ => None,
+            }) as RefFn,
+            stringify!($f),
+        )
     };
 }
 
-/// The object a reference field `name` of `obj` points at, the id it holds, and whether it is
-/// nullable. A nullable reference (`NoticeEvent.notice`) answers null when it holds no id or
-/// the viewer may not see the row, as its resolver does; a non-null one always holds a visible
-/// row, or the general executor answers the error.
-pub fn reference(obj: Kind, name: &str) -> Option<(Kind, RefFn, bool)> {
+/// The object a reference field `name` of `obj` points at, the id it holds (and the field it
+/// reads it from), and whether it is nullable. A nullable reference (`NoticeEvent.notice`)
+/// answers null when it holds no id or the viewer may not see the row, as its resolver does; a
+/// non-null one always holds a visible row, or the general executor answers the error.
+pub fn reference(obj: Kind, name: &str) -> Option<(Kind, (RefFn, &'static str), bool)> {
     let r = match (obj, name) {
-        (Kind::Trademark, "brand") => (Kind::Brand, refers!(Trademark, |m| Some(m.brand_id)), false),
-        (Kind::Listing, "seller") => (Kind::Seller, refers!(Listing, |m| Some(m.seller_id)), false),
-        (Kind::Notice, "brand") => (Kind::Brand, refers!(Notice, |m| Some(m.brand_id)), false),
-        (Kind::NoticeItem, "notice") => (Kind::Notice, refers!(NoticeItem, |m| Some(m.notice_id)), false),
-        (Kind::NoticeItem, "listing") => (Kind::Listing, refers!(NoticeItem, |m| Some(m.listing_id)), false),
-        (Kind::NoticeItem, "trademark") => (Kind::Trademark, refers!(NoticeItem, |m| Some(m.trademark_id)), false),
-        (Kind::CounterNotice, "item") => (Kind::NoticeItem, refers!(CounterNotice, |m| Some(m.item_id)), false),
-        (Kind::CounterNotice, "seller") => (Kind::Seller, refers!(CounterNotice, |m| Some(m.seller_id)), false),
-        (Kind::Strike, "seller") => (Kind::Seller, refers!(Strike, |m| Some(m.seller_id)), false),
-        (Kind::Strike, "brand") => (Kind::Brand, refers!(Strike, |m| Some(m.brand_id)), false),
-        (Kind::Strike, "item") => (Kind::NoticeItem, refers!(Strike, |m| Some(m.item_id)), false),
-        (Kind::NoticeEvent, "brand") => (Kind::Brand, refers!(NoticeEvent, |m| Some(m.brand_id)), false),
-        (Kind::NoticeEvent, "notice") => (Kind::Notice, refers!(NoticeEvent, |m| m.notice_id), true),
-        (Kind::NoticeEvent, "item") => (Kind::NoticeItem, refers!(NoticeEvent, |m| m.item_id), true),
+        (Kind::Trademark, "brand") => (Kind::Brand, refers!(Trademark, brand_id), false),
+        (Kind::Listing, "seller") => (Kind::Seller, refers!(Listing, seller_id), false),
+        (Kind::Notice, "brand") => (Kind::Brand, refers!(Notice, brand_id), false),
+        (Kind::NoticeItem, "notice") => (Kind::Notice, refers!(NoticeItem, notice_id), false),
+        (Kind::NoticeItem, "listing") => (Kind::Listing, refers!(NoticeItem, listing_id), false),
+        (Kind::NoticeItem, "trademark") => (Kind::Trademark, refers!(NoticeItem, trademark_id), false),
+        (Kind::CounterNotice, "item") => (Kind::NoticeItem, refers!(CounterNotice, item_id), false),
+        (Kind::CounterNotice, "seller") => (Kind::Seller, refers!(CounterNotice, seller_id), false),
+        (Kind::Strike, "seller") => (Kind::Seller, refers!(Strike, seller_id), false),
+        (Kind::Strike, "brand") => (Kind::Brand, refers!(Strike, brand_id), false),
+        (Kind::Strike, "item") => (Kind::NoticeItem, refers!(Strike, item_id), false),
+        (Kind::NoticeEvent, "brand") => (Kind::Brand, refers!(NoticeEvent, brand_id), false),
+        (Kind::NoticeEvent, "notice") => (Kind::Notice, refers!(NoticeEvent, ?notice_id), true),
+        (Kind::NoticeEvent, "item") => (Kind::NoticeItem, refers!(NoticeEvent, ?item_id), true),
         _ => return None,
     };
     Some(r)
@@ -287,7 +339,7 @@ fn enumerated(out: &mut Vec<u8>, name: &str) {
 }
 
 /// The global id of row `key` of `kind`.
-fn id(out: &mut Vec<u8>, kind: crate::ids::Kind, key: i64) {
+fn global_id(out: &mut Vec<u8>, kind: crate::ids::Kind, key: i64) {
     out.push(b'"');
     GlobalId::new(kind, key).write_to(out);
     out.push(b'"');

@@ -264,3 +264,45 @@ async fn planned_statements_grow_with_depth_not_with_rows_or_aliases() {
     assert_eq!(app.statements() - before, 5, "brand, notices, items, listings, sellers");
     assert_eq!(app.app.metrics.planned.get(), planned + 1, "the planner answered it");
 }
+
+/// The planner reads rows with only the fields it writes or follows (`columns::Mask`): a row read
+/// with a mask holds those fields as stored and every other one empty (no long text decoded);
+/// with `Mask::ALL` it is the whole row, as the general executor reads it.
+#[tokio::test]
+async fn a_masked_read_holds_the_fields_asked_and_leaves_the_rest_empty() {
+    use entity::listing;
+    use rightsgraph::columns::{Columns, Mask};
+    let app = spawn().await;
+    let w = World::build(&app.app.db).await;
+    let db = &app.app.db;
+    let whole: Vec<(i64, listing::Model)> = rightsgraph::sql::by_ids(db, "listing", &[w.l1a], &[]).await.expect("read");
+    let whole = &whole[0].1;
+    assert!(!whole.url.is_empty() && !whole.price_amount.is_empty(), "the fixture's listing has a url and price");
+
+    let mask = Mask::ID.with::<listing::Model>("title").with::<listing::Model>("seller_id");
+    assert_eq!(mask.columns::<listing::Model>(), "t.id, t.seller_id, t.title", "the columns in field order");
+    assert_eq!(mask.arity::<listing::Model>(), 3);
+    let masked: Vec<(i64, listing::Model)> =
+        rightsgraph::sql::by_ids_some(db, "listing", &[w.l1a], &[], mask).await.expect("masked read");
+    let (id, masked) = &masked[0];
+    assert_eq!(*id, w.l1a);
+    assert_eq!((masked.id, masked.seller_id, masked.title.as_str()), (whole.id, whole.seller_id, whole.title.as_str()));
+    assert_eq!(
+        (
+            masked.url.as_str(),
+            masked.price_amount.as_str(),
+            masked.status.as_str(),
+            masked.listed_at,
+            masked.title_search.as_deref()
+        ),
+        ("", "", "", 0, None),
+        "the fields outside the mask are read from no column"
+    );
+
+    // The id alone, and every field.
+    assert_eq!(Mask::ID.columns::<listing::Model>(), "t.id");
+    assert_eq!(Mask::ALL.columns::<listing::Model>(), listing::Model::COLUMNS);
+    let all: Vec<(i64, listing::Model)> =
+        rightsgraph::sql::by_ids_some(db, "listing", &[w.l1a], &[], Mask::ALL).await.expect("read");
+    assert_eq!(&all[0].1, whole);
+}

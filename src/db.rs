@@ -13,6 +13,10 @@ use sea_orm::{
 
 use crate::error::AppResult;
 
+mod reader;
+
+pub use reader::{Pinned, Reader};
+
 /// Counts every SQL statement the connection runs and how long each took (for `/metrics`), and
 /// keeps them while asked to (for the test that checks their query plans).
 #[derive(Debug, Clone)]

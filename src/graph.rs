@@ -128,7 +128,7 @@ pub fn shared<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Shared> {
 /// The database the request reads: for a query, the standby while it keeps up (see `standby`);
 /// for a mutation or a subscription, the primary.
 pub fn reader(ctx: &Context<'_>) -> AppResult<DatabaseConnection> {
-    Ok(request(ctx)?.loaders().loader().db().clone())
+    Ok(request(ctx)?.loaders().loader().db().pool().clone())
 }
 
 /// The request's state.

@@ -104,7 +104,7 @@ pub async fn build_app(config: &Config) -> Result<App, String> {
             standby::Reads::with_standby(db.clone(), url, config.reads.max_read_lag, &statements, metrics.clone())
                 .await?
         }
-        None => standby::Reads::primary_only(db.clone(), metrics.clone()),
+        None => standby::Reads::primary_only(db.clone(), &statements, metrics.clone()),
     };
     let pipeline = http::Pipeline::new(
         schema.clone(),

@@ -28,6 +28,9 @@ pub struct Reads {
     primary: DatabaseConnection,
     standby: Option<Standby>,
     metrics: Metrics,
+    /// Counts the statements of both databases, the pools' and those of a connection a planned
+    /// query holds (`db::Pinned`).
+    counter: StatementCounter,
 }
 
 #[derive(Clone)]
@@ -39,9 +42,9 @@ struct Standby {
 }
 
 impl Reads {
-    /// Every read on the primary.
-    pub fn primary_only(primary: DatabaseConnection, metrics: Metrics) -> Self {
-        Self { primary, standby: None, metrics }
+    /// Every read on the primary, whose statements `counter` counts.
+    pub fn primary_only(primary: DatabaseConnection, counter: &StatementCounter, metrics: Metrics) -> Self {
+        Self { primary, standby: None, metrics, counter: counter.clone() }
     }
 
     /// Reads on the standby at `url` while its lag is under `max_lag`. Its statements count with
@@ -79,7 +82,12 @@ impl Reads {
         }
         record(&lag, &metrics, first);
         tokio::spawn(run_probe(probe, lag, metrics.clone()));
-        Ok(Self { primary, standby: Some(standby), metrics })
+        Ok(Self { primary, standby: Some(standby), metrics, counter: counter.clone() })
+    }
+
+    /// What counts the statements of the databases.
+    pub fn counter(&self) -> &StatementCounter {
+        &self.counter
     }
 
     /// The database a query reads: the standby while it keeps up and `primary` is not asked for,

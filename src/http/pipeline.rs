@@ -257,7 +257,7 @@ impl Pipeline {
         let job = match (&parsed.plan, viewer) {
             (Some(plan), Viewer::Authenticated(identity)) if self.planner.load(Ordering::Relaxed) => {
                 let batcher = Batcher::new(db.clone(), identity.scope(), now);
-                Some(Arc::new(Job::new(plan.clone(), batcher, identity.clone(), now)))
+                Some(Arc::new(Job::new(plan.clone(), batcher, identity.clone(), now, self.reads.counter().clone())))
             }
             _ => None,
         };

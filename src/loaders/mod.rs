@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::dataloader::{DataLoader, Loader};
@@ -12,6 +13,7 @@ use sea_orm::{DatabaseConnection, FromQueryResult, Value};
 
 use crate::auth::{Scope, visibility};
 use crate::columns::Mask;
+use crate::db::{Pinned, Reader};
 use crate::error::{AppError, AppResult};
 use crate::pagination::{Cursor, PageArgs};
 use crate::sql::{self, ListSpec, Sql};
@@ -32,7 +34,7 @@ const MAX_BATCH: usize = 5_000;
 
 /// Batches the loads of one request.
 pub struct Batcher {
-    db: DatabaseConnection,
+    db: Reader,
     scope: Scope,
     now: i64,
 }
@@ -42,25 +44,32 @@ impl Batcher {
     pub fn loader(db: DatabaseConnection, scope: Scope, now: i64) -> Loaders {
         // A dashboard page (100 notices x 20 items) loads 2,000 listings in one batch; both backends
         // accept that many bound parameters (SQLite 32,766, PostgreSQL 65,535).
-        DataLoader::new(Self { db, scope, now }, tokio::spawn).max_batch_size(MAX_BATCH)
+        DataLoader::new(Self { db: Reader::Pool(db), scope, now }, tokio::spawn).max_batch_size(MAX_BATCH)
     }
 
     /// A loader whose batches wait in `queue` until the request's resolvers are all waiting
     /// (see `drive`), so that a level of the query costs one statement.
     pub fn driven_loader(db: DatabaseConnection, scope: Scope, now: i64, queue: BatchQueue) -> Loaders {
         let spawn = move |batch| queue.push(batch);
-        DataLoader::new(Self { db, scope, now }, spawn).delay(Duration::ZERO).max_batch_size(MAX_BATCH)
+        DataLoader::new(Self { db: Reader::Pool(db), scope, now }, spawn)
+            .delay(Duration::ZERO)
+            .max_batch_size(MAX_BATCH)
     }
 }
 
 impl Batcher {
     /// The batcher itself, for a caller that batches its own keys (the planned executor).
     pub fn new(db: DatabaseConnection, scope: Scope, now: i64) -> Self {
-        Self { db, scope, now }
+        Self { db: Reader::Pool(db), scope, now }
     }
 
-    /// The database the loads read.
-    pub fn db(&self) -> &DatabaseConnection {
+    /// This batcher's loads, each run on `pinned` rather than on a connection of the pool.
+    pub fn pinned(&self, pinned: Pinned) -> Self {
+        Self { db: Reader::Pinned(Arc::new(pinned)), scope: self.scope, now: self.now }
+    }
+
+    /// Where the loads read.
+    pub fn db(&self) -> &Reader {
         &self.db
     }
 
@@ -261,7 +270,8 @@ impl Loader<IdentifiersOf> for Batcher {
         let mut sql = Sql::new("SELECT t.* FROM seller_identifier t WHERE t.seller_id IN ", vec![]);
         sql.push_in(&ids);
         sql.push(" ORDER BY t.seller_id, t.kind, t.value", []);
-        let rows = sea_orm::ConnectionTrait::query_all_raw(&self.db, sql.build(self.db.get_database_backend())).await?;
+        let backend = sea_orm::ConnectionTrait::get_database_backend(&self.db);
+        let rows = sea_orm::ConnectionTrait::query_all_raw(&self.db, sql.build(backend)).await?;
         let mut out: HashMap<IdentifiersOf, Vec<_>> = keys.iter().map(|k| (*k, Vec::new())).collect();
         for row in &rows {
             let m = entity::seller_identifier::Model::from_query_result(row, "")?;

@@ -12,6 +12,7 @@ use async_graphql::dataloader::Loader;
 use super::schema::{self, Row};
 use super::{ConnPart, ConnSelection, EdgePart, FieldPlan, InfoPart, Plan, PricePart, RootField, Selection, StatsPart};
 use crate::auth::{Identity, Scope};
+use crate::db::{Pinned, StatementCounter};
 use crate::error::AppError;
 use crate::ids::Kind;
 use crate::loaders::lists::RelTable;
@@ -57,20 +58,29 @@ pub struct Job {
     batcher: Batcher,
     identity: Identity,
     now: i64,
+    /// Counts the statements of the connection the plan holds (`db::Pinned`).
+    statements: StatementCounter,
     data: Mutex<Option<Vec<u8>>>,
 }
 
 impl Job {
     /// `plan`, to be run for `identity` with `batcher` (its scope and the request's instant
-    /// `now`).
-    pub fn new(plan: Arc<Plan>, batcher: Batcher, identity: Identity, now: i64) -> Self {
-        Self { plan, batcher, identity, now, data: Mutex::new(None) }
+    /// `now`), its statements counted by `statements`.
+    pub fn new(plan: Arc<Plan>, batcher: Batcher, identity: Identity, now: i64, statements: StatementCounter) -> Self {
+        Self { plan, batcher, identity, now, statements, data: Mutex::new(None) }
     }
 
     /// Runs the plan; on success the answer's `data` is kept for `take`.
     pub async fn run(&self) -> Result<(), Stop> {
         let mut store = Store::default();
-        load(&self.plan, self, &mut store).await?;
+        // The plan's statements run one after another: on PostgreSQL, on one connection taken
+        // once (and given back before the answer is written), not one taken per statement.
+        let pinned =
+            Pinned::take(self.batcher.db().pool(), &self.statements).await.map_err(|e| Stop::Failed(e.into()))?;
+        match pinned {
+            Some(pinned) => load(&self.plan, self, &self.batcher.pinned(pinned), &mut store).await?,
+            None => load(&self.plan, self, &self.batcher, &mut store).await?,
+        }
         let mut out = Vec::with_capacity(4096);
         write_root(&Written { plan: &self.plan, store: &store, now: self.now }, &mut out).map_err(Stop::Fallback)?;
         *self.data.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(out);
@@ -231,8 +241,7 @@ struct Needs {
     stats: Vec<StatsKey>,
 }
 
-async fn load(plan: &Plan, job: &Job, store: &mut Store) -> Result<(), Stop> {
-    let batcher = &job.batcher;
+async fn load(plan: &Plan, job: &Job, batcher: &Batcher, store: &mut Store) -> Result<(), Stop> {
     // The root objects.
     let mut needs = Needs::default();
     for (_, field) in &plan.root {

@@ -306,3 +306,34 @@ async fn a_masked_read_holds_the_fields_asked_and_leaves_the_rest_empty() {
         rightsgraph::sql::by_ids_some(db, "listing", &[w.l1a], &[], Mask::ALL).await.expect("read");
     assert_eq!(&all[0].1, whole);
 }
+
+/// A planned query's statements run on one PostgreSQL connection, taken from the pool once and
+/// given back once (`db::Pinned`), not one connection (and one release round trip) per
+/// statement: the same server process answers each statement, each is counted like the pool's,
+/// and a failed statement is a query error after which the connection serves on. SQLite, which
+/// runs in the process, reads from its pool.
+#[tokio::test]
+async fn a_planned_query_holds_one_connection_for_its_statements() {
+    use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
+    let app = spawn().await;
+    let db = &app.app.db;
+    let pinned = rightsgraph::db::Pinned::take(db, &app.app.statements).await.expect("a connection");
+    let Some(pinned) = pinned else {
+        assert_eq!(db.get_database_backend(), DbBackend::Sqlite, "only SQLite reads without one");
+        return;
+    };
+    let pid = Statement::from_string(DbBackend::Postgres, "SELECT pg_backend_pid() AS pid");
+    let before = app.statements();
+    let mut pids = Vec::new();
+    for _ in 0..3 {
+        let row = pinned.query_one_raw(pid.clone()).await.expect("query").expect("a row");
+        pids.push(row.try_get::<i32>("", "pid").expect("pid"));
+    }
+    assert!(pids.windows(2).all(|w| w[0] == w[1]), "one server process answered: {pids:?}");
+    assert_eq!(app.statements() - before, 3, "each statement counted");
+    let bad = Statement::from_string(DbBackend::Postgres, "SELECT * FROM no_such_table");
+    let err = pinned.query_all_raw(bad).await.expect_err("no such table");
+    assert!(matches!(err, DbErr::Query(_)), "{err:?}");
+    let row = pinned.query_one_raw(pid).await.expect("the connection serves on").expect("a row");
+    assert_eq!(row.try_get::<i32>("", "pid").expect("pid"), pids[0]);
+}

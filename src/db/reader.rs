@@ -1,0 +1,150 @@
+//! Where a request's reads go: the pool, a connection per statement, or one PostgreSQL
+//! connection held for all the statements of a planned query (`Pinned`).
+//!
+//! sqlx pings a connection with a round trip each time it goes back to the pool, and returns it
+//! from a task of its own: on the planned dashboard query (five statements) that was a twelfth of
+//! the server's time. A planned query's statements run one after the other, so one connection
+//! serves them all, taken once and given back once. It is a plain connection of the same pool
+//! (no transaction: the statements are the ones the pool would run), and its statements are
+//! counted like every other (`StatementCounter`).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use sea_orm::sqlx::pool::PoolConnection;
+use sea_orm::sqlx::{self, Postgres};
+use sea_orm::{
+    ConnAcquireErr, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr,
+    Statement,
+};
+use sea_query_sqlx::SqlxValues;
+
+use super::StatementCounter;
+
+/// The reads of one request.
+#[derive(Clone)]
+pub enum Reader {
+    /// Each statement takes a connection from the pool.
+    Pool(DatabaseConnection),
+    /// Every statement runs on one connection of the pool.
+    Pinned(Arc<Pinned>),
+}
+
+impl Reader {
+    /// The pool the reads come from.
+    pub fn pool(&self) -> &DatabaseConnection {
+        match self {
+            Reader::Pool(db) => db,
+            Reader::Pinned(pinned) => &pinned.pool,
+        }
+    }
+}
+
+/// One PostgreSQL connection taken from a pool for a run of statements; back to the pool when
+/// dropped.
+pub struct Pinned {
+    conn: tokio::sync::Mutex<PoolConnection<Postgres>>,
+    pool: DatabaseConnection,
+    counter: StatementCounter,
+}
+
+impl Pinned {
+    /// A connection of `db`'s pool whose statements `counter` counts; `None` when `db` is not a
+    /// PostgreSQL pool (SQLite runs in the process: there is no round trip to save).
+    pub async fn take(db: &DatabaseConnection, counter: &StatementCounter) -> Result<Option<Self>, DbErr> {
+        if db.get_database_backend() != DbBackend::Postgres {
+            return Ok(None);
+        }
+        let conn = db.get_postgres_connection_pool().acquire().await.map_err(|err| match err {
+            sqlx::Error::PoolTimedOut => DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+            sqlx::Error::PoolClosed => DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
+            other => DbErr::Conn(RuntimeErr::SqlxError(other.into())),
+        })?;
+        Ok(Some(Self { conn: tokio::sync::Mutex::new(conn), pool: db.clone(), counter: counter.clone() }))
+    }
+
+    /// `stmt` as sqlx runs it, with its values bound.
+    fn query(stmt: &Statement) -> sqlx::query::Query<'_, Postgres, SqlxValues> {
+        let values = stmt.values.clone().unwrap_or(sea_orm::Values(Vec::new()));
+        sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql.as_str()), SqlxValues(values))
+    }
+}
+
+fn query_err(err: sqlx::Error) -> DbErr {
+    DbErr::Query(RuntimeErr::SqlxError(err.into()))
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Pinned {
+    fn get_database_backend(&self) -> DbBackend {
+        DbBackend::Postgres
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        let started = Instant::now();
+        let mut conn = self.conn.lock().await;
+        let done = Self::query(&stmt).execute(&mut **conn).await.map_err(query_err)?;
+        self.counter.saw(&stmt, started.elapsed());
+        Ok(done.into())
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        let started = Instant::now();
+        let mut conn = self.conn.lock().await;
+        let done = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut **conn).await.map_err(query_err)?;
+        self.counter.saw(&Statement::from_string(DbBackend::Postgres, sql), started.elapsed());
+        Ok(done.into())
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        let started = Instant::now();
+        let mut conn = self.conn.lock().await;
+        let row = Self::query(&stmt).fetch_optional(&mut **conn).await.map_err(query_err)?;
+        self.counter.saw(&stmt, started.elapsed());
+        Ok(row.map(QueryResult::from))
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        let started = Instant::now();
+        let mut conn = self.conn.lock().await;
+        let rows = Self::query(&stmt).fetch_all(&mut **conn).await.map_err(query_err)?;
+        self.counter.saw(&stmt, started.elapsed());
+        Ok(rows.into_iter().map(QueryResult::from).collect())
+    }
+}
+
+/// Each statement goes where the reader sends it.
+#[async_trait::async_trait]
+impl ConnectionTrait for Reader {
+    fn get_database_backend(&self) -> DbBackend {
+        self.pool().get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        match self {
+            Reader::Pool(db) => db.execute_raw(stmt).await,
+            Reader::Pinned(pinned) => pinned.execute_raw(stmt).await,
+        }
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        match self {
+            Reader::Pool(db) => db.execute_unprepared(sql).await,
+            Reader::Pinned(pinned) => pinned.execute_unprepared(sql).await,
+        }
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        match self {
+            Reader::Pool(db) => db.query_one_raw(stmt).await,
+            Reader::Pinned(pinned) => pinned.query_one_raw(stmt).await,
+        }
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        match self {
+            Reader::Pool(db) => db.query_all_raw(stmt).await,
+            Reader::Pinned(pinned) => pinned.query_all_raw(stmt).await,
+        }
+    }
+}

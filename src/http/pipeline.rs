@@ -411,20 +411,19 @@ impl Stream for Bounded {
     }
 }
 
-/// The JSON of a response whose `data` the planner wrote, with `response`'s extensions, in the
-/// order async-graphql writes a response's entries.
-fn written(data: Vec<u8>, response: &async_graphql::Response) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len() + 64);
-    out.extend_from_slice(b"{\"data\":");
-    out.extend_from_slice(&data);
+/// The JSON of a response whose `data` the planner wrote (`answer`, which opens with
+/// `plan::ANSWER_OPENS`), with `response`'s extensions, in the order async-graphql writes a
+/// response's entries.
+fn written(mut answer: Vec<u8>, response: &async_graphql::Response) -> Vec<u8> {
+    debug_assert!(answer.starts_with(crate::plan::ANSWER_OPENS));
     if !response.extensions.is_empty()
         && let Ok(extensions) = serde_json::to_vec(&response.extensions)
     {
-        out.extend_from_slice(b",\"extensions\":");
-        out.extend_from_slice(&extensions);
+        answer.extend_from_slice(b",\"extensions\":");
+        answer.extend_from_slice(&extensions);
     }
-    out.push(b'}');
-    out
+    answer.push(b'}');
+    answer
 }
 
 /// Documents up to this size are parsed where they arrive; longer ones on the blocking pool.

@@ -39,7 +39,7 @@ pub mod gate;
 mod run;
 mod schema;
 
-pub use run::{Fallback, Job, Stop};
+pub use run::{ANSWER_OPENS, Fallback, Job, Stop};
 
 use schema::{RefFn, ScalarFn};
 

@@ -5,6 +5,7 @@
 use std::collections::HashMap as StdMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::io::Write as _;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_graphql::dataloader::Loader;
@@ -52,6 +53,13 @@ fn failed(err: AppError) -> Stop {
     }
 }
 
+/// How a planned answer begins: the data is written after it, in the one buffer that becomes
+/// the response's body.
+pub const ANSWER_OPENS: &[u8] = b"{\"data\":";
+
+/// The size of the last planned answer (with room for its closing), the next one's buffer.
+static LAST_ANSWER: AtomicUsize = AtomicUsize::new(4096);
+
 /// One request's plan, the loader it runs with, and, once run, its `data` as JSON.
 pub struct Job {
     plan: Arc<Plan>,
@@ -81,8 +89,12 @@ impl Job {
             Some(pinned) => load(&self.plan, self, &self.batcher.pinned(pinned), &mut store).await?,
             None => load(&self.plan, self, &self.batcher, &mut store).await?,
         }
-        let mut out = Vec::with_capacity(4096);
+        // Sized as the last answer was, so that a dashboard's buffer is not grown (and copied)
+        // five times over.
+        let mut out = Vec::with_capacity(LAST_ANSWER.load(Ordering::Relaxed).clamp(4096, 1 << 20));
+        out.extend_from_slice(ANSWER_OPENS);
         write_root(&Written { plan: &self.plan, store: &store, now: self.now }, &mut out).map_err(Stop::Fallback)?;
+        LAST_ANSWER.store(out.len() + 64, Ordering::Relaxed);
         *self.data.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(out);
         Ok(())
     }
@@ -113,7 +125,8 @@ impl Job {
         response
     }
 
-    /// The answer's `data`, if the plan ran.
+    /// The answer, if the plan ran: `{"data":` and the data (`ANSWER_OPENS`), for the caller to
+    /// add the response's extensions and close.
     pub fn take(&self) -> Option<Vec<u8>> {
         self.data.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()
     }
@@ -547,7 +560,10 @@ async fn pages<T: Stored + RelTable>(
     parents: &[i64],
 ) -> Result<(), Stop> {
     let (_, rel, args) = &plan.pages[page];
-    for (parent, rows) in batcher.pages::<T>(rel, args, parents, plan.mask(T::KIND)).await.map_err(failed)? {
+    let pages = batcher.pages::<T>(rel, args, parents, plan.mask(T::KIND)).await.map_err(failed)?;
+    T::rows(store).reserve(pages.iter().map(|(_, rows)| rows.len()).sum());
+    store.pages.reserve(pages.len());
+    for (parent, rows) in pages {
         let mut list = Vec::with_capacity(rows.len());
         for (cursor, row) in rows {
             let id = T::id(&row);

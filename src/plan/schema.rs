@@ -345,11 +345,51 @@ fn global_id(out: &mut Vec<u8>, kind: crate::ids::Kind, key: i64) {
     out.push(b'"');
 }
 
-/// A `DateTime` as async-graphql writes it (RFC 3339).
+/// A `DateTime` as async-graphql writes it: chrono's `to_rfc3339` (`2026-11-30T22:01:18.394610+00:00`:
+/// the fraction as 3 digits when it is whole milliseconds, none when whole seconds), written in
+/// place rather than formatted into a string of its own (a dashboard page has a hundred).
 pub fn instant(out: &mut Vec<u8>, us: i64) {
+    use chrono::{Datelike, Timelike};
+    let t = crate::time::instant(us);
     out.push(b'"');
-    out.extend_from_slice(crate::time::instant(us).to_rfc3339().as_bytes());
-    out.push(b'"');
+    if !(0..=9999).contains(&t.year()) {
+        // Out of four digits: as chrono writes it.
+        out.extend_from_slice(t.to_rfc3339().as_bytes());
+        out.push(b'"');
+        return;
+    }
+    let year = t.year() as u32;
+    digits(out, year / 100);
+    digits(out, year % 100);
+    out.push(b'-');
+    digits(out, t.month());
+    out.push(b'-');
+    digits(out, t.day());
+    out.push(b'T');
+    digits(out, t.hour());
+    out.push(b':');
+    digits(out, t.minute());
+    out.push(b':');
+    digits(out, t.second());
+    let micros = t.nanosecond() / 1000;
+    if micros > 0 {
+        out.push(b'.');
+        let (shown, places) = if micros.is_multiple_of(1000) { (micros / 1000, 3) } else { (micros, 6) };
+        let mut buf = [b'0'; 6];
+        let mut n = shown;
+        for place in (0..places).rev() {
+            buf[place] = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+        out.extend_from_slice(&buf[..places]);
+    }
+    out.extend_from_slice(b"+00:00\"");
+}
+
+/// Two decimal digits of `n` (below 100).
+fn digits(out: &mut Vec<u8>, n: u32) {
+    out.push(b'0' + (n / 10) as u8);
+    out.push(b'0' + (n % 10) as u8);
 }
 
 pub fn boolean(out: &mut Vec<u8>, b: bool) {
@@ -366,5 +406,38 @@ fn optional<T>(out: &mut Vec<u8>, value: Option<T>, write: fn(&mut Vec<u8>, T)) 
 impl From<crate::error::AppError> for Fallback {
     fn from(_: crate::error::AppError) -> Self {
         Fallback("a stored value the schema does not know")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::instant;
+
+    /// `instant` writes each instant exactly as chrono's `to_rfc3339` does (what async-graphql
+    /// answers for a `DateTime`): whole seconds, whole milliseconds, microseconds, before 1970,
+    /// the last instant of a year, and out of four-digit years.
+    #[test]
+    fn an_instant_is_written_as_chrono_writes_it() {
+        let cases = [
+            0,
+            1_000_000,
+            1_764_540_078_394_610,
+            1_764_540_078_394_000,
+            1_764_540_078_000_000,
+            1_764_540_078_000_001,
+            -1,
+            -86_400_000_001,
+            253_402_300_799_999_999,
+            -62_135_596_800_000_000,
+            -62_135_596_800_000_001,
+            i64::MAX,
+            i64::MIN,
+        ];
+        for us in cases {
+            let mut out = Vec::new();
+            instant(&mut out, us);
+            let expected = format!("\"{}\"", crate::time::instant(us).to_rfc3339());
+            assert_eq!(String::from_utf8(out).expect("UTF-8"), expected, "{us}");
+        }
     }
 }

@@ -39,8 +39,10 @@ impl Mask {
     /// The id alone (a model's first field, always selected).
     pub const ID: Mask = Mask(1);
 
-    /// This mask and field `name` of `M` (which must be one of its fields: the planner's
-    /// writers name them, and its tests walk every writer).
+    /// This mask and field `name` of `M`, which must be one of its fields. The planner's writers
+    /// bind the fields they name (`plan::schema`'s `column!`), so a name that is not a field does
+    /// not compile there; the few names typed as text (`activeStrikeCount`, `price`) are checked
+    /// here in debug builds, and an unknown one selects every field in release builds.
     pub fn with<M: Columns>(self, name: &str) -> Mask {
         match M::FIELDS.iter().position(|f| *f == name) {
             Some(i) => Mask(self.0 | 1 << i),
@@ -136,6 +138,8 @@ macro_rules! columns {
                 })
             }
         }
+        // A `Mask` has a bit per field.
+        const _: () = assert!(<$model as $crate::columns::Columns>::ARITY <= 64, "a Mask holds at most 64 fields");
     };
 }
 pub(crate) use columns;

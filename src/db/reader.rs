@@ -1,4 +1,4 @@
-//! Where a request's reads go: the pool, a connection per statement, or one PostgreSQL
+//! Where a request's reads go: the pool (a connection taken per statement), or one PostgreSQL
 //! connection held for all the statements of a planned query (`Pinned`).
 //!
 //! sqlx pings a connection with a round trip each time it goes back to the pool, and returns it
@@ -6,7 +6,8 @@
 //! the server's time. A planned query's statements run one after the other, so one connection
 //! serves them all, taken once and given back once. It is a plain connection of the same pool
 //! (no transaction: the statements are the ones the pool would run), and its statements are
-//! counted like every other (`StatementCounter`).
+//! counted as sea-orm counts the pool's (`StatementCounter`: each statement run, failed or not,
+//! and its time).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -68,6 +69,19 @@ impl Pinned {
         let values = stmt.values.clone().unwrap_or(sea_orm::Values(Vec::new()));
         sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql.as_str()), SqlxValues(values))
     }
+
+    /// Runs `run` on the connection and counts `stmt` with its time, whether it failed or not.
+    async fn counted<T>(
+        &self,
+        stmt: &Statement,
+        run: impl AsyncFnOnce(&mut sqlx::PgConnection) -> Result<T, sqlx::Error>,
+    ) -> Result<T, sqlx::Error> {
+        let mut conn = self.conn.lock().await;
+        let started = Instant::now();
+        let result = run(&mut conn).await;
+        self.counter.saw(stmt, started.elapsed());
+        result
+    }
 }
 
 fn query_err(err: sqlx::Error) -> DbErr {
@@ -81,35 +95,25 @@ impl ConnectionTrait for Pinned {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        let started = Instant::now();
-        let mut conn = self.conn.lock().await;
-        let done = Self::query(&stmt).execute(&mut **conn).await.map_err(query_err)?;
-        self.counter.saw(&stmt, started.elapsed());
-        Ok(done.into())
+        let done = self.counted(&stmt, async |conn| Self::query(&stmt).execute(conn).await).await;
+        done.map(Into::into).map_err(|err| DbErr::Exec(RuntimeErr::SqlxError(err.into())))
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        let started = Instant::now();
+        // Not counted, as sea-orm does not count the pool's.
         let mut conn = self.conn.lock().await;
-        let done = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut **conn).await.map_err(query_err)?;
-        self.counter.saw(&Statement::from_string(DbBackend::Postgres, sql), started.elapsed());
-        Ok(done.into())
+        let done = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut **conn).await;
+        done.map(Into::into).map_err(|err| DbErr::Exec(RuntimeErr::SqlxError(err.into())))
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        let started = Instant::now();
-        let mut conn = self.conn.lock().await;
-        let row = Self::query(&stmt).fetch_optional(&mut **conn).await.map_err(query_err)?;
-        self.counter.saw(&stmt, started.elapsed());
-        Ok(row.map(QueryResult::from))
+        let row = self.counted(&stmt, async |conn| Self::query(&stmt).fetch_optional(conn).await).await;
+        Ok(row.map_err(query_err)?.map(QueryResult::from))
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        let started = Instant::now();
-        let mut conn = self.conn.lock().await;
-        let rows = Self::query(&stmt).fetch_all(&mut **conn).await.map_err(query_err)?;
-        self.counter.saw(&stmt, started.elapsed());
-        Ok(rows.into_iter().map(QueryResult::from).collect())
+        let rows = self.counted(&stmt, async |conn| Self::query(&stmt).fetch_all(conn).await).await;
+        Ok(rows.map_err(query_err)?.into_iter().map(QueryResult::from).collect())
     }
 }
 

@@ -56,7 +56,8 @@ pub struct Plan {
     pages: Vec<(Kind, Rel, PageArgs)>,
     /// Every distinct relation whose `totalCount` is asked.
     counts: Vec<Rel>,
-    /// Per object, the fields its rows are read with: those the plan writes or follows.
+    /// Per object, the fields its rows are read with: those the plan writes or follows. (An
+    /// item's strike or counter-notice, which the loaders read by their parent, is read whole.)
     masks: HashMap<Kind, Mask>,
 }
 

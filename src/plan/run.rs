@@ -83,18 +83,28 @@ impl Job {
         let mut store = Store::default();
         // The plan's statements run one after another: on PostgreSQL, on one connection taken
         // once (and given back before the answer is written), not one taken per statement.
-        let pinned =
-            Pinned::take(self.batcher.db().pool(), &self.statements).await.map_err(|e| Stop::Failed(e.into()))?;
+        // A plan of `__typename` alone reads nothing, and takes no connection.
+        let reads = self.plan.root.iter().any(|(_, field)| !matches!(field, RootField::Typename));
+        let pinned = match reads {
+            true => {
+                Pinned::take(self.batcher.db().pool(), &self.statements).await.map_err(|e| Stop::Failed(e.into()))?
+            }
+            false => None,
+        };
         match pinned {
             Some(pinned) => load(&self.plan, self, &self.batcher.pinned(pinned), &mut store).await?,
             None => load(&self.plan, self, &self.batcher, &mut store).await?,
         }
         // Sized as the last answer was, so that a dashboard's buffer is not grown (and copied)
         // five times over.
-        let mut out = Vec::with_capacity(LAST_ANSWER.load(Ordering::Relaxed).clamp(4096, 1 << 20));
+        let mut out = Vec::with_capacity(LAST_ANSWER.load(Ordering::Relaxed).clamp(4096, 256 << 10));
         out.extend_from_slice(ANSWER_OPENS);
         write_root(&Written { plan: &self.plan, store: &store, now: self.now }, &mut out).map_err(Stop::Fallback)?;
         LAST_ANSWER.store(out.len() + 64, Ordering::Relaxed);
+        // A small answer after a large one does not keep the large one's buffer.
+        if out.capacity() > 2 * out.len() + 4096 {
+            out.shrink_to_fit();
+        }
         *self.data.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(out);
         Ok(())
     }

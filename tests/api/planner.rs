@@ -309,8 +309,9 @@ async fn a_masked_read_holds_the_fields_asked_and_leaves_the_rest_empty() {
 
 /// A planned query's statements run on one PostgreSQL connection, taken from the pool once and
 /// given back once (`db::Pinned`), not one connection (and one release round trip) per
-/// statement: the same server process answers each statement, each is counted like the pool's,
-/// and a failed statement is a query error after which the connection serves on. SQLite, which
+/// statement: the same server process answers each statement, each is counted as the pool's
+/// are (failed ones too), and a failed statement is a query error after which the connection
+/// serves on. SQLite, which
 /// runs in the process, reads from its pool.
 #[tokio::test]
 async fn a_planned_query_holds_one_connection_for_its_statements() {
@@ -334,6 +335,22 @@ async fn a_planned_query_holds_one_connection_for_its_statements() {
     let bad = Statement::from_string(DbBackend::Postgres, "SELECT * FROM no_such_table");
     let err = pinned.query_all_raw(bad).await.expect_err("no such table");
     assert!(matches!(err, DbErr::Query(_)), "{err:?}");
+    assert_eq!(app.statements() - before, 4, "a failed statement is counted too, as sea-orm counts the pool's");
     let row = pinned.query_one_raw(pid).await.expect("the connection serves on").expect("a row");
     assert_eq!(row.try_get::<i32>("", "pid").expect("pid"), pids[0]);
+}
+
+/// A plan of `__typename` alone reads nothing: the planner answers it without a statement.
+#[tokio::test]
+async fn a_typename_alone_is_planned_without_a_statement() {
+    let app = spawn().await;
+    let admin = token(Role::Admin, None, None);
+    app.app.pipeline.planner.store(true, Ordering::Relaxed);
+    let planned = app.app.metrics.planned.get();
+    let before = app.statements();
+    let response = app.gql(Some(&admin), "{ __typename }", json!({})).await;
+    assert_eq!(response["data"], json!({ "__typename": "Query" }), "{response}");
+    assert!(response.get("errors").is_none(), "{response}");
+    assert_eq!(app.statements() - before, 0, "no statement");
+    assert_eq!(app.app.metrics.planned.get(), planned + 1, "the planner answered it");
 }

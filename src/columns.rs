@@ -53,11 +53,6 @@ impl Mask {
         }
     }
 
-    /// Both masks' fields.
-    pub fn union(self, other: Mask) -> Mask {
-        Mask(self.0 | other.0)
-    }
-
     /// Whether field `i` is selected (the id always is).
     fn has(self, i: usize) -> bool {
         i == 0 || self.0 & (1 << i) != 0

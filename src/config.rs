@@ -325,11 +325,11 @@ pub struct LimitsConfig {
 
 /// The default of `--max-concurrent-requests`: twice the CPU cores, from 4 to 16 (half the
 /// PostgreSQL pool's 32 connections, so that requests wait for a permit, in turn, rather than
-/// for a connection, which times out sooner). A planned read
-/// keeps a core busy (the server's or PostgreSQL's) for nearly all of its time, so more requests
-/// at once than that only queue on the cores, where the scheduler is less fair than the permits'
-/// queue: on the dashboard at 16 clients on 2 cores, 4 at once gave p99 1.6 to 1.7 times p50, 8
-/// at once 2.0 to 2.2 times, at the same throughput.
+/// for a connection, which times out sooner). A planned read keeps a core busy (the server's or
+/// PostgreSQL's) for nearly all of its time, so more requests at once than that only queue on
+/// the cores, where the scheduler is less fair than the permits' queue: on the dashboard at 16
+/// clients on 2 cores, 4 at once gave p99 1.6 to 1.7 times p50, 8 at once 2.0 to 2.2 times, at
+/// the same throughput.
 pub fn concurrent_requests() -> u32 {
     let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
     (cores.saturating_mul(2)).clamp(4, 16) as u32

@@ -91,8 +91,11 @@ pub const NETWORK_COST: usize = 1_000;
 pub struct Network {
     /// (seller, hops), breadth first, ties by id.
     pub members: Vec<(i64, i32)>,
-    /// (a, b, kind) with a < b, once per pair and kind.
-    pub links: Vec<(i64, i64, String)>,
+    /// (a, b, kind) with a < b, once per pair and kind, ordered; the kind as its place in
+    /// `kinds` (a ring's thousands of links share a few kinds, and are not a string each).
+    pub links: Vec<(i64, i64, u32)>,
+    /// The kinds of the links as stored, in order.
+    pub kinds: Vec<String>,
     pub total_active_strikes: i64,
     pub truncated: bool,
 }
@@ -122,9 +125,9 @@ pub async fn network(db: &impl ConnectionTrait, root: i64, max_hops: i32, now: i
         }
     }
     let ids: Vec<i64> = members.iter().map(|m| m.0).collect();
-    let links = links_among(db, &ids).await?;
+    let (links, kinds) = links_among(db, &ids).await?;
     let total_active_strikes = active_strikes(db, &ids, now).await?;
-    Ok(Network { members, links, total_active_strikes, truncated })
+    Ok(Network { members, links, kinds, total_active_strikes, truncated })
 }
 
 /// The sellers sharing an identifier with any of `sellers`, other than themselves, by id. The
@@ -149,7 +152,7 @@ async fn neighbours(db: &impl ConnectionTrait, sellers: &[i64]) -> AppResult<Vec
 /// The pairs among `ids` that share an identifier, once per pair and kind, ordered. One read of
 /// the members' identifiers; the pairs are formed here, since a value held by k members makes
 /// k(k-1)/2 pairs that a self-join would have to build and deduplicate row by row.
-async fn links_among(db: &impl ConnectionTrait, ids: &[i64]) -> AppResult<Vec<(i64, i64, String)>> {
+async fn links_among(db: &impl ConnectionTrait, ids: &[i64]) -> AppResult<(Vec<(i64, i64, u32)>, Vec<String>)> {
     let mut sql = Sql::new("SELECT seller_id, kind, value FROM seller_identifier WHERE seller_id IN ", vec![]);
     sql.push_in(ids);
     let rows = db.query_all_raw(sql.build(db.get_database_backend())).await?;
@@ -161,19 +164,25 @@ async fn links_among(db: &impl ConnectionTrait, ids: &[i64]) -> AppResult<Vec<(i
     Ok(pairs(holders))
 }
 
-/// Every pair (a < b) of sellers holding one value, once per pair and kind, ordered.
-fn pairs(holders: HashMap<(String, String), Vec<i64>>) -> Vec<(i64, i64, String)> {
+/// Every pair (a < b) of sellers holding one value, once per pair and kind, ordered by the
+/// sellers then the kind, and the kinds (which the pairs refer to by place, in order).
+fn pairs(holders: HashMap<(String, String), Vec<i64>>) -> (Vec<(i64, i64, u32)>, Vec<String>) {
+    let mut kinds: Vec<String> = holders.keys().map(|(kind, _)| kind.clone()).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
     let mut links = Vec::new();
     for ((kind, _), mut sellers) in holders {
+        // Every key's kind is in `kinds`, and there are a handful of kinds.
+        let kind = kinds.binary_search(&kind).unwrap_or_default() as u32;
         sellers.sort_unstable();
         sellers.dedup();
         for (i, &a) in sellers.iter().enumerate() {
-            links.extend(sellers[i + 1..].iter().map(|&b| (a, b, kind.clone())));
+            links.extend(sellers[i + 1..].iter().map(|&b| (a, b, kind)));
         }
     }
     links.sort_unstable();
     links.dedup();
-    links
+    (links, kinds)
 }
 
 async fn active_strikes(db: &impl ConnectionTrait, ids: &[i64], now: i64) -> AppResult<i64> {
@@ -203,7 +212,9 @@ mod tests {
             ("EMAIL", "x@y", &[2, 1]),
             ("ADDRESS", "a", &[4]),
         ]));
-        let want = [(1, 2, "EMAIL"), (1, 2, "PHONE"), (1, 3, "PHONE"), (2, 3, "PHONE")];
-        assert_eq!(links, want.map(|(a, b, k)| (a, b, k.to_owned())).to_vec());
+        let (links, kinds) = links;
+        assert_eq!(kinds, ["ADDRESS", "EMAIL", "PHONE"]);
+        let named: Vec<(i64, i64, &str)> = links.iter().map(|&(a, b, k)| (a, b, kinds[k as usize].as_str())).collect();
+        assert_eq!(named, [(1, 2, "EMAIL"), (1, 2, "PHONE"), (1, 3, "PHONE"), (2, 3, "PHONE")]);
     }
 }

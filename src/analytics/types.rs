@@ -65,7 +65,7 @@ impl OffenderNetwork {
             .network
             .links
             .iter()
-            .map(|(a, b, kind)| Ok((*a, *b, IdentifierKind::from_db(kind)?)))
+            .map(|&(a, b, kind)| Ok((a, b, IdentifierKind::from_db(&self.network.kinds[kind as usize])?)))
             .collect::<AppResult<Vec<_>>>()?;
         let selection = ctx.with_selection_set(&ctx.item.node.selection_set);
         let sellers = match Plan::of(&selection) {

@@ -4,8 +4,9 @@
 //!
 //! It answers only what it can answer exactly as the general executor (async-graphql's) would:
 //! the objects `Brand`, `Trademark`, `Seller`, `Listing`, `Notice` and `NoticeItem`, their plain
-//! fields, the references between them and their connections, reached from the root fields that
-//! take an id. Anything else in a document (another field, an abstract type condition, a
+//! fields, the references between them and their connections, and a seller's network (its
+//! members and links, written straight from the walk), reached from the root fields that take an
+//! id and the root lists. Anything else in a document (another field, an abstract type condition, a
 //! directive other than `@skip` and `@include`) leaves the document to the general executor, and
 //! so does anything that would answer an error at run time (a row missing, a malformed id): the
 //! general executor then answers it, error model and all. The planner is a fast path, never a
@@ -152,6 +153,37 @@ enum FieldPlan {
     },
     /// `Listing.price`.
     Price(Vec<(Key, PricePart)>),
+    /// `Seller.network(maxHops)`: the walk its resolver runs (`analytics::service::network`),
+    /// once per seller, and the members' rows read together.
+    Network {
+        max_hops: i32,
+        parts: Vec<(Key, NetworkPart)>,
+    },
+}
+
+/// A field of `OffenderNetwork`.
+enum NetworkPart {
+    Typename,
+    Root(Selection),
+    Members(Vec<(Key, MemberPart)>),
+    Links(Vec<(Key, LinkPart)>),
+    TotalActiveStrikes,
+    Truncated,
+}
+
+/// A field of `NetworkMember`.
+enum MemberPart {
+    Typename,
+    Hops,
+    Seller(Selection),
+}
+
+/// A field of `SellerLink`.
+enum LinkPart {
+    Typename,
+    Kind,
+    A(Selection),
+    B(Selection),
 }
 
 /// A field of `BrandStats`.
@@ -524,6 +556,7 @@ impl<'d> Builder<'d> {
                 self.arguments(group, &[])?;
                 return self.price(group);
             }
+            (Kind::Seller, "network") => return self.network(group),
             (Kind::Brand, "trademarks") => {
                 let args = self.arguments(group, &["first", "after"])?;
                 (Kind::Trademark, Rel::TrademarksOfBrand, args)
@@ -598,6 +631,50 @@ impl<'d> Builder<'d> {
             }
         })?;
         Some(FieldPlan::Price(parts))
+    }
+
+    /// `Seller.network`; `None` for a `maxHops` its resolver refuses (or a null one), which the
+    /// general executor answers.
+    fn network(&mut self, group: &Group<'d>) -> Option<FieldPlan> {
+        let args = self.arguments(group, &["maxHops"])?;
+        let max_hops = match args.get("maxHops") {
+            // The argument's default, as `SellerObject::network` declares it.
+            None => 2,
+            Some(value) => i32::parse(Some(value.clone())).ok()?,
+        };
+        if !(1..=4).contains(&max_hops) {
+            return None;
+        }
+        let parts = self.fields(group, "OffenderNetwork", false, |b, name, fields| {
+            b.arguments(fields, &[])?;
+            Some(match name {
+                "__typename" => NetworkPart::Typename,
+                "root" => NetworkPart::Root(b.object(fields, Kind::Seller)?),
+                "totalActiveStrikes" => NetworkPart::TotalActiveStrikes,
+                "truncated" => NetworkPart::Truncated,
+                "members" => NetworkPart::Members(b.fields(fields, "NetworkMember", false, |b, name, fields| {
+                    b.arguments(fields, &[])?;
+                    Some(match name {
+                        "__typename" => MemberPart::Typename,
+                        "hops" => MemberPart::Hops,
+                        "seller" => MemberPart::Seller(b.object(fields, Kind::Seller)?),
+                        _ => return None,
+                    })
+                })?),
+                "links" => NetworkPart::Links(b.fields(fields, "SellerLink", false, |b, name, fields| {
+                    b.arguments(fields, &[])?;
+                    Some(match name {
+                        "__typename" => LinkPart::Typename,
+                        "kind" => LinkPart::Kind,
+                        "a" => LinkPart::A(b.object(fields, Kind::Seller)?),
+                        "b" => LinkPart::B(b.object(fields, Kind::Seller)?),
+                        _ => return None,
+                    })
+                })?),
+                _ => return None,
+            })
+        })?;
+        Some(FieldPlan::Network { max_hops, parts })
     }
 
     /// The selection of a connection of `obj` rows.

@@ -11,7 +11,11 @@ use std::sync::{Arc, Mutex};
 use async_graphql::dataloader::Loader;
 
 use super::schema::{self, Row};
-use super::{ConnPart, ConnSelection, EdgePart, FieldPlan, InfoPart, Plan, PricePart, RootField, Selection, StatsPart};
+use super::{
+    ConnPart, ConnSelection, EdgePart, FieldPlan, InfoPart, LinkPart, MemberPart, NetworkPart, Plan, PricePart,
+    RootField, Selection, StatsPart,
+};
+use crate::analytics::service::Network;
 use crate::auth::{Identity, Scope};
 use crate::db::{Pinned, StatementCounter};
 use crate::error::AppError;
@@ -23,6 +27,7 @@ use crate::loaders::{
 };
 use crate::notices::stats::{BrandStats, StatsKey};
 use crate::pagination::Cursor;
+use crate::states::IdentifierKind;
 
 /// Why a plan gave the request back to the general executor (for the log).
 #[derive(Debug, Clone, Copy)]
@@ -196,6 +201,8 @@ struct Store {
     counts: Map<(usize, i64), u64>,
     active_strikes: Map<i64, u64>,
     stats: Map<StatsKey, BrandStats>,
+    /// Per seller and `maxHops`, its network.
+    networks: Map<(i64, i32), Network>,
 }
 
 impl Store {
@@ -262,6 +269,8 @@ struct Needs {
     active_strikes: Vec<i64>,
     one_of: Map<Kind, Vec<i64>>,
     stats: Vec<StatsKey>,
+    /// Networks to walk: seller and `maxHops`.
+    networks: Vec<(i64, i32)>,
 }
 
 async fn load(plan: &Plan, job: &Job, batcher: &Batcher, store: &mut Store) -> Result<(), Stop> {
@@ -350,9 +359,30 @@ async fn load(plan: &Plan, job: &Job, batcher: &Batcher, store: &mut Store) -> R
                             needs.stats.push(StatsKey { brand: *id, since: *since });
                         }
                     }
+                    FieldPlan::Network { max_hops, .. } => {
+                        // Staff only: the general executor answers the others FORBIDDEN.
+                        if !job.identity.is_staff() {
+                            return Err(Stop::Fallback(Fallback("a network for a viewer who is not staff")));
+                        }
+                        needs.networks.extend(ids.iter().map(|id| (*id, *max_hops)));
+                    }
                     _ => {}
                 }
             }
+        }
+        // Each network is its own walk (as its resolver runs it); its members' rows are then
+        // read with this level's other rows, in one statement.
+        let mut walks = std::mem::take(&mut needs.networks);
+        walks.sort_unstable();
+        walks.dedup();
+        for (seller, max_hops) in walks {
+            if store.networks.contains_key(&(seller, max_hops)) {
+                continue;
+            }
+            let network =
+                crate::analytics::service::network(batcher.db(), seller, max_hops, job.now).await.map_err(failed)?;
+            needs.rows.entry(Kind::Seller).or_default().extend(network.members.iter().map(|m| m.0));
+            store.networks.insert((seller, max_hops), network);
         }
         fetch(plan, batcher, store, needs).await?;
         // The next level: the objects this level's references and connections reach.
@@ -388,6 +418,13 @@ async fn load(plan: &Plan, job: &Job, batcher: &Batcher, store: &mut Store) -> R
                             .collect();
                         push_rows(&mut next, conn, *target, &children);
                     }
+                    FieldPlan::Network { max_hops, parts } => {
+                        for id in ids {
+                            let network =
+                                store.networks.get(&(*id, *max_hops)).ok_or(Fallback("a network not walked"))?;
+                            push_network(&mut next, parts, *id, network);
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -410,6 +447,33 @@ fn push_rows<'p>(level: &mut Level<'p>, conn: &'p ConnSelection, obj: Kind, ids:
                 }
             }
             _ => {}
+        }
+    }
+}
+
+/// Adds the sellers of a network's selections (its root, members, and the two ends of its links)
+/// to a level.
+fn push_network<'p>(level: &mut Level<'p>, parts: &'p [(super::Key, NetworkPart)], root: i64, network: &Network) {
+    let members: Vec<i64> = network.members.iter().map(|m| m.0).collect();
+    for (_, part) in parts {
+        match part {
+            NetworkPart::Root(sel) => push_level(level, sel, Kind::Seller, vec![root]),
+            NetworkPart::Members(parts) => {
+                for (_, part) in parts {
+                    if let MemberPart::Seller(sel) = part {
+                        push_level(level, sel, Kind::Seller, members.clone());
+                    }
+                }
+            }
+            NetworkPart::Links(parts) => {
+                for (_, part) in parts {
+                    if let LinkPart::A(sel) | LinkPart::B(sel) = part {
+                        // The ends of the links are members, each loaded once.
+                        push_level(level, sel, Kind::Seller, members.clone());
+                    }
+                }
+            }
+            NetworkPart::Typename | NetworkPart::TotalActiveStrikes | NetworkPart::Truncated => {}
         }
     }
 }
@@ -682,6 +746,10 @@ fn write_object(w: &Written<'_>, sel: &Selection, obj: Kind, id: i64, out: &mut 
                     Ok(())
                 })?,
             },
+            FieldPlan::Network { max_hops, parts } => {
+                let network = w.store.networks.get(&(id, *max_hops)).ok_or(Fallback("a network not walked"))?;
+                write_network(w, parts, id, network, out)?;
+            }
             FieldPlan::Price(parts) => {
                 let Row::Listing(listing) = row else { return Err(Fallback("a price of another object")) };
                 object(out, parts, |part, out| {
@@ -692,6 +760,60 @@ fn write_object(w: &Written<'_>, sel: &Selection, obj: Kind, id: i64, out: &mut 
                     }
                     Ok(())
                 })?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// An `OffenderNetwork` of seller `root`, as `analytics::types` answers it.
+fn write_network(
+    w: &Written<'_>,
+    parts: &[(super::Key, NetworkPart)],
+    root: i64,
+    network: &Network,
+    out: &mut Vec<u8>,
+) -> Result<(), Fallback> {
+    object(out, parts, |part, out| {
+        match part {
+            NetworkPart::Typename => name(out, "OffenderNetwork"),
+            NetworkPart::Root(sel) => write_object(w, sel, Kind::Seller, root, out)?,
+            NetworkPart::TotalActiveStrikes => {
+                let _ = write!(out, "{}", i32::try_from(network.total_active_strikes).unwrap_or(i32::MAX));
+            }
+            NetworkPart::Truncated => schema::boolean(out, network.truncated),
+            NetworkPart::Members(parts) => list(out, &network.members, |(seller, hops), out| {
+                object(out, parts, |part, out| {
+                    match part {
+                        MemberPart::Typename => name(out, "NetworkMember"),
+                        MemberPart::Hops => {
+                            let _ = write!(out, "{hops}");
+                        }
+                        MemberPart::Seller(sel) => write_object(w, sel, Kind::Seller, *seller, out)?,
+                    }
+                    Ok(())
+                })
+            })?,
+            NetworkPart::Links(parts) => {
+                // The few kinds, each read once.
+                let kinds = network
+                    .kinds
+                    .iter()
+                    .map(|kind| IdentifierKind::from_db(kind).map(IdentifierKind::as_db))
+                    .collect::<Result<Vec<_>, _>>()?;
+                list(out, &network.links, |(a, b, kind), out| {
+                    object(out, parts, |part, out| {
+                        match part {
+                            LinkPart::Typename => name(out, "SellerLink"),
+                            LinkPart::Kind => {
+                                name(out, kinds.get(*kind as usize).ok_or(Fallback("a link of no kind"))?)
+                            }
+                            LinkPart::A(sel) => write_object(w, sel, Kind::Seller, *a, out)?,
+                            LinkPart::B(sel) => write_object(w, sel, Kind::Seller, *b, out)?,
+                        }
+                        Ok(())
+                    })
+                })?
             }
         }
         Ok(())

@@ -158,6 +158,62 @@ async fn the_planner_answers_every_role_exactly_as_the_general_executor() {
     }
 }
 
+const NETWORK: &str = r#"query($seller: ID!) {
+  seller(id: $seller) { id
+    network { __typename truncated totalActiveStrikes root { id handle }
+      members { __typename hops seller { id handle status activeStrikeCount listings(first: 1) { totalCount nodes { id } } } }
+      links { __typename kind a { id ...S } other: b { ... on Seller { id createdAt } } } }
+    far: network(maxHops: 4) { members { hops seller { id } } links { kind a { id } b { id } } } }
+}
+fragment S on Seller { displayName country }"#;
+
+/// `Seller.network` is planned (the walk its resolver runs, then the members' rows in one
+/// statement): for staff it answers exactly as the general executor; a brand agent, a seller and
+/// an anonymous caller are given back to it, which answers them FORBIDDEN (or UNAUTHENTICATED),
+/// and so is a `maxHops` out of range.
+#[tokio::test]
+async fn the_planner_answers_seller_networks_exactly_as_the_general_executor() {
+    let app = spawn().await;
+    let w = World::build(&app.app.db).await;
+    // s1 and s2 share s1's phone and a payment account; s2 and s3 an address.
+    let mut b = crate::fixtures::Builder::new(&app.app.db);
+    b.identifier(w.s2, "PHONE", "8613800000000").await;
+    b.identifier(w.s1, "PAYMENT_ACCOUNT", "ACCT-7").await;
+    b.identifier(w.s2, "PAYMENT_ACCOUNT", "ACCT-7").await;
+    b.identifier(w.s2, "ADDRESS", "1 Dock Road").await;
+    b.identifier(w.s3, "ADDRESS", "1 Dock Road").await;
+    let vars = json!({ "seller": gid(Kind::Seller, w.s1) });
+    for (role, token) in &roles(&w).tokens {
+        let (planned, response) = same_both_ways(&app, token.as_deref(), NETWORK, vars.clone()).await;
+        let staff = ["admin", "analyst", "reviewer"].contains(role);
+        assert_eq!(planned, staff, "{role}: planned {planned} for {response}");
+        if staff {
+            let network = &response["data"]["seller"]["network"];
+            let hops: Vec<(Value, Value)> = network["members"]
+                .as_array()
+                .expect("members")
+                .iter()
+                .map(|m| (m["seller"]["id"].clone(), m["hops"].clone()))
+                .collect();
+            let want = [(w.s1, 0), (w.s2, 1), (w.s3, 2)].map(|(s, h)| (json!(gid(Kind::Seller, s)), json!(h))).to_vec();
+            assert_eq!(hops, want, "{response}");
+            let kinds: Vec<&Value> = network["links"].as_array().expect("links").iter().map(|l| &l["kind"]).collect();
+            assert_eq!(kinds, [&json!("PAYMENT_ACCOUNT"), &json!("PHONE"), &json!("ADDRESS")], "{response}");
+            assert_eq!(network["links"][2]["other"]["id"], json!(gid(Kind::Seller, w.s3)));
+            assert_eq!(network["root"]["id"], json!(gid(Kind::Seller, w.s1)));
+        } else {
+            let codes = crate::harness::codes(&response);
+            assert!(codes.iter().all(|c| c == "FORBIDDEN" || c == "UNAUTHENTICATED"), "{role}: {response}");
+            assert!(!codes.is_empty(), "{role}: {response}");
+        }
+    }
+    let admin = token(Role::Admin, None, None);
+    let query = "query($seller: ID!) { seller(id: $seller) { network(maxHops: 5) { truncated } } }";
+    let (planned, response) = same_both_ways(&app, Some(&admin), query, vars.clone()).await;
+    assert!(!planned, "{response}");
+    assert_eq!(crate::harness::codes(&response), vec!["BAD_USER_INPUT".to_owned()]);
+}
+
 #[tokio::test]
 async fn the_planner_pages_on_as_the_general_executor() {
     let app = spawn().await;

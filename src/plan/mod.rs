@@ -84,6 +84,13 @@ enum RootField {
         args: PageArgs,
         sel: ConnSelection,
     },
+    /// `offenderClusters` (staff only), with its arguments as the resolver checks them.
+    Clusters {
+        min_members: i64,
+        min_strikes: i64,
+        args: PageArgs,
+        sel: ConnSelection<ClusterSelection>,
+    },
 }
 
 /// Which root list, with its arguments as the resolver takes them.
@@ -201,23 +208,40 @@ enum PricePart {
     Currency,
 }
 
-/// The fields of an `XConnection`.
-struct ConnSelection {
-    fields: Vec<(Key, ConnPart)>,
+/// The fields of an `XConnection` whose nodes are selected by `N` (an object's fields, or an
+/// offender cluster's).
+struct ConnSelection<N = Selection> {
+    fields: Vec<(Key, ConnPart<N>)>,
 }
 
-enum ConnPart {
+enum ConnPart<N = Selection> {
     Typename,
-    Nodes(Selection),
-    Edges(Vec<(Key, EdgePart)>),
+    Nodes(N),
+    Edges(Vec<(Key, EdgePart<N>)>),
     PageInfo(Vec<(Key, InfoPart)>),
     TotalCount(usize),
 }
 
-enum EdgePart {
+enum EdgePart<N = Selection> {
     Typename,
     Cursor,
-    Node(Selection),
+    Node(N),
+}
+
+/// The fields of an `OffenderCluster`.
+struct ClusterSelection {
+    fields: Vec<(Key, ClusterPart)>,
+}
+
+enum ClusterPart {
+    Typename,
+    Size,
+    TotalActiveStrikes,
+    /// A page of the cluster's sellers.
+    Members {
+        page: usize,
+        sel: ConnSelection,
+    },
 }
 
 #[derive(Clone, Copy)]
@@ -433,6 +457,7 @@ impl<'d> Builder<'d> {
                 let filter: Option<NoticeFilter> = Self::arg(&args, "filter")?;
                 (Kind::Notice, RootList::Notices(notice_criteria(filter).ok()?), args)
             }
+            "offenderClusters" => return self.clusters(key, group),
             "repeatOffenders" => {
                 let args = self.arguments(group, &["first", "after", "minActiveStrikes", "brandId"])?;
                 let min: Option<i32> = Self::arg(&args, "minActiveStrikes")?;
@@ -677,32 +702,95 @@ impl<'d> Builder<'d> {
         Some(FieldPlan::Network { max_hops, parts })
     }
 
+    /// `offenderClusters`; `None` for an argument its resolver refuses (or a null one), which
+    /// the general executor answers.
+    fn clusters(&mut self, key: Key, group: &Group<'d>) -> Option<(Key, RootField)> {
+        let args = self.arguments(group, &["minMembers", "minActiveStrikes", "first", "after"])?;
+        // An absent argument takes the default `AnalyticsQuery::offender_clusters` declares.
+        let int = |name: &str, default: i32| match args.get(name) {
+            None => Some(default),
+            Some(value) => i32::parse(Some(value.clone())).ok(),
+        };
+        let (min_members, min_strikes) = (int("minMembers", 2)?, int("minActiveStrikes", 1)?);
+        if min_members < 1 || min_strikes < 0 {
+            return None;
+        }
+        let first: Option<i32> = Self::arg(&args, "first")?;
+        let after: Option<String> = Self::arg(&args, "after")?;
+        let page_args = PageArgs::parse(first, after).ok()?;
+        let names = ("OffenderClusterConnection", "OffenderClusterEdge");
+        let sel = self.connection_of(
+            group,
+            names,
+            |_| ROOT_COUNT,
+            |b, fields| {
+                let fields = b.fields(fields, "OffenderCluster", false, |b, name, fields| {
+                    if name != "members" {
+                        b.arguments(fields, &[])?;
+                    }
+                    Some(match name {
+                        "__typename" => ClusterPart::Typename,
+                        "size" => ClusterPart::Size,
+                        "totalActiveStrikes" => ClusterPart::TotalActiveStrikes,
+                        "members" => {
+                            let args = b.arguments(fields, &["first", "after"])?;
+                            let first: Option<i32> = Self::arg(&args, "first")?;
+                            let after: Option<String> = Self::arg(&args, "after")?;
+                            let page_args = PageArgs::parse(first, after).ok()?;
+                            let rel = Rel::MembersOfCluster;
+                            page_args.check_arity(rel.arity()).ok()?;
+                            let sel = b.connection(fields, Kind::Seller, Some(&rel))?;
+                            ClusterPart::Members { page: b.page(Kind::Seller, rel, page_args), sel }
+                        }
+                        _ => return None,
+                    })
+                })?;
+                Some(ClusterSelection { fields })
+            },
+        )?;
+        let (min_members, min_strikes) = (i64::from(min_members), i64::from(min_strikes));
+        Some((key, RootField::Clusters { min_members, min_strikes, args: page_args, sel }))
+    }
+
     /// The selection of a connection of `obj` rows.
     fn connection(&mut self, group: &Group<'d>, obj: Kind, rel: Option<&Rel>) -> Option<ConnSelection> {
-        let fields = self.fields(group, schema::connection_name(obj), false, |b, name, fields| {
+        let names = (schema::connection_name(obj), schema::edge_name(obj));
+        let total = |b: &mut Self| rel.map_or(ROOT_COUNT, |rel| b.count(rel));
+        self.connection_of(group, names, total, |b, fields| b.object(fields, obj))
+    }
+
+    /// The selection of a connection named `names` (connection, edge), its nodes' selection
+    /// planned by `node`; `total` gives the count slot of its `totalCount`.
+    fn connection_of<N>(
+        &mut self,
+        group: &Group<'d>,
+        names: (&str, &str),
+        mut total: impl FnMut(&mut Self) -> usize,
+        mut node: impl FnMut(&mut Self, &Group<'d>) -> Option<N>,
+    ) -> Option<ConnSelection<N>> {
+        let fields = self.fields(group, names.0, false, |b, name, fields| {
             b.arguments(fields, &[])?;
             match name {
                 "__typename" => Some(ConnPart::Typename),
-                "nodes" => Some(ConnPart::Nodes(b.object(fields, obj)?)),
-                "edges" => Some(ConnPart::Edges(b.edges(fields, obj)?)),
+                "nodes" => Some(ConnPart::Nodes(node(b, fields)?)),
+                "edges" => {
+                    let edges = b.fields(fields, names.1, false, |b, name, fields| {
+                        b.arguments(fields, &[])?;
+                        match name {
+                            "__typename" => Some(EdgePart::Typename),
+                            "cursor" => Some(EdgePart::Cursor),
+                            "node" => Some(EdgePart::Node(node(b, fields)?)),
+                            _ => None,
+                        }
+                    })?;
+                    Some(ConnPart::Edges(edges))
+                }
                 "pageInfo" => Some(ConnPart::PageInfo(b.page_info(fields)?)),
-                "totalCount" => Some(ConnPart::TotalCount(rel.map_or(ROOT_COUNT, |rel| b.count(rel)))),
+                "totalCount" => Some(ConnPart::TotalCount(total(b))),
                 _ => None,
             }
         })?;
         Some(ConnSelection { fields })
-    }
-
-    fn edges(&mut self, group: &Group<'d>, obj: Kind) -> Option<Vec<(Key, EdgePart)>> {
-        self.fields(group, schema::edge_name(obj), false, |b, name, fields| {
-            b.arguments(fields, &[])?;
-            match name {
-                "__typename" => Some(EdgePart::Typename),
-                "cursor" => Some(EdgePart::Cursor),
-                "node" => Some(EdgePart::Node(b.object(fields, obj)?)),
-                _ => None,
-            }
-        })
     }
 
     fn page_info(&mut self, group: &Group<'d>) -> Option<Vec<(Key, InfoPart)>> {

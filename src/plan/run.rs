@@ -12,11 +12,12 @@ use async_graphql::dataloader::Loader;
 
 use super::schema::{self, Row};
 use super::{
-    ConnPart, ConnSelection, EdgePart, FieldPlan, InfoPart, LinkPart, MemberPart, NetworkPart, Plan, PricePart,
-    RootField, Selection, StatsPart,
+    ClusterPart, ClusterSelection, ConnPart, ConnSelection, EdgePart, FieldPlan, InfoPart, LinkPart, MemberPart,
+    NetworkPart, Plan, PricePart, RootField, Selection, StatsPart,
 };
-use crate::analytics::service::Network;
+use crate::analytics::service::{ClusterRow, Network};
 use crate::auth::{Identity, Scope};
+use crate::columns::Mask;
 use crate::db::{Pinned, StatementCounter};
 use crate::error::AppError;
 use crate::ids::Kind;
@@ -201,6 +202,8 @@ struct Store {
     counts: Map<(usize, i64), u64>,
     active_strikes: Map<i64, u64>,
     stats: Map<StatsKey, BrandStats>,
+    /// Per root `offenderClusters` (by its place in the root): its rows.
+    clusters: Map<usize, Vec<(Cursor, ClusterRow)>>,
     /// Per seller and `maxHops`, its network.
     networks: Map<(i64, i32), Network>,
 }
@@ -309,6 +312,55 @@ async fn load(plan: &Plan, job: &Job, batcher: &Batcher, store: &mut Store) -> R
             let children: Vec<i64> = rows.iter().take(args.first as usize).map(|(_, id)| *id).collect();
             store.roots.insert(i, rows);
             push_rows(&mut level, sel, *obj, &children);
+        }
+    }
+    // The offender clusters, then their members' pages (and counts) together.
+    let mut members = Needs::default();
+    for (i, (_, field)) in plan.root.iter().enumerate() {
+        if let RootField::Clusters { min_members, min_strikes, args, sel } = field {
+            // Staff only: the general executor answers the others FORBIDDEN.
+            if !job.identity.is_staff() {
+                return Err(Stop::Fallback(Fallback("clusters for a viewer who is not staff")));
+            }
+            let spec = crate::analytics::service::clusters(*min_members, *min_strikes, job.now);
+            let rows = crate::sql::page::<ClusterRow>(batcher.db(), &spec, args, Mask::ALL).await.map_err(failed)?;
+            if sel.fields.iter().any(|(_, part)| matches!(part, ConnPart::TotalCount(_))) {
+                let total = crate::sql::count(batcher.db(), &spec).await.map_err(failed)?;
+                store.root_totals.insert(i, total);
+            }
+            let ids: Vec<i64> = rows.iter().take(args.first as usize).map(|(_, c)| c.id).collect();
+            for cluster in cluster_selections(sel) {
+                for (_, part) in &cluster.fields {
+                    if let ClusterPart::Members { page, sel } = part {
+                        members.pages.entry(*page).or_default().extend(&ids);
+                        for (_, part) in &sel.fields {
+                            if let ConnPart::TotalCount(count) = part {
+                                members.counts.entry(*count).or_default().extend(&ids);
+                            }
+                        }
+                    }
+                }
+            }
+            store.clusters.insert(i, rows);
+        }
+    }
+    fetch(plan, batcher, store, members).await?;
+    for (i, (_, field)) in plan.root.iter().enumerate() {
+        if let RootField::Clusters { args, sel, .. } = field {
+            let ids: Vec<i64> = store.clusters[&i].iter().take(args.first as usize).map(|(_, c)| c.id).collect();
+            for cluster in cluster_selections(sel) {
+                for (_, part) in &cluster.fields {
+                    if let ClusterPart::Members { page, sel } = part {
+                        let first = plan.pages[*page].2.first as usize;
+                        let children: Vec<i64> = ids
+                            .iter()
+                            .flat_map(|id| store.pages.get(&(*page, *id)).into_iter().flatten().take(first))
+                            .map(|(_, child)| *child)
+                            .collect();
+                        push_rows(&mut level, sel, Kind::Seller, &children);
+                    }
+                }
+            }
         }
     }
     while !level.is_empty() {
@@ -432,6 +484,21 @@ async fn load(plan: &Plan, job: &Job, batcher: &Batcher, store: &mut Store) -> R
         level = next;
     }
     Ok(())
+}
+
+/// The selections of a connection's nodes (`nodes`, `edges { node }`).
+fn cluster_selections(conn: &ConnSelection<ClusterSelection>) -> impl Iterator<Item = &ClusterSelection> {
+    conn.fields.iter().flat_map(|(_, part)| match part {
+        ConnPart::Nodes(node) => vec![node],
+        ConnPart::Edges(parts) => parts
+            .iter()
+            .filter_map(|(_, part)| match part {
+                EdgePart::Node(node) => Some(node),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    })
 }
 
 /// Adds the selections of a connection's rows (`nodes`, `edges { node }`) to a level.
@@ -694,7 +761,21 @@ fn write_root(w: &Written<'_>, out: &mut Vec<u8>) -> Result<(), Fallback> {
             RootField::List { obj, args, sel, .. } => {
                 let rows = w.store.roots.get(&at).map_or(&[][..], Vec::as_slice);
                 let total = w.store.root_totals.get(&at).copied().unwrap_or(0);
-                write_connection(w, sel, *obj, rows, args, |_| total, out)?;
+                write_rows(w, sel, *obj, rows, args, |_| total, out)?;
+            }
+            RootField::Clusters { args, sel, .. } => {
+                let rows = w.store.clusters.get(&at).map_or(&[][..], Vec::as_slice);
+                let total = w.store.root_totals.get(&at).copied().unwrap_or(0);
+                let names = ("OffenderClusterConnection", "OffenderClusterEdge");
+                write_connection(
+                    sel,
+                    names,
+                    rows,
+                    args,
+                    |_| total,
+                    |sel, row, out| write_cluster(w, sel, row, out),
+                    out,
+                )?;
             }
         }
         Ok(())
@@ -719,7 +800,7 @@ fn write_object(w: &Written<'_>, sel: &Selection, obj: Kind, id: i64, out: &mut 
             FieldPlan::Conn { obj: target, page, sel } => {
                 let rows = w.store.pages.get(&(*page, id)).map_or(&[][..], Vec::as_slice);
                 let total = |count| w.store.counts.get(&(count, id)).copied().unwrap_or(0);
-                write_connection(w, sel, *target, rows, &w.plan.pages[*page].2, total, out)?;
+                write_rows(w, sel, *target, rows, &w.plan.pages[*page].2, total, out)?;
             }
             FieldPlan::ActiveStrikes => {
                 let kept = match row {
@@ -845,9 +926,29 @@ fn cursor(out: &mut Vec<u8>, cursor: Option<&Cursor>) {
     }
 }
 
-/// A page of `rows` (one more than asked when there is a next page) asked with `args`;
-/// `total` gives the count of a `totalCount` slot.
-fn write_connection(
+/// An `OffenderCluster`, as `analytics::types` answers it.
+fn write_cluster(w: &Written<'_>, sel: &ClusterSelection, row: &ClusterRow, out: &mut Vec<u8>) -> Result<(), Fallback> {
+    object(out, &sel.fields, |part, out| {
+        match part {
+            ClusterPart::Typename => name(out, "OffenderCluster"),
+            ClusterPart::Size => {
+                let _ = write!(out, "{}", i32::try_from(row.size).unwrap_or(i32::MAX));
+            }
+            ClusterPart::TotalActiveStrikes => {
+                let _ = write!(out, "{}", i32::try_from(row.strikes).unwrap_or(i32::MAX));
+            }
+            ClusterPart::Members { page, sel } => {
+                let rows = w.store.pages.get(&(*page, row.id)).map_or(&[][..], Vec::as_slice);
+                let total = |count| w.store.counts.get(&(count, row.id)).copied().unwrap_or(0);
+                write_rows(w, sel, Kind::Seller, rows, &w.plan.pages[*page].2, total, out)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// A page of rows of `obj` (`write_connection` with their objects as nodes).
+fn write_rows(
     w: &Written<'_>,
     sel: &ConnSelection,
     obj: Kind,
@@ -856,19 +957,35 @@ fn write_connection(
     total: impl Fn(usize) -> u64,
     out: &mut Vec<u8>,
 ) -> Result<(), Fallback> {
+    let names = (schema::connection_name(obj), schema::edge_name(obj));
+    write_connection(sel, names, rows, args, total, |child, id, out| write_object(w, child, obj, *id, out), out)
+}
+
+/// A page of `rows` (one more than asked when there is a next page) asked with `args`, of the
+/// connection and edge types `names`, each node written by `node`; `total` gives the count of a
+/// `totalCount` slot.
+fn write_connection<N, R>(
+    sel: &ConnSelection<N>,
+    names: (&str, &str),
+    rows: &[(Cursor, R)],
+    args: &crate::pagination::PageArgs,
+    total: impl Fn(usize) -> u64,
+    node: impl Fn(&N, &R, &mut Vec<u8>) -> Result<(), Fallback>,
+    out: &mut Vec<u8>,
+) -> Result<(), Fallback> {
     // As `Connection::from_rows`: one row more than asked says there is a next page.
     let has_next_page = rows.len() as u64 > args.first;
     let rows = &rows[..rows.len().min(args.first as usize)];
     object(out, &sel.fields, |part, out| {
         match part {
-            ConnPart::Typename => name(out, schema::connection_name(obj)),
-            ConnPart::Nodes(child) => list(out, rows, |(_, id), out| write_object(w, child, obj, *id, out))?,
-            ConnPart::Edges(parts) => list(out, rows, |(at, id), out| {
+            ConnPart::Typename => name(out, names.0),
+            ConnPart::Nodes(child) => list(out, rows, |(_, row), out| node(child, row, out))?,
+            ConnPart::Edges(parts) => list(out, rows, |(at, row), out| {
                 object(out, parts, |part, out| {
                     match part {
-                        EdgePart::Typename => name(out, schema::edge_name(obj)),
+                        EdgePart::Typename => name(out, names.1),
                         EdgePart::Cursor => cursor(out, Some(at)),
-                        EdgePart::Node(child) => write_object(w, child, obj, *id, out)?,
+                        EdgePart::Node(child) => node(child, row, out)?,
                     }
                     Ok(())
                 })

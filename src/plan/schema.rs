@@ -59,9 +59,20 @@ pub fn planned(kind: Kind) -> bool {
 
 /// Whether `name` is one of the schema's object types that the planner may meet as a type
 /// condition (its own objects, their connections and edges, `PageInfo`, `Money`, `Query`, and
-/// a seller network's objects).
+/// a seller network's and the offender clusters' objects).
 pub fn is_object_type(name: &str) -> bool {
-    ["PageInfo", "Money", "Query", "OffenderNetwork", "NetworkMember", "SellerLink"].contains(&name)
+    [
+        "PageInfo",
+        "Money",
+        "Query",
+        "OffenderNetwork",
+        "NetworkMember",
+        "SellerLink",
+        "OffenderCluster",
+        "OffenderClusterConnection",
+        "OffenderClusterEdge",
+    ]
+    .contains(&name)
         || Kind::ALL
             .iter()
             .filter(|&&o| planned(o))

@@ -214,6 +214,84 @@ async fn the_planner_answers_seller_networks_exactly_as_the_general_executor() {
     assert_eq!(crate::harness::codes(&response), vec!["BAD_USER_INPUT".to_owned()]);
 }
 
+const CLUSTERS: &str = r#"query($first: Int, $after: String) {
+  offenderClusters(minActiveStrikes: 0, first: $first, after: $after) { __typename totalCount
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { __typename cursor node { size } }
+    nodes { __typename size totalActiveStrikes
+      members(first: 1) { totalCount pageInfo { hasNextPage endCursor } nodes { id handle activeStrikeCount } }
+      all: members { edges { cursor node { id ... on Seller { status } } } } } }
+  struck: offenderClusters { totalCount nodes { size totalActiveStrikes members { nodes { id } } } }
+}"#;
+
+/// `offenderClusters` is planned (the clusters' page, then their members' pages in one
+/// statement): for staff it answers exactly as the general executor, page after page; everyone
+/// else is given back to it, which answers them FORBIDDEN (or UNAUTHENTICATED), and so is an
+/// argument its resolver refuses.
+#[tokio::test]
+async fn the_planner_answers_offender_clusters_exactly_as_the_general_executor() {
+    let app = spawn().await;
+    let w = World::build(&app.app.db).await;
+    let s4 = crate::fixtures::Builder::new(&app.app.db).seller("seller-four").await;
+    let admin = token(Role::Admin, None, None);
+    // {s1, s2} share s1's phone (s1 has two active strikes); {s3, s4} an address.
+    for (seller, kind, value) in
+        [(w.s2, "PHONE", "8613800000000"), (w.s3, "ADDRESS", "1 Dock Road"), (s4, "ADDRESS", "1 Dock Road")]
+    {
+        let resp = crate::workflow_support::add_identifier(&app, &admin, &gid(Kind::Seller, seller), kind, value).await;
+        assert!(resp.get("errors").is_none(), "{resp}");
+    }
+    for (role, token) in &roles(&w).tokens {
+        let (planned, response) = same_both_ways(&app, token.as_deref(), CLUSTERS, json!({})).await;
+        let staff = ["admin", "analyst", "reviewer"].contains(role);
+        assert_eq!(planned, staff, "{role}: planned {planned} for {response}");
+        if !staff {
+            let codes = crate::harness::codes(&response);
+            assert!(
+                !codes.is_empty() && codes.iter().all(|c| c == "FORBIDDEN" || c == "UNAUTHENTICATED"),
+                "{role}: {response}"
+            );
+        }
+    }
+    let (planned, response) = same_both_ways(&app, Some(&admin), CLUSTERS, json!({})).await;
+    assert!(planned, "{response}");
+    let all = &response["data"]["offenderClusters"];
+    assert_eq!(all["totalCount"], 2, "{response}");
+    let sizes: Vec<(Value, Value)> = all["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|c| (c["size"].clone(), c["totalActiveStrikes"].clone()))
+        .collect();
+    assert_eq!(sizes, [(json!(2), json!(2)), (json!(2), json!(0))], "most strikes first: {response}");
+    assert_eq!(all["nodes"][0]["members"]["totalCount"], 2);
+    assert_eq!(all["nodes"][0]["members"]["pageInfo"]["hasNextPage"], true);
+    assert_eq!(all["nodes"][0]["members"]["nodes"][0]["id"], json!(gid(Kind::Seller, w.s1)));
+    assert_eq!(response["data"]["struck"]["totalCount"], 1, "the default asks one active strike: {response}");
+    // Page by page, as the general executor pages.
+    let (mut after, mut seen) = (Value::Null, Vec::new());
+    loop {
+        let (planned, response) =
+            same_both_ways(&app, Some(&admin), CLUSTERS, json!({ "first": 1, "after": after })).await;
+        assert!(planned, "{response}");
+        let page = &response["data"]["offenderClusters"];
+        seen.push(page["nodes"][0]["totalActiveStrikes"].clone());
+        if page["pageInfo"]["hasNextPage"] != json!(true) {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(seen, [json!(2), json!(0)]);
+    for query in [
+        "{ offenderClusters(minMembers: 0) { totalCount } }",
+        "{ offenderClusters(minActiveStrikes: -1) { totalCount } }",
+    ] {
+        let (planned, response) = same_both_ways(&app, Some(&admin), query, json!({})).await;
+        assert!(!planned, "{response}");
+        assert_eq!(crate::harness::codes(&response), vec!["BAD_USER_INPUT".to_owned()], "{query}");
+    }
+}
+
 #[tokio::test]
 async fn the_planner_pages_on_as_the_general_executor() {
     let app = spawn().await;

@@ -347,17 +347,12 @@ async fn load(plan: &Plan, job: &Job, batcher: &Batcher, store: &mut Store) -> R
     fetch(plan, batcher, store, members).await?;
     for (i, (_, field)) in plan.root.iter().enumerate() {
         if let RootField::Clusters { args, sel, .. } = field {
-            let ids: Vec<i64> = store.clusters[&i].iter().take(args.first as usize).map(|(_, c)| c.id).collect();
+            let rows = store.clusters.get(&i).map_or(&[][..], Vec::as_slice);
+            let ids: Vec<i64> = rows.iter().take(args.first as usize).map(|(_, c)| c.id).collect();
             for cluster in cluster_selections(sel) {
                 for (_, part) in &cluster.fields {
                     if let ClusterPart::Members { page, sel } = part {
-                        let first = plan.pages[*page].2.first as usize;
-                        let children: Vec<i64> = ids
-                            .iter()
-                            .flat_map(|id| store.pages.get(&(*page, *id)).into_iter().flatten().take(first))
-                            .map(|(_, child)| *child)
-                            .collect();
-                        push_rows(&mut level, sel, Kind::Seller, &children);
+                        push_rows(&mut level, sel, Kind::Seller, &page_rows(plan, store, *page, &ids));
                     }
                 }
             }
@@ -462,13 +457,7 @@ async fn load(plan: &Plan, job: &Job, batcher: &Batcher, store: &mut Store) -> R
                         push_level(&mut next, child, *target, children);
                     }
                     FieldPlan::Conn { obj: target, page, sel: conn } => {
-                        let first = plan.pages[*page].2.first as usize;
-                        let children: Vec<i64> = ids
-                            .iter()
-                            .flat_map(|id| store.pages.get(&(*page, *id)).into_iter().flatten().take(first))
-                            .map(|(_, child)| *child)
-                            .collect();
-                        push_rows(&mut next, conn, *target, &children);
+                        push_rows(&mut next, conn, *target, &page_rows(plan, store, *page, ids));
                     }
                     FieldPlan::Network { max_hops, parts } => {
                         for id in ids {
@@ -484,6 +473,16 @@ async fn load(plan: &Plan, job: &Job, batcher: &Batcher, store: &mut Store) -> R
         level = next;
     }
     Ok(())
+}
+
+/// The ids of the rows of page `page` of `parents`, as far as each page was asked.
+fn page_rows(plan: &Plan, store: &Store, page: usize, parents: &[i64]) -> Vec<i64> {
+    let first = plan.pages[page].2.first as usize;
+    parents
+        .iter()
+        .flat_map(|id| store.pages.get(&(page, *id)).into_iter().flatten().take(first))
+        .map(|(_, child)| *child)
+        .collect()
 }
 
 /// The selections of a connection's nodes (`nodes`, `edges { node }`).

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use sea_orm::sea_query::{Expr, QueryBuilder as _, SqlWriterValues, SqliteQueryBuilder};
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 
 use crate::columns::{Columns, Mask, at};
@@ -103,6 +104,23 @@ impl Sql {
     }
 }
 
+/// Column `column` of the row aliased `t` that a list's conditions are written over (the
+/// conditions themselves are composed with sea-query: `t("status").eq("OPEN")`).
+pub fn t(column: &'static str) -> Expr {
+    Expr::col(("t", column))
+}
+
+impl From<Expr> for Sql {
+    /// A condition composed with sea-query, written with `?` placeholders and its values (which
+    /// `build` numbers for PostgreSQL); identifiers are quoted as both backends read them.
+    fn from(cond: Expr) -> Self {
+        let mut writer = SqlWriterValues::new("?", false);
+        SqliteQueryBuilder.prepare_expr(&cond, &mut writer);
+        let (text, values) = writer.into_parts();
+        Self { text, values: values.0 }
+    }
+}
+
 /// Direction of one sort key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dir {
@@ -135,13 +153,13 @@ impl ListSpec {
     }
 
     /// Adds a condition.
-    pub fn and(mut self, cond: Sql) -> Self {
-        self.conds.push(cond);
+    pub fn and(mut self, cond: impl Into<Sql>) -> Self {
+        self.conds.push(cond.into());
         self
     }
 
     /// Adds a condition when there is one.
-    pub fn and_opt(self, cond: Option<Sql>) -> Self {
+    pub fn and_opt(self, cond: Option<impl Into<Sql>>) -> Self {
         match cond {
             Some(c) => self.and(c),
             None => self,
@@ -351,4 +369,42 @@ pub async fn by_ids_some<M: Columns, C: FromIterator<(i64, M)>>(
     let rows = db.query_all_raw(sql.build(db.get_database_backend())).await?;
     // `id` is every model's first column.
     rows.iter().map(|row| Ok((at::<i64>(row, 0)?, M::decode_some(row, mask)?))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::sea_query::{ExprTrait, LikeExpr};
+    use sea_orm::{DbBackend, Value};
+
+    use super::{Sql, t};
+
+    /// A condition composed with sea-query is written with `?` placeholders and its values,
+    /// which `build` numbers for PostgreSQL and leaves for SQLite, whatever comes before it.
+    #[test]
+    fn a_composed_condition_is_numbered_for_postgres_and_left_for_sqlite() {
+        let cond = Sql::from(t("voided").eq(false).and(t("expires_at").gt(7_i64)));
+        assert_eq!(cond.text, r#""t"."voided" = ? AND "t"."expires_at" > ?"#);
+        assert_eq!(cond.values, vec![Value::from(false), Value::from(7_i64)]);
+        let mut sql = Sql::new("SELECT t.id FROM strike t WHERE t.seller_id = ? AND ", vec![Value::from(3_i64)]);
+        sql.push(&cond.text, cond.values);
+        let pg = sql.build(DbBackend::Postgres);
+        assert_eq!(
+            pg.sql,
+            r#"SELECT t.id FROM strike t WHERE t.seller_id = $1 AND "t"."voided" = $2 AND "t"."expires_at" > $3"#
+        );
+        let lite = sql.build(DbBackend::Sqlite);
+        assert_eq!(
+            lite.sql,
+            r#"SELECT t.id FROM strike t WHERE t.seller_id = ? AND "t"."voided" = ? AND "t"."expires_at" > ?"#
+        );
+        assert_eq!(lite.values.map(|v| v.0.len()), Some(3));
+    }
+
+    /// A search pattern stays a value, with the escape character LIKE is told about.
+    #[test]
+    fn a_like_condition_keeps_its_pattern_a_value() {
+        let cond = Sql::from(t("title_search").like(LikeExpr::new("%50\\%%").escape('\\')));
+        assert_eq!(cond.text, r#""t"."title_search" LIKE ? ESCAPE '\'"#);
+        assert_eq!(cond.values, vec![Value::from("%50\\%%")]);
+    }
 }

@@ -1,7 +1,7 @@
 //! Listing queries.
 
 use async_graphql::{Context, ID, Object};
-use sea_orm::Value;
+use sea_orm::sea_query::{ExprTrait, LikeExpr};
 
 use super::types::{Listing, ListingFilter};
 use crate::error::{AppError, AppResult};
@@ -9,7 +9,7 @@ use crate::graph;
 use crate::ids::{self, Kind};
 use crate::loaders::Listings;
 use crate::pagination::Connection;
-use crate::sql::{Dir, ListSpec, Sql};
+use crate::sql::{Dir, ListSpec, t};
 
 /// Longest `titleContains` accepted.
 const MAX_SEARCH: usize = 200;
@@ -66,9 +66,9 @@ pub fn listing_spec(filter: ListingFilter) -> AppResult<ListSpec> {
         None => None,
     };
     Ok(ListSpec::new("listing", &[("t.id", Dir::Asc)])
-        .and_opt(seller.map(|s| Sql::new("t.seller_id = ?", vec![Value::from(s)])))
-        .and_opt(filter.status.map(|s| Sql::new("t.status = ?", vec![Value::from(s.as_db())])))
-        .and_opt(title.map(|p| Sql::new("t.title_search LIKE ? ESCAPE '\\'", vec![Value::from(p)]))))
+        .and_opt(seller.map(|s| t("seller_id").eq(s)))
+        .and_opt(filter.status.map(|s| t("status").eq(s.as_db())))
+        .and_opt(title.map(|p| t("title_search").like(LikeExpr::new(p).escape('\\')))))
 }
 
 /// Escapes LIKE's wildcards so that the text matches literally.

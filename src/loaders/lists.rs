@@ -6,7 +6,7 @@ use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
 
 use async_graphql::dataloader::Loader;
-use sea_orm::Value;
+use sea_orm::sea_query::ExprTrait;
 
 use super::{
     Batcher, Events, Items, Listings, Messages, Notices, PageRows, Sellers, Statements, Strikes, Table, Trademarks,
@@ -15,7 +15,7 @@ use crate::auth::{Scope, visibility};
 use crate::columns::Mask;
 use crate::error::{AppError, AppResult};
 use crate::pagination::{Cursor, PageArgs};
-use crate::sql::{self, Dir, ListSpec, Sql};
+use crate::sql::{self, Dir, ListSpec, Sql, t};
 
 const BY_ID: &[(&str, Dir)] = &[("t.id", Dir::Asc)];
 const NEWEST_ID: &[(&str, Dir)] = &[("t.id", Dir::Desc)];
@@ -76,13 +76,11 @@ impl Rel {
                 (spec, "rg_tm")
             }
             Rel::ListingsOfSeller(status) => {
-                let spec = ListSpec::new("listing", BY_ID)
-                    .and_opt(status.map(|s| Sql::new("t.status = ?", vec![Value::from(s)])));
+                let spec = ListSpec::new("listing", BY_ID).and_opt(status.map(|s| t("status").eq(s)));
                 (spec, "seller_id")
             }
             Rel::StrikesOfSeller { active_only } => {
-                let active = active_only
-                    .then(|| Sql::new("t.voided = ? AND t.expires_at > ?", vec![Value::from(false), Value::from(now)]));
+                let active = active_only.then(|| t("voided").eq(false).and(t("expires_at").gt(now)));
                 let spec = ListSpec::new("strike", NEWEST_ID).and_opt(visibility::owned(scope)).and_opt(active);
                 (spec, "seller_id")
             }
@@ -110,7 +108,7 @@ impl Rel {
                 "notice_id",
             ),
             Rel::EventsOfBrand { since } => {
-                let since = since.map(|s| Sql::new("t.at >= ?", vec![Value::from(s)]));
+                let since = since.map(|s| t("at").gte(s));
                 let spec = ListSpec::new("notice_event", &[("t.at", Dir::Desc), ("t.id", Dir::Desc)])
                     .and_opt(visibility::owned(scope))
                     .and_opt(since);
@@ -260,22 +258,13 @@ pub struct NoticeCriteria {
 impl NoticeCriteria {
     /// The conditions over a notice row `t`.
     pub fn conds(&self) -> Vec<Sql> {
-        let mut conds = Vec::new();
-        if let Some(b) = self.brand_id {
-            conds.push(Sql::new("t.brand_id = ?", vec![Value::from(b)]));
-        }
-        if let Some(s) = self.status {
-            conds.push(Sql::new("t.status = ?", vec![Value::from(s)]));
-        }
-        if let Some(r) = self.reason {
-            conds.push(Sql::new("t.reason = ?", vec![Value::from(r)]));
-        }
-        if let Some(a) = self.submitted_after {
-            conds.push(Sql::new("t.submitted_at > ?", vec![Value::from(a)]));
-        }
-        if let Some(b) = self.submitted_before {
-            conds.push(Sql::new("t.submitted_at < ?", vec![Value::from(b)]));
-        }
-        conds
+        let conds = [
+            self.brand_id.map(|b| t("brand_id").eq(b)),
+            self.status.map(|s| t("status").eq(s)),
+            self.reason.map(|r| t("reason").eq(r)),
+            self.submitted_after.map(|a| t("submitted_at").gt(a)),
+            self.submitted_before.map(|b| t("submitted_at").lt(b)),
+        ];
+        conds.into_iter().flatten().map(Sql::from).collect()
     }
 }

@@ -9,14 +9,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use sea_orm::{DatabaseConnection, FromQueryResult, Value};
+use sea_orm::{DatabaseConnection, FromQueryResult};
 
 use crate::auth::{Scope, visibility};
 use crate::columns::Mask;
 use crate::db::{Pinned, Reader};
 use crate::error::{AppError, AppResult};
 use crate::pagination::{Cursor, PageArgs};
-use crate::sql::{self, ListSpec, Sql};
+use crate::sql::{self, ListSpec, Sql, t};
 
 mod drive;
 pub mod lists;
@@ -188,9 +188,12 @@ impl Loader<ActiveStrikes> for Batcher {
     type Error = AppError;
 
     async fn load(&self, keys: &[ActiveStrikes]) -> Result<HashMap<ActiveStrikes, u64>, AppError> {
+        // In this function only: sea-query's `ExprTrait` is implemented for every value, and
+        // its `max` would shadow `Ord::max` elsewhere here.
+        use sea_orm::sea_query::ExprTrait;
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
         let spec = ListSpec::new("strike", &[("t.id", sql::Dir::Asc)])
-            .and(Sql::new("t.voided = ? AND t.expires_at > ?", vec![Value::from(false), Value::from(self.now)]));
+            .and(t("voided").eq(false).and(t("expires_at").gt(self.now)));
         let counts = sql::count_per_parent(&self.db, &spec, "seller_id", &ids).await?;
         Ok(keys.iter().map(|k| (*k, counts.get(&k.0).copied().unwrap_or(0))).collect())
     }

@@ -1,7 +1,7 @@
 //! Seller queries.
 
 use async_graphql::{Context, ID, Object};
-use sea_orm::Value;
+use sea_orm::sea_query::ExprTrait;
 
 use super::types::{Seller, SellerStatus};
 use crate::error::AppResult;
@@ -9,12 +9,11 @@ use crate::graph;
 use crate::ids::{self, Kind};
 use crate::loaders::Sellers;
 use crate::pagination::Connection;
-use crate::sql::{Dir, ListSpec, Sql};
+use crate::sql::{Dir, ListSpec, t};
 
 /// All sellers, oldest first, optionally of one status (shared with the planned executor).
 pub fn sellers(status: Option<SellerStatus>) -> ListSpec {
-    ListSpec::new("seller", &[("t.id", Dir::Asc)])
-        .and_opt(status.map(|s| Sql::new("t.status = ?", vec![Value::from(s.as_db())])))
+    ListSpec::new("seller", &[("t.id", Dir::Asc)]).and_opt(status.map(|s| t("status").eq(s.as_db())))
 }
 
 /// Seller queries; every role sees sellers.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
-use sea_orm::Value;
+use sea_orm::sea_query::ExprTrait;
 
 use super::appeal::{self, FileAppeal, ResolveAppeal};
 use crate::error::{AppError, AppResult};
@@ -15,7 +15,7 @@ use crate::ids::{self, Kind, to_id};
 use crate::loaders::{Batcher, Items};
 use crate::objects::NoticeItem;
 use crate::pagination::Connection;
-use crate::sql::{Dir, ListSpec, Sql};
+use crate::sql::{Dir, ListSpec, Sql, t};
 use crate::states::{AppealOutcome, AppealParty, AppealStatus};
 use crate::time::instant;
 
@@ -124,7 +124,7 @@ impl AppealQuery {
         const OLDEST_FIRST: &[(&str, Dir)] = &[("t.filed_at", Dir::Asc), ("t.id", Dir::Asc)];
         let spec = ListSpec::new("appeal", OLDEST_FIRST)
             .and_opt(crate::auth::visibility::owned(viewer.scope()))
-            .and_opt(status.map(|s| Sql::new("t.status = ?", vec![Value::from(s.as_db())])));
+            .and_opt(status.map(|s| t("status").eq(s.as_db())));
         graph::root(ctx, spec, first, after, Appeal).await
     }
 }

@@ -2,14 +2,14 @@
 
 use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
-use sea_orm::Value;
+use sea_orm::sea_query::ExprTrait;
 
 use super::report::{self, TransparencyReport};
 use super::types::StatementOfReasons;
 use crate::error::{AppError, AppResult};
 use crate::graph;
 use crate::pagination::Connection;
-use crate::sql::{Dir, ListSpec, Sql};
+use crate::sql::{Dir, ListSpec, t};
 use crate::time::micros;
 
 /// Oldest first: the order they were issued in (application date, then id), as exported.
@@ -31,8 +31,8 @@ impl StatementQuery {
         after: Option<String>,
     ) -> AppResult<Option<Connection<StatementOfReasons>>> {
         graph::identity(ctx)?.require_staff("list all statements of reasons")?;
-        let spec = ListSpec::new("statement_of_reasons", ISSUED)
-            .and_opt(since.map(|s| Sql::new("t.application_date >= ?", vec![Value::from(micros(s))])));
+        let spec =
+            ListSpec::new("statement_of_reasons", ISSUED).and_opt(since.map(|s| t("application_date").gte(micros(s))));
         graph::root(ctx, spec, first, after, StatementOfReasons).await.map(Some)
     }
 

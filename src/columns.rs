@@ -23,7 +23,12 @@ pub trait Columns: Sized {
     /// The model from the columns of `mask` (`mask.columns::<Self>()`, in that order): each
     /// field outside the mask is its type's default (an empty string, `None`, 0), read from no
     /// column and allocating nothing.
-    fn decode_some(row: &QueryResult, mask: Mask) -> Result<Self, DbErr>;
+    fn decode_some(row: &QueryResult, mask: Mask) -> Result<Self, DbErr> {
+        Self::decode_from(row, mask, 0)
+    }
+    /// `decode_some` from the columns starting at `first` (a model read after another one in
+    /// the same row).
+    fn decode_from(row: &QueryResult, mask: Mask, first: usize) -> Result<Self, DbErr>;
 }
 
 /// Which fields of a model a statement selects (bit `i`: field `i` of `Columns::FIELDS`). The
@@ -65,7 +70,12 @@ impl Mask {
 
     /// The columns `M::decode_some` reads with this mask, as `t.a, t.b, …`.
     pub fn columns<M: Columns>(self) -> std::borrow::Cow<'static, str> {
-        if self.arity::<M>() == M::ARITY {
+        self.columns_of::<M>("t")
+    }
+
+    /// The columns `M::decode_some` reads with this mask, of the row aliased `alias`.
+    pub fn columns_of<M: Columns>(self, alias: &str) -> std::borrow::Cow<'static, str> {
+        if alias == "t" && self.arity::<M>() == M::ARITY {
             return M::COLUMNS.into();
         }
         let mut text = String::new();
@@ -73,7 +83,8 @@ impl Mask {
             if i > 0 {
                 text.push_str(", ");
             }
-            text.push_str("t.");
+            text.push_str(alias);
+            text.push('.');
             text.push_str(field);
         }
         text.into()
@@ -121,11 +132,15 @@ macro_rules! columns {
             const COLUMNS: &'static str = concat!("t.", stringify!($first) $(, ", t.", stringify!($field))*);
             const ARITY: usize = 1 $(+ { let _ = stringify!($field); 1 })*;
             const FIELDS: &'static [&'static str] = &[stringify!($first) $(, stringify!($field))*];
-            fn decode_some(row: &sea_orm::QueryResult, mask: $crate::columns::Mask) -> Result<Self, sea_orm::DbErr> {
-                let (mut field, mut read) = (0, 0);
+            fn decode_from(
+                row: &sea_orm::QueryResult,
+                mask: $crate::columns::Mask,
+                first: usize,
+            ) -> Result<Self, sea_orm::DbErr> {
+                let (mut field, mut read) = (0, first);
                 let mut next = || mask.next(&mut field, &mut read);
                 Ok(Self {
-                    $first: $crate::columns::at(row, next().unwrap_or(0))?
+                    $first: $crate::columns::at(row, next().unwrap_or(first))?
                     $(, $field: match next() {
                         Some(i) => $crate::columns::at(row, i)?,
                         None => Default::default(),

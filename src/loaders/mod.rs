@@ -165,6 +165,26 @@ impl Batcher {
         let conds: Vec<Sql> = T::visible(self.scope).into_iter().collect();
         sql::by_ids_some::<T::Model, Vec<_>>(&self.db, T::NAME, ids, &conds, mask).await
     }
+
+    /// `rows` of `T` with `mask`, each with the row of `J` its column `key` refers to (never
+    /// null), with `joined_mask`, in one statement; `None` when the viewer's scope hides some
+    /// rows of `J` (read them apart, then, as `rows` does).
+    pub async fn rows_joined<T: Table, J: Table>(
+        &self,
+        ids: &[i64],
+        mask: Mask,
+        key: &str,
+        joined_mask: Mask,
+    ) -> AppResult<Option<Vec<(T::Model, J::Model)>>> {
+        if J::visible(self.scope).is_some() {
+            return Ok(None);
+        }
+        let conds: Vec<Sql> = T::visible(self.scope).into_iter().collect();
+        let rows =
+            sql::by_ids_joined::<T::Model, J::Model>(&self.db, T::NAME, ids, &conds, mask, key, J::NAME, joined_mask)
+                .await?;
+        Ok(Some(rows))
+    }
 }
 
 /// The number of active strikes (not voided, not expired) of a seller; every role sees it.

@@ -60,6 +60,9 @@ pub struct Plan {
     /// Per object, the fields its rows are read with: those the plan writes or follows. (An
     /// item's strike or counter-notice, which the loaders read by their parent, is read whole.)
     masks: HashMap<Kind, Mask>,
+    /// Whether some listing's `seller` is asked: listings are then read with their sellers, in
+    /// one statement (`run::fetch`).
+    listing_sellers: bool,
 }
 
 impl Plan {
@@ -273,13 +276,26 @@ impl Plan {
                 defaults.insert(def.node.name.node.clone(), default.node.clone());
             }
         }
-        let mut builder =
-            Builder { doc, variables, defaults, pages: Vec::new(), counts: Vec::new(), masks: HashMap::new() };
+        let mut builder = Builder {
+            doc,
+            variables,
+            defaults,
+            pages: Vec::new(),
+            counts: Vec::new(),
+            masks: HashMap::new(),
+            listing_sellers: false,
+        };
         let mut root = Vec::new();
         for (key, fields) in builder.collect(&[&operation.selection_set.node], "Query", false)? {
             root.push(builder.root_field(key, &fields)?);
         }
-        Some(Plan { root, pages: builder.pages, counts: builder.counts, masks: builder.masks })
+        Some(Plan {
+            root,
+            pages: builder.pages,
+            counts: builder.counts,
+            masks: builder.masks,
+            listing_sellers: builder.listing_sellers,
+        })
     }
 }
 
@@ -292,6 +308,7 @@ struct Builder<'d> {
     pages: Vec<(Kind, Rel, PageArgs)>,
     counts: Vec<Rel>,
     masks: HashMap<Kind, Mask>,
+    listing_sellers: bool,
 }
 
 /// Fields of one response key, as collected (fields of one key merge into one).
@@ -536,6 +553,7 @@ impl<'d> Builder<'d> {
         if let Some((target, (via, field), nullable)) = schema::reference(obj, name) {
             self.arguments(group, &[])?;
             self.reads(obj, &[field]);
+            self.listing_sellers |= obj == Kind::Listing && target == Kind::Seller;
             let sel = self.object(group, target)?;
             return Some(FieldPlan::Ref { obj: target, target: via, nullable, sel });
         }

@@ -568,6 +568,7 @@ async fn fetch(plan: &Plan, batcher: &Batcher, store: &mut Store, needs: Needs) 
             Kind::Brand => by_id::<Brands>(plan, batcher, store, &ids).await?,
             Kind::Trademark => by_id::<Trademarks>(plan, batcher, store, &ids).await?,
             Kind::Seller => by_id::<Sellers>(plan, batcher, store, &ids).await?,
+            Kind::Listing if plan.listing_sellers => listings_with_sellers(plan, batcher, store, &ids).await?,
             Kind::Listing => by_id::<Listings>(plan, batcher, store, &ids).await?,
             Kind::Notice => by_id::<Notices>(plan, batcher, store, &ids).await?,
             Kind::NoticeItem => by_id::<Items>(plan, batcher, store, &ids).await?,
@@ -650,6 +651,23 @@ async fn by_id<T: Stored>(plan: &Plan, batcher: &Batcher, store: &mut Store, ids
     stored.reserve(rows.len());
     for (id, row) in rows {
         stored.insert(id, row);
+    }
+    Ok(())
+}
+
+/// Listings with their sellers, in one statement (when the viewer may see every seller, which
+/// every role may), the sellers kept for the next level, which then reads none.
+async fn listings_with_sellers(plan: &Plan, batcher: &Batcher, store: &mut Store, ids: &[i64]) -> Result<(), Stop> {
+    let (mask, seller_mask) = (plan.mask(Kind::Listing), plan.mask(Kind::Seller));
+    let Some(rows) =
+        batcher.rows_joined::<Listings, Sellers>(ids, mask, "seller_id", seller_mask).await.map_err(failed)?
+    else {
+        return by_id::<Listings>(plan, batcher, store, ids).await;
+    };
+    store.listings.reserve(rows.len());
+    for (listing, seller) in rows {
+        store.sellers.entry(seller.id).or_insert(seller);
+        store.listings.insert(listing.id, listing);
     }
     Ok(())
 }

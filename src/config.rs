@@ -420,9 +420,10 @@ pub struct Config {
     #[arg(long, env = "RIGHTSGRAPH_STRIKE_SWEEP_INTERVAL", default_value = "60s", value_parser = humantime::parse_duration)]
     pub strike_sweep_interval: Duration,
     /// `on`: queries over brands, trademarks, sellers, listings, notices and their items, seller
-    /// networks and offender clusters are answered by the planned executor, which writes the answer straight from the rows (several
-    /// times faster); anything else, and anything that would answer an error, by the general
-    /// executor. `off`: every query by the general executor (to compare the two).
+    /// networks and offender clusters are answered by the planned executor, which writes the
+    /// answer straight from the rows (several times faster); anything else, and anything that
+    /// would answer an error, by the general executor. `off`: every query by the general
+    /// executor (to compare the two).
     #[arg(long, env = "RIGHTSGRAPH_PLANNER", default_value = "on", value_parser = on_off)]
     pub planner: bool,
 }

@@ -106,6 +106,9 @@ impl GlobalId {
     }
 }
 
+// `write_to` writes the digits in pairs.
+const _: () = assert!(WIDTH.is_multiple_of(2));
+
 /// "00" to "99", each two bytes.
 const PAIRS: &[u8; 200] =
     b"0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849\

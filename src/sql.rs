@@ -117,6 +117,8 @@ impl From<Expr> for Sql {
         let mut writer = SqlWriterValues::new("?", false);
         SqliteQueryBuilder.prepare_expr(&cond, &mut writer);
         let (text, values) = writer.into_parts();
+        // `build` numbers every `?` of the text: a constant written into it must not hold one.
+        debug_assert_eq!(text.matches('?').count(), values.0.len(), "a `?` in the text of {text}");
         Self { text, values: values.0 }
     }
 }
@@ -374,7 +376,7 @@ pub async fn by_ids_some<M: Columns, C: FromIterator<(i64, M)>>(
 /// `by_ids_some` of `A`, each row with the row of `B` (table `joined`) that its column `key`
 /// refers to, read in the same statement: one round trip instead of two. An inner join, so only
 /// for a reference that is never null, to a table with no visibility condition.
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments, reason = "both tables' names, masks and the key, each named at the call")]
 pub async fn by_ids_joined<A: Columns, B: Columns>(
     db: &impl ConnectionTrait,
     table: &str,

@@ -47,6 +47,16 @@ pub fn repeat_offenders(
     Ok(service::repeat_offenders(min, brand, now))
 }
 
+/// The list of `offenderClusters` for `identity` at `now`, or why it may not ask (the resolver's
+/// rules, shared with the planned executor).
+pub fn clusters(identity: &Identity, min_members: i32, min_active_strikes: i32, now: i64) -> AppResult<ListSpec> {
+    identity.require_staff("list offender clusters")?;
+    let members = at_least_one(min_members, "minMembers")?;
+    // 0 admits rings that share payment details before anyone has been punished.
+    let strikes = at_least(0, min_active_strikes, "minActiveStrikes")?;
+    Ok(service::clusters(members, strikes, now))
+}
+
 /// Analytic queries.
 #[derive(Default)]
 pub struct AnalyticsQuery;
@@ -86,12 +96,7 @@ impl AnalyticsQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> AppResult<Connection<OffenderCluster>> {
-        let identity = graph::identity(ctx)?;
-        identity.require_staff("list offender clusters")?;
-        let members = at_least_one(min_members, "minMembers")?;
-        // 0 admits rings that share payment details before anyone has been punished.
-        let strikes = at_least(0, min_active_strikes, "minActiveStrikes")?;
-        let spec = service::clusters(members, strikes, graph::request(ctx)?.now());
+        let spec = clusters(graph::identity(ctx)?, min_members, min_active_strikes, graph::request(ctx)?.now())?;
         graph::root(ctx, spec, first, after, OffenderCluster).await
     }
 }

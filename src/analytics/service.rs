@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
+use crate::auth::Identity;
 use crate::error::{AppError, AppResult};
 use crate::sellers::strikes::{MEMBER_STRIKES, member_values};
 use crate::sql::{Dir, ListSpec, Sql};
@@ -94,10 +95,20 @@ pub struct Network {
     /// (a, b, kind) with a < b, once per pair and kind, ordered; the kind as its place in
     /// `kinds` (a ring's thousands of links share a few kinds, and are not a string each).
     pub links: Vec<(i64, i64, u32)>,
-    /// The kinds of the links as stored, in order.
+    /// The kinds of the members' identifiers as stored, in order (the links' among them).
     pub kinds: Vec<String>,
     pub total_active_strikes: i64,
     pub truncated: bool,
+}
+
+/// Whether `identity` may walk a network of `max_hops` (ADMIN, REVIEWER and ANALYST only, 1 to
+/// 4 hops): the rule of `Seller.network`, shared by both executors.
+pub fn may_walk(identity: &Identity, max_hops: i32) -> AppResult<()> {
+    identity.require_staff("see seller networks")?;
+    if !(1..=4).contains(&max_hops) {
+        return Err(AppError::bad_input("maxHops", format!("maxHops must be 1 to 4, got {max_hops}")));
+    }
+    Ok(())
 }
 
 /// Walks the link graph breadth first from `root` up to `max_hops`, at most `MAX_MEMBERS` members.
@@ -172,8 +183,9 @@ fn pairs(holders: HashMap<(String, String), Vec<i64>>) -> (Vec<(i64, i64, u32)>,
     kinds.dedup();
     let mut links = Vec::new();
     for ((kind, _), mut sellers) in holders {
-        // Every key's kind is in `kinds`, and there are a handful of kinds.
-        let kind = kinds.binary_search(&kind).unwrap_or_default() as u32;
+        // `kinds` holds every key's kind (a handful of them), so the search cannot miss.
+        let Ok(kind) = kinds.binary_search(&kind) else { continue };
+        let kind = kind as u32;
         sellers.sort_unstable();
         sellers.dedup();
         for (i, &a) in sellers.iter().enumerate() {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use super::links::{LinkList, Plan};
 use super::service::ClusterRow;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::graph;
 use crate::loaders::{ById, Rel, Sellers};
 use crate::objects::Seller;
@@ -65,7 +65,11 @@ impl OffenderNetwork {
             .network
             .links
             .iter()
-            .map(|&(a, b, kind)| Ok((a, b, IdentifierKind::from_db(&self.network.kinds[kind as usize])?)))
+            .map(|&(a, b, kind)| {
+                let kind = self.network.kinds.get(kind as usize);
+                let kind = kind.ok_or_else(|| AppError::Internal("a link of no kind".into()))?;
+                Ok((a, b, IdentifierKind::from_db(kind)?))
+            })
             .collect::<AppResult<Vec<_>>>()?;
         let selection = ctx.with_selection_set(&ctx.item.node.selection_set);
         let sellers = match Plan::of(&selection) {

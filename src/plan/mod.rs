@@ -4,9 +4,9 @@
 //!
 //! It answers only what it can answer exactly as the general executor (async-graphql's) would:
 //! the objects `Brand`, `Trademark`, `Seller`, `Listing`, `Notice` and `NoticeItem`, their plain
-//! fields, the references between them and their connections, and a seller's network (its
-//! members and links, written straight from the walk), reached from the root fields that take an
-//! id and the root lists. Anything else in a document (another field, an abstract type condition, a
+//! fields, the references between them and their connections, a seller's network (its members
+//! and links, written straight from the walk) and the offender clusters with their members,
+//! reached from the root fields that take an id and the root lists. Anything else in a document (another field, an abstract type condition, a
 //! directive other than `@skip` and `@include`) leaves the document to the general executor, and
 //! so does anything that would answer an error at run time (a row missing, a malformed id): the
 //! general executor then answers it, error model and all. The planner is a fast path, never a
@@ -60,9 +60,12 @@ pub struct Plan {
     /// Per object, the fields its rows are read with: those the plan writes or follows. (An
     /// item's strike or counter-notice, which the loaders read by their parent, is read whole.)
     masks: HashMap<Kind, Mask>,
-    /// Whether some listing's `seller` is asked: listings are then read with their sellers, in
-    /// one statement (`run::fetch`).
+    /// Whether some listing's `seller` is asked: listings read by id (a reference's) are then
+    /// read with their sellers, in one statement (`run::fetch`).
     listing_sellers: bool,
+    /// Whether the plan asks what only staff may see (a network, the clusters): any other
+    /// viewer is given back to the general executor before a statement runs.
+    staff_only: bool,
 }
 
 impl Plan {
@@ -87,10 +90,10 @@ enum RootField {
         args: PageArgs,
         sel: ConnSelection,
     },
-    /// `offenderClusters` (staff only), with its arguments as the resolver checks them.
+    /// `offenderClusters` (staff only), with its arguments as the resolver takes them.
     Clusters {
-        min_members: i64,
-        min_strikes: i64,
+        min_members: i32,
+        min_strikes: i32,
         args: PageArgs,
         sel: ConnSelection<ClusterSelection>,
     },
@@ -284,6 +287,7 @@ impl Plan {
             counts: Vec::new(),
             masks: HashMap::new(),
             listing_sellers: false,
+            staff_only: false,
         };
         let mut root = Vec::new();
         for (key, fields) in builder.collect(&[&operation.selection_set.node], "Query", false)? {
@@ -295,6 +299,7 @@ impl Plan {
             counts: builder.counts,
             masks: builder.masks,
             listing_sellers: builder.listing_sellers,
+            staff_only: builder.staff_only,
         })
     }
 }
@@ -309,6 +314,7 @@ struct Builder<'d> {
     counts: Vec<Rel>,
     masks: HashMap<Kind, Mask>,
     listing_sellers: bool,
+    staff_only: bool,
 }
 
 /// Fields of one response key, as collected (fields of one key merge into one).
@@ -685,9 +691,9 @@ impl<'d> Builder<'d> {
             None => 2,
             Some(value) => i32::parse(Some(value.clone())).ok()?,
         };
-        if !(1..=4).contains(&max_hops) {
-            return None;
-        }
+        // Who may walk it, and how far, is checked when the plan runs (`may_walk`); a viewer who
+        // is not staff is given back before any statement.
+        self.staff_only = true;
         let parts = self.fields(group, "OffenderNetwork", false, |b, name, fields| {
             b.arguments(fields, &[])?;
             Some(match name {
@@ -730,9 +736,9 @@ impl<'d> Builder<'d> {
             Some(value) => i32::parse(Some(value.clone())).ok(),
         };
         let (min_members, min_strikes) = (int("minMembers", 2)?, int("minActiveStrikes", 1)?);
-        if min_members < 1 || min_strikes < 0 {
-            return None;
-        }
+        // Who may list them, and the arguments' ranges, are checked when the plan runs
+        // (`analytics::resolvers::clusters`).
+        self.staff_only = true;
         let first: Option<i32> = Self::arg(&args, "first")?;
         let after: Option<String> = Self::arg(&args, "after")?;
         let page_args = PageArgs::parse(first, after).ok()?;
@@ -766,7 +772,6 @@ impl<'d> Builder<'d> {
                 Some(ClusterSelection { fields })
             },
         )?;
-        let (min_members, min_strikes) = (i64::from(min_members), i64::from(min_strikes));
         Some((key, RootField::Clusters { min_members, min_strikes, args: page_args, sel }))
     }
 

@@ -1,6 +1,7 @@
 //! Running a plan: the rows of each level of the plan are loaded together (one statement per
 //! table, page or count asked at that level, through the loaders' own `load`), then the answer
-//! is written from the rows in one walk.
+//! is written from the rows in one walk. The one exception is a seller's network: each is its
+//! own breadth-first walk, as its resolver's is (and costs as much in the complexity model).
 
 use std::collections::HashMap as StdMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -86,6 +87,10 @@ impl Job {
 
     /// Runs the plan; on success the answer's `data` is kept for `take`.
     pub async fn run(&self) -> Result<(), Stop> {
+        if self.plan.staff_only && !self.identity.is_staff() {
+            // The general executor answers FORBIDDEN where it applies; no statement is spent.
+            return Err(Stop::Fallback(Fallback("a staff-only field for a viewer who is not staff")));
+        }
         let mut store = Store::default();
         // The plan's statements run one after another: on PostgreSQL, on one connection taken
         // once (and given back before the answer is written), not one taken per statement.
@@ -318,11 +323,10 @@ async fn load(plan: &Plan, job: &Job, batcher: &Batcher, store: &mut Store) -> R
     let mut members = Needs::default();
     for (i, (_, field)) in plan.root.iter().enumerate() {
         if let RootField::Clusters { min_members, min_strikes, args, sel } = field {
-            // Staff only: the general executor answers the others FORBIDDEN.
-            if !job.identity.is_staff() {
-                return Err(Stop::Fallback(Fallback("clusters for a viewer who is not staff")));
-            }
-            let spec = crate::analytics::service::clusters(*min_members, *min_strikes, job.now);
+            // The resolver's rules (staff only, the arguments' ranges): the general executor
+            // answers their errors.
+            let spec = crate::analytics::resolvers::clusters(&job.identity, *min_members, *min_strikes, job.now)
+                .map_err(|_| Fallback("clusters the resolver refuses"))?;
             let rows = crate::sql::page::<ClusterRow>(batcher.db(), &spec, args, Mask::ALL).await.map_err(failed)?;
             if sel.fields.iter().any(|(_, part)| matches!(part, ConnPart::TotalCount(_))) {
                 let total = crate::sql::count(batcher.db(), &spec).await.map_err(failed)?;
@@ -407,9 +411,10 @@ async fn load(plan: &Plan, job: &Job, batcher: &Batcher, store: &mut Store) -> R
                         }
                     }
                     FieldPlan::Network { max_hops, .. } => {
-                        // Staff only: the general executor answers the others FORBIDDEN.
-                        if !job.identity.is_staff() {
-                            return Err(Stop::Fallback(Fallback("a network for a viewer who is not staff")));
+                        // The resolver's rules (staff only, 1 to 4 hops): the general executor
+                        // answers their errors.
+                        if crate::analytics::service::may_walk(&job.identity, *max_hops).is_err() {
+                            return Err(Stop::Fallback(Fallback("a network the resolver refuses")));
                         }
                         needs.networks.extend(ids.iter().map(|id| (*id, *max_hops)));
                     }

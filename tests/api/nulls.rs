@@ -1654,6 +1654,50 @@ fn every_response_holds_each_requested_key_and_nulls_the_nearest_nullable_ancest
     assert!(t.with_errors > t.data_null, "errors should mostly leave some data: {t:?}");
 }
 
+/// The planned executor answers every generated query exactly as the general executor does
+/// (issue 10): the same documents as above, each sent by its role with the planner on and off,
+/// must read the same (as JSON, errors in path order). Most documents hold something only the
+/// general executor answers (`stats`, `identifiers`, a directive); the tally says how many the
+/// planner answered itself, so that the comparison is not vacuous.
+#[test]
+fn every_generated_query_reads_the_same_with_the_planner_on_and_off() {
+    let schema = Schema::parse(SDL);
+    let harness = Harness::new();
+    let ids = harness.ids();
+    let tokens: Vec<String> = ROLES.iter().map(|who| harness.token(*who)).collect();
+    let app = harness.app.as_ref().expect("app");
+    let (cases, planned) = (RefCell::new(0_usize), RefCell::new(0_usize));
+    let by_path = |mut body: Value| {
+        if let Some(errors) = body.get_mut("errors").and_then(Value::as_array_mut) {
+            errors.sort_by_key(|e| (e["path"].to_string(), e["message"].to_string()));
+        }
+        body
+    };
+    let strategy = (vec(any::<u32>(), 0..400).prop_map(Choices), 0..ROLES.len());
+    check("planner equivalence", 96, strategy, |(choices, role)| {
+        let query = generate(&choices.0, &schema, &ids, &ROLES[role]);
+        app.app.pipeline.planner.store(true, std::sync::atomic::Ordering::Relaxed);
+        let before = app.app.metrics.planned.get();
+        let on = by_path(harness.gql(&tokens[role], &query.text));
+        let answered = app.app.metrics.planned.get() > before;
+        app.app.pipeline.planner.store(false, std::sync::atomic::Ordering::Relaxed);
+        let off = by_path(harness.gql(&tokens[role], &query.text));
+        app.app.pipeline.planner.store(true, std::sync::atomic::Ordering::Relaxed);
+        if on != off {
+            return Err(TestCaseError::fail(format!(
+                "as {:?} the executors differ\nquery: {}\nplanner on: {on:#}\nplanner off: {off:#}",
+                ROLES[role], query.text
+            )));
+        }
+        *cases.borrow_mut() += 1;
+        *planned.borrow_mut() += usize::from(answered);
+        Ok(())
+    });
+    let (cases, planned) = (cases.into_inner(), planned.into_inner());
+    println!("planner equivalence: {planned} of {cases} answered by the planner");
+    assert!(planned * 10 >= cases, "the planner answered too few generated queries to say much: {planned} of {cases}");
+}
+
 /// The checker itself: it must reject what the repair exists to prevent.
 #[test]
 fn the_checker_rejects_missing_keys_misplaced_nulls_and_over_propagation() {

@@ -1,12 +1,11 @@
 //! A unit of work: one write transaction, the instant it happens at, who causes it, and the
 //! events it writes, which are published only after the transaction commits.
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, RuntimeErr, SqlErr, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, RuntimeErr, SqlErr};
 
 use crate::config::RulesConfig;
 use crate::error::{AppError, AppResult};
 use crate::events::{ActorRole, NoticeEventKind};
-use crate::sql::Sql;
 
 pub use crate::relay::EventBus;
 
@@ -48,25 +47,13 @@ impl Work {
     /// Locks row `id` of `table` until the transaction ends (PostgreSQL; SQLite's write lock
     /// already serializes writers), so that what is read next is not changed underneath.
     pub async fn lock(&self, table: &str, id: i64) -> AppResult<()> {
-        if self.backend() == DbBackend::Postgres {
-            let sql = Sql::new(format!("SELECT id FROM {table} WHERE id = ? FOR UPDATE"), vec![Value::from(id)]);
-            self.txn.execute_raw(sql.build(DbBackend::Postgres)).await?;
-        }
-        Ok(())
+        crate::sql::lock_rows(&self.txn, table, &[id]).await
     }
 
     /// Locks rows `ids` of `table` in id order (see `lock`).
     pub async fn lock_all(&self, table: &str, ids: impl IntoIterator<Item = i64>) -> AppResult<()> {
-        if self.backend() == DbBackend::Postgres {
-            let mut ids: Vec<i64> = ids.into_iter().collect();
-            ids.sort_unstable();
-            ids.dedup();
-            let mut sql = Sql::new(format!("SELECT id FROM {table} WHERE id IN "), vec![]);
-            sql.push_in(&ids);
-            sql.push(" ORDER BY id FOR UPDATE", []);
-            self.txn.execute_raw(sql.build(DbBackend::Postgres)).await?;
-        }
-        Ok(())
+        let ids: Vec<i64> = ids.into_iter().collect();
+        crate::sql::lock_rows(&self.txn, table, &ids).await
     }
 
     /// Writes an event, to be published once the transaction commits.

@@ -22,3 +22,7 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// The column that keeps a listing's normalized address, unique: the index that finds a listing
+/// by address. Not a field of the model, which is never read with it.
+pub const URL_KEY: &str = "url_key";

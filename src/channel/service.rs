@@ -3,7 +3,7 @@
 //! rejected for silence), and both write to the notice's thread. Sellers never see any of it.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, Value};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use crate::auth::{Identity, Role, visibility};
 use crate::error::{AppError, AppResult};
@@ -244,12 +244,14 @@ pub async fn learn_deadlines(shared: &Shared) -> AppResult<()> {
 
 /// The earliest deadline of an item waiting for an answer.
 async fn next_deadline(db: &impl ConnectionTrait) -> AppResult<Option<i64>> {
-    let sql = crate::sql::Sql::new(
-        "SELECT MIN(t.info_due_at) AS due FROM notice_item t WHERE t.status = ?",
-        vec![Value::from(NoticeItemStatus::InfoRequested.as_db())],
-    );
-    let row = db.query_one_raw(sql.build(db.get_database_backend())).await?;
-    Ok(row.map(|r| r.try_get::<Option<i64>>("", "due")).transpose()?.flatten())
+    let due: Option<Option<i64>> = notice_item::Entity::find()
+        .select_only()
+        .column_as(notice_item::Column::InfoDueAt.min(), "due")
+        .filter(notice_item::Column::Status.eq(NoticeItemStatus::InfoRequested.as_db()))
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(due.flatten())
 }
 
 /// Rejects one unanswered item at its deadline; `false` when it was answered or withdrawn first.

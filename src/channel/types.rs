@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
-use sea_orm::FromQueryResult;
 
 use super::service::{PostMessage, ProvideInformation, RequestInformation};
 use crate::error::{AppError, AppResult};
@@ -121,15 +120,11 @@ impl Loader<EvidenceOfMessage> for Batcher {
         &self,
         keys: &[EvidenceOfMessage],
     ) -> Result<HashMap<EvidenceOfMessage, Vec<entity::evidence::Model>>, AppError> {
-        use sea_orm::ConnectionTrait;
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let mut sql = crate::sql::Sql::new("SELECT t.* FROM evidence t WHERE t.message_id IN ", vec![]);
-        sql.push_in(&ids);
-        sql.push(" ORDER BY t.id", []);
-        let db = self.db();
+        let rows: Vec<entity::evidence::Model> =
+            crate::sql::by_parents(self.db(), "evidence", "message_id", &ids, &[]).await?;
         let mut out: HashMap<EvidenceOfMessage, Vec<entity::evidence::Model>> = HashMap::new();
-        for row in db.query_all_raw(sql.build(db.get_database_backend())).await? {
-            let model = entity::evidence::Model::from_query_result(&row, "")?;
+        for model in rows {
             if let Some(message) = model.message_id {
                 out.entry(EvidenceOfMessage(message)).or_default().push(model);
             }

@@ -1,6 +1,7 @@
 //! The rules of listings.
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set, TransactionTrait, Value};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement, UpdateStatement};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Set, TransactionTrait};
 
 use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult};
@@ -8,6 +9,7 @@ use crate::graph::Shared;
 use crate::ids::{GlobalId, Kind};
 use crate::states::{ListingStatus, SellerStatus};
 use crate::values;
+use entity::listing;
 
 /// A listing to create, its values checked and normalized.
 pub struct NewListing {
@@ -68,11 +70,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    let keyed = crate::sql::Sql::new(
-        "UPDATE listing SET url_key = ? WHERE id = ?",
-        vec![Value::from(address), Value::from(created.id)],
-    );
-    txn.execute_raw(keyed.build(txn.get_database_backend()))
+    txn.execute(&set_address(created.id, address))
         .await
         .map_err(|e| crate::work::conflict_on_unique(e, "url", "another listing has this address"))?;
     txn.commit().await?;
@@ -82,18 +80,39 @@ pub async fn create(
 /// The id of the listing at `url`, in any spelling of it (`values::listing_address`).
 pub async fn id_by_address(db: &impl ConnectionTrait, url: &str, field: &str) -> AppResult<Option<i64>> {
     let address = values::listing_address(url, field)?;
-    let sql = crate::sql::Sql::new("SELECT t.id FROM listing t WHERE t.url_key = ?", vec![Value::from(address)]);
-    let row = db.query_one_raw(sql.build(db.get_database_backend())).await?;
+    let row = db.query_one(&at_address(address)).await?;
     Ok(row.map(|r| r.try_get::<i64>("", "id")).transpose()?)
+}
+
+/// `listing::URL_KEY`, for sea-query.
+fn url_key() -> Alias {
+    Alias::new(listing::URL_KEY)
+}
+
+/// The id of the listing whose normalized address is `address`.
+fn at_address(address: String) -> SelectStatement {
+    Query::select()
+        .column(listing::Column::Id)
+        .from(listing::Entity)
+        .and_where(Expr::col(url_key()).eq(address))
+        .to_owned()
+}
+
+/// Keeps `address` as the normalized address of listing `id`.
+fn set_address(id: i64, address: String) -> UpdateStatement {
+    Query::update().table(listing::Entity).value(url_key(), address).and_where(listing::Column::Id.eq(id)).to_owned()
 }
 
 /// Gives the listings written before addresses were kept (or written around the service) their
 /// normalized address; a listing whose address another holds keeps none, and is logged.
 pub async fn key_addresses(db: &sea_orm::DatabaseConnection) -> AppResult<u64> {
-    let backend = db.get_database_backend();
-    let unkeyed =
-        crate::sql::Sql::new("SELECT t.id, t.url FROM listing t WHERE t.url_key IS NULL ORDER BY t.id", vec![]);
-    let rows = db.query_all_raw(unkeyed.build(backend)).await?;
+    let unkeyed = Query::select()
+        .columns([listing::Column::Id, listing::Column::Url])
+        .from(listing::Entity)
+        .and_where(Expr::col(url_key()).is_null())
+        .order_by(listing::Column::Id, Order::Asc)
+        .to_owned();
+    let rows = db.query_all(&unkeyed).await?;
     if rows.is_empty() {
         return Ok(0);
     }
@@ -105,17 +124,11 @@ pub async fn key_addresses(db: &sea_orm::DatabaseConnection) -> AppResult<u64> {
             tracing::warn!(listing = id, "a listing's address is not an http(s) URL; it cannot be found by address");
             continue;
         };
-        let taken =
-            crate::sql::Sql::new("SELECT t.id FROM listing t WHERE t.url_key = ?", vec![Value::from(address.clone())]);
-        if txn.query_one_raw(taken.build(backend)).await?.is_some() {
+        if txn.query_one(&at_address(address.clone())).await?.is_some() {
             tracing::warn!(listing = id, "another listing holds this listing's address; it is found by id only");
             continue;
         }
-        let set = crate::sql::Sql::new(
-            "UPDATE listing SET url_key = ? WHERE id = ?",
-            vec![Value::from(address), Value::from(id)],
-        );
-        txn.execute_raw(set.build(backend)).await?;
+        txn.execute(&set_address(id, address)).await?;
         keyed += 1;
     }
     txn.commit().await?;

@@ -71,16 +71,12 @@ impl Loader<AppealsOfItem> for Batcher {
         &self,
         keys: &[AppealsOfItem],
     ) -> Result<HashMap<AppealsOfItem, Vec<entity::appeal::Model>>, AppError> {
-        use sea_orm::{ConnectionTrait, FromQueryResult};
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let mut sql = Sql::new("SELECT t.* FROM appeal t WHERE t.item_id IN ", vec![]);
-        sql.push_in(&ids);
-        sql.and_all(&crate::auth::visibility::owned(self.scope()).into_iter().collect::<Vec<_>>());
-        sql.push(" ORDER BY t.id", []);
-        let db = self.db();
+        let conds: Vec<Sql> = crate::auth::visibility::owned(self.scope()).into_iter().collect();
+        let rows: Vec<entity::appeal::Model> =
+            crate::sql::by_parents(self.db(), "appeal", "item_id", &ids, &conds).await?;
         let mut out: HashMap<AppealsOfItem, Vec<entity::appeal::Model>> = HashMap::new();
-        for row in db.query_all_raw(sql.build(db.get_database_backend())).await? {
-            let model = entity::appeal::Model::from_query_result(&row, "")?;
+        for model in rows {
             out.entry(AppealsOfItem(model.item_id)).or_default().push(model);
         }
         Ok(out)

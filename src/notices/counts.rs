@@ -2,9 +2,11 @@
 //! notifier standing (`standing.rs`) both weigh, in a file of its own so neither imports the other
 //! for it.
 
-use sea_orm::{ConnectionTrait, Value};
+use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
 
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
+use crate::sql::{KeyedRows, t};
 use crate::states::NoticeItemStatus::{self, Countered, Reinstated, Rejected, Removed};
 
 /// The states of an item that was decided, whatever happened after.
@@ -12,30 +14,26 @@ pub const DECIDED: [NoticeItemStatus; 4] = [Removed, Rejected, Countered, Reinst
 /// The states of an item that was taken down, whatever happened after.
 pub const TAKEN_DOWN: [NoticeItemStatus; 3] = [Removed, Countered, Reinstated];
 
-/// SQL counting the rows of `t` whose status is one of `states`, as a BIGINT. The names written
-/// into the SQL are the enum's own stored names, never a client's text.
-pub fn count_in(states: &[NoticeItemStatus]) -> String {
-    format!("CAST(COALESCE(SUM(CASE WHEN t.status IN ({}) THEN 1 ELSE 0 END), 0) AS BIGINT)", names(states))
+/// The condition that an item of `t` is in one of `states`.
+pub fn status_in(states: &[NoticeItemStatus]) -> Expr {
+    t("status").is_in(states.iter().map(|s| s.as_db()))
 }
 
-/// `'A','B'`: the stored names of `states`, for an SQL `IN (…)`.
-pub fn names(states: &[NoticeItemStatus]) -> String {
-    states.iter().map(|s| format!("'{}'", s.as_db())).collect::<Vec<_>>().join(",")
+/// How many rows of `t` are in one of `states` (0 over no rows).
+pub fn count_in(states: &[NoticeItemStatus]) -> Expr {
+    let hits = Expr::case(status_in(states), 1_i64).finally(0_i64);
+    Func::coalesce([Func::sum(hits).into(), Expr::val(0_i64)]).into()
 }
 
-/// The four counts of `DecidedCounts` over the rows of `t`, named `a`..`d` or as given.
-pub fn decided_columns(names: [&str; 4]) -> String {
-    format!(
-        "{} AS {}, {} AS {}, {} AS {}, {} AS {}",
-        count_in(&DECIDED),
-        names[0],
-        count_in(&TAKEN_DOWN),
-        names[1],
-        count_in(&[Reinstated]),
-        names[2],
-        count_in(&[Rejected]),
-        names[3]
-    )
+/// The four counts of `DecidedCounts` (decided, taken down, reinstated, rejected) over the rows
+/// of `t`.
+pub fn decided_aggregates() -> [Expr; 4] {
+    [count_in(&DECIDED), count_in(&TAKEN_DOWN), count_in(&[Reinstated]), count_in(&[Rejected])]
+}
+
+/// A brand's items decided since an instant, for `sql::aggregate_per_key`.
+pub fn decided_since(conds: Vec<crate::sql::Sql>) -> KeyedRows {
+    KeyedRows { table: "notice_item", parent: "brand_id", at: "decided_at", conds }
 }
 
 /// The trust-tier figures of a brand over its items decided since `since`.
@@ -48,6 +46,12 @@ pub struct DecidedCounts {
 }
 
 impl DecidedCounts {
+    /// The counts in the order of `decided_aggregates`.
+    pub fn of(counts: &[i64]) -> Self {
+        let get = |i: usize| counts.get(i).copied().unwrap_or(0);
+        Self { decided: get(0), taken_down: get(1), reinstated: get(2), rejected: get(3) }
+    }
+
     /// taken down / decided; `None` when nothing was decided.
     pub fn takedown_rate(&self) -> Option<f64> {
         (self.decided > 0).then(|| self.taken_down as f64 / self.decided as f64)
@@ -59,32 +63,9 @@ impl DecidedCounts {
     }
 }
 
-/// Counts a brand's items decided since `since` (visible in `extra`, when given).
-pub async fn decided_counts(
-    db: &impl ConnectionTrait,
-    brand_id: i64,
-    since: Option<i64>,
-    extra: Option<crate::sql::Sql>,
-) -> AppResult<DecidedCounts> {
-    let columns = decided_columns(["decided", "taken", "reinstated", "rejected"]);
-    let mut sql = crate::sql::Sql::new(
-        format!("SELECT {columns} FROM notice_item t WHERE t.brand_id = ? AND t.decided_at IS NOT NULL"),
-        vec![Value::from(brand_id)],
-    );
-    if let Some(since) = since {
-        sql.push(" AND t.decided_at >= ?", [Value::from(since)]);
-    }
-    if let Some(extra) = extra {
-        sql.and_all(&[extra]);
-    }
-    let row = db
-        .query_one_raw(sql.build(db.get_database_backend()))
-        .await?
-        .ok_or_else(|| AppError::Internal("no row from an aggregate".into()))?;
-    Ok(DecidedCounts {
-        decided: row.try_get("", "decided")?,
-        taken_down: row.try_get("", "taken")?,
-        reinstated: row.try_get("", "reinstated")?,
-        rejected: row.try_get("", "rejected")?,
-    })
+/// Counts a brand's items decided since `since` (all time when `None`).
+pub async fn decided_counts(db: &impl ConnectionTrait, brand_id: i64, since: Option<i64>) -> AppResult<DecidedCounts> {
+    let key = (brand_id, since.unwrap_or(i64::MIN));
+    let counts = crate::sql::aggregate_per_key(db, &[key], &decided_since(vec![]), &decided_aggregates()).await?;
+    Ok(counts.get(&key).map(|c| DecidedCounts::of(c)).unwrap_or_default())
 }

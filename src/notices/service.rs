@@ -3,8 +3,8 @@
 //! operation is its own module (`submit`, `decide`, `withdraw`, `counter_notice`, `retract`,
 //! `appeal`, `standing`), one transaction per change.
 
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, Value};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
 use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult};
@@ -18,7 +18,7 @@ use crate::states::{
 use crate::work::Work;
 
 use super::counts::decided_counts;
-use entity::{brand, listing, notice, notice_item, seller, strike};
+use entity::{brand, listing, notice, notice_item, notice_message, seller, strike};
 
 /// The role an identity writes events as.
 pub fn actor_of(identity: &Identity) -> ActorRole {
@@ -185,17 +185,23 @@ pub(crate) async fn refresh_notice(work: &Work, notice_id: i64) -> AppResult<()>
 /// Whether an item of the notice that the brand answered a question on waits `PENDING` for a
 /// reviewer (what keeps the notice at the head of the queue).
 async fn answered_item_waits(work: &Work, notice_id: i64) -> AppResult<bool> {
-    let sql = crate::sql::Sql::new(
-        "SELECT COUNT(*) AS n FROM notice_item i WHERE i.notice_id = ? AND i.status = ? AND EXISTS \
-         (SELECT 1 FROM notice_message m WHERE m.item_id = i.id AND m.kind = ? AND m.answered_at IS NOT NULL)",
-        vec![
-            Value::from(notice_id),
-            Value::from(NoticeItemStatus::Pending.as_db()),
-            Value::from(NoticeMessageKind::Question.as_db()),
-        ],
-    );
-    let row = work.txn.query_one_raw(sql.build(work.backend())).await?;
-    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0) > 0)
+    let answered = Query::select()
+        .expr(Expr::val(1))
+        .from(notice_message::Entity)
+        .and_where(
+            Expr::col((notice_message::Entity, notice_message::Column::ItemId))
+                .equals((notice_item::Entity, notice_item::Column::Id)),
+        )
+        .and_where(notice_message::Column::Kind.eq(NoticeMessageKind::Question.as_db()))
+        .and_where(notice_message::Column::AnsweredAt.is_not_null())
+        .to_owned();
+    let waiting = notice_item::Entity::find()
+        .filter(notice_item::Column::NoticeId.eq(notice_id))
+        .filter(notice_item::Column::Status.eq(NoticeItemStatus::Pending.as_db()))
+        .filter(Expr::exists(answered))
+        .count(&work.txn)
+        .await?;
+    Ok(waiting > 0)
 }
 
 /// Recomputes a brand's trust tier over the trust window; a change writes `TRUST_TIER_CHANGED`.
@@ -205,7 +211,7 @@ pub(crate) async fn refresh_trust_tier(work: &mut Work, brand_id: i64) -> AppRes
         return Err(AppError::Internal(format!("brand {brand_id} vanished")));
     };
     let since = work.now.saturating_sub(crate::time::micros_of(work.rules.trust_window));
-    let counts = decided_counts(&work.txn, brand_id, Some(since), None).await?;
+    let counts = decided_counts(&work.txn, brand_id, Some(since)).await?;
     // A decision also re-weighs the brand as a notifier; a suspended brand is never TRUSTED.
     // Standing writes no item, so over the same window it weighs the same counts.
     let suspended = super::standing::refresh_standing(work, &current, Some((since, counts))).await?;

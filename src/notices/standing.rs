@@ -56,7 +56,7 @@ pub(crate) async fn refresh_standing(
     let since = now.saturating_sub(micros(rules.abuse_window));
     let counts = match counted {
         Some((at, counts)) if at == since => counts,
-        _ => decided_counts(&work.txn, current.id, Some(since), None).await?,
+        _ => decided_counts(&work.txn, current.id, Some(since)).await?,
     };
     let unfounded = counts.rejected + counts.reinstated;
     let over = counts.decided >= i64::from(rules.abuse_min_decided)

@@ -5,13 +5,14 @@ use std::collections::HashMap;
 
 use async_graphql::SimpleObject;
 use async_graphql::dataloader::Loader;
-use sea_orm::{ConnectionTrait, Value};
+use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::ExprTrait;
 
-use super::counts::{DECIDED, DecidedCounts, count_in, decided_columns, names};
+use super::counts::{DECIDED, DecidedCounts, count_in, decided_aggregates, decided_since, status_in};
 use crate::auth::{Scope, visibility};
 use crate::error::{AppError, AppResult};
 use crate::loaders::Batcher;
-use crate::sql::Sql;
+use crate::sql::{KeyedRows, Sql, aggregate_per_key, rows_per_key, t};
 use crate::states::{NoticeItemStatus, NoticeMessageKind};
 
 /// A brand's enforcement figures since an instant.
@@ -69,45 +70,33 @@ pub async fn brand_stats_many(
         return Ok(HashMap::new());
     }
     let keyed: Vec<(i64, i64)> = unique.iter().map(|k| (k.brand, k.since.unwrap_or(i64::MIN))).collect();
-    let notices = per_key(
-        db,
-        &keyed,
-        "COUNT(t.id) AS a, 0 AS b, 0 AS c, 0 AS d",
-        "notice t ON t.brand_id = k.brand_id AND t.submitted_at >= k.since",
-        visibility::notice(scope),
-    )
-    .await?;
-    let items = per_key(
-        db,
-        &keyed,
-        &format!("COUNT(t.id) AS a, {} AS b, 0 AS c, 0 AS d", count_in(&[NoticeItemStatus::Pending])),
-        "notice_item t ON t.brand_id = k.brand_id AND t.submitted_at >= k.since",
-        visibility::owned(scope),
-    )
-    .await?;
-    let filed = per_key(
-        db,
-        &keyed,
-        "COUNT(t.id) AS a, 0 AS b, 0 AS c, 0 AS d",
-        "counter_notice t ON t.brand_id = k.brand_id AND t.filed_at >= k.since",
-        visibility::owned(scope),
-    )
-    .await?;
+    let count = || t("id").count();
+    let notices =
+        KeyedRows { table: "notice", parent: "brand_id", at: "submitted_at", conds: scoped(visibility::notice(scope)) };
+    let notices = aggregate_per_key(db, &keyed, &notices, &[count()]).await?;
+    let items = KeyedRows {
+        table: "notice_item",
+        parent: "brand_id",
+        at: "submitted_at",
+        conds: scoped(visibility::owned(scope)),
+    };
+    let items = aggregate_per_key(db, &keyed, &items, &[count(), count_in(&[NoticeItemStatus::Pending])]).await?;
+    let filed = KeyedRows {
+        table: "counter_notice",
+        parent: "brand_id",
+        at: "filed_at",
+        conds: scoped(visibility::owned(scope)),
+    };
+    let filed = aggregate_per_key(db, &keyed, &filed, &[count()]).await?;
     // Over items decided since: decided, taken down, reinstated, rejected (CONTRACT.md section 4).
-    let decided = per_key(
-        db,
-        &keyed,
-        &decided_columns(["a", "b", "c", "d"]),
-        "notice_item t ON t.brand_id = k.brand_id AND t.decided_at IS NOT NULL AND t.decided_at >= k.since",
-        visibility::owned(scope),
-    )
-    .await?;
+    let decided =
+        aggregate_per_key(db, &keyed, &decided_since(scoped(visibility::owned(scope))), &decided_aggregates()).await?;
     let (durations, questions) = durations(db, &unique, visibility::owned(scope), visibility::channel(scope)).await?;
     let mut out = HashMap::with_capacity(unique.len());
     for (key, keyed) in unique.iter().zip(&keyed) {
-        let get = |map: &HashMap<(i64, i64), [i64; 4]>| map.get(keyed).copied().unwrap_or_default();
-        let (n, i, f, d) = (get(&notices), get(&items), get(&filed), get(&decided));
-        let counts = DecidedCounts { decided: d[0], taken_down: d[1], reinstated: d[2], rejected: d[3] };
+        let get =
+            |map: &HashMap<(i64, i64), Vec<i64>>, i: usize| map.get(keyed).and_then(|c| c.get(i).copied()).unwrap_or(0);
+        let counts = decided.get(keyed).map(|c| DecidedCounts::of(c)).unwrap_or_default();
         let mut since: Vec<i64> = durations
             .get(&key.brand)
             .map(|rows| rows.iter().filter(|(at, _)| *at >= keyed.1).map(|(_, d)| *d).collect())
@@ -122,13 +111,13 @@ pub async fn brand_stats_many(
         out.insert(
             *key,
             BrandStats {
-                notices_submitted: clamp(n[0]),
-                items_submitted: clamp(i[0]),
-                items_pending: clamp(i[1]),
+                notices_submitted: clamp(get(&notices, 0)),
+                items_submitted: clamp(get(&items, 0)),
+                items_pending: clamp(get(&items, 1)),
                 items_removed: clamp(counts.taken_down),
                 items_rejected: clamp(counts.rejected),
                 items_reinstated: clamp(counts.reinstated),
-                counter_notices_filed: clamp(f[0]),
+                counter_notices_filed: clamp(get(&filed, 0)),
                 takedown_rate: counts.takedown_rate(),
                 counter_notice_success_rate: counts.counter_notice_success_rate(),
                 median_hours_to_decision: crate::time::median(&since).map(|m| m / HOUR),
@@ -144,37 +133,9 @@ fn clamp(n: i64) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
-/// `WITH k(brand_id, since) AS (VALUES (?, ?), …)`: the keys as a table to join.
-fn keys_table(keys: &[(i64, i64)]) -> Sql {
-    let mut sql = Sql::new("WITH k(brand_id, since) AS (VALUES ", Vec::with_capacity(keys.len() * 2));
-    for (n, (brand, since)) in keys.iter().enumerate() {
-        sql.push(if n == 0 { "(?, ?)" } else { ", (?, ?)" }, [Value::from(*brand), Value::from(*since)]);
-    }
-    sql.push(") ", []);
-    sql
-}
-
-/// Four aggregates `a, b, c, d` per key over `joined` (a table aliased `t` and its join condition
-/// on `k`), restricted to what `scope` may see; keys with no rows count zero.
-async fn per_key(
-    db: &impl ConnectionTrait,
-    keys: &[(i64, i64)],
-    aggregates: &str,
-    joined: &str,
-    scope: Option<Sql>,
-) -> AppResult<HashMap<(i64, i64), [i64; 4]>> {
-    let mut sql = keys_table(keys);
-    sql.push(&format!("SELECT k.brand_id AS brand_id, k.since AS since, {aggregates} FROM k LEFT JOIN {joined}"), []);
-    sql.and_all(&scope.into_iter().collect::<Vec<_>>());
-    sql.push(" GROUP BY k.brand_id, k.since", []);
-    let rows = db.query_all_raw(sql.build(db.get_database_backend())).await?;
-    rows.iter()
-        .map(|r| {
-            let key = (r.try_get::<i64>("", "brand_id")?, r.try_get::<i64>("", "since")?);
-            let get = |c: &str| r.try_get::<i64>("", c).or_else(|_| r.try_get::<i32>("", c).map(i64::from));
-            Ok((key, [get("a")?, get("b")?, get("c")?, get("d")?]))
-        })
-        .collect()
+/// A visibility condition as the conditions of a `KeyedRows`.
+fn scoped(cond: Option<Sql>) -> Vec<Sql> {
+    cond.into_iter().collect()
 }
 
 /// Per brand, in one statement from the earliest `since` asked for that brand (each key then
@@ -190,37 +151,29 @@ async fn durations(
     let mut earliest: HashMap<i64, i64> = HashMap::new();
     for key in keys {
         let since = key.since.unwrap_or(i64::MIN);
-        earliest.entry(key.brand).and_modify(|e| *e = (*e).min(since)).or_insert(since);
+        earliest.entry(key.brand).and_modify(|e| *e = std::cmp::min(*e, since)).or_insert(since);
     }
     let mut pairs: Vec<(i64, i64)> = earliest.into_iter().collect();
     pairs.sort_unstable();
-    let mut sql = keys_table(&pairs);
-    sql.push(
-        &format!(
-            "SELECT 0 AS q, t.brand_id AS brand_id, t.decided_at AS at, t.decided_at - t.submitted_at AS d FROM k \
-             JOIN notice_item t ON t.brand_id = k.brand_id AND t.decided_at >= k.since AND t.status IN ({})",
-            names(&DECIDED)
-        ),
-        [],
-    );
-    sql.and_all(&scope.into_iter().collect::<Vec<_>>());
-    sql.push(
-        " UNION ALL SELECT 1 AS q, t.brand_id AS brand_id, t.at AS at, t.answered_at - t.at AS d FROM k \
-         JOIN notice_message t ON t.brand_id = k.brand_id AND t.at >= k.since AND t.kind = ?",
-        [Value::from(NoticeMessageKind::Question.as_db())],
-    );
-    sql.and_all(&channel.into_iter().collect::<Vec<_>>());
-    let rows = db.query_all_raw(sql.build(db.get_database_backend())).await?;
+    let mut decided_conds = vec![Sql::from(status_in(&DECIDED))];
+    decided_conds.extend(scope);
+    let decided = KeyedRows { table: "notice_item", parent: "brand_id", at: "decided_at", conds: decided_conds };
+    let mut asked_conds = vec![Sql::from(t("kind").eq(NoticeMessageKind::Question.as_db()))];
+    asked_conds.extend(channel);
+    let asked = KeyedRows { table: "notice_message", parent: "brand_id", at: "at", conds: asked_conds };
+    let parts = [
+        (decided, vec![t("decided_at"), t("decided_at").sub(t("submitted_at"))]),
+        (asked, vec![t("at"), t("answered_at").sub(t("at"))]),
+    ];
+    let rows = rows_per_key(db, &pairs, &parts).await?;
     let mut decided: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
     let mut asked: HashMap<i64, Vec<(i64, Option<i64>)>> = HashMap::new();
-    for r in &rows {
-        let brand: i64 = r.try_get("", "brand_id")?;
-        let at: i64 = r.try_get("", "at")?;
-        let q = r.try_get::<i64>("", "q").or_else(|_| r.try_get::<i32>("", "q").map(i64::from))?;
-        if q == 0 {
-            decided.entry(brand).or_default().push((at, r.try_get("", "d")?));
+    for (part, brand, columns) in rows {
+        let (Some(&Some(at)), Some(&d)) = (columns.first(), columns.get(1)) else { continue };
+        if part == 0 {
+            decided.entry(brand).or_default().extend(d.map(|d| (at, d)));
         } else {
-            asked.entry(brand).or_default().push((at, r.try_get("", "d")?));
+            asked.entry(brand).or_default().push((at, d));
         }
     }
     Ok((decided, asked))

@@ -3,7 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, Value};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use sha2::{Digest, Sha256};
 
 use super::service::{actor_of, refresh_notice, refresh_trust_tier, remove};
@@ -319,17 +320,19 @@ async fn by_address(work: &Work, input: &Submission) -> AppResult<Vec<SubmittedI
     if input.by_url.is_empty() {
         return Ok(all);
     }
-    let mut sql = crate::sql::Sql::new("SELECT t.id, t.url_key FROM listing t WHERE t.url_key IN (", vec![]);
-    for (i, item) in input.by_url.iter().enumerate() {
-        sql.push(if i == 0 { "?" } else { ", ?" }, [Value::from(item.url.as_str())]);
-    }
-    sql.push(")", []);
+    let url_key = Alias::new(listing::URL_KEY);
+    let held = Query::select()
+        .column(listing::Column::Id)
+        .column(url_key.clone())
+        .from(listing::Entity)
+        .and_where(Expr::col(url_key).is_in(input.by_url.iter().map(|item| item.url.as_str())))
+        .to_owned();
     let held: HashMap<String, i64> = work
         .txn
-        .query_all_raw(sql.build(work.backend()))
+        .query_all(&held)
         .await?
         .iter()
-        .map(|row| Ok((row.try_get::<String>("", "url_key")?, row.try_get::<i64>("", "id")?)))
+        .map(|row| Ok((row.try_get::<String>("", listing::URL_KEY)?, row.try_get::<i64>("", "id")?)))
         .collect::<AppResult<_>>()?;
     let by_id: HashSet<i64> = input.items.iter().map(|i| i.listing).collect();
     for (i, item) in input.by_url.iter().enumerate() {
@@ -362,23 +365,20 @@ async fn check_items(
     let listings: HashMap<i64, listing::Model> = crate::sql::by_ids(&work.txn, "listing", &listing_ids, &[]).await?;
     let trademarks: HashMap<i64, trademark::Model> =
         crate::sql::by_ids(&work.txn, "trademark", &trademark_ids, &[]).await?;
-    let mut pending = crate::sql::Sql::new(
-        "SELECT t.* FROM notice_item t WHERE t.status IN (?, ?) AND t.brand_id = ? \
-         AND t.listing_id IN ",
-        vec![
-            Value::from(NoticeItemStatus::Pending.as_db()),
-            Value::from(NoticeItemStatus::InfoRequested.as_db()),
-            Value::from(brand_id),
-        ],
-    );
-    pending.push_in(&listing_ids);
-    let pending: HashSet<i64> = work
-        .txn
-        .query_all_raw(pending.build(work.backend()))
+    let pending: HashSet<i64> = notice_item::Entity::find()
+        .select_only()
+        .column(notice_item::Column::ListingId)
+        .filter(
+            notice_item::Column::Status
+                .is_in([NoticeItemStatus::Pending.as_db(), NoticeItemStatus::InfoRequested.as_db()]),
+        )
+        .filter(notice_item::Column::BrandId.eq(brand_id))
+        .filter(notice_item::Column::ListingId.is_in(listing_ids.iter().copied()))
+        .into_tuple::<i64>()
+        .all(&work.txn)
         .await?
-        .iter()
-        .map(|row| row.try_get::<i64>("", "listing_id"))
-        .collect::<Result<_, _>>()?;
+        .into_iter()
+        .collect();
     let mut out = Vec::with_capacity(parsed.len());
     for (i, (listing_id, trademark_id)) in parsed.into_iter().enumerate() {
         let tm_field = format!("{}.trademarkId", item_path(i, by_id));

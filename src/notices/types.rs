@@ -373,16 +373,14 @@ impl async_graphql::dataloader::Loader<EvidenceOfItem> for crate::loaders::Batch
         &self,
         keys: &[EvidenceOfItem],
     ) -> Result<std::collections::HashMap<EvidenceOfItem, Vec<entity::evidence::Model>>, Self::Error> {
-        use sea_orm::{ConnectionTrait, FromQueryResult};
+        use sea_orm::sea_query::ExprTrait;
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let mut sql =
-            crate::sql::Sql::new("SELECT t.* FROM evidence t WHERE t.message_id IS NULL AND t.item_id IN ", vec![]);
-        sql.push_in(&ids);
-        sql.push(" ORDER BY t.id", []);
-        let db = self.db();
+        // An item's own evidence: what came with a message is the message's.
+        let own = crate::sql::t("message_id").is_null().into();
+        let rows: Vec<entity::evidence::Model> =
+            crate::sql::by_parents(self.db(), "evidence", "item_id", &ids, &[own]).await?;
         let mut out: std::collections::HashMap<EvidenceOfItem, Vec<entity::evidence::Model>> = Default::default();
-        for row in db.query_all_raw(sql.build(db.get_database_backend())).await? {
-            let model = entity::evidence::Model::from_query_result(&row, "")?;
+        for model in rows {
             out.entry(EvidenceOfItem(model.item_id)).or_default().push(model);
         }
         Ok(out)

@@ -1,7 +1,9 @@
 //! The rules of sellers: registration and identifiers.
 
+use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, Set, Value,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+    Set,
 };
 
 use super::identifier::Identifier;
@@ -10,7 +12,6 @@ use crate::error::{AppError, AppResult};
 use crate::graph::Shared;
 use crate::ids::{GlobalId, Kind};
 use crate::notices::types::ActorRole;
-use crate::sql::Sql;
 use crate::states::SellerStatus;
 use crate::values;
 use crate::work::{Work, conflict_on_unique};
@@ -95,16 +96,17 @@ pub async fn add_identifier(
     Ok(seller)
 }
 
+/// The lock that serializes merges of components (`sql::serialize_on`).
+const MERGES: i64 = 7_261_001;
+
 /// Stores `identifier` for `seller_id` unless it has it, and merges the components of every
 /// seller sharing it: all take the smallest label among them (components only ever merge, since
 /// identifiers are never removed, so the smallest seller id stays a component's label).
 pub async fn link(work: &Work, seller_id: i64, identifier: &Identifier) -> AppResult<()> {
     use entity::seller_identifier as si;
-    if work.backend() == DbBackend::Postgres {
-        // Merges must not interleave: two of them relabelling overlapping components at once
-        // could leave a component with two labels. SQLite's write lock already serializes them.
-        work.txn.execute_unprepared("SELECT pg_advisory_xact_lock(7261001)").await?;
-    }
+    // Merges must not interleave: two of them relabelling overlapping components at once could
+    // leave a component with two labels.
+    crate::sql::serialize_on(&work.txn, MERGES).await?;
     let kind = identifier.kind.as_db();
     let sharing: Vec<i64> = si::Entity::find()
         .filter(si::Column::Kind.eq(kind))
@@ -131,38 +133,34 @@ pub async fn link(work: &Work, seller_id: i64, identifier: &Identifier) -> AppRe
     }
     let mut members = sharing;
     members.push(seller_id);
-    let mut labels =
-        Sql::new("SELECT DISTINCT COALESCE(t.cluster_id, t.id) AS label FROM seller t WHERE t.id IN ", vec![]);
-    labels.push_in(&members);
-    let labels: Vec<i64> = work
-        .txn
-        .query_all_raw(labels.build(work.backend()))
-        .await?
-        .iter()
-        .map(|row| row.try_get::<i64>("", "label"))
-        .collect::<Result<_, _>>()?;
+    use entity::seller;
+    let labels: Vec<i64> = seller::Entity::find()
+        .select_only()
+        .expr(Func::coalesce([Expr::col(seller::Column::ClusterId), Expr::col(seller::Column::Id)]))
+        .distinct()
+        .filter(seller::Column::Id.is_in(members))
+        .into_tuple()
+        .all(&work.txn)
+        .await?;
     let Some(&target) = labels.iter().min() else { return Ok(()) };
     let absorbed: Vec<i64> = labels.iter().copied().filter(|&l| l != target).collect();
     // Every member of the merged components takes the target label (a seller registered before
     // labels existed has none yet and counts as its own component).
-    let mut relabel = Sql::new("UPDATE seller SET cluster_id = ? WHERE cluster_id IN ", vec![Value::from(target)]);
-    relabel.push_in(&labels);
-    let mut or_alone = Sql::new(" OR (cluster_id IS NULL AND id IN ", vec![]);
-    or_alone.push_in(&labels);
-    relabel.push(&or_alone.text, or_alone.values);
-    relabel.push(")", []);
-    work.txn.execute_raw(relabel.build(work.backend())).await?;
-    if work.backend() == DbBackend::Postgres {
-        // In id order, as every transaction that recounts components takes them.
-        let mut lock = Sql::new("SELECT id FROM seller_cluster WHERE id IN ", vec![]);
-        lock.push_in(&labels);
-        lock.push(" ORDER BY id FOR UPDATE", []);
-        work.txn.query_all_raw(lock.build(work.backend())).await?;
-    }
+    let merged = Condition::any().add(seller::Column::ClusterId.is_in(labels.iter().copied())).add(
+        Condition::all().add(seller::Column::ClusterId.is_null()).add(seller::Column::Id.is_in(labels.iter().copied())),
+    );
+    seller::Entity::update_many()
+        .col_expr(seller::Column::ClusterId, Expr::val(target))
+        .filter(merged)
+        .exec(&work.txn)
+        .await?;
+    // In id order, as every transaction that recounts components takes them.
+    crate::sql::lock_rows(&work.txn, "seller_cluster", &labels).await?;
     if !absorbed.is_empty() {
-        let mut drop = Sql::new("DELETE FROM seller_cluster WHERE id IN ", vec![]);
-        drop.push_in(&absorbed);
-        work.txn.execute_raw(drop.build(work.backend())).await?;
+        entity::seller_cluster::Entity::delete_many()
+            .filter(entity::seller_cluster::Column::Id.is_in(absorbed))
+            .exec(&work.txn)
+            .await?;
     }
     let size =
         entity::seller::Entity::find().filter(entity::seller::Column::ClusterId.eq(target)).count(&work.txn).await?;

@@ -2,10 +2,13 @@
 //! seller_active_strikes and cluster_active_strikes migrations for what the columns mean and why
 //! they stay exact).
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Value};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LockBehavior, LockType, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Value,
+};
 
 use crate::error::AppResult;
-use crate::sql::Sql;
+use entity::{seller, seller_cluster, strike};
 
 /// Most sellers one sweep transaction recounts.
 const SWEEP_BATCH: usize = 1_000;
@@ -23,10 +26,25 @@ pub fn member_values(now: i64) -> [Value; 3] {
 /// Recounts the active strikes of `sellers` as of `now`, on their rows only. A transaction that
 /// does this must also call [`recount_clusters_of`] for them before it commits (`Work` does).
 pub async fn recount(db: &impl ConnectionTrait, sellers: &[i64], now: i64) -> AppResult<()> {
-    let (mut sql, counts) = recount_sql(now);
-    sql.text = format!("UPDATE seller AS s SET {counts} WHERE s.id IN ");
-    sql.push_in(sellers);
-    db.execute_raw(sql.build(db.get_database_backend())).await?;
+    // A seller's strikes that count at `now`: not voided, not expired.
+    let active = || {
+        Query::select()
+            .from(strike::Entity)
+            .and_where(
+                Expr::col((strike::Entity, strike::Column::SellerId)).equals((seller::Entity, seller::Column::Id)),
+            )
+            .and_where(strike::Column::Voided.eq(false))
+            .and_where(strike::Column::ExpiresAt.gt(now))
+            .to_owned()
+    };
+    let count = active().expr(Expr::col((strike::Entity, strike::Column::Id)).count()).to_owned();
+    let next = active().expr(Expr::col((strike::Entity, strike::Column::ExpiresAt)).min()).to_owned();
+    seller::Entity::update_many()
+        .col_expr(seller::Column::ActiveStrikes, Expr::SubQuery(None, Box::new(count.into())))
+        .col_expr(seller::Column::StrikesRecountAt, Expr::SubQuery(None, Box::new(next.into())))
+        .filter(seller::Column::Id.is_in(sellers.iter().copied()))
+        .exec(db)
+        .await?;
     Ok(())
 }
 
@@ -38,11 +56,16 @@ pub async fn recount_all(db: &impl ConnectionTrait, sellers: &[i64], now: i64) -
 
 /// Recomputes the kept totals of the components `sellers` belong to, from their members' rows.
 pub async fn recount_clusters_of(db: &impl ConnectionTrait, sellers: &[i64]) -> AppResult<()> {
-    let mut sql =
-        Sql::new("SELECT DISTINCT cluster_id AS id FROM seller WHERE cluster_id IS NOT NULL AND id IN ", vec![]);
-    sql.push_in(sellers);
-    let rows = db.query_all_raw(sql.build(db.get_database_backend())).await?;
-    let clusters = rows.iter().map(|r| r.try_get::<i64>("", "id")).collect::<Result<Vec<_>, _>>()?;
+    let clusters: Vec<Option<i64>> = seller::Entity::find()
+        .select_only()
+        .column(seller::Column::ClusterId)
+        .distinct()
+        .filter(seller::Column::ClusterId.is_not_null())
+        .filter(seller::Column::Id.is_in(sellers.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let clusters: Vec<i64> = clusters.into_iter().flatten().collect();
     recount_clusters(db, &clusters).await
 }
 
@@ -54,34 +77,27 @@ pub async fn recount_clusters(db: &impl ConnectionTrait, clusters: &[i64]) -> Ap
     if clusters.is_empty() {
         return Ok(());
     }
-    let backend = db.get_database_backend();
-    if backend == DbBackend::Postgres {
-        let mut lock = Sql::new("SELECT id FROM seller_cluster WHERE id IN ", vec![]);
-        lock.push_in(clusters);
-        lock.push(" ORDER BY id FOR UPDATE", []);
-        db.query_all_raw(lock.build(backend)).await?;
-    }
-    let mut sql = Sql::new(
-        "UPDATE seller_cluster SET \
-         active_strikes = (SELECT COALESCE(SUM(s.active_strikes), 0) FROM seller s WHERE s.cluster_id = seller_cluster.id), \
-         strikes_recount_at = (SELECT MIN(s.strikes_recount_at) FROM seller s WHERE s.cluster_id = seller_cluster.id) \
-         WHERE id IN ",
-        vec![],
-    );
-    sql.push_in(clusters);
-    db.execute_raw(sql.build(backend)).await?;
+    crate::sql::lock_rows(db, "seller_cluster", clusters).await?;
+    // Over the members of a component.
+    let members = || {
+        Query::select()
+            .from(seller::Entity)
+            .and_where(
+                Expr::col((seller::Entity, seller::Column::ClusterId))
+                    .equals((seller_cluster::Entity, seller_cluster::Column::Id)),
+            )
+            .to_owned()
+    };
+    let total = Func::coalesce([Expr::col((seller::Entity, seller::Column::ActiveStrikes)).sum(), Expr::val(0_i64)]);
+    let total = members().expr(total).to_owned();
+    let next = members().expr(Expr::col((seller::Entity, seller::Column::StrikesRecountAt)).min()).to_owned();
+    seller_cluster::Entity::update_many()
+        .col_expr(seller_cluster::Column::ActiveStrikes, Expr::SubQuery(None, Box::new(total.into())))
+        .col_expr(seller_cluster::Column::StrikesRecountAt, Expr::SubQuery(None, Box::new(next.into())))
+        .filter(seller_cluster::Column::Id.is_in(clusters.iter().copied()))
+        .exec(db)
+        .await?;
     Ok(())
-}
-
-/// The SET list of a seller recount as of `now`, and its values.
-fn recount_sql(now: i64) -> (Sql, String) {
-    let active = "k.seller_id = s.id AND k.voided = ? AND k.expires_at > ?";
-    let counts = format!(
-        "active_strikes = (SELECT COUNT(*) FROM strike k WHERE {active}), \
-         strikes_recount_at = (SELECT MIN(k.expires_at) FROM strike k WHERE {active})"
-    );
-    let values = vec![Value::from(false), Value::from(now), Value::from(false), Value::from(now)];
-    (Sql::new(String::new(), values), counts)
 }
 
 /// Recounts every seller whose count has gone stale (a counted strike expired) by `now`, and its
@@ -92,15 +108,18 @@ pub async fn sweep(db: &DatabaseConnection, now: i64) -> AppResult<u64> {
     loop {
         // On SQLite the write lock at once: the select and the updates then see one state.
         let txn = crate::db::begin_write(db).await?;
-        let backend = txn.get_database_backend();
-        // On PostgreSQL, sellers a workflow holds locked are skipped, and recounted by it.
-        let lock = if backend == DbBackend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
-        let select = Sql::new(
-            format!("SELECT id FROM seller WHERE strikes_recount_at <= ? ORDER BY id LIMIT ?{lock}"),
-            vec![Value::from(now), Value::from(SWEEP_BATCH as i64)],
-        );
-        let rows = txn.query_all_raw(select.build(backend)).await?;
-        let ids = rows.iter().map(|r| r.try_get::<i64>("", "id")).collect::<Result<Vec<_>, _>>()?;
+        // On PostgreSQL, sellers a workflow holds locked are skipped, and recounted by it (SQLite
+        // writes no lock clause).
+        let ids: Vec<i64> = seller::Entity::find()
+            .select_only()
+            .column(seller::Column::Id)
+            .filter(seller::Column::StrikesRecountAt.lte(now))
+            .order_by_asc(seller::Column::Id)
+            .limit(SWEEP_BATCH as u64)
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+            .into_tuple()
+            .all(&txn)
+            .await?;
         if !ids.is_empty() {
             // Statements of their own, after the locks: they read the strikes committed by any
             // workflow that held these rows until now.

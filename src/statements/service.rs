@@ -1,6 +1,7 @@
 //! Writing a statement of reasons, in the transaction of the removal it explains. It knows no
 //! GraphQL and no workflow rule: the workflow tells it what it decided.
 
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use crate::error::{AppError, AppResult};
@@ -9,7 +10,7 @@ use crate::states::{
 };
 use crate::time::instant;
 use crate::work::Work;
-use entity::{evidence, notice_item, statement_of_reasons};
+use entity::{evidence, listing, notice, notice_item, statement_of_reasons, trademark};
 
 /// The most characters the Transparency Database takes in each text field.
 pub const MAX_LEGAL_GROUND: usize = 500;
@@ -39,13 +40,33 @@ struct Cited {
 pub async fn issue(work: &Work, item: &notice_item::Model, restriction: Restriction) -> AppResult<()> {
     // What the statement cites of the listing, the mark and the notice, in one statement: a
     // good-faith takedown writes one statement of reasons per item, up to 300 in a transaction.
-    let facts = crate::sql::Sql::new(
-        "SELECT l.listed_at, t.mark, t.jurisdiction, t.registration_number, n.reason, n.submitted_at \
-         FROM notice_item i JOIN listing l ON l.id = i.listing_id JOIN trademark t ON t.id = i.trademark_id \
-         JOIN notice n ON n.id = i.notice_id WHERE i.id = ?",
-        vec![sea_orm::Value::from(item.id)],
-    );
-    let cited = Cited::find_by_statement(facts.build(work.backend()))
+    let facts = Query::select()
+        .column((listing::Entity, listing::Column::ListedAt))
+        .columns([
+            (trademark::Entity, trademark::Column::Mark),
+            (trademark::Entity, trademark::Column::Jurisdiction),
+            (trademark::Entity, trademark::Column::RegistrationNumber),
+        ])
+        .columns([(notice::Entity, notice::Column::Reason), (notice::Entity, notice::Column::SubmittedAt)])
+        .from(notice_item::Entity)
+        .inner_join(
+            listing::Entity,
+            Expr::col((listing::Entity, listing::Column::Id))
+                .equals((notice_item::Entity, notice_item::Column::ListingId)),
+        )
+        .inner_join(
+            trademark::Entity,
+            Expr::col((trademark::Entity, trademark::Column::Id))
+                .equals((notice_item::Entity, notice_item::Column::TrademarkId)),
+        )
+        .inner_join(
+            notice::Entity,
+            Expr::col((notice::Entity, notice::Column::Id))
+                .equals((notice_item::Entity, notice_item::Column::NoticeId)),
+        )
+        .and_where(Expr::col((notice_item::Entity, notice_item::Column::Id)).eq(item.id))
+        .to_owned();
+    let cited = Cited::find_by_statement(work.backend().build(&facts))
         .one(&work.txn)
         .await?
         .ok_or_else(|| AppError::Internal(format!("item {} vanished", item.id)))?;

@@ -187,15 +187,12 @@ impl Loader<StatementOfItem> for Batcher {
     type Error = AppError;
 
     async fn load(&self, keys: &[StatementOfItem]) -> Result<HashMap<StatementOfItem, Self::Value>, AppError> {
-        use sea_orm::{ConnectionTrait, FromQueryResult};
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let mut sql = Sql::new("SELECT t.* FROM statement_of_reasons t WHERE t.item_id IN ", vec![]);
-        sql.push_in(&ids);
-        sql.and_all(&crate::auth::visibility::owned(self.scope()).into_iter().collect::<Vec<_>>());
-        let db = self.db();
+        let conds: Vec<Sql> = crate::auth::visibility::owned(self.scope()).into_iter().collect();
+        let rows: Vec<entity::statement_of_reasons::Model> =
+            crate::sql::by_parents(self.db(), "statement_of_reasons", "item_id", &ids, &conds).await?;
         let mut out = HashMap::new();
-        for row in db.query_all_raw(sql.build(db.get_database_backend())).await? {
-            let model = entity::statement_of_reasons::Model::from_query_result(&row, "")?;
+        for model in rows {
             out.insert(StatementOfItem(model.item_id), model);
         }
         Ok(out)

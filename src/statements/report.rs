@@ -7,17 +7,18 @@ use std::collections::BTreeMap;
 
 use async_graphql::SimpleObject;
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, QueryResult, Value};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
 
 use crate::error::AppResult;
 use crate::events::NoticeEventKind;
-use crate::sql::Sql;
 use crate::states::{
     AccountDecision, AppealParty, AppealStatus, AutomatedDecision, CounterNoticeStatus, NoticeItemStatus, NoticeReason,
     TrustTier,
 };
 use crate::time::{instant, median};
+use entity::{appeal, counter_notice, notice, notice_event, notice_item, statement_of_reasons};
 
 const HOUR: f64 = 3_600_000_000.0;
 
@@ -100,14 +101,14 @@ fn hours(mut durations: Vec<i64>) -> Option<f64> {
     median(&durations).map(|m| m / HOUR)
 }
 
-async fn rows(db: &impl ConnectionTrait, text: &str, period: (i64, i64), pairs: usize) -> AppResult<Vec<QueryResult>> {
-    let values = (0..pairs).flat_map(|_| [Value::from(period.0), Value::from(period.1)]).collect();
-    Ok(db.query_all_raw(Sql::new(text, values).build(db.get_database_backend())).await?)
+/// The rows of a period: `column` in `[from, to)`.
+fn within(column: impl ColumnTrait, (from, to): (i64, i64)) -> Condition {
+    Condition::all().add(column.gte(from)).add(column.lt(to))
 }
 
-/// An integer column, whichever width the backend returns.
-fn int(row: &QueryResult, column: &str) -> AppResult<i64> {
-    Ok(row.try_get::<i64>("", column).or_else(|_| row.try_get::<i32>("", column).map(i64::from))?)
+/// `a - b`, two integer columns of one table.
+fn minus(a: impl ColumnTrait, b: impl ColumnTrait) -> Expr {
+    Expr::col(a).sub(Expr::col(b))
 }
 
 /// The report of `[from, to)`.
@@ -116,13 +117,20 @@ pub async fn report(db: &impl ConnectionTrait, from: i64, to: i64) -> AppResult<
     // Notices by reason and tier.
     let mut by_reason: BTreeMap<&str, i64> = BTreeMap::new();
     let mut by_tier: BTreeMap<bool, i64> = BTreeMap::new();
-    let text = "SELECT reason, expedited, COUNT(*) AS n FROM notice WHERE submitted_at >= ? AND submitted_at < ? \
-                GROUP BY reason, expedited";
-    for row in rows(db, text, period, 1).await? {
-        let reason = NoticeReason::from_db(&row.try_get::<String>("", "reason")?)?;
-        let n = int(&row, "n")?;
+    let received: Vec<(String, bool, i64)> = notice::Entity::find()
+        .select_only()
+        .columns([notice::Column::Reason, notice::Column::Expedited])
+        .expr(notice::Column::Id.count())
+        .filter(within(notice::Column::SubmittedAt, period))
+        .group_by(notice::Column::Reason)
+        .group_by(notice::Column::Expedited)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (reason, expedited, n) in received {
+        let reason = NoticeReason::from_db(&reason)?;
         *by_reason.entry(reason.as_db()).or_default() += n;
-        *by_tier.entry(row.try_get::<bool>("", "expedited")?).or_default() += n;
+        *by_tier.entry(expedited).or_default() += n;
     }
     let notices_by_reason = NoticeReason::ALL
         .iter()
@@ -136,49 +144,75 @@ pub async fn report(db: &impl ConnectionTrait, from: i64, to: i64) -> AppResult<
         })
         .collect();
     // Removals: one statement each, issued with the removal.
-    let text = "SELECT s.automated_decision, s.account_decision, s.application_date - n.submitted_at AS waited \
-                FROM statement_of_reasons s JOIN notice n ON n.id = s.notice_id \
-                WHERE s.application_date >= ? AND s.application_date < ?";
+    let issued = Query::select()
+        .columns([
+            (statement_of_reasons::Entity, statement_of_reasons::Column::AutomatedDecision),
+            (statement_of_reasons::Entity, statement_of_reasons::Column::AccountDecision),
+        ])
+        .expr(
+            Expr::col((statement_of_reasons::Entity, statement_of_reasons::Column::ApplicationDate))
+                .sub(Expr::col((notice::Entity, notice::Column::SubmittedAt))),
+        )
+        .from(statement_of_reasons::Entity)
+        .inner_join(
+            notice::Entity,
+            Expr::col((notice::Entity, notice::Column::Id))
+                .equals((statement_of_reasons::Entity, statement_of_reasons::Column::NoticeId)),
+        )
+        .cond_where(within(statement_of_reasons::Column::ApplicationDate, period))
+        .to_owned();
     let (mut removed, mut automated, mut suspended, mut terminated, mut waited) = (0, 0, 0, 0, Vec::new());
-    for row in rows(db, text, period, 1).await? {
+    for row in db.query_all(&issued).await? {
+        let decision: String = row.try_get_by_index(0)?;
+        let account: Option<String> = row.try_get_by_index(1)?;
+        let wait: i64 = row.try_get_by_index(2)?;
         removed += 1;
-        if AutomatedDecision::from_db(&row.try_get::<String>("", "automated_decision")?)? == AutomatedDecision::Fully {
+        if AutomatedDecision::from_db(&decision)? == AutomatedDecision::Fully {
             automated += 1;
         }
-        match row.try_get::<Option<String>>("", "account_decision")?.as_deref().map(AccountDecision::from_db) {
+        match account.as_deref().map(AccountDecision::from_db) {
             Some(Ok(AccountDecision::Suspended)) => suspended += 1,
             Some(Ok(AccountDecision::Terminated)) => terminated += 1,
             Some(Err(e)) => return Err(e),
             None => {}
         }
-        waited.push(int(&row, "waited")?);
+        waited.push(wait);
     }
     // Rejections: items still REJECTED, and rejections since reversed on the brand's appeal.
-    let text = format!(
-        "SELECT (SELECT COUNT(*) FROM notice_item WHERE status = '{rejected}' AND decided_at >= ? AND decided_at < ?) + \
-         (SELECT COUNT(*) FROM appeal WHERE party = '{brand}' AND status = '{reversed}' AND decision_at >= ? \
-         AND decision_at < ?) AS n",
-        rejected = NoticeItemStatus::Rejected.as_db(),
-        brand = AppealParty::Brand.as_db(),
-        reversed = AppealStatus::Reversed.as_db(),
-    );
-    let rejected = rows(db, &text, period, 2).await?.first().map(|r| int(r, "n")).transpose()?.unwrap_or(0);
+    let still = notice_item::Entity::find()
+        .filter(notice_item::Column::Status.eq(NoticeItemStatus::Rejected.as_db()))
+        .filter(within(notice_item::Column::DecidedAt, period))
+        .count(db)
+        .await?;
+    let reversed = appeal::Entity::find()
+        .filter(appeal::Column::Party.eq(AppealParty::Brand.as_db()))
+        .filter(appeal::Column::Status.eq(AppealStatus::Reversed.as_db()))
+        .filter(within(appeal::Column::DecisionAt, period))
+        .count(db)
+        .await?;
+    let rejected = i64::try_from(still + reversed).unwrap_or(i64::MAX);
     let counter_notices = counter_notices(db, period).await?;
     let appeals = appeals(db, period).await?;
     // The notifiers' standing: the history keeps each warning and suspension.
-    let text = format!(
-        "SELECT kind, COUNT(*) AS n FROM notice_event WHERE kind IN ('{warned}', '{suspended}') AND at >= ? AND at < ? \
-         GROUP BY kind",
-        warned = NoticeEventKind::NotifierWarned.as_db(),
-        suspended = NoticeEventKind::NotifierSuspended.as_db(),
-    );
+    let standing: Vec<(String, i64)> = notice_event::Entity::find()
+        .select_only()
+        .column(notice_event::Column::Kind)
+        .expr(notice_event::Column::Id.count())
+        .filter(
+            notice_event::Column::Kind
+                .is_in([NoticeEventKind::NotifierWarned.as_db(), NoticeEventKind::NotifierSuspended.as_db()]),
+        )
+        .filter(within(notice_event::Column::At, period))
+        .group_by(notice_event::Column::Kind)
+        .into_tuple()
+        .all(db)
+        .await?;
     let (mut notifiers_warned, mut notifiers_suspended) = (0, 0);
-    for row in rows(db, &text, period, 1).await? {
-        let n = count(int(&row, "n")?);
-        if row.try_get::<String>("", "kind")? == NoticeEventKind::NotifierWarned.as_db() {
-            notifiers_warned = n;
+    for (kind, n) in standing {
+        if kind == NoticeEventKind::NotifierWarned.as_db() {
+            notifiers_warned = count(n);
         } else {
-            notifiers_suspended = n;
+            notifiers_suspended = count(n);
         }
     }
     Ok(TransparencyReport {
@@ -204,19 +238,26 @@ pub async fn report(db: &impl ConnectionTrait, from: i64, to: i64) -> AppResult<
 
 /// Counter-notices filed, and resolved (ACCEPTED reverses the removal, REJECTED upholds it).
 async fn counter_notices(db: &impl ConnectionTrait, period: (i64, i64)) -> AppResult<RedressFigures> {
-    let text = "SELECT COUNT(*) AS n FROM counter_notice WHERE filed_at >= ? AND filed_at < ?";
-    let filed = rows(db, text, period, 1).await?.first().map(|r| int(r, "n")).transpose()?.unwrap_or(0);
-    let text =
-        "SELECT status, resolved_at - filed_at AS took FROM counter_notice WHERE resolved_at >= ? AND resolved_at < ?";
+    let filed =
+        counter_notice::Entity::find().filter(within(counter_notice::Column::FiledAt, period)).count(db).await?;
+    let filed = i64::try_from(filed).unwrap_or(i64::MAX);
+    let resolved: Vec<(String, i64)> = counter_notice::Entity::find()
+        .select_only()
+        .column(counter_notice::Column::Status)
+        .expr(minus(counter_notice::Column::ResolvedAt, counter_notice::Column::FiledAt))
+        .filter(within(counter_notice::Column::ResolvedAt, period))
+        .into_tuple()
+        .all(db)
+        .await?;
     let mut out = RedressFigures { filed: count(filed), filed_by_sellers: count(filed), ..Default::default() };
     let mut took = Vec::new();
-    for row in rows(db, text, period, 1).await? {
-        match CounterNoticeStatus::from_db(&row.try_get::<String>("", "status")?)? {
+    for (status, time) in resolved {
+        match CounterNoticeStatus::from_db(&status)? {
             CounterNoticeStatus::Accepted => out.decision_reversed += 1,
             CounterNoticeStatus::Rejected => out.decision_upheld += 1,
             CounterNoticeStatus::Pending => continue,
         }
-        took.push(int(&row, "took")?);
+        took.push(time);
     }
     out.median_hours_to_resolve = hours(took);
     Ok(out)
@@ -225,24 +266,39 @@ async fn counter_notices(db: &impl ConnectionTrait, period: (i64, i64)) -> AppRe
 /// Appeals filed by each party, and resolved.
 async fn appeals(db: &impl ConnectionTrait, period: (i64, i64)) -> AppResult<RedressFigures> {
     let mut out = RedressFigures::default();
-    let text = "SELECT party, COUNT(*) AS n FROM appeal WHERE filed_at >= ? AND filed_at < ? GROUP BY party";
-    for row in rows(db, text, period, 1).await? {
-        let n = count(int(&row, "n")?);
+    let filed: Vec<(String, i64)> = appeal::Entity::find()
+        .select_only()
+        .column(appeal::Column::Party)
+        .expr(appeal::Column::Id.count())
+        .filter(within(appeal::Column::FiledAt, period))
+        .group_by(appeal::Column::Party)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (party, n) in filed {
+        let n = count(n);
         out.filed += n;
-        match AppealParty::from_db(&row.try_get::<String>("", "party")?)? {
+        match AppealParty::from_db(&party)? {
             AppealParty::Seller => out.filed_by_sellers = n,
             AppealParty::Brand => out.filed_by_brands = n,
         }
     }
-    let text = "SELECT status, resolved_at - filed_at AS took FROM appeal WHERE resolved_at >= ? AND resolved_at < ?";
+    let resolved: Vec<(String, i64)> = appeal::Entity::find()
+        .select_only()
+        .column(appeal::Column::Status)
+        .expr(minus(appeal::Column::ResolvedAt, appeal::Column::FiledAt))
+        .filter(within(appeal::Column::ResolvedAt, period))
+        .into_tuple()
+        .all(db)
+        .await?;
     let mut took = Vec::new();
-    for row in rows(db, text, period, 1).await? {
-        match AppealStatus::from_db(&row.try_get::<String>("", "status")?)? {
+    for (status, time) in resolved {
+        match AppealStatus::from_db(&status)? {
             AppealStatus::Reversed => out.decision_reversed += 1,
             AppealStatus::Upheld => out.decision_upheld += 1,
             AppealStatus::Pending => continue,
         }
-        took.push(int(&row, "took")?);
+        took.push(time);
     }
     out.median_hours_to_resolve = hours(took);
     Ok(out)

@@ -12,6 +12,8 @@ use crate::columns::{Columns, Mask, at};
 use crate::error::AppResult;
 use crate::pagination::{Cursor, PageArgs};
 
+pub mod raw;
+
 /// Where `push_in` put a list of ids, until `build` writes it for the backend.
 const IN_LIST: char = '\u{1}';
 

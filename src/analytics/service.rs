@@ -3,12 +3,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use crate::auth::Identity;
 use crate::error::{AppError, AppResult};
-use crate::sellers::strikes::{MEMBER_STRIKES, member_values};
-use crate::sql::{Dir, ListSpec, Sql};
+use crate::sql::{ListSpec, raw};
 
 /// Most members a network lists.
 pub const MAX_MEMBERS: usize = 500;
@@ -16,29 +15,7 @@ pub const MAX_MEMBERS: usize = 500;
 /// The sellers with at least `min` active strikes (only strikes from `brand`'s notices when
 /// given), most strikes first, ties by id.
 pub fn repeat_offenders(min: i64, brand: Option<i64>, now: i64) -> ListSpec {
-    let Some(brand) = brand else {
-        // Every brand's strikes: the counts kept on the seller rows, through their index. A
-        // count is exact until its `strikes_recount_at`; past it (a counted strike has expired
-        // since) the row is recounted here. Counts only fall by expiry, so a seller whose kept
-        // count is below `min` cannot qualify.
-        let mut inner = Sql::new(
-            format!(
-                "(SELECT * FROM (SELECT s.*, {MEMBER_STRIKES} AS rg_strikes FROM seller s \
-                 WHERE s.active_strikes >= ?) c WHERE c.rg_strikes >= ?)"
-            ),
-            member_values(now).to_vec(),
-        );
-        inner.values.extend([Value::from(min), Value::from(min)]);
-        return ListSpec::derived(inner, &[("t.rg_strikes", Dir::Desc), ("t.id", Dir::Asc)]);
-    };
-    let mut inner = Sql::new(
-        "(SELECT s.*, c.n AS rg_strikes FROM seller s JOIN (SELECT k.seller_id, COUNT(*) AS n FROM strike k \
-         WHERE k.voided = ? AND k.expires_at > ?",
-        vec![Value::from(false), Value::from(now)],
-    );
-    inner.push(" AND k.brand_id = ?", [Value::from(brand)]);
-    inner.push(" GROUP BY k.seller_id HAVING COUNT(*) >= ?) c ON c.seller_id = s.id)", [Value::from(min)]);
-    ListSpec::derived(inner, &[("t.rg_strikes", Dir::Desc), ("t.id", Dir::Asc)])
+    raw::repeat_offenders(min, brand, now)
 }
 
 /// A component of the link graph with its figures.
@@ -53,34 +30,8 @@ crate::columns::columns!(ClusterRow { id, size, strikes });
 
 /// The components with at least `min_members` sellers and `min_strikes` active strikes among
 /// them: most strikes first, then the larger, then the smallest member id.
-///
-/// Components of two or more are the rows of `seller_cluster`, with their kept totals; a total
-/// past its `strikes_recount_at` is recounted from the members. Totals only fall by expiry, so a
-/// component whose kept total is below `min_strikes` cannot qualify and is never read. Sellers
-/// alone (components of one, only with `min_members` 1) come from their own kept counts.
 pub fn clusters(min_members: i64, min_strikes: i64, now: i64) -> ListSpec {
-    let mut sql = Sql::new(
-        format!(
-            "(SELECT * FROM (SELECT c.id AS id, c.size AS size, CASE WHEN c.strikes_recount_at <= ? THEN \
-             (SELECT CAST(COALESCE(SUM({MEMBER_STRIKES}), 0) AS BIGINT) FROM seller s WHERE s.cluster_id = c.id) \
-             ELSE c.active_strikes END AS strikes FROM seller_cluster c WHERE c.size >= ? AND c.active_strikes >= ?"
-        ),
-        vec![Value::from(now)],
-    );
-    sql.values.extend(member_values(now));
-    sql.values.extend([Value::from(min_members), Value::from(min_strikes)]);
-    if min_members <= 1 {
-        sql.push(
-            &format!(
-                " UNION ALL SELECT s.id AS id, 1 AS size, {MEMBER_STRIKES} AS strikes FROM seller s \
-                 WHERE s.active_strikes >= ? AND NOT EXISTS (SELECT 1 FROM seller_cluster c WHERE c.id = s.cluster_id)"
-            ),
-            member_values(now),
-        );
-        sql.values.push(Value::from(min_strikes));
-    }
-    sql.push(") u WHERE u.strikes >= ?)", [Value::from(min_strikes)]);
-    ListSpec::derived(sql, &[("t.strikes", Dir::Desc), ("t.size", Dir::Desc), ("t.id", Dir::Asc)])
+    raw::clusters(min_members, min_strikes, now)
 }
 
 /// What one `Seller.network` costs in the complexity model before its members and links: its
@@ -141,18 +92,9 @@ pub async fn network(db: &impl ConnectionTrait, root: i64, max_hops: i32, now: i
     Ok(Network { members, links, kinds, total_active_strikes, truncated })
 }
 
-/// The sellers sharing an identifier with any of `sellers`, other than themselves, by id. The
-/// shared values are found first and each looked up once, so a value shared by a hundred sellers
-/// of the frontier costs one index probe, not a hundred.
+/// The sellers sharing an identifier with any of `sellers`, other than themselves, by id.
 async fn neighbours(db: &impl ConnectionTrait, sellers: &[i64]) -> AppResult<Vec<i64>> {
-    let mut sql = Sql::new(
-        "SELECT DISTINCT b.seller_id AS id FROM seller_identifier b WHERE (b.kind, b.value) IN \
-         (SELECT a.kind, a.value FROM seller_identifier a WHERE a.seller_id IN ",
-        vec![],
-    );
-    sql.push_in(sellers);
-    sql.push(") ORDER BY b.seller_id", []);
-    let rows = db.query_all_raw(sql.build(db.get_database_backend())).await?;
+    let rows = db.query_all_raw(raw::neighbours(sellers).build(db.get_database_backend())).await?;
     let set: HashSet<i64> = sellers.iter().copied().collect();
     rows.iter()
         .map(|r| r.try_get::<i64>("", "id").map_err(AppError::from))
@@ -164,9 +106,7 @@ async fn neighbours(db: &impl ConnectionTrait, sellers: &[i64]) -> AppResult<Vec
 /// the members' identifiers; the pairs are formed here, since a value held by k members makes
 /// k(k-1)/2 pairs that a self-join would have to build and deduplicate row by row.
 async fn links_among(db: &impl ConnectionTrait, ids: &[i64]) -> AppResult<(Vec<(i64, i64, u32)>, Vec<String>)> {
-    let mut sql = Sql::new("SELECT seller_id, kind, value FROM seller_identifier WHERE seller_id IN ", vec![]);
-    sql.push_in(ids);
-    let rows = db.query_all_raw(sql.build(db.get_database_backend())).await?;
+    let rows = db.query_all_raw(raw::identifiers_of(ids).build(db.get_database_backend())).await?;
     let mut holders: HashMap<(String, String), Vec<i64>> = HashMap::new();
     for row in &rows {
         let seller: i64 = row.try_get("", "seller_id")?;
@@ -198,12 +138,7 @@ fn pairs(holders: HashMap<(String, String), Vec<i64>>) -> (Vec<(i64, i64, u32)>,
 }
 
 async fn active_strikes(db: &impl ConnectionTrait, ids: &[i64], now: i64) -> AppResult<i64> {
-    let mut sql = Sql::new(
-        "SELECT COUNT(*) AS n FROM strike t WHERE t.voided = ? AND t.expires_at > ? AND t.seller_id IN ",
-        vec![Value::from(false), Value::from(now)],
-    );
-    sql.push_in(ids);
-    let row = db.query_one_raw(sql.build(db.get_database_backend())).await?;
+    let row = db.query_one_raw(raw::active_strikes_of(ids, now).build(db.get_database_backend())).await?;
     Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
 }
 

@@ -3,25 +3,13 @@
 //! they stay exact).
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LockBehavior, LockType, Query};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Value,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::error::AppResult;
 use entity::{seller, seller_cluster, strike};
 
 /// Most sellers one sweep transaction recounts.
 const SWEEP_BATCH: usize = 1_000;
-
-/// The active strikes of the seller row `s` at `?` (now), recounted where its kept count is stale;
-/// binds [`member_values`].
-pub const MEMBER_STRIKES: &str = "CASE WHEN s.strikes_recount_at <= ? THEN (SELECT COUNT(*) FROM strike k \
-     WHERE k.seller_id = s.id AND k.voided = ? AND k.expires_at > ?) ELSE s.active_strikes END";
-
-/// The values of [`MEMBER_STRIKES`] at `now`.
-pub fn member_values(now: i64) -> [Value; 3] {
-    [Value::from(now), Value::from(false), Value::from(now)]
-}
 
 /// Recounts the active strikes of `sellers` as of `now`, on their rows only. A transaction that
 /// does this must also call [`recount_clusters_of`] for them before it commits (`Work` does).

@@ -12,6 +12,7 @@ use crate::columns::{Columns, Mask, at};
 use crate::error::AppResult;
 use crate::pagination::{Cursor, PageArgs};
 
+pub mod kept;
 pub mod raw;
 
 /// Where `push_in` put a list of ids, until `build` writes it for the backend.

@@ -32,7 +32,7 @@ impl Work {
     /// Recounts a seller's active strikes now, and its component's at commit: all components a
     /// transaction touches are then locked together, in order.
     pub async fn recount_strikes(&self, seller: i64) -> AppResult<()> {
-        crate::sellers::strikes::recount(&self.txn, &[seller], self.now).await?;
+        crate::sql::kept::recount(&self.txn, &[seller], self.now).await?;
         if let Ok(mut recounted) = self.recounted.lock() {
             recounted.push(seller);
         }
@@ -90,7 +90,7 @@ impl Work {
     pub async fn commit(self, bus: &EventBus) -> AppResult<()> {
         let recounted = self.recounted.lock().map(|r| r.clone()).unwrap_or_default();
         if !recounted.is_empty() {
-            crate::sellers::strikes::recount_clusters_of(&self.txn, &recounted).await?;
+            crate::sql::kept::recount_clusters_of(&self.txn, &recounted).await?;
         }
         if !self.events.is_empty() && self.backend() == DbBackend::Postgres {
             // Delivered at commit, to every process's relay (relay.rs).

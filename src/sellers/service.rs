@@ -174,6 +174,6 @@ pub async fn link(work: &Work, seller_id: i64, identifier: &Identifier) -> AppRe
     .insert(&work.txn)
     .await?;
     // The merged component's strikes: the sum of its members' kept counts.
-    super::strikes::recount_clusters(&work.txn, &[target]).await?;
+    crate::sql::kept::recount_clusters(&work.txn, &[target]).await?;
     Ok(())
 }

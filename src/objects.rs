@@ -2,7 +2,6 @@
 //! are in `<domain>/types.rs`, which take one another's types from here, so that objects that
 //! refer to one another (`Brand.notices`, `Notice.brand`) form no import circle between files.
 
-use crate::analytics::service::Network;
 use crate::states::IdentifierKind;
 
 /// A rights holder.
@@ -55,4 +54,18 @@ pub struct SellerLink {
     pub a: i64,
     pub b: i64,
     pub kind: IdentifierKind,
+}
+
+/// A seller's network: who is reachable through shared identifiers, and how.
+#[derive(Debug, Clone, Default)]
+pub struct Network {
+    /// (seller, hops), breadth first, ties by id.
+    pub members: Vec<(i64, i32)>,
+    /// (a, b, kind) with a < b, once per pair and kind, ordered; the kind as its place in
+    /// `kinds` (a ring's thousands of links share a few kinds, and are not a string each).
+    pub links: Vec<(i64, i64, u32)>,
+    /// The kinds of the members' identifiers as stored, in order (the links' among them).
+    pub kinds: Vec<String>,
+    pub total_active_strikes: i64,
+    pub truncated: bool,
 }

@@ -8,8 +8,8 @@ use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult};
 use crate::graph;
 use crate::ids::{self, Kind};
+use crate::objects::Seller;
 use crate::pagination::Connection;
-use crate::sellers::types::Seller;
 use crate::sql::ListSpec;
 
 /// A count argument that must be at least 1.

@@ -7,6 +7,7 @@ use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use crate::auth::Identity;
 use crate::error::{AppError, AppResult};
+pub use crate::objects::Network;
 use crate::sql::{ListSpec, raw};
 
 /// Most members a network lists.
@@ -37,20 +38,6 @@ pub fn clusters(min_members: i64, min_strikes: i64, now: i64) -> ListSpec {
 /// What one `Seller.network` costs in the complexity model before its members and links: its
 /// walk runs up to nine statements, each as heavy as a page of a connection.
 pub const NETWORK_COST: usize = 1_000;
-
-/// A seller's network: who is reachable through shared identifiers, and how.
-#[derive(Debug, Clone, Default)]
-pub struct Network {
-    /// (seller, hops), breadth first, ties by id.
-    pub members: Vec<(i64, i32)>,
-    /// (a, b, kind) with a < b, once per pair and kind, ordered; the kind as its place in
-    /// `kinds` (a ring's thousands of links share a few kinds, and are not a string each).
-    pub links: Vec<(i64, i64, u32)>,
-    /// The kinds of the members' identifiers as stored, in order (the links' among them).
-    pub kinds: Vec<String>,
-    pub total_active_strikes: i64,
-    pub truncated: bool,
-}
 
 /// Whether `identity` may walk a network of `max_hops` (ADMIN, REVIEWER and ANALYST only, 1 to
 /// 4 hops): the rule of `Seller.network`, shared by both executors.

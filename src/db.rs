@@ -13,7 +13,9 @@ use sea_orm::{
 
 use crate::error::AppResult;
 
+pub mod lease;
 mod reader;
+pub mod standby;
 
 pub use reader::{Pinned, Reader};
 

@@ -18,7 +18,6 @@ pub mod evidence;
 pub mod graph;
 pub mod http;
 pub mod ids;
-pub mod lease;
 pub mod listings;
 pub mod loaders;
 pub mod metrics;
@@ -33,7 +32,6 @@ pub mod seed;
 pub mod sellers;
 pub mod serve;
 pub mod sql;
-pub mod standby;
 pub mod statements;
 pub mod states;
 pub mod time;
@@ -101,10 +99,10 @@ pub async fn build_app(config: &Config) -> Result<App, String> {
     let executing = Arc::new(tokio::sync::Semaphore::new(config.limits.max_concurrent_requests as usize));
     let reads = match &config.reads.database_read_url {
         Some(url) => {
-            standby::Reads::with_standby(db.clone(), url, config.reads.max_read_lag, &statements, metrics.clone())
+            db::standby::Reads::with_standby(db.clone(), url, config.reads.max_read_lag, &statements, metrics.clone())
                 .await?
         }
-        None => standby::Reads::primary_only(db.clone(), &statements, metrics.clone()),
+        None => db::standby::Reads::primary_only(db.clone(), &statements, metrics.clone()),
     };
     let pipeline = http::Pipeline::new(
         schema.clone(),

@@ -35,7 +35,7 @@ pub async fn serve(mut config: Config, demo: bool) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     if !config.strike_sweep_interval.is_zero() {
-        let lease = crate::lease::Lease::new(&config.db.database_url, app.metrics.background.clone());
+        let lease = crate::db::lease::Lease::new(&config.db.database_url, app.metrics.background.clone());
         tokio::spawn(sweep(app.shared.clone(), config.strike_sweep_interval, lease));
     }
     println!("listening on http://{addr}");
@@ -50,7 +50,7 @@ pub async fn serve(mut config: Config, demo: bool) -> Result<(), String> {
 /// recounts stale strike counts, and rejects the items whose brand let a request for
 /// information fall due (so that subscribers hear of it even when nobody reads; a request that
 /// comes first settles them itself).
-async fn sweep(shared: crate::graph::Shared, every: std::time::Duration, mut lease: crate::lease::Lease) {
+async fn sweep(shared: crate::graph::Shared, every: std::time::Duration, mut lease: crate::db::lease::Lease) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

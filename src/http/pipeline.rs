@@ -47,7 +47,7 @@ pub struct Pipeline {
     /// first (`channel::service::settle_due`).
     shared: crate::graph::Shared,
     /// Where queries read: a standby while it keeps up, else the primary.
-    pub reads: crate::standby::Reads,
+    pub reads: crate::db::standby::Reads,
     /// Short documents parsed lately, by their text, as they passed the limits.
     documents: Documents,
 }
@@ -122,7 +122,7 @@ impl Pipeline {
         schema: AppSchema,
         verifier: Arc<Verifier>,
         shared: crate::graph::Shared,
-        reads: crate::standby::Reads,
+        reads: crate::db::standby::Reads,
         limits: LimitsConfig,
         executing: Arc<Semaphore>,
         metrics: crate::metrics::Metrics,

@@ -189,7 +189,7 @@ async fn events_committed_on_one_replica_reach_the_subscribers_of_another() {
 
 #[tokio::test]
 async fn one_process_runs_the_background_work_and_another_takes_over_when_it_dies() {
-    use rightsgraph::lease::Lease;
+    use rightsgraph::db::lease::Lease;
     let db = crate::harness::TestDb::new().await;
     if pg_admin_url().is_none() {
         // SQLite: one process, which always runs it.
@@ -219,7 +219,7 @@ async fn one_process_runs_the_background_work_and_another_takes_over_when_it_die
     admin
         .execute_unprepared(&format!(
             "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = {}",
-            rightsgraph::lease::KEY
+            rightsgraph::db::lease::KEY
         ))
         .await
         .expect("terminate the holder");

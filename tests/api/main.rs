@@ -19,6 +19,7 @@ mod fixtures;
 mod fuzz;
 mod http;
 mod keys;
+mod layers;
 mod loaders;
 mod notifiers;
 mod nulls;

@@ -4,7 +4,9 @@
 
 use std::collections::HashMap;
 
-use sea_orm::sea_query::{Alias, Expr, LockType, Order, Query, QueryBuilder as _, SqlWriterValues, SqliteQueryBuilder};
+use sea_orm::sea_query::{
+    Alias, Expr, IntoColumnRef, LockType, Order, PgFunc, Query, QueryBuilder as _, SqlWriterValues, SqliteQueryBuilder,
+};
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 
 use crate::columns::{Columns, Mask, at};
@@ -456,6 +458,20 @@ pub async fn rows_per_key(
         .collect()
 }
 
+/// The condition that `column` holds one of `ids`. On PostgreSQL `= ANY(?)` with one array
+/// parameter, as `Sql::push_in` writes it: the statement then reads the same for any number of
+/// ids, and is planned once per connection rather than once per length. Elsewhere `IN (…)`.
+pub fn id_in(backend: DbBackend, column: impl IntoColumnRef, ids: &[i64]) -> Expr {
+    use sea_orm::sea_query::ExprTrait as _;
+    if backend == DbBackend::Postgres {
+        let ids: Vec<Value> = ids.iter().map(|&i| Value::from(i)).collect();
+        let array = Value::Array(sea_orm::sea_query::ArrayType::BigInt, Some(Box::new(ids)));
+        Expr::col(column).eq(PgFunc::any(Expr::val(array)))
+    } else {
+        Expr::col(column).is_in(ids.iter().copied())
+    }
+}
+
 /// Locks the rows of `table` with `ids`, in id order (so that two transactions locking
 /// overlapping rows cannot deadlock), until the transaction ends. PostgreSQL only: SQLite's write
 /// lock already serializes writers, and its statement is a plain read.
@@ -463,16 +479,15 @@ pub async fn lock_rows(db: &impl ConnectionTrait, table: &str, ids: &[i64]) -> A
     if db.get_database_backend() != DbBackend::Postgres || ids.is_empty() {
         return Ok(());
     }
-    use sea_orm::sea_query::ExprTrait as _;
     let mut ids = ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
-    let id = || Expr::col(Alias::new("id"));
+    let id = || Alias::new("id");
     let lock = Query::select()
-        .expr(id())
+        .column(id())
         .from(Alias::new(table))
-        .and_where(id().is_in(ids))
-        .order_by_expr(id(), Order::Asc)
+        .and_where(id_in(DbBackend::Postgres, id(), &ids))
+        .order_by(id(), Order::Asc)
         .lock(LockType::Update)
         .to_owned();
     db.query_all(&lock).await?;
@@ -584,6 +599,35 @@ mod tests {
             r#"SELECT t.id FROM strike t WHERE t.seller_id = ? AND "t"."voided" = ? AND "t"."expires_at" > ?"#
         );
         assert_eq!(lite.values.map(|v| v.0.len()), Some(3));
+    }
+
+    /// A list of ids is one array parameter on PostgreSQL, whatever its length, and a list of
+    /// values on SQLite; an empty list selects nothing on both.
+    #[test]
+    fn an_id_list_is_one_array_on_postgres_and_a_list_on_sqlite() {
+        use sea_orm::sea_query::{Alias, Query};
+        let select = |backend: DbBackend, ids: &[i64]| {
+            let query = Query::select()
+                .column(Alias::new("id"))
+                .from(Alias::new("seller"))
+                .and_where(super::id_in(backend, Alias::new("id"), ids))
+                .to_owned();
+            backend.build(&query)
+        };
+        let pg = select(DbBackend::Postgres, &[3, 1, 2]);
+        assert_eq!(pg.sql, r#"SELECT "id" FROM "seller" WHERE "id" = ANY($1)"#);
+        let ids: Vec<Value> = [3_i64, 1, 2].into_iter().map(Value::from).collect();
+        let array = Value::Array(sea_orm::sea_query::ArrayType::BigInt, Some(Box::new(ids)));
+        assert_eq!(pg.values.map(|v| v.0), Some(vec![array]));
+        assert_eq!(select(DbBackend::Postgres, &[7; 300]).sql, pg.sql, "the same statement for 300 ids");
+        let lite = select(DbBackend::Sqlite, &[3, 1, 2]);
+        assert_eq!(lite.sql, r#"SELECT "id" FROM "seller" WHERE "id" IN (?, ?, ?)"#);
+        assert_eq!(lite.values.map(|v| v.0.len()), Some(3));
+        // sea-query writes an empty list as a false comparison of two values (1 = 2).
+        let empty = select(DbBackend::Sqlite, &[]);
+        assert_eq!(empty.sql, r#"SELECT "id" FROM "seller" WHERE ? = ?"#);
+        let values = empty.values.map(|v| v.0).unwrap_or_default();
+        assert!(values.len() == 2 && values[0] != values[1], "{values:?}");
     }
 
     /// A search pattern stays a value, with the escape character LIKE is told about.

@@ -373,7 +373,7 @@ async fn check_items(
                 .is_in([NoticeItemStatus::Pending.as_db(), NoticeItemStatus::InfoRequested.as_db()]),
         )
         .filter(notice_item::Column::BrandId.eq(brand_id))
-        .filter(notice_item::Column::ListingId.is_in(listing_ids.iter().copied()))
+        .filter(crate::sql::id_in(work.backend(), (notice_item::Entity, notice_item::Column::ListingId), &listing_ids))
         .into_tuple::<i64>()
         .all(&work.txn)
         .await?

@@ -12,6 +12,7 @@ use crate::error::{AppError, AppResult};
 use crate::graph::Shared;
 use crate::ids::{GlobalId, Kind};
 use crate::notices::types::ActorRole;
+use crate::sql::id_in;
 use crate::states::SellerStatus;
 use crate::values;
 use crate::work::{Work, conflict_on_unique};
@@ -138,7 +139,7 @@ pub async fn link(work: &Work, seller_id: i64, identifier: &Identifier) -> AppRe
         .select_only()
         .expr(Func::coalesce([Expr::col(seller::Column::ClusterId), Expr::col(seller::Column::Id)]))
         .distinct()
-        .filter(seller::Column::Id.is_in(members))
+        .filter(id_in(work.backend(), (seller::Entity, seller::Column::Id), &members))
         .into_tuple()
         .all(&work.txn)
         .await?;
@@ -146,8 +147,12 @@ pub async fn link(work: &Work, seller_id: i64, identifier: &Identifier) -> AppRe
     let absorbed: Vec<i64> = labels.iter().copied().filter(|&l| l != target).collect();
     // Every member of the merged components takes the target label (a seller registered before
     // labels existed has none yet and counts as its own component).
-    let merged = Condition::any().add(seller::Column::ClusterId.is_in(labels.iter().copied())).add(
-        Condition::all().add(seller::Column::ClusterId.is_null()).add(seller::Column::Id.is_in(labels.iter().copied())),
+    let merged = Condition::any().add(id_in(work.backend(), (seller::Entity, seller::Column::ClusterId), &labels)).add(
+        Condition::all().add(seller::Column::ClusterId.is_null()).add(id_in(
+            work.backend(),
+            (seller::Entity, seller::Column::Id),
+            &labels,
+        )),
     );
     seller::Entity::update_many()
         .col_expr(seller::Column::ClusterId, Expr::val(target))
@@ -158,7 +163,11 @@ pub async fn link(work: &Work, seller_id: i64, identifier: &Identifier) -> AppRe
     crate::sql::lock_rows(&work.txn, "seller_cluster", &labels).await?;
     if !absorbed.is_empty() {
         entity::seller_cluster::Entity::delete_many()
-            .filter(entity::seller_cluster::Column::Id.is_in(absorbed))
+            .filter(id_in(
+                work.backend(),
+                (entity::seller_cluster::Entity, entity::seller_cluster::Column::Id),
+                &absorbed,
+            ))
             .exec(&work.txn)
             .await?;
     }

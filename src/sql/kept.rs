@@ -29,7 +29,7 @@ pub async fn recount(db: &impl ConnectionTrait, sellers: &[i64], now: i64) -> Ap
     seller::Entity::update_many()
         .col_expr(seller::Column::ActiveStrikes, Expr::SubQuery(None, Box::new(count.into())))
         .col_expr(seller::Column::StrikesRecountAt, Expr::SubQuery(None, Box::new(next.into())))
-        .filter(seller::Column::Id.is_in(sellers.iter().copied()))
+        .filter(super::id_in(db.get_database_backend(), (seller::Entity, seller::Column::Id), sellers))
         .exec(db)
         .await?;
     Ok(())
@@ -48,7 +48,7 @@ pub async fn recount_clusters_of(db: &impl ConnectionTrait, sellers: &[i64]) -> 
         .column(seller::Column::ClusterId)
         .distinct()
         .filter(seller::Column::ClusterId.is_not_null())
-        .filter(seller::Column::Id.is_in(sellers.iter().copied()))
+        .filter(super::id_in(db.get_database_backend(), (seller::Entity, seller::Column::Id), sellers))
         .into_tuple()
         .all(db)
         .await?;
@@ -81,7 +81,7 @@ pub async fn recount_clusters(db: &impl ConnectionTrait, clusters: &[i64]) -> Ap
     seller_cluster::Entity::update_many()
         .col_expr(seller_cluster::Column::ActiveStrikes, Expr::SubQuery(None, Box::new(total.into())))
         .col_expr(seller_cluster::Column::StrikesRecountAt, Expr::SubQuery(None, Box::new(next.into())))
-        .filter(seller_cluster::Column::Id.is_in(clusters.iter().copied()))
+        .filter(super::id_in(db.get_database_backend(), (seller_cluster::Entity, seller_cluster::Column::Id), clusters))
         .exec(db)
         .await?;
     Ok(())

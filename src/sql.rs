@@ -17,6 +17,12 @@ use crate::pagination::{Cursor, PageArgs};
 pub mod kept;
 pub mod raw;
 
+/// `ids` as one BIGINT array value: PostgreSQL's one parameter for a list of any length.
+fn id_array(ids: &[i64]) -> Value {
+    let ids: Vec<Value> = ids.iter().map(|&i| Value::from(i)).collect();
+    Value::Array(sea_orm::sea_query::ArrayType::BigInt, Some(Box::new(ids)))
+}
+
 /// Where `push_in` put a list of ids, until `build` writes it for the backend.
 const IN_LIST: char = '\u{1}';
 
@@ -56,8 +62,7 @@ impl Sql {
     /// per request: planning a 137-id `IN` list took PostgreSQL longer than running it.
     pub fn push_in(&mut self, ids: &[i64]) -> &mut Self {
         self.text.push(IN_LIST);
-        let ids: Vec<Value> = ids.iter().map(|&i| Value::from(i)).collect();
-        self.values.push(Value::Array(sea_orm::sea_query::ArrayType::BigInt, Some(Box::new(ids))));
+        self.values.push(id_array(ids));
         self
     }
 
@@ -464,9 +469,7 @@ pub async fn rows_per_key(
 pub fn id_in(backend: DbBackend, column: impl IntoColumnRef, ids: &[i64]) -> Expr {
     use sea_orm::sea_query::ExprTrait as _;
     if backend == DbBackend::Postgres {
-        let ids: Vec<Value> = ids.iter().map(|&i| Value::from(i)).collect();
-        let array = Value::Array(sea_orm::sea_query::ArrayType::BigInt, Some(Box::new(ids)));
-        Expr::col(column).eq(PgFunc::any(Expr::val(array)))
+        Expr::col(column).eq(PgFunc::any(Expr::val(id_array(ids))))
     } else {
         Expr::col(column).is_in(ids.iter().copied())
     }

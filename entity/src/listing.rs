@@ -26,3 +26,8 @@ impl ActiveModelBehavior for ActiveModel {}
 /// The column that keeps a listing's normalized address, unique: the index that finds a listing
 /// by address. Not a field of the model, which is never read with it.
 pub const URL_KEY: &str = "url_key";
+
+/// [`URL_KEY`] as a column for sea-query.
+pub fn url_key() -> sea_orm::sea_query::Alias {
+    sea_orm::sea_query::Alias::new(URL_KEY)
+}

@@ -1,6 +1,6 @@
 //! The rules of listings.
 
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement, UpdateStatement};
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Query, SelectStatement, UpdateStatement};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Set, TransactionTrait};
 
 use crate::auth::{Identity, Role};
@@ -84,23 +84,22 @@ pub async fn id_by_address(db: &impl ConnectionTrait, url: &str, field: &str) ->
     Ok(row.map(|r| r.try_get::<i64>("", "id")).transpose()?)
 }
 
-/// `listing::URL_KEY`, for sea-query.
-fn url_key() -> Alias {
-    Alias::new(listing::URL_KEY)
-}
-
 /// The id of the listing whose normalized address is `address`.
 fn at_address(address: String) -> SelectStatement {
     Query::select()
         .column(listing::Column::Id)
         .from(listing::Entity)
-        .and_where(Expr::col(url_key()).eq(address))
+        .and_where(Expr::col(listing::url_key()).eq(address))
         .to_owned()
 }
 
 /// Keeps `address` as the normalized address of listing `id`.
 fn set_address(id: i64, address: String) -> UpdateStatement {
-    Query::update().table(listing::Entity).value(url_key(), address).and_where(listing::Column::Id.eq(id)).to_owned()
+    Query::update()
+        .table(listing::Entity)
+        .value(listing::url_key(), address)
+        .and_where(listing::Column::Id.eq(id))
+        .to_owned()
 }
 
 /// Gives the listings written before addresses were kept (or written around the service) their
@@ -109,7 +108,7 @@ pub async fn key_addresses(db: &sea_orm::DatabaseConnection) -> AppResult<u64> {
     let unkeyed = Query::select()
         .columns([listing::Column::Id, listing::Column::Url])
         .from(listing::Entity)
-        .and_where(Expr::col(url_key()).is_null())
+        .and_where(Expr::col(listing::url_key()).is_null())
         .order_by(listing::Column::Id, Order::Asc)
         .to_owned();
     let rows = db.query_all(&unkeyed).await?;

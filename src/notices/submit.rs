@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use sha2::{Digest, Sha256};
 
@@ -320,12 +320,11 @@ async fn by_address(work: &Work, input: &Submission) -> AppResult<Vec<SubmittedI
     if input.by_url.is_empty() {
         return Ok(all);
     }
-    let url_key = Alias::new(listing::URL_KEY);
     let held = Query::select()
         .column(listing::Column::Id)
-        .column(url_key.clone())
+        .column(listing::url_key())
         .from(listing::Entity)
-        .and_where(Expr::col(url_key).is_in(input.by_url.iter().map(|item| item.url.as_str())))
+        .and_where(Expr::col(listing::url_key()).is_in(input.by_url.iter().map(|item| item.url.as_str())))
         .to_owned();
     let held: HashMap<String, i64> = work
         .txn

@@ -267,7 +267,9 @@ pub async fn page_per_parent<M: Columns>(
     // Each parent's page is an index range read that stops after `first + 1` rows; numbering
     // every row of every parent with a window (all the listings of a hundred repeat offenders) to
     // keep a few cost ten times as much. PostgreSQL reads a parent's page with a lateral join;
-    // SQLite, which has none, with a subquery correlated to the parent, then the rows by id.
+    // SQLite, which has none, with a subquery correlated to the parent, then the rows by id and
+    // parent: a derived list can hold one row per (parent, id) (a notice once per trademark it
+    // cites), so a row is this parent's only where both match.
     let correlated = !pg && spec.from_values.is_empty();
     let window = if pg { String::new() } else { format!("PARTITION BY t.{parent} ") };
     let select = format!(
@@ -289,7 +291,13 @@ pub async fn page_per_parent<M: Columns>(
     } else if correlated {
         let marks = vec!["(?)"; ids.len()].join(", ");
         let mut sql = Sql::new(format!("WITH p(id) AS (VALUES {marks}) SELECT * FROM ("), ids);
-        sql.push(&format!("{select}p JOIN {from} t ON t.id IN (SELECT t.id FROM {from} t", from = spec.from), []);
+        sql.push(
+            &format!(
+                "{select}p JOIN {from} t ON t.{parent} = p.id AND t.id IN (SELECT t.id FROM {from} t",
+                from = spec.from
+            ),
+            [],
+        );
         sql
     } else {
         Sql::new(format!("SELECT * FROM ({select}{} t", spec.from), spec.from_values.clone())

@@ -22,6 +22,7 @@ mod keys;
 mod layers;
 mod loaders;
 mod notifiers;
+mod pages;
 mod nulls;
 mod planner;
 mod process;

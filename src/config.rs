@@ -20,6 +20,33 @@ pub struct Cli {
     pub log_format: String,
 }
 
+impl Cli {
+    /// The command line, parsed and checked: a flag clap cannot judge alone (a range of days
+    /// given as two flags) is refused here as clap refuses the others, with its usage and exit
+    /// status 2, before anything runs.
+    pub fn parse_checked() -> Self {
+        use clap::{CommandFactory, Parser};
+        let cli = Self::parse();
+        if let Err(reason) = cli.check() {
+            Self::command().error(clap::error::ErrorKind::ArgumentConflict, reason).exit();
+        }
+        cli
+    }
+
+    /// What `parse_checked` refuses beyond clap's own checks.
+    pub fn check(&self) -> Result<(), String> {
+        match &self.command {
+            Command::Export { what: Export::Statements { since, until: Some(until), .. } } if until < since => {
+                Err(format!("--until {until} is before --since {since}: the range holds no day"))
+            }
+            Command::Report { from, to, .. } if to < from => {
+                Err(format!("--to {to} is before --from {from}: the period holds no day"))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 /// What to do.
 #[derive(Debug, Subcommand)]
 #[expect(clippy::large_enum_variant, reason = "parsed once at start; boxing buys nothing")]
@@ -187,41 +214,43 @@ pub struct AuthConfig {
 #[derive(Debug, Clone, Args)]
 pub struct RulesConfig {
     /// How long a strike stays active (humantime: 90d, 3s).
-    #[arg(long, env = "RIGHTSGRAPH_STRIKE_TTL", default_value = "365d", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "RIGHTSGRAPH_STRIKE_TTL", default_value = "365d", value_parser = positive_duration)]
     pub strike_ttl: Duration,
     /// How long after removal a seller may file a counter-notice.
-    #[arg(long, env = "RIGHTSGRAPH_COUNTER_NOTICE_WINDOW", default_value = "14d", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "RIGHTSGRAPH_COUNTER_NOTICE_WINDOW", default_value = "14d", value_parser = positive_duration)]
     pub counter_notice_window: Duration,
     /// The rolling window of the trust-tier rule.
-    #[arg(long, env = "RIGHTSGRAPH_TRUST_WINDOW", default_value = "90d", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "RIGHTSGRAPH_TRUST_WINDOW", default_value = "90d", value_parser = positive_duration)]
     pub trust_window: Duration,
     /// Decided items needed in the window before a brand can become TRUSTED.
-    #[arg(long, env = "RIGHTSGRAPH_TRUST_MIN_DECIDED", default_value_t = 20)]
+    #[arg(long, env = "RIGHTSGRAPH_TRUST_MIN_DECIDED", default_value_t = 20,
+          value_parser = clap::value_parser!(u32).range(1..))]
     pub trust_min_decided: u32,
     /// How long a brand has to answer a reviewer's request for information before the item is
     /// rejected for silence.
-    #[arg(long, env = "RIGHTSGRAPH_INFO_REQUEST_WINDOW", default_value = "7d", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "RIGHTSGRAPH_INFO_REQUEST_WINDOW", default_value = "7d", value_parser = positive_duration)]
     pub info_request_window: Duration,
     /// How long after a decision on an item the seller (removal) or the brand (rejection) may
     /// appeal it.
-    #[arg(long, env = "RIGHTSGRAPH_APPEAL_WINDOW", default_value = "180d", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "RIGHTSGRAPH_APPEAL_WINDOW", default_value = "180d", value_parser = positive_duration)]
     pub appeal_window: Duration,
     /// The rolling window over which a brand's decided items are weighed for abuse.
-    #[arg(long, env = "RIGHTSGRAPH_ABUSE_WINDOW", default_value = "90d", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "RIGHTSGRAPH_ABUSE_WINDOW", default_value = "90d", value_parser = positive_duration)]
     pub abuse_window: Duration,
     /// Decided items needed in the window before a brand can be warned or suspended.
-    #[arg(long, env = "RIGHTSGRAPH_ABUSE_MIN_DECIDED", default_value_t = 20)]
+    #[arg(long, env = "RIGHTSGRAPH_ABUSE_MIN_DECIDED", default_value_t = 20,
+          value_parser = clap::value_parser!(u32).range(1..))]
     pub abuse_min_decided: u32,
     /// The share of decided items found unfounded (rejected, reinstated, retracted) at which a
-    /// brand is warned, then suspended.
-    #[arg(long, env = "RIGHTSGRAPH_ABUSE_THRESHOLD", default_value_t = 0.5)]
+    /// brand is warned, then suspended: a share above 0 and at most 1.
+    #[arg(long, env = "RIGHTSGRAPH_ABUSE_THRESHOLD", default_value_t = 0.5, value_parser = share)]
     pub abuse_threshold: f64,
     /// How long after its warning a brand over the threshold again is suspended rather than left
     /// warned.
-    #[arg(long, env = "RIGHTSGRAPH_ABUSE_WARNING_PERIOD", default_value = "7d", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "RIGHTSGRAPH_ABUSE_WARNING_PERIOD", default_value = "7d", value_parser = positive_duration)]
     pub abuse_warning_period: Duration,
     /// How long a suspension lasts.
-    #[arg(long, env = "RIGHTSGRAPH_ABUSE_SUSPENSION", default_value = "30d", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "RIGHTSGRAPH_ABUSE_SUSPENSION", default_value = "30d", value_parser = positive_duration)]
     pub abuse_suspension: Duration,
     /// Where a statement of reasons says a restriction applies: comma-separated ISO 3166-1
     /// alpha-2 codes of EEA countries (the DSA Transparency Database takes no others).
@@ -299,20 +328,20 @@ impl Default for RulesConfig {
 #[derive(Debug, Clone, Args)]
 pub struct LimitsConfig {
     /// Deepest nesting of fields a query may have.
-    #[arg(long, env = "RIGHTSGRAPH_MAX_DEPTH", default_value_t = 15)]
+    #[arg(long, env = "RIGHTSGRAPH_MAX_DEPTH", default_value_t = 15, value_parser = at_least_one())]
     pub max_depth: usize,
     /// Highest cost a query may have; a connection costs its page size times its children. The
     /// default admits a dashboard page of 100 notices x 20 items with their listings and sellers.
-    #[arg(long, env = "RIGHTSGRAPH_MAX_COMPLEXITY", default_value_t = 50_000)]
+    #[arg(long, env = "RIGHTSGRAPH_MAX_COMPLEXITY", default_value_t = 50_000, value_parser = at_least_one())]
     pub max_complexity: usize,
     /// Most aliased fields a query may have.
-    #[arg(long, env = "RIGHTSGRAPH_MAX_ALIASES", default_value_t = 100)]
+    #[arg(long, env = "RIGHTSGRAPH_MAX_ALIASES", default_value_t = 100, value_parser = at_least_one())]
     pub max_aliases: usize,
     /// Most fields a query may ask at its root.
-    #[arg(long, env = "RIGHTSGRAPH_MAX_ROOT_FIELDS", default_value_t = 30)]
+    #[arg(long, env = "RIGHTSGRAPH_MAX_ROOT_FIELDS", default_value_t = 30, value_parser = at_least_one())]
     pub max_root_fields: usize,
     /// Longest a request may run before it is abandoned (humantime: 30s, 2m).
-    #[arg(long, env = "RIGHTSGRAPH_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "RIGHTSGRAPH_REQUEST_TIMEOUT", default_value = "30s", value_parser = positive_duration)]
     pub request_timeout: Duration,
     /// Most GraphQL requests executed at once; the others wait their turn, and the wait counts
     /// toward the request timeout. Keeps memory bounded and latency fair under load: a request's
@@ -387,6 +416,11 @@ impl Default for WsConfig {
     }
 }
 
+/// A whole number of at least 1, for a limit (0 would refuse every query).
+fn at_least_one() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::new().range(1..=u32::MAX as u64)
+}
+
 /// A humantime duration greater than zero.
 fn positive_duration(raw: &str) -> Result<Duration, String> {
     match humantime::parse_duration(raw) {
@@ -424,8 +458,18 @@ pub struct Config {
     /// answer straight from the rows (several times faster); anything else, and anything that
     /// would answer an error, by the general executor. `off`: every query by the general
     /// executor (to compare the two).
-    #[arg(long, env = "RIGHTSGRAPH_PLANNER", default_value = "on", value_parser = on_off)]
+    #[arg(long, env = "RIGHTSGRAPH_PLANNER", default_value = "on", value_parser = on_off,
+          action = clap::ArgAction::Set, num_args = 0..=1, require_equals = false, default_missing_value = "on")]
     pub planner: bool,
+}
+
+/// A share above 0 and at most 1 (a threshold of 0 would hold every brand over it).
+fn share(raw: &str) -> Result<f64, String> {
+    match raw.trim().parse::<f64>() {
+        Ok(x) if x > 0.0 && x <= 1.0 => Ok(x),
+        Ok(_) => Err("must be a share above 0 and at most 1 (0.5 is half)".into()),
+        Err(_) => Err("must be a number above 0 and at most 1, such as 0.5".into()),
+    }
 }
 
 /// `on` or `off`.

@@ -39,5 +39,13 @@ db_enum! {
 
 db_enum! {
     /// Who caused an event: the role of the token, or the system itself.
-    ActorRole { Admin = "ADMIN", Reviewer = "REVIEWER", BrandAgent = "BRAND_AGENT", Seller = "SELLER", System = "SYSTEM" }
+    ActorRole {
+        Admin = "ADMIN",
+        Reviewer = "REVIEWER",
+        /// An analyst (who may post to a notice's thread).
+        Analyst = "ANALYST",
+        BrandAgent = "BRAND_AGENT",
+        Seller = "SELLER",
+        System = "SYSTEM",
+    }
 }

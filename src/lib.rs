@@ -75,7 +75,7 @@ pub async fn build_app(config: &Config) -> Result<App, String> {
         .map_err(|e| format!("cannot open database {}: {e}", db::redact(&config.db.database_url)))?;
     Migrator::up(&db, None).await.map_err(|e| format!("cannot migrate the database: {e}"))?;
     let (count, seconds) = statements.metrics();
-    let metrics = metrics::Metrics::new(count, seconds);
+    let metrics = metrics::Metrics::new(count, seconds, config.reads.database_read_url.is_some());
     let events = if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         // Replicas share one database: every process relays every commit (see relay.rs). A
         // transaction lives at most as long as its request, so a hole older than twice that

@@ -148,14 +148,15 @@ pub struct Now {
 
 impl Default for Metrics {
     fn default() -> Self {
-        Self::new(Counter::default(), seconds())
+        Self::new(Counter::default(), seconds(), false)
     }
 }
 
 impl Metrics {
     /// The figures of a process whose database connection counts `statements` and times them
-    /// in `statement_seconds`.
-    pub fn new(statements: Counter, statement_seconds: Histogram) -> Self {
+    /// in `statement_seconds`; `standby` says whether it reads a standby, whose lag is reported
+    /// only then (a figure that does not apply is absent, not 0).
+    pub fn new(statements: Counter, statement_seconds: Histogram, standby: bool) -> Self {
         let mut registry = Registry::with_prefix("rightsgraph");
         let requests = Family::<RequestLabels, Histogram, fn() -> Histogram>::new_with_constructor(seconds);
         let metrics = Self {
@@ -235,11 +236,13 @@ impl Metrics {
             "Queries by the database that served their reads: the standby (--database-read-url) or the primary",
             metrics.reads.clone(),
         );
-        registry.register(
-            "standby_lag_seconds",
-            "Replay lag of the read standby when last probed (+Inf: it cannot be reached); 0 without one",
-            metrics.standby_lag.clone(),
-        );
+        if standby {
+            registry.register(
+                "standby_lag_seconds",
+                "Replay lag of the read standby (--database-read-url) when last probed (+Inf: it cannot be reached)",
+                metrics.standby_lag.clone(),
+            );
+        }
         Self { registry: Arc::new(registry), ..metrics }
     }
 

@@ -282,8 +282,8 @@ impl Pipeline {
         let response = match tokio::time::timeout(self.limits.request_timeout, admitted).await {
             Ok((response, Ok(permit))) => (response, permit),
             // The semaphore is never closed.
-            Ok((_, Err(_))) => return Outcome::TimedOut(self.timed_out()),
-            Err(_) => return Outcome::TimedOut(self.timed_out()),
+            Ok((_, Err(_))) => return Outcome::TimedOut(self.timed_out(&request_id)),
+            Err(_) => return Outcome::TimedOut(self.timed_out(&request_id)),
         };
         let (mut response, permit) = response;
         if let Some(job) = job {
@@ -329,14 +329,17 @@ impl Pipeline {
         }))
     }
 
-    /// The answer to a request abandoned at the time limit.
-    fn timed_out(&self) -> async_graphql::Response {
+    /// The answer to a request abandoned at the time limit: `TIMEOUT`, with the request id
+    /// under which it was logged.
+    fn timed_out(&self, request_id: &str) -> async_graphql::Response {
         tracing::warn!(timeout = ?self.limits.request_timeout, "request abandoned");
         let message = format!(
             "the request ran longer than the time limit of {}",
             humantime::format_duration(self.limits.request_timeout)
         );
-        refusal(ServerError::new(message, None), "INTERNAL_SERVER_ERROR")
+        let mut response = refusal(ServerError::new(message, None), "TIMEOUT");
+        classify_errors(&mut response, &self.limits, request_id);
+        response
     }
 
     /// Codes every error, then propagates nulls from the errors' paths.
@@ -403,7 +406,8 @@ impl Stream for Bounded {
                         "answering an event ran longer than the time limit of {}",
                         humantime::format_duration(self.limit)
                     );
-                    return Poll::Ready(Some(refusal(ServerError::new(message, None), "INTERNAL_SERVER_ERROR")));
+                    // `finish` gives it the request id, as every answer of the stream.
+                    return Poll::Ready(Some(refusal(ServerError::new(message, None), "TIMEOUT")));
                 }
             }
         }
@@ -492,8 +496,9 @@ fn classify_errors(response: &mut async_graphql::Response, limits: &LimitsConfig
     for error in &mut response.errors {
         let code = error.extensions.as_ref().and_then(|e| e.get("code")).cloned();
         if let Some(code) = code {
-            // An internal error says nothing of its cause; the request id finds it in the log.
-            if code == Value::from("INTERNAL_SERVER_ERROR") {
+            // An internal error says nothing of its cause, and a timeout leaves its request
+            // unfinished: the request id finds either in the log.
+            if code == Value::from("INTERNAL_SERVER_ERROR") || code == Value::from("TIMEOUT") {
                 error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("requestId", request_id);
             }
             continue;

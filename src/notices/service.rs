@@ -24,7 +24,8 @@ use entity::{brand, listing, notice, notice_item, notice_message, seller, strike
 pub fn actor_of(identity: &Identity) -> ActorRole {
     match identity.role {
         Role::Admin => ActorRole::Admin,
-        Role::Reviewer | Role::Analyst => ActorRole::Reviewer,
+        Role::Reviewer => ActorRole::Reviewer,
+        Role::Analyst => ActorRole::Analyst,
         Role::BrandAgent => ActorRole::BrandAgent,
         Role::Seller => ActorRole::Seller,
     }

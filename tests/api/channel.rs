@@ -422,7 +422,8 @@ async fn the_thread_holds_messages_questions_and_answers_oldest_first_and_pages(
         ("QUESTION", "REVIEWER"),
         ("ANSWER", "BRAND_AGENT"),
         ("MESSAGE", "REVIEWER"),
-        ("MESSAGE", "REVIEWER"),
+        // Who wrote a message is shown as it was: an analyst is not a reviewer.
+        ("MESSAGE", "ANALYST"),
     ];
     assert_eq!(kinds, expected.map(|(k, r)| (k.to_owned(), r.to_owned())));
     assert_eq!(all["totalCount"], 5);
@@ -520,6 +521,20 @@ async fn sellers_and_other_brands_never_see_the_channel() {
     // Another brand's agent does not see the notice at all.
     let resp = app.gql(Some(&agent(&other)), THREAD, json!({ "id": n.id })).await;
     assert_eq!(resp["errors"][0]["extensions"]["code"], "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn an_analysts_post_is_recorded_and_shown_as_the_analysts() {
+    let app = spawn().await;
+    let (s, n) = noticed(&app, 1).await;
+    let posted = app.data(&analyst(), POST, json!({ "input": { "noticeId": n.id, "body": "Seen in a ring." } })).await;
+    assert_eq!(posted["postNoticeMessage"]["authorRole"], "ANALYST");
+    let q = "query($id: ID!) { brand(id: $id) { enforcementHistory(first: 1) { nodes { kind actorRole } } } }";
+    let history = app.data(&admin(), q, json!({ "id": s.brand })).await;
+    assert_eq!(
+        history["brand"]["enforcementHistory"]["nodes"][0],
+        json!({ "kind": "NOTICE_MESSAGE_POSTED", "actorRole": "ANALYST" })
+    );
 }
 
 #[tokio::test]

@@ -551,7 +551,10 @@ async fn requests_beyond_the_concurrency_limit_wait_their_turn_within_the_timeou
     let before = app.statements();
     let reply = post(&app, "{ brands(first: 1) { totalCount } }", json!({}), &[]).await;
     assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(code(&reply.json()), "INTERNAL_SERVER_ERROR");
+    let body = reply.json();
+    assert_eq!(code(&body), "TIMEOUT");
+    let request_id = body["errors"][0]["extensions"]["requestId"].as_str().unwrap_or_default();
+    assert_eq!(request_id.len(), 16, "a timeout carries the request id it was logged under: {body:#}");
     assert_eq!(app.statements(), before, "nothing ran while waiting for a permit");
     let metrics = app.send(Request::get("/metrics").body(Body::empty()).expect("request")).await;
     assert!(String::from_utf8_lossy(&metrics.body).contains("rightsgraph_requests_executing 1"));
@@ -569,7 +572,7 @@ fn metric(text: &str, name: &str) -> Option<f64> {
 }
 
 #[tokio::test]
-async fn metrics_report_requests_by_type_and_outcome_statements_events_and_memory() {
+async fn metrics_report_requests_statements_events_and_memory_and_no_standby_lag_without_a_standby() {
     let app = spawn().await;
     let bearer = format!("Bearer {}", token(Role::Admin, None, None));
     let auth = [("authorization", bearer.as_str())];
@@ -596,6 +599,8 @@ async fn metrics_report_requests_by_type_and_outcome_statements_events_and_memor
     for gauge in ["rightsgraph_requests_executing", "rightsgraph_requests_waiting", "rightsgraph_subscriptions_open"] {
         assert_eq!(metric(&text, gauge), Some(0.0), "{gauge}: {text}");
     }
+    // A figure that does not apply is absent: this server reads no standby.
+    assert!(!text.contains("standby_lag"), "a standby lag without a standby: {text}");
     // No token, no registry data: aggregates only.
     assert!(!text.contains("Metered"), "{text}");
 }

@@ -16,6 +16,7 @@ mod explain;
 mod export;
 mod fanout;
 mod fixtures;
+mod flags;
 mod fuzz;
 mod http;
 mod keys;

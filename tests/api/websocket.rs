@@ -567,7 +567,8 @@ async fn the_concurrency_limit_and_request_timeout_apply_on_the_socket() {
     assert!(waited < Duration::from_secs(4), "answered after {waited:?}");
     let errors = payload["errors"].as_array().unwrap_or_else(|| panic!("errors: {payload:#}"));
     assert_eq!(errors.len(), 1, "{payload:#}");
-    assert_eq!(errors[0]["extensions"]["code"], "INTERNAL_SERVER_ERROR", "{payload:#}");
+    assert_eq!(errors[0]["extensions"]["code"], "TIMEOUT", "{payload:#}");
+    assert!(errors[0]["extensions"]["requestId"].is_string(), "{payload:#}");
     assert!(errors[0]["message"].as_str().is_some_and(|m| m.contains("time limit")), "{payload:#}");
     assert!(payload["data"].is_null(), "{payload:#}");
     assert_eq!(app.statements(), before, "nothing ran while waiting for a permit");

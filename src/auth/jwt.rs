@@ -84,6 +84,13 @@ impl Verifier {
 
     /// Verifies `token`: who it stands for and until when, or why it is refused.
     pub fn check(&self, token: &str) -> Result<Verified, Rejection> {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        self.check_at(token, now)
+    }
+
+    /// `check` at the instant `now` (seconds since the epoch): the token's times are judged by
+    /// this clock alone, so that a test can set it to the second of `exp`.
+    pub fn check_at(&self, token: &str, now: u64) -> Result<Verified, Rejection> {
         let invalid = |reason: String| Rejection { expired: false, reason };
         let header = decode_header(token).map_err(|e| invalid(format!("malformed token: {e}")))?;
         // The key decides the algorithm, never the token: a token whose header names another
@@ -99,8 +106,9 @@ impl Verifier {
         };
         let mut validation = Validation::new(alg);
         validation.set_required_spec_claims(&["exp", "sub"]);
-        validation.validate_exp = true;
-        validation.validate_nbf = true;
+        // `exp` and `nbf` are judged below, by `now`: the library reads its own clock.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
         validation.leeway = 0;
         match &self.issuer {
             Some(iss) => {
@@ -116,18 +124,18 @@ impl Verifier {
             }
             None => validation.validate_aud = false,
         }
-        let data = decode::<serde_json::Value>(token, key, &validation).map_err(|e| Rejection {
-            expired: matches!(e.kind(), jsonwebtoken::errors::ErrorKind::ExpiredSignature),
-            reason: format!("invalid token: {e}"),
-        })?;
+        let data = decode::<serde_json::Value>(token, key, &validation)
+            .map_err(|e| Rejection { expired: false, reason: format!("invalid token: {e}") })?;
         let claims: Claims =
             serde_json::from_value(data.claims).map_err(|e| invalid(format!("invalid claims: {e}")))?;
         let expires_at = claims.exp;
-        // RFC 7519 section 4.1.4: the current time must be before `exp`; the library also accepts
-        // the second of `exp` itself.
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        // RFC 7519 section 4.1.4: the current time must be before `exp` (the second of `exp`
+        // itself is too late); section 4.1.5: not before `nbf`.
         if now >= expires_at {
             return Err(Rejection { expired: true, reason: "invalid token: ExpiredSignature".into() });
+        }
+        if claims.nbf.is_some_and(|nbf| now < nbf) {
+            return Err(invalid("invalid token: ImmatureSignature".into()));
         }
         Ok(Verified { identity: identity_of(claims).map_err(invalid)?, expires_at })
     }
@@ -208,4 +216,46 @@ pub fn hs256_secret(secret: &str) -> Result<&[u8], String> {
 pub fn mint_hs256(secret: &str, claims: &Claims) -> Result<String, String> {
     encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(hs256_secret(secret)?))
         .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Claims, Role, Verifier, mint_hs256};
+    use crate::config::AuthConfig;
+
+    const SECRET: &str = "a-test-secret-of-at-least-thirty-two-bytes";
+
+    fn verifier() -> Verifier {
+        Verifier::from_config(&AuthConfig { jwt_secret: Some(SECRET.into()), ..Default::default() }).expect("verifier")
+    }
+
+    fn token_until(exp: u64, nbf: Option<u64>) -> String {
+        let mut claims = Claims::new("clock", Role::Admin, std::time::Duration::from_secs(60));
+        claims.exp = exp;
+        claims.nbf = nbf;
+        mint_hs256(SECRET, &claims).expect("sign")
+    }
+
+    #[test]
+    fn a_token_is_refused_from_the_second_of_its_exp_on() {
+        // RFC 7519 section 4.1.4: "the current date/time MUST be before the expiration date/time".
+        let exp = 2_000_000_000;
+        let token = token_until(exp, None);
+        let v = verifier();
+        assert!(v.check_at(&token, exp - 1).is_ok(), "one second before exp");
+        for now in [exp, exp + 1] {
+            let refused = v.check_at(&token, now).err().expect("refused at or after exp");
+            assert!(refused.expired, "{now}: {}", refused.reason);
+        }
+    }
+
+    #[test]
+    fn a_token_is_refused_before_its_nbf() {
+        let (nbf, exp) = (1_900_000_000, 2_000_000_000);
+        let token = token_until(exp, Some(nbf));
+        let v = verifier();
+        let early = v.check_at(&token, nbf - 1).err().expect("refused before nbf");
+        assert!(!early.expired && early.reason.contains("Immature"), "{}", early.reason);
+        assert!(v.check_at(&token, nbf).is_ok(), "at nbf");
+    }
 }

@@ -516,3 +516,37 @@ async fn a_typename_alone_is_planned_without_a_statement() {
     assert_eq!(app.statements() - before, 0, "no statement");
     assert_eq!(app.app.metrics.planned.get(), planned + 1, "the planner answered it");
 }
+
+/// A plan with a staff-only field (`Seller.network`, `offenderClusters`) asked by anyone else is
+/// given back before it takes a connection: the request spends exactly the statements the general
+/// executor spends on it alone, for every role that is not staff.
+#[tokio::test]
+async fn a_staff_only_plan_asked_by_anyone_else_spends_no_statement_before_it_is_given_back() {
+    let app = spawn().await;
+    let w = World::build(&app.app.db).await;
+    let vars = json!({ "seller": gid(Kind::Seller, w.s1) });
+    let queries = [
+        "query($seller: ID!) { seller(id: $seller) { id network { truncated members { hops } } } }",
+        "query { offenderClusters(minActiveStrikes: 0) { totalCount nodes { size } } }",
+    ];
+    let outsiders = [
+        ("agent of A", token(Role::BrandAgent, Some(w.brand_a), None)),
+        ("agent of B", token(Role::BrandAgent, Some(w.brand_b), None)),
+        ("seller one", token(Role::Seller, None, Some(w.s1))),
+        ("seller two", token(Role::Seller, None, Some(w.s2))),
+    ];
+    for query in queries {
+        for (role, tok) in &outsiders {
+            let mut spent = Vec::new();
+            for planner in [true, false] {
+                app.app.pipeline.planner.store(planner, Ordering::Relaxed);
+                let before = app.statements();
+                let response = app.gql(Some(tok), query, vars.clone()).await;
+                assert_eq!(crate::harness::codes(&response), ["FORBIDDEN"], "{role}: {response}");
+                spent.push(app.statements() - before);
+            }
+            assert_eq!(spent[0], spent[1], "{role} on {query}: statements with the planner, then without");
+        }
+    }
+    app.app.pipeline.planner.store(true, Ordering::Relaxed);
+}

@@ -15,7 +15,7 @@ pub struct Cli {
     pub command: Command,
     /// How log lines are written to stderr: `text` for people, `json` for a log collector (one
     /// object per line, with the request id of the request it is about). The level comes from
-    /// RUST_LOG (default `info`).
+    /// RUST_LOG (default `info`, with sqlx and sea-orm-migration at `warn`).
     #[arg(long, global = true, env = "RIGHTSGRAPH_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
 }
@@ -100,7 +100,8 @@ pub enum Command {
         /// the workflow on the database itself, several times slower than filling an empty one.
         #[arg(long)]
         append: bool,
-        /// No progress bar.
+        /// Print nothing but errors: no progress bar, no log lines below error level (even if
+        /// RUST_LOG asks for them) and no summary; the exit status says whether it worked.
         #[arg(long)]
         quiet: bool,
         #[command(flatten)]

@@ -42,7 +42,7 @@ pub mod work;
 use std::sync::Arc;
 
 use axum::Router;
-use migration::{Migrator, MigratorTrait};
+use migration::Migrator;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::Verifier;
@@ -73,7 +73,8 @@ pub async fn build_app(config: &Config) -> Result<App, String> {
     let (db, statements) = db::connect(&config.db.database_url)
         .await
         .map_err(|e| format!("cannot open database {}: {e}", db::redact(&config.db.database_url)))?;
-    Migrator::up(&db, None).await.map_err(|e| format!("cannot migrate the database: {e}"))?;
+    let applied = Migrator::apply(&db).await.map_err(|e| format!("cannot migrate the database: {e}"))?;
+    tracing::info!("{applied}");
     let (count, seconds) = statements.metrics();
     let metrics = metrics::Metrics::new(count, seconds, config.reads.database_read_url.is_some());
     let events = if db.get_database_backend() == sea_orm::DbBackend::Postgres {
@@ -128,7 +129,8 @@ pub async fn build_app(config: &Config) -> Result<App, String> {
 /// serving (seed).
 pub async fn connect_shared(url: &str, rules: config::RulesConfig) -> Result<Shared, String> {
     let (db, _) = db::connect(url).await.map_err(|e| format!("cannot open database {}: {e}", db::redact(url)))?;
-    Migrator::up(&db, None).await.map_err(|e| format!("cannot migrate the database: {e}"))?;
+    let applied = Migrator::apply(&db).await.map_err(|e| format!("cannot migrate the database: {e}"))?;
+    tracing::info!("{applied}");
     // Nobody subscribes to a command's events.
     Ok(Shared {
         db,
@@ -138,8 +140,8 @@ pub async fn connect_shared(url: &str, rules: config::RulesConfig) -> Result<Sha
     })
 }
 
-/// Applies pending migrations to the database at `url`.
-pub async fn migrate(url: &str) -> Result<(), String> {
+/// Applies pending migrations to the database at `url`; returns what was applied.
+pub async fn migrate(url: &str) -> Result<migration::Applied, String> {
     let (db, _) = db::connect(url).await.map_err(|e| format!("cannot open database {}: {e}", db::redact(url)))?;
-    Migrator::up(&db, None).await.map_err(|e| format!("cannot migrate the database: {e}"))
+    Migrator::apply(&db).await.map_err(|e| format!("cannot migrate the database: {e}"))
 }

@@ -10,11 +10,21 @@ use rightsgraph::config::{Cli, Command, Export};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// The log lines written unless RUST_LOG says otherwise. sqlx's line per statement and
+/// sea-orm-migration's lines per migration are left out: the library says in one line what
+/// the migrations did.
+const DEFAULT_LOG: &str = "info,sqlx=warn,sea_orm_migration=warn";
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse_checked();
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into());
-    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // `seed --quiet` prints nothing but errors, even where RUST_LOG asks for more: the flag is for this run.
+    let filter = if matches!(cli.command, Command::Seed { quiet: true, .. }) {
+        tracing_subscriber::EnvFilter::new("error")
+    } else {
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| DEFAULT_LOG.into())
+    };
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(colour()).with_writer(std::io::stderr);
     if cli.log_format == "json" {
         // One object per line; `span` carries the request's id.
         logs.json().with_current_span(true).with_span_list(false).init();
@@ -23,8 +33,8 @@ async fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Serve { demo, config } => rightsgraph::serve::serve(config, demo).await,
-        Command::Migrate { db } => rightsgraph::migrate(&db.database_url).await.map(|()| {
-            println!("migrations applied");
+        Command::Migrate { db } => rightsgraph::migrate(&db.database_url).await.map(|applied| {
+            println!("{applied}");
         }),
         Command::Token { role, brand, seller, ttl, sub, auth } => token(&role, brand, seller, ttl, &sub, &auth),
         Command::Seed { scale, seed, append, quiet, db, rules } => {
@@ -46,6 +56,13 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether log lines are coloured: only on a terminal, for a person, and not when NO_COLOR is set
+/// to anything (https://no-color.org). A log file, a pipe or a collector gets plain text.
+fn colour() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
 }
 
 fn token(
@@ -88,7 +105,11 @@ async fn run_seed(
     }
     let shared = rightsgraph::connect_shared(&db.database_url, rules).await?;
     let plan = rightsgraph::seed::SeedPlan { scale, seed, append, progress: !quiet && std::io::stderr().is_terminal() };
-    println!("{}", rightsgraph::seed::seed(&shared, plan).await?);
+    let summary = rightsgraph::seed::seed(&shared, plan).await?;
+    // With --quiet the exit status says that it worked.
+    if !quiet {
+        println!("{summary}");
+    }
     Ok(())
 }
 
@@ -163,9 +184,7 @@ async fn report(
     db: rightsgraph::config::DbConfig,
 ) -> Result<(), String> {
     use rightsgraph::statements::report;
-    if to < from {
-        return Err(format!("--to {to} is before --from {from}"));
-    }
+    // `Cli::check` refused `to` before `from`.
     let start_of = rightsgraph::time::start_of_day;
     let end = to.succ_opt().ok_or("--to is the last day there is")?;
     let shared = rightsgraph::connect_shared(&db.database_url, Default::default()).await?;

@@ -40,6 +40,39 @@ pub(crate) async fn run_all<S: AsRef<str>>(manager: &SchemaManager<'_>, statemen
 /// Every migration, in the order it is applied.
 pub struct Migrator;
 
+/// What `Migrator::apply` did, said in one line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// How many migrations were pending and are now applied.
+    pub count: usize,
+    /// The newest migration, which the database is now at (none when there are no migrations).
+    pub latest: Option<String>,
+}
+
+impl std::fmt::Display for Applied {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let at = self.latest.as_deref().unwrap_or("no migration");
+        match self.count {
+            0 => write!(f, "database schema is up to date (at {at})"),
+            1 => write!(f, "applied 1 migration (database now at {at})"),
+            n => write!(f, "applied {n} migrations (database now at {at})"),
+        }
+    }
+}
+
+impl Migrator {
+    /// Applies every pending migration and says what was applied. sea-orm-migration logs each
+    /// migration on lines of its own; a person starting the service wants one line.
+    pub async fn apply(db: &sea_orm_migration::sea_orm::DatabaseConnection) -> Result<Applied, DbErr> {
+        let pending = Self::get_pending_migrations(db).await?;
+        Self::up(db, None).await?;
+        // sea-orm-migration refuses a database that has a migration this build does not know, so the
+        // newest migration of this build is the one the database is at.
+        let latest = Self::migrations().last().map(|m| m.name().to_owned());
+        Ok(Applied { count: pending.len(), latest })
+    }
+}
+
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {

@@ -22,6 +22,7 @@ mod http;
 mod keys;
 mod layers;
 mod loaders;
+mod logs;
 mod notifiers;
 mod pages;
 mod nulls;

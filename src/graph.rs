@@ -29,6 +29,11 @@ pub struct Shared {
     pub deadlines: Arc<crate::work::Deadlines>,
 }
 
+/// Work a domain does before every request reads or decides anything, at the request's instant
+/// (microseconds): every way in runs the hooks `schema::BEFORE_EACH_REQUEST` lists. A hook
+/// reports its own failures; a request goes on without it.
+pub type RequestHook = for<'a> fn(&'a Shared, i64) -> futures_util::future::BoxFuture<'a, ()>;
+
 /// Makes the loaders of a request anew for an instant (microseconds).
 pub type LoaderFactory = Box<dyn Fn(i64) -> Loaders + Send + Sync>;
 

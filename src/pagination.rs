@@ -81,6 +81,13 @@ impl PageArgs {
         Ok(Self { first, after })
     }
 
+    /// The rows of the page among `rows`, read with one row more than `first`, and whether a
+    /// next page exists (that one row more): the one rule of `hasNextPage`, for both executors.
+    pub fn page_of<'r, R>(&self, rows: &'r [R]) -> (&'r [R], bool) {
+        let first = usize::try_from(self.first).unwrap_or(usize::MAX);
+        (&rows[..rows.len().min(first)], rows.len() > first)
+    }
+
     /// Checks that the cursor has as many values as the list's sort key.
     pub fn check_arity(&self, arity: usize) -> AppResult<()> {
         match &self.after {
@@ -115,8 +122,9 @@ impl<T> Connection<T> {
     /// A page from `rows` fetched with one row more than `args.first` (which tells whether a next
     /// page exists); `key` gives a row's cursor and `node` turns it into the GraphQL object.
     pub fn from_rows<R>(args: &PageArgs, mut rows: Vec<(Cursor, R)>, total: Total, node: impl Fn(R) -> T) -> Self {
-        let has_next_page = rows.len() as u64 > args.first;
-        rows.truncate(args.first as usize);
+        let (page, has_next_page) = args.page_of(&rows);
+        let kept = page.len();
+        rows.truncate(kept);
         Self {
             edges: rows.into_iter().map(|(cursor, row)| Edge { cursor, node: node(row) }).collect(),
             has_next_page,

@@ -158,6 +158,9 @@ impl RootQuery {
 }
 
 /// Builds the schema with its limits.
+/// The domains' work before every request (see `graph::RequestHook`), in this order.
+pub const BEFORE_EACH_REQUEST: &[graph::RequestHook] = &[crate::channel::service::before_each_request];
+
 pub fn build(shared: Shared, limits: &LimitsConfig) -> AppSchema {
     Schema::build(Query::default(), Mutation::default(), Subscription)
         .data(shared)

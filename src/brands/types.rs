@@ -84,12 +84,7 @@ impl Brand {
     /// only its own brand's (`FORBIDDEN` otherwise); a seller only those about its listings.
     /// Batched per request: every brand and `since` asked (aliases too) is counted together.
     async fn stats(&self, ctx: &Context<'_>, since: Option<DateTime<Utc>>) -> AppResult<Option<BrandStats>> {
-        let identity = graph::identity(ctx)?;
-        if let Scope::Brand(own) = identity.scope()
-            && own != self.0.id
-        {
-            return Err(AppError::Forbidden("a brand agent may see only its own brand's stats".into()));
-        }
+        crate::notices::stats::may_read(graph::identity(ctx)?.scope(), self.0.id)?;
         let key = StatsKey { brand: self.0.id, since: since.map(crate::time::micros) };
         graph::request(ctx)?.loaders().load_one(key).await
     }

@@ -204,6 +204,17 @@ pub async fn post_message(
     Ok(posted)
 }
 
+/// The channel's work before every request (a `graph::RequestHook`): what fell due by `now` is
+/// rejected before anything is read or decided, so every way in sees an unanswered item rejected
+/// as soon as its deadline passes.
+pub fn before_each_request(shared: &Shared, now: i64) -> futures_util::future::BoxFuture<'_, ()> {
+    Box::pin(async move {
+        if let Err(err) = settle_due(shared, now, false).await {
+            tracing::warn!(?err, "cannot settle the requests for information that fell due; the sweep retries");
+        }
+    })
+}
+
 /// Rejects, as SYSTEM, every item whose question fell due unanswered by `now`, each at its
 /// deadline and exactly as a reviewer's rejection (status, `decidedAt`, reason, event, notice
 /// status, trust tier); then records the next deadline. Runs when a request's instant passes the

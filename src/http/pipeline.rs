@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{ErrorExtensionValues, ServerError, Value};
 use futures_util::Stream;
 use futures_util::stream::BoxStream;
@@ -23,7 +23,7 @@ use crate::auth::{Scope, Verifier, Viewer};
 use crate::config::LimitsConfig;
 use crate::graph::{EventGate, RequestState};
 use crate::loaders::{BatchQueue, Batcher, drive};
-use crate::plan::{Job, Plan};
+use crate::plan::{FastPath, Plan};
 use crate::schema::AppSchema;
 use crate::time::now_micros;
 
@@ -39,12 +39,14 @@ pub struct Pipeline {
     /// Permits to parse a long document (`PARSERS`).
     parsing: Semaphore,
     types: SchemaTypes,
+    /// The arguments' defaults, which the planner reads.
+    arguments: crate::plan::SchemaArguments,
     /// Whether queries the planner can answer are answered by it (`--planner`).
     pub planner: AtomicBool,
     /// Request durations, requests waiting, subscriptions open, planner figures.
     pub metrics: crate::metrics::Metrics,
-    /// What the services share; a request whose instant passed a question's deadline settles it
-    /// first (`channel::service::settle_due`).
+    /// What the services share, which the domains' hooks before each request take
+    /// (`schema::BEFORE_EACH_REQUEST`).
     shared: crate::graph::Shared,
     /// Where queries read: a standby while it keeps up, else the primary.
     pub reads: crate::db::standby::Reads,
@@ -128,7 +130,9 @@ impl Pipeline {
         metrics: crate::metrics::Metrics,
     ) -> Result<Self, String> {
         let db = shared.db.clone();
-        let types = SchemaTypes::from_sdl(&schema.sdl())?;
+        let sdl = schema.sdl();
+        let types = SchemaTypes::from_sdl(&sdl)?;
+        let arguments = crate::plan::SchemaArguments::from_sdl(&sdl)?;
         Ok(Self {
             schema,
             verifier,
@@ -137,6 +141,7 @@ impl Pipeline {
             executing,
             parsing: Semaphore::new(PARSERS),
             types,
+            arguments,
             planner: AtomicBool::new(true),
             metrics,
             shared,
@@ -198,7 +203,9 @@ impl Pipeline {
         let doc = checked.map_err(|error| async_graphql::Response::from_errors(vec![*error]))?;
         let kind = operation_kind(&doc, request.operation_name.as_deref());
         let plan = match kind {
-            Some(OperationType::Query) => Plan::build(&doc, request.operation_name.as_deref(), &request.variables),
+            Some(OperationType::Query) => {
+                Plan::build(&doc, request.operation_name.as_deref(), &request.variables, &self.arguments)
+            }
             _ => None,
         };
         let parsed = Parsed {
@@ -254,16 +261,16 @@ impl Pipeline {
         // A query the planner answers runs as a job, in place of the execution, once
         // async-graphql has validated it (`plan::gate`). Only for an authenticated viewer: an
         // anonymous one is answered UNAUTHENTICATED by the resolvers.
-        let job = match (&parsed.plan, viewer) {
+        let fast = match (&parsed.plan, viewer) {
             (Some(plan), Viewer::Authenticated(identity)) if self.planner.load(Ordering::Relaxed) => {
                 let batcher = Batcher::new(db.clone(), identity.scope(), now);
-                Some(Arc::new(Job::new(plan.clone(), batcher, identity.clone(), now, self.reads.counter().clone())))
+                let counter = self.reads.counter().clone();
+                let (attached, fast) = FastPath::attach(plan.clone(), batcher, identity.clone(), now, counter, request);
+                request = attached;
+                Some(fast)
             }
             _ => None,
         };
-        if let Some(job) = &job {
-            request = request.data(job.clone());
-        }
         let schema = self.schema.clone();
         let run = async move { schema.execute(request).await };
         // The permit is held until the caller has written the answer out: the response tree is
@@ -272,10 +279,10 @@ impl Pipeline {
             let waiting = crate::metrics::Open::new(&self.metrics.waiting);
             let permit = self.executing.clone().acquire_owned().await;
             drop(waiting);
-            // What fell due by this instant is written before anything is read or decided, so
-            // every way in sees an unanswered item rejected as soon as its deadline passes.
-            if let Err(err) = crate::channel::service::settle_due(&self.shared, now, false).await {
-                tracing::warn!(?err, "cannot settle the requests for information that fell due; the sweep retries");
+            // The domains' work due by this instant is done before anything is read or
+            // decided, so that every way in sees it (`schema::BEFORE_EACH_REQUEST`).
+            for hook in crate::schema::BEFORE_EACH_REQUEST {
+                hook(&self.shared, now).await;
             }
             (drive(run, queue).await, permit)
         };
@@ -286,11 +293,11 @@ impl Pipeline {
             Err(_) => return Outcome::TimedOut(self.timed_out(&request_id)),
         };
         let (mut response, permit) = response;
-        if let Some(job) = job {
-            match job.take() {
-                Some(data) => {
+        if let Some(fast) = fast {
+            match fast.answer(&response) {
+                Some(body) => {
                     self.metrics.planned.inc();
-                    return Outcome::Written(written(data, &response), permit);
+                    return Outcome::Written(body, permit);
                 }
                 None => {
                     self.metrics.fallbacks.inc();
@@ -415,21 +422,6 @@ impl Stream for Bounded {
     }
 }
 
-/// The JSON of a response whose `data` the planner wrote (`answer`, which opens with
-/// `plan::ANSWER_OPENS`), with `response`'s extensions, in the order async-graphql writes a
-/// response's entries.
-fn written(mut answer: Vec<u8>, response: &async_graphql::Response) -> Vec<u8> {
-    debug_assert!(answer.starts_with(crate::plan::ANSWER_OPENS));
-    if !response.extensions.is_empty()
-        && let Ok(extensions) = serde_json::to_vec(&response.extensions)
-    {
-        answer.extend_from_slice(b",\"extensions\":");
-        answer.extend_from_slice(&extensions);
-    }
-    answer.push(b'}');
-    answer
-}
-
 /// Documents up to this size are parsed where they arrive; longer ones on the blocking pool.
 const INLINE_PARSE: usize = 4 * 1024;
 
@@ -465,17 +457,7 @@ fn scope_of(viewer: &Viewer) -> Scope {
 
 /// The type of the operation `name` (or the only one) of `doc`.
 fn operation_kind(doc: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
-    match (&doc.operations, name.filter(|n| !n.is_empty())) {
-        (DocumentOperations::Single(op), _) => Some(op.node.ty),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
-        (DocumentOperations::Multiple(ops), None) => {
-            if ops.len() == 1 {
-                ops.values().next().map(|op| op.node.ty)
-            } else {
-                None
-            }
-        }
-    }
+    crate::plan::operation(doc, name).map(|op| op.ty)
 }
 
 /// A response with only `error`, coded `code`.

@@ -46,6 +46,17 @@ pub struct StatsKey {
     pub since: Option<i64>,
 }
 
+/// Who may read the figures of `brand`: anyone but another brand's agent (a seller reads those
+/// about its own listings, as the loader counts them). Both executors ask this one rule.
+pub fn may_read(scope: Scope, brand: i64) -> AppResult<()> {
+    match scope {
+        Scope::Brand(own) if own != brand => {
+            Err(AppError::Forbidden("a brand agent may see only its own brand's stats".into()))
+        }
+        _ => Ok(()),
+    }
+}
+
 impl Loader<StatsKey> for Batcher {
     type Value = BrandStats;
     type Error = AppError;

@@ -18,7 +18,8 @@
 use std::collections::HashMap;
 
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, Field as AstField, OperationType, Selection as AstSelection, SelectionSet,
+    DocumentOperations, ExecutableDocument, Field as AstField, OperationDefinition, OperationType,
+    Selection as AstSelection, SelectionSet,
 };
 use async_graphql::{ID, InputType, Name, Positioned, Variables};
 use async_graphql_value::{ConstValue, Value};
@@ -40,7 +41,7 @@ pub mod gate;
 mod run;
 mod schema;
 
-pub use run::{ANSWER_OPENS, Fallback, Job, Stop};
+pub use run::{Fallback, FastPath, Job, Stop};
 
 use schema::{RefFn, ScalarFn};
 
@@ -262,14 +263,13 @@ enum InfoPart {
 impl Plan {
     /// The plan of the query `operation_name` (or the only operation) of `doc` with `variables`,
     /// or `None` when the document asks anything the planner does not answer.
-    pub fn build(doc: &ExecutableDocument, operation_name: Option<&str>, variables: &Variables) -> Option<Plan> {
-        let operation = match (&doc.operations, operation_name.filter(|n| !n.is_empty())) {
-            (DocumentOperations::Single(op), _) => op,
-            (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name)?,
-            (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next()?,
-            _ => return None,
-        };
-        let operation = &operation.node;
+    pub fn build(
+        doc: &ExecutableDocument,
+        operation_name: Option<&str>,
+        variables: &Variables,
+        schema: &SchemaArguments,
+    ) -> Option<Plan> {
+        let operation = operation(doc, operation_name)?;
         if operation.ty != OperationType::Query {
             return None;
         }
@@ -282,6 +282,7 @@ impl Plan {
         let mut builder = Builder {
             doc,
             variables,
+            schema,
             defaults,
             pages: Vec::new(),
             counts: Vec::new(),
@@ -304,10 +305,97 @@ impl Plan {
     }
 }
 
+/// The arguments the planner reads, by type and field: a field not listed takes none. Any other
+/// argument leaves the document to the general executor; an absent one takes the schema's own
+/// default (`SchemaArguments`), never a copy of it. `tests/api/planner.rs` holds this table
+/// against the SDL.
+pub const ARGUMENTS: &[(&str, &str, &[&str])] = &[
+    ("Query", "brand", &["id"]),
+    ("Query", "trademark", &["id"]),
+    ("Query", "seller", &["id"]),
+    ("Query", "listing", &["id"]),
+    ("Query", "notice", &["id"]),
+    ("Query", "node", &["id"]),
+    ("Query", "brands", &["first", "after"]),
+    ("Query", "sellers", &["first", "after", "status"]),
+    ("Query", "listings", &["first", "after", "filter"]),
+    ("Query", "notices", &["first", "after", "filter"]),
+    ("Query", "repeatOffenders", &["first", "after", "minActiveStrikes", "brandId"]),
+    ("Query", "offenderClusters", &["minMembers", "minActiveStrikes", "first", "after"]),
+    ("Brand", "stats", &["since"]),
+    ("Brand", "trademarks", &["first", "after"]),
+    ("Brand", "notices", &["first", "after", "filter"]),
+    ("Brand", "enforcementHistory", &["first", "after", "since"]),
+    ("Trademark", "notices", &["first", "after"]),
+    ("Seller", "listings", &["first", "after", "status"]),
+    ("Seller", "noticeItems", &["first", "after"]),
+    ("Seller", "strikes", &["first", "after", "activeOnly"]),
+    ("Seller", "network", &["maxHops"]),
+    ("Listing", "noticeItems", &["first", "after"]),
+    ("Notice", "items", &["first", "after"]),
+    ("Notice", "events", &["first", "after"]),
+    ("OffenderCluster", "members", &["first", "after"]),
+];
+
+/// The arguments the planner reads of field `field` of type `on`.
+fn arguments_of(on: &str, field: &str) -> &'static [&'static str] {
+    ARGUMENTS.iter().find(|(t, f, _)| *t == on && *f == field).map_or(&[], |(_, _, args)| args)
+}
+
+/// The arguments' defaults as the schema declares them (`#[graphql(default = …)]` on the
+/// resolvers), read once from its SDL: the one place a default is written.
+#[derive(Debug, Default)]
+pub struct SchemaArguments(HashMap<(String, String, String), ConstValue>);
+
+impl SchemaArguments {
+    /// The defaults of every argument of every object type of `sdl`.
+    pub fn from_sdl(sdl: &str) -> Result<Self, String> {
+        use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+        let doc = async_graphql::parser::parse_schema(sdl).map_err(|e| format!("the schema's SDL: {e}"))?;
+        let mut defaults = HashMap::new();
+        for definition in doc.definitions {
+            let TypeSystemDefinition::Type(ty) = definition else { continue };
+            let TypeKind::Object(object) = &ty.node.kind else { continue };
+            for field in &object.fields {
+                for arg in &field.node.arguments {
+                    if let Some(default) = &arg.node.default_value {
+                        let key = (
+                            ty.node.name.node.to_string(),
+                            field.node.name.node.to_string(),
+                            arg.node.name.node.to_string(),
+                        );
+                        defaults.insert(key, default.node.clone());
+                    }
+                }
+            }
+        }
+        Ok(Self(defaults))
+    }
+
+    /// The default of argument `arg` of `on.field`, if the schema declares one.
+    pub fn default(&self, on: &str, field: &str, arg: &str) -> Option<&ConstValue> {
+        self.0.get(&(on.to_owned(), field.to_owned(), arg.to_owned()))
+    }
+}
+
+/// The operation a request runs: the one named `name`, or the only one of `doc` (the
+/// specification's GetOperation). The pipeline and the planner select it alike through this.
+pub fn operation<'d>(doc: &'d ExecutableDocument, name: Option<&str>) -> Option<&'d OperationDefinition> {
+    let positioned = match (&doc.operations, name.filter(|n| !n.is_empty())) {
+        (DocumentOperations::Single(op), _) => op,
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name)?,
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next()?,
+        _ => return None,
+    };
+    Some(&positioned.node)
+}
+
 /// What building a plan keeps track of.
 struct Builder<'d> {
     doc: &'d ExecutableDocument,
     variables: &'d Variables,
+    /// The arguments' defaults, as the schema declares them.
+    schema: &'d SchemaArguments,
     /// The operation's variable defaults.
     defaults: HashMap<Name, ConstValue>,
     pages: Vec<(Kind, Rel, PageArgs)>,
@@ -421,9 +509,12 @@ impl<'d> Builder<'d> {
             .ok()
     }
 
-    /// The arguments of a merged field, which every field of the group must share; `None` when
-    /// they differ, or when one is not among `allowed`.
-    fn arguments(&self, group: &Group<'d>, allowed: &[&str]) -> Option<HashMap<&'d str, ConstValue>> {
+    /// The arguments of a merged field of type `on`, which every field of the group must share,
+    /// with the schema's default for each one absent; `None` when they differ, or when one is not
+    /// among those the planner reads (`ARGUMENTS`).
+    fn arguments(&self, on: &str, group: &Group<'d>) -> Option<HashMap<&'d str, ConstValue>> {
+        let field = group.first()?.name.node.as_str();
+        let allowed = arguments_of(on, field);
         let mut first: Option<HashMap<&'d str, ConstValue>> = None;
         for field in group {
             let mut args = HashMap::new();
@@ -440,7 +531,20 @@ impl<'d> Builder<'d> {
                 Some(_) => return None,
             }
         }
-        first
+        let mut args = first?;
+        for name in allowed {
+            if !args.contains_key(name)
+                && let Some(default) = self.schema.default(on, field, name)
+            {
+                args.insert(name, default.clone());
+            }
+        }
+        Some(args)
+    }
+
+    /// A merged field that takes no argument; `None` when one is given.
+    fn no_arguments(&self, group: &Group<'d>) -> Option<()> {
+        group.iter().all(|f| f.arguments.is_empty()).then_some(())
     }
 
     /// One argument coerced as the resolver's parameter would be.
@@ -464,31 +568,29 @@ impl<'d> Builder<'d> {
             "listing" => return self.root_object(key, group, Some(Kind::Listing)),
             "notice" => return self.root_object(key, group, Some(Kind::Notice)),
             "node" => return self.root_object(key, group, None),
-            "brands" => (Kind::Brand, RootList::Brands, self.arguments(group, &["first", "after"])?),
+            "brands" => (Kind::Brand, RootList::Brands, self.arguments("Query", group)?),
             "sellers" => {
-                let args = self.arguments(group, &["first", "after", "status"])?;
+                let args = self.arguments("Query", group)?;
                 (Kind::Seller, RootList::Sellers(Self::arg(&args, "status")?), args)
             }
             "listings" => {
-                let args = self.arguments(group, &["first", "after", "filter"])?;
+                let args = self.arguments("Query", group)?;
                 let filter: Option<ListingFilter> = Self::arg(&args, "filter")?;
                 let spec = crate::listings::resolvers::listing_spec(filter.unwrap_or_default()).ok()?;
                 (Kind::Listing, RootList::Listings(spec), args)
             }
             "notices" => {
-                let args = self.arguments(group, &["first", "after", "filter"])?;
+                let args = self.arguments("Query", group)?;
                 let filter: Option<NoticeFilter> = Self::arg(&args, "filter")?;
                 (Kind::Notice, RootList::Notices(notice_criteria(filter).ok()?), args)
             }
             "offenderClusters" => return self.clusters(key, group),
             "repeatOffenders" => {
-                let args = self.arguments(group, &["first", "after", "minActiveStrikes", "brandId"])?;
-                let min: Option<i32> = Self::arg(&args, "minActiveStrikes")?;
+                let args = self.arguments("Query", group)?;
+                let min: i32 = Self::arg(&args, "minActiveStrikes")?;
                 let brand: Option<ID> = Self::arg(&args, "brandId")?;
-                let list = RootList::RepeatOffenders {
-                    min_active_strikes: min.unwrap_or(3),
-                    brand_id: brand.map(|b| b.to_string()),
-                };
+                let list =
+                    RootList::RepeatOffenders { min_active_strikes: min, brand_id: brand.map(|b| b.to_string()) };
                 (Kind::Seller, list, args)
             }
             _ => return None,
@@ -503,7 +605,7 @@ impl<'d> Builder<'d> {
 
     /// A root object by id: of `kind`, or for `node` of the kind its id names.
     fn root_object(&mut self, key: Key, group: &Group<'d>, kind: Option<Kind>) -> Option<(Key, RootField)> {
-        let args = self.arguments(group, &["id"])?;
+        let args = self.arguments("Query", group)?;
         let id: ID = Self::arg(&args, "id")?;
         let (obj, id) = match kind {
             Some(kind) => (kind, crate::ids::decode(&id, kind, "id").ok()?),
@@ -552,12 +654,12 @@ impl<'d> Builder<'d> {
             return Some(FieldPlan::Typename(obj.type_name()));
         }
         if let Some((scalar, fields)) = schema::scalar(obj, name) {
-            self.arguments(group, &[])?;
+            self.no_arguments(group)?;
             self.reads(obj, fields);
             return Some(FieldPlan::Scalar(scalar));
         }
         if let Some((target, (via, field), nullable)) = schema::reference(obj, name) {
-            self.arguments(group, &[])?;
+            self.no_arguments(group)?;
             self.reads(obj, &[field]);
             self.listing_sellers |= obj == Kind::Listing && target == Kind::Seller;
             let sel = self.object(group, target)?;
@@ -565,21 +667,21 @@ impl<'d> Builder<'d> {
         }
         let (target, rel, args) = match (obj, name) {
             (Kind::Seller, "activeStrikeCount") => {
-                self.arguments(group, &[])?;
+                self.no_arguments(group)?;
                 // What `ActiveStrikes::kept` reads.
                 self.reads(obj, &["active_strikes", "strikes_recount_at"]);
                 return Some(FieldPlan::ActiveStrikes);
             }
             (Kind::NoticeItem, "counterNotice" | "strike") => {
-                self.arguments(group, &[])?;
+                self.no_arguments(group)?;
                 let target = if name == "strike" { Kind::Strike } else { Kind::CounterNotice };
                 return Some(FieldPlan::OneOf { obj: target, sel: self.object(group, target)? });
             }
             (Kind::Brand, "stats") => {
-                let args = self.arguments(group, &["since"])?;
+                let args = self.arguments(obj.type_name(), group)?;
                 let since: Option<chrono::DateTime<chrono::Utc>> = Self::arg(&args, "since")?;
                 let parts = self.fields(group, "BrandStats", false, |b, name, fields| {
-                    b.arguments(fields, &[])?;
+                    b.no_arguments(fields)?;
                     type S = crate::notices::stats::BrandStats;
                     let part = match name {
                         "__typename" => StatsPart::Typename,
@@ -602,53 +704,53 @@ impl<'d> Builder<'d> {
                 return Some(FieldPlan::Stats { since: since.map(crate::time::micros), parts });
             }
             (Kind::Listing, "price") => {
-                self.arguments(group, &[])?;
+                self.no_arguments(group)?;
                 return self.price(group);
             }
             (Kind::Seller, "network") => return self.network(group),
             (Kind::Brand, "trademarks") => {
-                let args = self.arguments(group, &["first", "after"])?;
+                let args = self.arguments(obj.type_name(), group)?;
                 (Kind::Trademark, Rel::TrademarksOfBrand, args)
             }
             (Kind::Brand, "notices") => {
-                let args = self.arguments(group, &["first", "after", "filter"])?;
+                let args = self.arguments(obj.type_name(), group)?;
                 let filter: Option<NoticeFilter> = Self::arg(&args, "filter")?;
                 (Kind::Notice, Rel::NoticesOfBrand(notice_criteria(filter).ok()?), args)
             }
             (Kind::Trademark, "notices") => {
-                let args = self.arguments(group, &["first", "after"])?;
+                let args = self.arguments(obj.type_name(), group)?;
                 (Kind::Notice, Rel::NoticesOfTrademark, args)
             }
             (Kind::Seller, "listings") => {
-                let args = self.arguments(group, &["first", "after", "status"])?;
+                let args = self.arguments(obj.type_name(), group)?;
                 let status: Option<ListingStatus> = Self::arg(&args, "status")?;
                 (Kind::Listing, Rel::ListingsOfSeller(status.map(ListingStatus::as_db)), args)
             }
             (Kind::Seller, "noticeItems") => {
-                let args = self.arguments(group, &["first", "after"])?;
+                let args = self.arguments(obj.type_name(), group)?;
                 (Kind::NoticeItem, Rel::ItemsOfSeller, args)
             }
             (Kind::Listing, "noticeItems") => {
-                let args = self.arguments(group, &["first", "after"])?;
+                let args = self.arguments(obj.type_name(), group)?;
                 (Kind::NoticeItem, Rel::ItemsOfListing, args)
             }
             (Kind::Notice, "items") => {
-                let args = self.arguments(group, &["first", "after"])?;
+                let args = self.arguments(obj.type_name(), group)?;
                 (Kind::NoticeItem, Rel::ItemsOfNotice, args)
             }
             (Kind::Notice, "events") => {
-                let args = self.arguments(group, &["first", "after"])?;
+                let args = self.arguments(obj.type_name(), group)?;
                 (Kind::NoticeEvent, Rel::EventsOfNotice, args)
             }
             (Kind::Brand, "enforcementHistory") => {
-                let args = self.arguments(group, &["first", "after", "since"])?;
+                let args = self.arguments(obj.type_name(), group)?;
                 let since: Option<chrono::DateTime<chrono::Utc>> = Self::arg(&args, "since")?;
                 (Kind::NoticeEvent, Rel::EventsOfBrand { since: since.map(crate::time::micros) }, args)
             }
             (Kind::Seller, "strikes") => {
-                let args = self.arguments(group, &["first", "after", "activeOnly"])?;
-                let active_only: Option<bool> = Self::arg(&args, "activeOnly")?;
-                (Kind::Strike, Rel::StrikesOfSeller { active_only: active_only.unwrap_or(false) }, args)
+                let args = self.arguments(obj.type_name(), group)?;
+                let active_only: bool = Self::arg(&args, "activeOnly")?;
+                (Kind::Strike, Rel::StrikesOfSeller { active_only }, args)
             }
             _ => return None,
         };
@@ -671,7 +773,7 @@ impl<'d> Builder<'d> {
     fn price(&mut self, group: &Group<'d>) -> Option<FieldPlan> {
         self.reads(Kind::Listing, &["price_amount", "price_currency"]);
         let parts = self.fields(group, "Money", false, |b, name, fields| {
-            b.arguments(fields, &[])?;
+            b.no_arguments(fields)?;
             match name {
                 "__typename" => Some(PricePart::Typename),
                 "amount" => Some(PricePart::Amount),
@@ -685,24 +787,20 @@ impl<'d> Builder<'d> {
     /// `Seller.network`; `None` for a `maxHops` its resolver refuses (or a null one), which the
     /// general executor answers.
     fn network(&mut self, group: &Group<'d>) -> Option<FieldPlan> {
-        let args = self.arguments(group, &["maxHops"])?;
-        let max_hops = match args.get("maxHops") {
-            // The argument's default, as `SellerObject::network` declares it.
-            None => 2,
-            Some(value) => i32::parse(Some(value.clone())).ok()?,
-        };
+        let args = self.arguments("Seller", group)?;
+        let max_hops: i32 = Self::arg(&args, "maxHops")?;
         // Who may walk it, and how far, is checked when the plan runs (`may_walk`); a viewer who
         // is not staff is given back before any statement.
         self.staff_only = true;
         let parts = self.fields(group, "OffenderNetwork", false, |b, name, fields| {
-            b.arguments(fields, &[])?;
+            b.no_arguments(fields)?;
             Some(match name {
                 "__typename" => NetworkPart::Typename,
                 "root" => NetworkPart::Root(b.object(fields, Kind::Seller)?),
                 "totalActiveStrikes" => NetworkPart::TotalActiveStrikes,
                 "truncated" => NetworkPart::Truncated,
                 "members" => NetworkPart::Members(b.fields(fields, "NetworkMember", false, |b, name, fields| {
-                    b.arguments(fields, &[])?;
+                    b.no_arguments(fields)?;
                     Some(match name {
                         "__typename" => MemberPart::Typename,
                         "hops" => MemberPart::Hops,
@@ -711,7 +809,7 @@ impl<'d> Builder<'d> {
                     })
                 })?),
                 "links" => NetworkPart::Links(b.fields(fields, "SellerLink", false, |b, name, fields| {
-                    b.arguments(fields, &[])?;
+                    b.no_arguments(fields)?;
                     Some(match name {
                         "__typename" => LinkPart::Typename,
                         "kind" => LinkPart::Kind,
@@ -729,13 +827,9 @@ impl<'d> Builder<'d> {
     /// `offenderClusters`; `None` for an argument its resolver refuses (or a null one), which
     /// the general executor answers.
     fn clusters(&mut self, key: Key, group: &Group<'d>) -> Option<(Key, RootField)> {
-        let args = self.arguments(group, &["minMembers", "minActiveStrikes", "first", "after"])?;
-        // An absent argument takes the default `AnalyticsQuery::offender_clusters` declares.
-        let int = |name: &str, default: i32| match args.get(name) {
-            None => Some(default),
-            Some(value) => i32::parse(Some(value.clone())).ok(),
-        };
-        let (min_members, min_strikes) = (int("minMembers", 2)?, int("minActiveStrikes", 1)?);
+        let args = self.arguments("Query", group)?;
+        let (min_members, min_strikes): (i32, i32) =
+            (Self::arg(&args, "minMembers")?, Self::arg(&args, "minActiveStrikes")?);
         // Who may list them, and the arguments' ranges, are checked when the plan runs
         // (`analytics::resolvers::clusters`).
         self.staff_only = true;
@@ -750,14 +844,14 @@ impl<'d> Builder<'d> {
             |b, fields| {
                 let fields = b.fields(fields, "OffenderCluster", false, |b, name, fields| {
                     if name != "members" {
-                        b.arguments(fields, &[])?;
+                        b.no_arguments(fields)?;
                     }
                     Some(match name {
                         "__typename" => ClusterPart::Typename,
                         "size" => ClusterPart::Size,
                         "totalActiveStrikes" => ClusterPart::TotalActiveStrikes,
                         "members" => {
-                            let args = b.arguments(fields, &["first", "after"])?;
+                            let args = b.arguments("OffenderCluster", fields)?;
                             let first: Option<i32> = Self::arg(&args, "first")?;
                             let after: Option<String> = Self::arg(&args, "after")?;
                             let page_args = PageArgs::parse(first, after).ok()?;
@@ -792,13 +886,13 @@ impl<'d> Builder<'d> {
         mut node: impl FnMut(&mut Self, &Group<'d>) -> Option<N>,
     ) -> Option<ConnSelection<N>> {
         let fields = self.fields(group, names.0, false, |b, name, fields| {
-            b.arguments(fields, &[])?;
+            b.no_arguments(fields)?;
             match name {
                 "__typename" => Some(ConnPart::Typename),
                 "nodes" => Some(ConnPart::Nodes(node(b, fields)?)),
                 "edges" => {
                     let edges = b.fields(fields, names.1, false, |b, name, fields| {
-                        b.arguments(fields, &[])?;
+                        b.no_arguments(fields)?;
                         match name {
                             "__typename" => Some(EdgePart::Typename),
                             "cursor" => Some(EdgePart::Cursor),
@@ -818,7 +912,7 @@ impl<'d> Builder<'d> {
 
     fn page_info(&mut self, group: &Group<'d>) -> Option<Vec<(Key, InfoPart)>> {
         self.fields(group, "PageInfo", false, |b, name, fields| {
-            b.arguments(fields, &[])?;
+            b.no_arguments(fields)?;
             match name {
                 "__typename" => Some(InfoPart::Typename),
                 "hasPreviousPage" => Some(InfoPart::HasPreviousPage),

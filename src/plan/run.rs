@@ -17,7 +17,7 @@ use super::{
     NetworkPart, Plan, PricePart, RootField, Selection, StatsPart,
 };
 use crate::analytics::service::{ClusterRow, Network};
-use crate::auth::{Identity, Scope};
+use crate::auth::Identity;
 use crate::columns::Mask;
 use crate::db::{Pinned, StatementCounter};
 use crate::error::AppError;
@@ -62,7 +62,7 @@ fn failed(err: AppError) -> Stop {
 
 /// How a planned answer begins: the data is written after it, in the one buffer that becomes
 /// the response's body.
-pub const ANSWER_OPENS: &[u8] = b"{\"data\":";
+const ANSWER_OPENS: &[u8] = b"{\"data\":";
 
 /// The size of the last planned answer (with room for its closing), the next one's buffer.
 static LAST_ANSWER: AtomicUsize = AtomicUsize::new(4096);
@@ -146,10 +146,45 @@ impl Job {
         response
     }
 
-    /// The answer, if the plan ran: `{"data":` and the data (`ANSWER_OPENS`), for the caller to
-    /// add the response's extensions and close.
-    pub fn take(&self) -> Option<Vec<u8>> {
+    /// The answer, if the plan ran: `{"data":` and the data (`ANSWER_OPENS`).
+    fn take(&self) -> Option<Vec<u8>> {
         self.data.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()
+    }
+}
+
+/// The planner's part in one request: attached to the request before it executes, it is asked
+/// afterwards for the answer. The pipeline knows nothing else of how a plan runs or is written.
+pub struct FastPath(Arc<Job>);
+
+impl FastPath {
+    /// `plan` for `identity`, attached to `request` (the schema's extension runs it in place of
+    /// the execution, once async-graphql has validated the document).
+    pub fn attach(
+        plan: Arc<Plan>,
+        batcher: Batcher,
+        identity: Identity,
+        now: i64,
+        statements: StatementCounter,
+        request: async_graphql::Request,
+    ) -> (async_graphql::Request, Self) {
+        let job = Arc::new(Job::new(plan, batcher, identity, now, statements));
+        (request.data(job.clone()), Self(job))
+    }
+
+    /// The whole JSON body of the response, when the plan answered it: its data, then
+    /// `response`'s extensions (what the schema's extension reported), in the order
+    /// async-graphql writes a response's entries. `None`: the general executor answered, and
+    /// `response` is the answer.
+    pub fn answer(&self, response: &async_graphql::Response) -> Option<Vec<u8>> {
+        let mut answer = self.0.take()?;
+        if !response.extensions.is_empty()
+            && let Ok(extensions) = serde_json::to_vec(&response.extensions)
+        {
+            answer.extend_from_slice(b",\"extensions\":");
+            answer.extend_from_slice(&extensions);
+        }
+        answer.push(b'}');
+        Some(answer)
     }
 }
 
@@ -314,7 +349,7 @@ async fn load(plan: &Plan, job: &Job, batcher: &Batcher, store: &mut Store) -> R
                 let total = crate::sql::count(batcher.db(), &spec).await.map_err(failed)?;
                 store.root_totals.insert(i, total);
             }
-            let children: Vec<i64> = rows.iter().take(args.first as usize).map(|(_, id)| *id).collect();
+            let children: Vec<i64> = args.page_of(&rows).0.iter().map(|(_, id)| *id).collect();
             store.roots.insert(i, rows);
             push_rows(&mut level, sel, *obj, &children);
         }
@@ -332,7 +367,7 @@ async fn load(plan: &Plan, job: &Job, batcher: &Batcher, store: &mut Store) -> R
                 let total = crate::sql::count(batcher.db(), &spec).await.map_err(failed)?;
                 store.root_totals.insert(i, total);
             }
-            let ids: Vec<i64> = rows.iter().take(args.first as usize).map(|(_, c)| c.id).collect();
+            let ids: Vec<i64> = args.page_of(&rows).0.iter().map(|(_, c)| c.id).collect();
             for cluster in cluster_selections(sel) {
                 for (_, part) in &cluster.fields {
                     if let ClusterPart::Members { page, sel } = part {
@@ -352,7 +387,7 @@ async fn load(plan: &Plan, job: &Job, batcher: &Batcher, store: &mut Store) -> R
     for (i, (_, field)) in plan.root.iter().enumerate() {
         if let RootField::Clusters { args, sel, .. } = field {
             let rows = store.clusters.get(&i).map_or(&[][..], Vec::as_slice);
-            let ids: Vec<i64> = rows.iter().take(args.first as usize).map(|(_, c)| c.id).collect();
+            let ids: Vec<i64> = args.page_of(rows).0.iter().map(|(_, c)| c.id).collect();
             for cluster in cluster_selections(sel) {
                 for (_, part) in &cluster.fields {
                     if let ClusterPart::Members { page, sel } = part {
@@ -400,11 +435,8 @@ async fn load(plan: &Plan, job: &Job, batcher: &Batcher, store: &mut Store) -> R
                     }
                     FieldPlan::Stats { since, .. } => {
                         for id in ids {
-                            // A brand agent may see only its own brand's: the general executor
-                            // answers the others FORBIDDEN.
-                            if let Scope::Brand(own) = batcher.scope()
-                                && own != *id
-                            {
+                            // The general executor answers the figures a viewer may not read.
+                            if crate::notices::stats::may_read(batcher.scope(), *id).is_err() {
                                 return Err(Stop::Fallback(Fallback("another brand's stats")));
                             }
                             needs.stats.push(StatsKey { brand: *id, since: *since });
@@ -482,10 +514,10 @@ async fn load(plan: &Plan, job: &Job, batcher: &Batcher, store: &mut Store) -> R
 
 /// The ids of the rows of page `page` of `parents`, as far as each page was asked.
 fn page_rows(plan: &Plan, store: &Store, page: usize, parents: &[i64]) -> Vec<i64> {
-    let first = plan.pages[page].2.first as usize;
+    let args = &plan.pages[page].2;
     parents
         .iter()
-        .flat_map(|id| store.pages.get(&(page, *id)).into_iter().flatten().take(first))
+        .flat_map(|id| store.pages.get(&(page, *id)).map_or(&[][..], |rows| args.page_of(rows).0))
         .map(|(_, child)| *child)
         .collect()
 }
@@ -995,9 +1027,7 @@ fn write_connection<N, R>(
     node: impl Fn(&N, &R, &mut Vec<u8>) -> Result<(), Fallback>,
     out: &mut Vec<u8>,
 ) -> Result<(), Fallback> {
-    // As `Connection::from_rows`: one row more than asked says there is a next page.
-    let has_next_page = rows.len() as u64 > args.first;
-    let rows = &rows[..rows.len().min(args.first as usize)];
+    let (rows, has_next_page) = args.page_of(rows);
     object(out, &sel.fields, |part, out| {
         match part {
             ConnPart::Typename => name(out, names.0),

@@ -314,33 +314,10 @@ pub fn reference(obj: Kind, name: &str) -> Option<(Kind, (RefFn, &'static str), 
 
 /// A JSON string.
 pub fn string(out: &mut Vec<u8>, s: &str) {
+    // serde_json's own writer, as the general executor's answer is written: the two escape alike.
     out.reserve(s.len() + 2);
-    out.push(b'"');
-    let bytes = s.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let escape: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x08 => b"\\b",
-            0x0c => b"\\f",
-            0x00..=0x1f => b"",
-            _ => continue,
-        };
-        out.extend_from_slice(&bytes[start..i]);
-        if escape.is_empty() {
-            // As serde_json writes the other control characters.
-            let _ = write!(out, "\\u{b:04x}");
-        } else {
-            out.extend_from_slice(escape);
-        }
-        start = i + 1;
-    }
-    out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
+    let mut writer = serde_json::Serializer::new(out);
+    let _ = serde::Serializer::serialize_str(&mut writer, s);
 }
 
 /// An enum value (a GraphQL name: nothing to escape).

@@ -550,3 +550,44 @@ async fn a_staff_only_plan_asked_by_anyone_else_spends_no_statement_before_it_is
     }
     app.app.pipeline.planner.store(true, Ordering::Relaxed);
 }
+
+/// The arguments the planner reads (`plan::ARGUMENTS`) are exactly those the schema declares on
+/// each field, and every default the planner uses is the schema's own (`SchemaArguments`, read
+/// from the SDL that `rightsgraph schema` prints).
+#[test]
+fn the_planners_arguments_and_their_defaults_are_the_schemas() {
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+    let sdl = rightsgraph::schema::sdl();
+    let doc = async_graphql::parser::parse_schema(&sdl).expect("the SDL parses");
+    let mut declared = std::collections::HashMap::new();
+    for definition in doc.definitions {
+        let TypeSystemDefinition::Type(ty) = definition else { continue };
+        let TypeKind::Object(object) = &ty.node.kind else { continue };
+        for field in &object.fields {
+            let mut args: Vec<String> = field.node.arguments.iter().map(|a| a.node.name.node.to_string()).collect();
+            args.sort();
+            declared.insert((ty.node.name.node.to_string(), field.node.name.node.to_string()), args);
+        }
+    }
+    for (on, field, args) in rightsgraph::plan::ARGUMENTS {
+        let mut planned: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        planned.sort();
+        let in_schema = declared.get(&((*on).to_owned(), (*field).to_owned()));
+        assert_eq!(
+            in_schema,
+            Some(&planned),
+            "{on}.{field}: the planner reads other arguments than the schema declares"
+        );
+    }
+    let defaults = rightsgraph::plan::SchemaArguments::from_sdl(&sdl).expect("defaults");
+    for (on, field, arg, value) in [
+        ("Seller", "network", "maxHops", "2"),
+        ("Seller", "strikes", "activeOnly", "false"),
+        ("Query", "offenderClusters", "minMembers", "2"),
+        ("Query", "offenderClusters", "minActiveStrikes", "1"),
+        ("Query", "repeatOffenders", "minActiveStrikes", "3"),
+    ] {
+        let found = defaults.default(on, field, arg).map(ToString::to_string);
+        assert_eq!(found.as_deref(), Some(value), "{on}.{field}({arg}:) as the SDL declares it");
+    }
+}

@@ -4,15 +4,25 @@
 use crate::db_enum;
 
 db_enum! {
-    /// What happened.
+    /// What happened: one event per change of the enforcement workflow (CONTRACT.md section 4).
     NoticeEventKind {
+        /// A notice was submitted (once per notice; `item` is null).
         NoticeSubmitted = "NOTICE_SUBMITTED",
+        /// An item was removed: by a reviewer, or by SYSTEM on receipt of an expedited notice.
         ItemRemoved = "ITEM_REMOVED",
+        /// An item was rejected: by a reviewer (`note` holds the reason), or by SYSTEM when the brand left a question
+        /// unanswered.
         ItemRejected = "ITEM_REJECTED",
+        /// The brand withdrew the notice's `PENDING` items (once per withdrawal; `item` is null).
         NoticeWithdrawn = "NOTICE_WITHDRAWN",
+        /// The seller filed a counter-notice against the item's removal.
         CounterNoticeFiled = "COUNTER_NOTICE_FILED",
+        /// A reviewer upheld the removal against the counter-notice (`note` holds the reason, if given).
         CounterNoticeRejected = "COUNTER_NOTICE_REJECTED",
+        /// A reviewer accepted the counter-notice: the item and its listing are reinstated.
         ListingReinstated = "LISTING_REINSTATED",
+        /// The brand's trust tier changed (`note`: `STANDARD -> TRUSTED` or back), by SYSTEM; brand-level, so
+        /// `notice` and `item` are null.
         TrustTierChanged = "TRUST_TIER_CHANGED",
         /// The brand took back the removal of an item (`retractNoticeItem`).
         ItemRetracted = "ITEM_RETRACTED",
@@ -40,12 +50,18 @@ db_enum! {
 db_enum! {
     /// Who caused an event: the role of the token, or the system itself.
     ActorRole {
+        /// An administrator of the platform.
         Admin = "ADMIN",
+        /// A reviewer of the platform: decisions on items, counter-notices and appeals.
         Reviewer = "REVIEWER",
         /// An analyst (who may post to a notice's thread).
         Analyst = "ANALYST",
+        /// An agent of the notice's brand.
         BrandAgent = "BRAND_AGENT",
+        /// The seller of the item's listing: counter-notices and appeals.
         Seller = "SELLER",
+        /// The registry itself, with no token: expedited removals, trust-tier and notifier-standing changes, items
+        /// rejected for an unanswered question.
         System = "SYSTEM",
     }
 }

@@ -15,6 +15,7 @@ pub const MAX_EVIDENCE: usize = 10;
 /// A piece of evidence as a client sends it.
 #[derive(InputObject, Debug, Clone)]
 pub struct EvidenceInput {
+    /// What the piece is; it says which of the other fields it needs.
     pub kind: EvidenceKind,
     /// SCREENSHOT, DOCUMENT, URL: an absolute http(s) address.
     pub url: Option<String>,

@@ -148,6 +148,8 @@ impl<T> Connection<T> {
     }
 }
 
+/// One page of a list, a Relay cursor connection: ask for `first` rows (1 to 100, default 20) `after` the previous
+/// page's `pageInfo.endCursor` (opaque; a malformed one is `BAD_USER_INPUT`). The order is stable across pages.
 #[Object(name_type)]
 impl<T: OutputType> Connection<T> {
     /// The rows of this page with their cursors.
@@ -186,6 +188,7 @@ impl<T: OutputType> TypeName for Connection<T> {
     }
 }
 
+/// One row of a page, with its opaque cursor.
 #[Object(name_type)]
 impl<T: OutputType> Edge<T> {
     /// Opaque position of this row, for `after`.

@@ -58,9 +58,9 @@ pub struct Mutation(
     AppealMutation,
 );
 
-/// An object with a global id.
+/// An object with a global id: `node(id:)` fetches any of them.
 #[derive(Interface)]
-#[graphql(field(name = "id", ty = "ID"))]
+#[graphql(field(name = "id", ty = "ID", desc = "The object's opaque global id, stable for its life."))]
 pub enum Node {
     Brand(Brand),
     Trademark(Trademark),
@@ -84,12 +84,15 @@ pub struct ViewerInfo {
     seller_id: Option<i64>,
 }
 
+/// The caller, as its bearer token says.
 #[Object(name = "Viewer")]
 impl ViewerInfo {
+    /// The token's subject (its `sub` claim).
     async fn subject(&self) -> &str {
         &self.subject
     }
 
+    /// The token's role (its `role` claim): what the caller may read and do.
     async fn role(&self) -> Role {
         self.role
     }
@@ -117,8 +120,12 @@ pub struct RootQuery;
 
 #[Object]
 impl RootQuery {
-    /// Any object by its global id.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Node>> {
+    /// Any object by its global id; null with `NOT_FOUND` when there is none or the viewer may not see it.
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "An opaque global id; a malformed one is `BAD_USER_INPUT`.")] id: ID,
+    ) -> AppResult<Option<Node>> {
         graph::identity(ctx)?;
         let gid = GlobalId::parse(&id).ok_or_else(|| AppError::bad_input("id", "id: malformed id"))?;
         let key = gid.key;

@@ -69,10 +69,11 @@ impl AnalyticsQuery {
     async fn repeat_offenders(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 3)] min_active_strikes: i32,
-        brand_id: Option<ID>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(default = 3, desc = "The fewest active strikes a seller must have: 1 or more.")]
+        min_active_strikes: i32,
+        #[graphql(desc = "Count only strikes from this brand's notices (opaque global id).")] brand_id: Option<ID>,
+        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
     ) -> AppResult<Connection<Seller>> {
         let identity = graph::identity(ctx)?;
         let spec = repeat_offenders(
@@ -86,15 +87,16 @@ impl AnalyticsQuery {
 
     /// Connected components of the link graph with at least `minMembers` sellers and
     /// `minActiveStrikes` active strikes among them; most strikes first, then size, then the
-    /// smallest member id.
+    /// smallest member id (ADMIN, REVIEWER, ANALYST only; `FORBIDDEN` for anyone else).
     #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn offender_clusters(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 2)] min_members: i32,
-        #[graphql(default = 1)] min_active_strikes: i32,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(default = 2, desc = "The fewest sellers a cluster must have: 1 or more.")] min_members: i32,
+        #[graphql(default = 1, desc = "The fewest active strikes among its sellers: 0 or more (0 admits any ring).")]
+        min_active_strikes: i32,
+        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
     ) -> AppResult<Connection<OffenderCluster>> {
         let spec = clusters(graph::identity(ctx)?, min_members, min_active_strikes, graph::request(ctx)?.now())?;
         graph::root(ctx, spec, first, after, OffenderCluster).await

@@ -21,8 +21,10 @@ pub struct NetworkMember {
     pub hops: i32,
 }
 
+/// A seller of an offender network, and how far it is from the root.
 #[Object]
 impl NetworkMember {
+    /// The seller.
     async fn seller(&self, ctx: &Context<'_>) -> AppResult<Seller> {
         Ok(Seller(graph::load_ref::<Sellers>(ctx, self.seller).await?))
     }
@@ -33,23 +35,29 @@ impl NetworkMember {
     }
 }
 
+/// Two sellers that share an identifier of one kind (the same normalized value).
 #[Object]
 impl SellerLink {
+    /// One seller of the pair: the one with the smaller id.
     async fn a(&self, ctx: &Context<'_>) -> AppResult<Seller> {
         Ok(Seller(graph::load_ref::<Sellers>(ctx, self.a).await?))
     }
 
+    /// The other seller of the pair.
     async fn b(&self, ctx: &Context<'_>) -> AppResult<Seller> {
         Ok(Seller(graph::load_ref::<Sellers>(ctx, self.b).await?))
     }
 
+    /// The kind of the identifier they share.
     async fn kind(&self) -> IdentifierKind {
         self.kind
     }
 }
 
+/// The sellers reachable from one seller through shared identifiers (ADMIN, REVIEWER, ANALYST only).
 #[Object]
 impl OffenderNetwork {
+    /// The seller the walk started from (`hops` 0).
     async fn root(&self, ctx: &Context<'_>) -> AppResult<Seller> {
         Ok(Seller(graph::load_ref::<Sellers>(ctx, self.root).await?))
     }
@@ -97,6 +105,8 @@ impl OffenderNetwork {
 /// A connected component of the whole link graph.
 pub struct OffenderCluster(pub ClusterRow);
 
+/// A connected component of the whole link graph: sellers linked, directly or not, by shared identifiers (ADMIN,
+/// REVIEWER, ANALYST only).
 #[Object]
 impl OffenderCluster {
     /// The cluster's sellers, by id.
@@ -104,16 +114,18 @@ impl OffenderCluster {
     async fn members(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
     ) -> AppResult<Connection<Seller>> {
         graph::nested::<Sellers, _>(ctx, Rel::MembersOfCluster, self.0.id, first, after, Seller).await
     }
 
+    /// How many sellers it has.
     async fn size(&self) -> i32 {
         i32::try_from(self.0.size).unwrap_or(i32::MAX)
     }
 
+    /// Active strikes of all its sellers.
     async fn total_active_strikes(&self) -> i32 {
         i32::try_from(self.0.strikes).unwrap_or(i32::MAX)
     }

@@ -7,10 +7,18 @@ use crate::error::AppError;
 /// A token's role (CONTRACT.md section 3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Enum)]
 pub enum Role {
+    /// Runs the platform: reads everything; creates brands, sellers and their identifiers, and may do most of what
+    /// a reviewer or a brand agent does.
     Admin,
+    /// Reads everything; verifies trademarks and decides items, counter-notices and appeals.
     Reviewer,
+    /// Reads everything, seller identifiers, networks and clusters included; changes nothing but a notice's thread.
     Analyst,
+    /// Acts for one brand (the `brand_id` claim): reads that brand's notices and what they caused; registers its
+    /// trademarks, submits and withdraws its notices.
     BrandAgent,
+    /// Is one seller (the `seller_id` claim): reads the notices against its listings and its own strikes; creates its
+    /// listings, files counter-notices and appeals.
     Seller,
 }
 

@@ -21,8 +21,12 @@ pub struct BrandQuery;
 
 #[Object]
 impl BrandQuery {
-    /// One brand.
-    async fn brand(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Brand>> {
+    /// One brand; null with `NOT_FOUND` when there is none.
+    async fn brand(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The brand's opaque global id.")] id: ID,
+    ) -> AppResult<Option<Brand>> {
         Ok(Some(Brand(graph::find::<Brands>(ctx, &id, Kind::Brand, "id").await?)))
     }
 
@@ -31,8 +35,8 @@ impl BrandQuery {
     async fn brands(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
     ) -> AppResult<Connection<Brand>> {
         graph::identity(ctx)?;
         graph::root(ctx, brands(), first, after, Brand).await
@@ -46,7 +50,11 @@ pub struct BrandMutation;
 #[Object]
 impl BrandMutation {
     /// Creates a brand (ADMIN).
-    async fn create_brand(&self, ctx: &Context<'_>, input: super::types::CreateBrandInput) -> AppResult<Brand> {
+    async fn create_brand(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new brand.")] input: super::types::CreateBrandInput,
+    ) -> AppResult<Brand> {
         let identity = graph::identity(ctx)?;
         let now = graph::request(ctx)?.now();
         let command = super::service::NewBrand::new(&input.name, &input.country)?;
@@ -54,7 +62,11 @@ impl BrandMutation {
     }
 
     /// Lifts a brand's suspension as a notifier: ACTIVE again (ADMIN).
-    async fn lift_notifier_suspension(&self, ctx: &Context<'_>, brand_id: ID) -> AppResult<Brand> {
+    async fn lift_notifier_suspension(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The suspended brand (opaque global id).")] brand_id: ID,
+    ) -> AppResult<Brand> {
         let identity = graph::identity(ctx)?;
         let brand = crate::ids::decode(&brand_id, crate::ids::Kind::Brand, "brandId")?;
         let now = graph::request(ctx)?.now();

@@ -17,12 +17,15 @@ use crate::time::instant;
 pub use crate::objects::Brand;
 pub use crate::states::TrustTier;
 
+/// A rights holder: it registers trademarks, and its agents send takedown notices. Every role reads brands.
 #[Object]
 impl Brand {
+    /// The brand's opaque global id.
     pub async fn id(&self) -> ID {
         to_id(Kind::Brand, self.0.id)
     }
 
+    /// The brand's name, 1 to 200 characters.
     async fn name(&self) -> &str {
         &self.0.name
     }
@@ -32,10 +35,13 @@ impl Brand {
         &self.0.country
     }
 
+    /// Whether the brand's notices are fast-tracked; weighed again after every decision or counter-notice resolution
+    /// touching the brand.
     async fn trust_tier(&self) -> AppResult<TrustTier> {
         TrustTier::from_db(&self.0.trust_tier)
     }
 
+    /// When the brand was created (RFC 3339, UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         instant(self.0.created_at)
     }
@@ -45,8 +51,8 @@ impl Brand {
     async fn trademarks(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
     ) -> AppResult<Connection<Trademark>> {
         graph::nested::<Trademarks, _>(ctx, Rel::TrademarksOfBrand, self.0.id, first, after, Trademark).await
     }
@@ -56,9 +62,9 @@ impl Brand {
     async fn notices(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        filter: Option<NoticeFilter>,
+        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "Which of the brand's notices; absent: all the viewer may see.")] filter: Option<NoticeFilter>,
     ) -> AppResult<Connection<Notice>> {
         let criteria = notice_criteria(filter)?;
         graph::nested::<crate::loaders::Notices, _>(ctx, Rel::NoticesOfBrand(criteria), self.0.id, first, after, Notice)
@@ -83,20 +89,25 @@ impl Brand {
     /// The brand's enforcement figures since `since` (all time when absent). A brand agent sees
     /// only its own brand's (`FORBIDDEN` otherwise); a seller only those about its listings.
     /// Batched per request: every brand and `since` asked (aliases too) is counted together.
-    async fn stats(&self, ctx: &Context<'_>, since: Option<DateTime<Utc>>) -> AppResult<Option<BrandStats>> {
+    async fn stats(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Count from this instant on (RFC 3339); absent: all time.")] since: Option<DateTime<Utc>>,
+    ) -> AppResult<Option<BrandStats>> {
         crate::notices::stats::may_read(graph::identity(ctx)?.scope(), self.0.id)?;
         let key = StatsKey { brand: self.0.id, since: since.map(crate::time::micros) };
         graph::request(ctx)?.loaders().load_one(key).await
     }
 
-    /// Every event of every notice of this brand, newest first.
+    /// Every event of the brand that the viewer may see, newest first: those of its notices and the brand-level ones
+    /// (trust tier, notifier standing). Empty for another brand's agent.
     #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn enforcement_history(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        since: Option<DateTime<Utc>>,
+        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "Only events at or after this instant (RFC 3339).")] since: Option<DateTime<Utc>>,
     ) -> AppResult<Connection<NoticeEvent>> {
         let rel = Rel::EventsOfBrand { since: since.map(crate::time::micros) };
         graph::nested::<crate::loaders::Events, _>(ctx, rel, self.0.id, first, after, NoticeEvent).await
@@ -106,6 +117,7 @@ impl Brand {
 /// A new brand.
 #[derive(async_graphql::InputObject)]
 pub struct CreateBrandInput {
+    /// The brand's name: 1 to 200 characters, trimmed.
     pub name: String,
     /// ISO 3166-1 alpha-2 country code.
     pub country: String,

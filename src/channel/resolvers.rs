@@ -16,7 +16,11 @@ pub struct ChannelMutation;
 impl ChannelMutation {
     /// Asks the brand for information on a PENDING item, which waits INFO_REQUESTED until the
     /// brand answers or the deadline passes (ADMIN, REVIEWER).
-    async fn request_information(&self, ctx: &Context<'_>, input: RequestInformationInput) -> AppResult<NoticeItem> {
+    async fn request_information(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The item and the question.")] input: RequestInformationInput,
+    ) -> AppResult<NoticeItem> {
         let identity = graph::identity(ctx)?;
         let command = input.parse()?;
         let now = graph::request(ctx)?.now();
@@ -25,7 +29,11 @@ impl ChannelMutation {
 
     /// Answers the question an INFO_REQUESTED item waits on, before its deadline (ADMIN,
     /// BRAND_AGENT of the brand).
-    async fn provide_information(&self, ctx: &Context<'_>, input: ProvideInformationInput) -> AppResult<NoticeItem> {
+    async fn provide_information(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The item, the answer and any evidence.")] input: ProvideInformationInput,
+    ) -> AppResult<NoticeItem> {
         let identity = graph::identity(ctx)?;
         let command = input.parse()?;
         let now = graph::request(ctx)?.now();
@@ -33,7 +41,11 @@ impl ChannelMutation {
     }
 
     /// Posts to a notice's thread (ADMIN, REVIEWER, ANALYST, BRAND_AGENT of the brand).
-    async fn post_notice_message(&self, ctx: &Context<'_>, input: PostNoticeMessageInput) -> AppResult<NoticeMessage> {
+    async fn post_notice_message(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The notice and the message.")] input: PostNoticeMessageInput,
+    ) -> AppResult<NoticeMessage> {
         let identity = graph::identity(ctx)?;
         let command = input.parse()?;
         let now = graph::request(ctx)?.now();

@@ -20,12 +20,16 @@ use crate::time::instant;
 
 pub use crate::objects::{Evidence, NoticeMessage};
 
+/// A message of a notice's thread between its brand and the platform: a message, a reviewer's question on an item,
+/// or the brand's answer. Staff and the brand's agents read it; sellers never do.
 #[Object]
 impl NoticeMessage {
+    /// The message's opaque global id.
     pub async fn id(&self) -> ID {
         to_id(Kind::NoticeMessage, self.0.id)
     }
 
+    /// The notice whose thread it belongs to.
     async fn notice(&self, ctx: &Context<'_>) -> AppResult<Notice> {
         Ok(Notice(graph::load_ref::<Notices>(ctx, self.0.notice_id).await?))
     }
@@ -38,10 +42,12 @@ impl NoticeMessage {
         }
     }
 
+    /// A message, a question or an answer.
     async fn kind(&self) -> AppResult<NoticeMessageKind> {
         NoticeMessageKind::from_db(&self.0.kind)
     }
 
+    /// The role of the author's token (`SYSTEM` never writes here).
     async fn author_role(&self) -> AppResult<ActorRole> {
         ActorRole::from_db(&self.0.author_role)
     }
@@ -51,25 +57,27 @@ impl NoticeMessage {
         &self.0.author_subject
     }
 
+    /// The text: 1 to 5,000 characters for a message, 10 to 5,000 for a question or an answer.
     async fn body(&self) -> &str {
         &self.0.body
     }
 
+    /// When it was posted (RFC 3339, UTC).
     async fn at(&self) -> DateTime<Utc> {
         instant(self.0.at)
     }
 
-    /// A question's deadline: unanswered by then, the item is rejected.
+    /// A question's deadline (RFC 3339, UTC): unanswered by then, the item is rejected. Null for other kinds.
     async fn due_at(&self) -> Option<DateTime<Utc>> {
         self.0.due_at.map(instant)
     }
 
-    /// When a question was answered.
+    /// When a question was answered (RFC 3339, UTC); null for other kinds and while unanswered.
     async fn answered_at(&self) -> Option<DateTime<Utc>> {
         self.0.answered_at.map(instant)
     }
 
-    /// The evidence an answer brought, in the order given.
+    /// The evidence an answer brought, in the order given; empty for other kinds.
     async fn evidence(&self, ctx: &Context<'_>) -> AppResult<Vec<Evidence>> {
         if self.0.kind != NoticeMessageKind::Answer.as_db() {
             return Ok(Vec::new());
@@ -80,12 +88,16 @@ impl NoticeMessage {
     }
 }
 
+/// A piece of evidence a brand gave, with an item of its notice or in answer to a reviewer's question. Whoever
+/// reads the item (or the answer) reads it, the seller included.
 #[Object]
 impl Evidence {
+    /// What the piece is; it says which of the fields below are set.
     async fn kind(&self) -> AppResult<EvidenceKind> {
         EvidenceKind::from_db(&self.0.kind)
     }
 
+    /// The address of the screenshot, document or web page: an absolute http(s) URL; null for a test buy.
     async fn url(&self) -> Option<&str> {
         self.0.url.as_deref()
     }
@@ -95,14 +107,17 @@ impl Evidence {
         self.0.sha256.as_deref()
     }
 
+    /// A test buy's order number; null for other kinds.
     async fn order_number(&self) -> Option<&str> {
         self.0.order_number.as_deref()
     }
 
+    /// The brand's note on the piece, at most 1,000 characters; null when none.
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()
     }
 
+    /// When it was given (RFC 3339, UTC).
     async fn added_at(&self) -> DateTime<Utc> {
         instant(self.0.added_at)
     }
@@ -136,6 +151,7 @@ impl Loader<EvidenceOfMessage> for Batcher {
 /// Asks the brand for information on a `PENDING` item.
 #[derive(InputObject)]
 pub struct RequestInformationInput {
+    /// The `PENDING` item (opaque global id).
     pub item_id: ID,
     /// 10 to 5,000 characters.
     pub question: String,
@@ -154,6 +170,7 @@ impl RequestInformationInput {
 /// Answers the question an `INFO_REQUESTED` item waits on.
 #[derive(InputObject)]
 pub struct ProvideInformationInput {
+    /// The `INFO_REQUESTED` item whose question to answer (opaque global id).
     pub item_id: ID,
     /// 10 to 5,000 characters.
     pub answer: String,
@@ -176,6 +193,7 @@ impl ProvideInformationInput {
 /// A message to a notice's thread.
 #[derive(InputObject)]
 pub struct PostNoticeMessageInput {
+    /// The notice whose thread to post to (opaque global id).
     pub notice_id: ID,
     /// 1 to 5,000 characters.
     pub body: String,

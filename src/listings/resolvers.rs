@@ -20,14 +20,23 @@ pub struct ListingQuery;
 
 #[Object]
 impl ListingQuery {
-    /// One listing.
-    async fn listing(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Listing>> {
+    /// One listing; null with `NOT_FOUND` when there is none.
+    async fn listing(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The listing's opaque global id.")] id: ID,
+    ) -> AppResult<Option<Listing>> {
         Ok(Some(Listing(graph::find::<Listings>(ctx, &id, Kind::Listing, "id").await?)))
     }
 
     /// The listing at a marketplace address, in any spelling of it: scheme and host in any case,
-    /// with or without its fragment and `utm_*` tracking parameters.
-    async fn listing_by_url(&self, ctx: &Context<'_>, url: String) -> AppResult<Option<Listing>> {
+    /// with or without its fragment and `utm_*` tracking parameters. Null with `NOT_FOUND` when
+    /// no listing is there.
+    async fn listing_by_url(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "An absolute http(s) URL of at most 2,048 characters.")] url: String,
+    ) -> AppResult<Option<Listing>> {
         graph::identity(ctx)?;
         let db = graph::reader(ctx)?;
         let found = match crate::listings::service::id_by_address(&db, &url, "url").await? {
@@ -42,9 +51,9 @@ impl ListingQuery {
     async fn listings(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        filter: Option<ListingFilter>,
+        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "Which listings; absent: all.")] filter: Option<ListingFilter>,
     ) -> AppResult<Connection<Listing>> {
         graph::identity(ctx)?;
         let spec = listing_spec(filter.unwrap_or_default())?;
@@ -100,7 +109,11 @@ pub struct ListingMutation;
 #[Object]
 impl ListingMutation {
     /// Creates a listing (ADMIN, or the SELLER itself).
-    async fn create_listing(&self, ctx: &Context<'_>, input: super::types::CreateListingInput) -> AppResult<Listing> {
+    async fn create_listing(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new listing; it starts `ACTIVE`.")] input: super::types::CreateListingInput,
+    ) -> AppResult<Listing> {
         let identity = graph::identity(ctx)?;
         let now = graph::request(ctx)?.now();
         let seller = ids::decode(&input.seller_id, Kind::Seller, "sellerId")?;

@@ -17,51 +17,64 @@ pub use crate::states::ListingStatus;
 /// A price.
 #[derive(SimpleObject)]
 pub struct Money {
-    /// Decimal string, e.g. "19.99"
+    /// The amount as a decimal string, never negative, with exactly the currency's minor digits (e.g. "19.99",
+    /// "1500" in JPY).
     pub amount: String,
-    /// ISO 4217
+    /// ISO 4217 currency code, upper case (e.g. "EUR").
     pub currency: String,
 }
 
 /// Which listings to list.
 #[derive(InputObject, Default)]
 pub struct ListingFilter {
+    /// Only this seller's listings (opaque global id).
     pub seller_id: Option<ID>,
+    /// Only listings of this status.
     pub status: Option<ListingStatus>,
-    /// case-insensitive substring of the title
+    /// Only listings whose title contains this text, case-insensitive; at most 200 characters.
     pub title_contains: Option<String>,
 }
 
+/// An offer of a seller on the marketplace. Every role reads listings.
 #[Object]
 impl Listing {
+    /// The listing's opaque global id.
     pub async fn id(&self) -> ID {
         to_id(Kind::Listing, self.0.id)
     }
 
+    /// The seller who offers it.
     async fn seller(&self, ctx: &Context<'_>) -> AppResult<Seller> {
         Ok(Seller(graph::load_ref::<Sellers>(ctx, self.0.seller_id).await?))
     }
 
+    /// The listing's title, 1 to 500 characters.
     async fn title(&self) -> &str {
         &self.0.title
     }
 
+    /// The marketplace address, normalized: an absolute http(s) URL, scheme and host lower-cased, without fragment
+    /// or `utm_*` parameters. Unique.
     async fn url(&self) -> &str {
         &self.0.url
     }
 
+    /// The asking price.
     async fn price(&self) -> Money {
         Money { amount: self.0.price_amount.clone(), currency: self.0.price_currency.clone() }
     }
 
+    /// Whether it is up.
     async fn status(&self) -> AppResult<ListingStatus> {
         ListingStatus::from_db(&self.0.status)
     }
 
+    /// When it was listed (RFC 3339, UTC).
     async fn listed_at(&self) -> DateTime<Utc> {
         instant(self.0.listed_at)
     }
 
+    /// When it was taken down (RFC 3339, UTC); null unless it is `REMOVED`.
     async fn removed_at(&self) -> Option<DateTime<Utc>> {
         self.0.removed_at.map(instant)
     }
@@ -71,8 +84,8 @@ impl Listing {
     async fn notice_items(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
     ) -> AppResult<Connection<NoticeItem>> {
         graph::nested::<Items, _>(ctx, Rel::ItemsOfListing, self.0.id, first, after, NoticeItem).await
     }
@@ -81,15 +94,23 @@ impl Listing {
 /// A price as sent.
 #[derive(InputObject)]
 pub struct MoneyInput {
+    /// A non-negative decimal string with at most the currency's minor digits (2 for most, 0 for JPY, 3 for KWD),
+    /// e.g. "19.99"; at most 12 digits before the point.
     pub amount: String,
+    /// ISO 4217 currency code, three letters, any case.
     pub currency: String,
 }
 
 /// A new listing.
 #[derive(InputObject)]
 pub struct CreateListingInput {
+    /// The seller who offers it (opaque global id); a seller may name only itself.
     pub seller_id: ID,
+    /// 1 to 500 characters.
     pub title: String,
+    /// The marketplace address: an absolute http(s) URL of at most 2,048 characters; another listing at the same
+    /// address, in any spelling, is `CONFLICT`.
     pub url: String,
+    /// The asking price.
     pub price: MoneyInput,
 }

@@ -21,8 +21,11 @@ use crate::time::instant;
 
 pub use crate::objects::Appeal;
 
+/// A party's appeal against a decision on an item (DSA Article 20), resolved by a reviewer other than whoever made
+/// the decision. Staff read every appeal, a brand agent those on its brand's items, a seller those on its own items.
 #[Object]
 impl Appeal {
+    /// The appeal's opaque global id.
     pub async fn id(&self) -> ID {
         to_id(Kind::Appeal, self.0.id)
     }
@@ -37,23 +40,27 @@ impl Appeal {
         AppealParty::from_db(&self.0.party)
     }
 
+    /// Why the party holds the decision wrong, 10 to 5,000 characters.
     async fn statement(&self) -> &str {
         &self.0.statement
     }
 
+    /// Where it stands.
     async fn status(&self) -> AppResult<AppealStatus> {
         AppealStatus::from_db(&self.0.status)
     }
 
+    /// When it was filed (RFC 3339, UTC).
     async fn filed_at(&self) -> DateTime<Utc> {
         instant(self.0.filed_at)
     }
 
+    /// When it was resolved (RFC 3339, UTC); null while `PENDING`.
     async fn resolved_at(&self) -> Option<DateTime<Utc>> {
         self.0.resolved_at.map(instant)
     }
 
-    /// The reviewer's reason.
+    /// The reviewer's reason, 1 to 2,000 characters; null while `PENDING`.
     async fn resolution_reason(&self) -> Option<&str> {
         self.0.resolution_reason.as_deref()
     }
@@ -86,6 +93,8 @@ impl Loader<AppealsOfItem> for Batcher {
 /// An appeal against the decision on an item.
 #[derive(InputObject)]
 pub struct FileAppealInput {
+    /// The item whose decision is appealed (opaque global id): a `REMOVED` item of the seller's listing, or a
+    /// `REJECTED` item of the brand's notice, within the appeal window, once per item and party (`CONFLICT`).
     pub item_id: ID,
     /// 10 to 5,000 characters.
     pub statement: String,
@@ -94,7 +103,9 @@ pub struct FileAppealInput {
 /// A reviewer's resolution of an appeal.
 #[derive(InputObject)]
 pub struct ResolveAppealInput {
+    /// The `PENDING` appeal (opaque global id); any other is `CONFLICT`.
     pub appeal_id: ID,
+    /// Let the decision stand, or turn it.
     pub outcome: AppealOutcome,
     /// 1 to 2,000 characters.
     pub reason: String,
@@ -112,9 +123,9 @@ impl AppealQuery {
     async fn appeals(
         &self,
         ctx: &Context<'_>,
-        status: Option<AppealStatus>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Only appeals of this status; absent: all.")] status: Option<AppealStatus>,
+        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
     ) -> AppResult<Connection<Appeal>> {
         let viewer = graph::identity(ctx)?;
         const OLDEST_FIRST: &[(&str, Dir)] = &[("t.filed_at", Dir::Asc), ("t.id", Dir::Asc)];
@@ -133,7 +144,11 @@ pub struct AppealMutation;
 impl AppealMutation {
     /// Appeals a decision: the SELLER the removal of its item, the BRAND_AGENT the rejection of
     /// its brand's item, within `--appeal-window` of it, once per item and party.
-    async fn file_appeal(&self, ctx: &Context<'_>, input: FileAppealInput) -> AppResult<Appeal> {
+    async fn file_appeal(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The item and the party's statement.")] input: FileAppealInput,
+    ) -> AppResult<Appeal> {
         let identity = graph::identity(ctx)?;
         let command = FileAppeal {
             item: ids::decode(&input.item_id, Kind::NoticeItem, "itemId")?,
@@ -144,7 +159,11 @@ impl AppealMutation {
     }
 
     /// Upholds or reverses the decision under appeal (ADMIN, REVIEWER; never whoever made it).
-    async fn resolve_appeal(&self, ctx: &Context<'_>, input: ResolveAppealInput) -> AppResult<Appeal> {
+    async fn resolve_appeal(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The appeal, the outcome and its reason.")] input: ResolveAppealInput,
+    ) -> AppResult<Appeal> {
         let identity = graph::identity(ctx)?;
         let command = ResolveAppeal {
             appeal: ids::decode(&input.appeal_id, Kind::Appeal, "appealId")?,

@@ -10,10 +10,16 @@ use crate::states::{NoticeReason, NoticeStatus};
 /// Which notices to list.
 #[derive(InputObject, Default)]
 pub struct NoticeFilter {
+    /// Only this brand's notices (opaque global id).
     pub brand_id: Option<ID>,
+    /// Only notices of this status (on `Query.notices`, a REVIEWER's `OPEN` is its queue, in priority order).
     pub status: Option<NoticeStatus>,
+    /// Only notices of this reason.
     pub reason: Option<NoticeReason>,
+    /// Only notices submitted strictly after this instant (RFC 3339).
     pub submitted_after: Option<DateTime<Utc>>,
+    /// Only notices submitted strictly before this instant (RFC 3339); later than `submittedAfter` (else
+    /// `BAD_USER_INPUT`).
     pub submitted_before: Option<DateTime<Utc>>,
 }
 

@@ -44,19 +44,24 @@ pub struct NoticeQuery;
 
 #[Object]
 impl NoticeQuery {
-    /// One notice.
-    async fn notice(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Notice>> {
+    /// One notice; null with `NOT_FOUND` when there is none or the viewer may not see it.
+    async fn notice(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The notice's opaque global id.")] id: ID,
+    ) -> AppResult<Option<Notice>> {
         Ok(Some(Notice(graph::find::<Notices>(ctx, &id, Kind::Notice, "id").await?)))
     }
 
-    /// Newest first; a REVIEWER's queue is `status: OPEN` ordered by priority.
+    /// The notices the viewer may see, newest first; a REVIEWER's queue is `status: OPEN`, ordered by priority
+    /// (expedited first, then those whose brand answered a question, then the oldest).
     #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn notices(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        filter: Option<NoticeFilter>,
+        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "Which notices; absent: all the viewer may see.")] filter: Option<NoticeFilter>,
     ) -> AppResult<Connection<Notice>> {
         let viewer = graph::identity(ctx)?;
         let criteria = crate::notices::types::notice_criteria(filter)?;
@@ -71,7 +76,12 @@ pub struct NoticeMutation;
 #[Object]
 impl NoticeMutation {
     /// Submits a takedown notice (ADMIN, BRAND_AGENT of the brand).
-    async fn submit_notice(&self, ctx: &Context<'_>, input: SubmitNoticeInput) -> AppResult<Notice> {
+    async fn submit_notice(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The notice; any bad part rejects all of it and names its path in `extensions.field`.")]
+        input: SubmitNoticeInput,
+    ) -> AppResult<Notice> {
         let identity = graph::identity(ctx)?;
         let items: Vec<RawItem<'_>> = input
             .items
@@ -97,7 +107,12 @@ impl NoticeMutation {
     }
 
     /// Withdraws the PENDING items of an OPEN notice (ADMIN, BRAND_AGENT of the brand).
-    async fn withdraw_notice(&self, ctx: &Context<'_>, id: ID) -> AppResult<Notice> {
+    async fn withdraw_notice(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The notice's opaque global id; it must be `OPEN` with a `PENDING` item (else `CONFLICT`).")]
+        id: ID,
+    ) -> AppResult<Notice> {
         let identity = graph::identity(ctx)?;
         let now = graph::request(ctx)?.now();
         let notice = crate::ids::decode(&id, crate::ids::Kind::Notice, "id")?;
@@ -105,7 +120,11 @@ impl NoticeMutation {
     }
 
     /// Removes or rejects a PENDING item (ADMIN, REVIEWER).
-    async fn decide_notice_item(&self, ctx: &Context<'_>, input: DecideNoticeItemInput) -> AppResult<NoticeItem> {
+    async fn decide_notice_item(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The item and the decision.")] input: DecideNoticeItemInput,
+    ) -> AppResult<NoticeItem> {
         let identity = graph::identity(ctx)?;
         let now = graph::request(ctx)?.now();
         let command = decide::Decision::parse(&input.item_id, input.decision == ItemDecision::Remove, input.reason)?;
@@ -114,7 +133,11 @@ impl NoticeMutation {
 
     /// Takes back the removal of one of the brand's items: item and listing REINSTATED, strike
     /// voided (ADMIN, BRAND_AGENT of the brand).
-    async fn retract_notice_item(&self, ctx: &Context<'_>, input: RetractNoticeItemInput) -> AppResult<NoticeItem> {
+    async fn retract_notice_item(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The item and why its removal was wrong.")] input: RetractNoticeItemInput,
+    ) -> AppResult<NoticeItem> {
         let identity = graph::identity(ctx)?;
         let command = input.parse()?;
         let now = graph::request(ctx)?.now();
@@ -122,7 +145,11 @@ impl NoticeMutation {
     }
 
     /// Answers a removal of the seller's own listing (SELLER).
-    async fn file_counter_notice(&self, ctx: &Context<'_>, input: FileCounterNoticeInput) -> AppResult<CounterNotice> {
+    async fn file_counter_notice(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The removed item and the seller's statement.")] input: FileCounterNoticeInput,
+    ) -> AppResult<CounterNotice> {
         let identity = graph::identity(ctx)?;
         let now = graph::request(ctx)?.now();
         let command = counter_notice::CounterNoticeFiling::parse(&input.item_id, &input.statement)?;
@@ -133,7 +160,7 @@ impl NoticeMutation {
     async fn resolve_counter_notice(
         &self,
         ctx: &Context<'_>,
-        input: ResolveCounterNoticeInput,
+        #[graphql(desc = "The counter-notice and the decision.")] input: ResolveCounterNoticeInput,
     ) -> AppResult<CounterNotice> {
         let identity = graph::identity(ctx)?;
         let now = graph::request(ctx)?.now();

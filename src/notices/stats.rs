@@ -18,17 +18,26 @@ use crate::states::{NoticeItemStatus, NoticeMessageKind};
 /// A brand's enforcement figures since an instant.
 #[derive(SimpleObject, Debug, Clone, PartialEq)]
 pub struct BrandStats {
+    /// Notices the brand submitted since.
     pub notices_submitted: i32,
+    /// Items of the notices submitted since.
     pub items_submitted: i32,
+    /// Of those, the items still `PENDING`.
     pub items_pending: i32,
+    /// Items taken down among those decided since: `REMOVED`, `COUNTERED` and `REINSTATED`.
     pub items_removed: i32,
+    /// Items decided since that are `REJECTED`.
     pub items_rejected: i32,
+    /// Items decided since that are `REINSTATED`.
     pub items_reinstated: i32,
+    /// Counter-notices filed since against the brand's removals.
     pub counter_notices_filed: i32,
     /// taken down / decided; null when nothing was decided
     pub takedown_rate: Option<f64>,
     /// reinstated / taken down; null when nothing was taken down
     pub counter_notice_success_rate: Option<f64>,
+    /// Median time from a notice's submission to the decision on its item, over items decided since, in hours (the
+    /// mean of the two middle values for an even count); null when nothing was decided.
     pub median_hours_to_decision: Option<f64>,
     /// Requests for information a reviewer sent the brand (none for a seller, who never sees
     /// the channel)

@@ -40,6 +40,7 @@ struct Feed {
     state: std::sync::Arc<graph::RequestState>,
 }
 
+/// Live feeds over `graphql-transport-ws` at `/graphql/ws` (the token in `connection_init`).
 #[SubscriptionObject]
 impl Subscription {
     /// Events of one brand's notices as they happen; a BRAND_AGENT may watch only its own brand.
@@ -48,7 +49,8 @@ impl Subscription {
     async fn notice_events(
         &self,
         ctx: &Context<'_>,
-        brand_id: ID,
+        #[graphql(desc = "The brand whose notices' events to watch (opaque global id).")] brand_id: ID,
+        #[graphql(desc = "The id of the last event received: replay what was committed after it first.")]
         after_event_id: Option<ID>,
     ) -> Result<impl Stream<Item = NoticeEvent>, AppError> {
         let identity = graph::identity(ctx)?;

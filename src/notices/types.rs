@@ -21,24 +21,32 @@ pub use crate::states::{
     CounterNoticeDecision, CounterNoticeStatus, ItemDecision, NoticeItemStatus, NoticeReason, NoticeStatus,
 };
 
+/// A takedown notice: a brand asks for the listings that infringe its marks to be taken down, one item per listing.
+/// Staff read every notice, a brand agent its brand's, a seller those against its listings (and of those only its own
+/// items and the events about them).
 #[Object]
 impl Notice {
+    /// The notice's opaque global id.
     pub async fn id(&self) -> ID {
         to_id(Kind::Notice, self.0.id)
     }
 
+    /// The brand that sent it.
     async fn brand(&self, ctx: &Context<'_>) -> AppResult<Brand> {
         Ok(Brand(graph::load_ref::<Brands>(ctx, self.0.brand_id).await?))
     }
 
+    /// The ground the brand gives.
     async fn reason(&self) -> AppResult<NoticeReason> {
         NoticeReason::from_db(&self.0.reason)
     }
 
+    /// The brand's explanation of the infringement, 10 to 5,000 characters.
     async fn explanation(&self) -> &str {
         &self.0.explanation
     }
 
+    /// Where the notice stands, following its items.
     async fn status(&self) -> AppResult<NoticeStatus> {
         NoticeStatus::from_db(&self.0.status)
     }
@@ -48,10 +56,12 @@ impl Notice {
         self.0.expedited
     }
 
+    /// When it was submitted (RFC 3339, UTC).
     async fn submitted_at(&self) -> DateTime<Utc> {
         instant(self.0.submitted_at)
     }
 
+    /// When it last closed or was withdrawn (RFC 3339, UTC); null while `OPEN`.
     async fn closed_at(&self) -> Option<DateTime<Utc>> {
         self.0.closed_at.map(instant)
     }
@@ -61,8 +71,8 @@ impl Notice {
     async fn items(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
     ) -> AppResult<Connection<NoticeItem>> {
         graph::nested::<Items, _>(ctx, Rel::ItemsOfNotice, self.0.id, first, after, NoticeItem).await
     }
@@ -72,8 +82,8 @@ impl Notice {
     async fn events(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
     ) -> AppResult<Connection<NoticeEvent>> {
         graph::nested::<Events, _>(ctx, Rel::EventsOfNotice, self.0.id, first, after, NoticeEvent).await
     }
@@ -84,8 +94,8 @@ impl Notice {
     async fn messages(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
     ) -> AppResult<Option<Connection<NoticeMessage>>> {
         graph::identity(ctx)?.require_role(
             &[
@@ -101,32 +111,41 @@ impl Notice {
     }
 }
 
+/// One listing named by a notice, with the trademark it infringes: what a reviewer decides. Whoever reads its notice
+/// reads it, but a seller only the items against its own listings.
 #[Object]
 impl NoticeItem {
+    /// The item's opaque global id.
     pub async fn id(&self) -> ID {
         to_id(Kind::NoticeItem, self.0.id)
     }
 
+    /// The notice that names it.
     async fn notice(&self, ctx: &Context<'_>) -> AppResult<Notice> {
         Ok(Notice(graph::load_ref::<Notices>(ctx, self.0.notice_id).await?))
     }
 
+    /// The listing to take down.
     async fn listing(&self, ctx: &Context<'_>) -> AppResult<Listing> {
         Ok(Listing(graph::load_ref::<Listings>(ctx, self.0.listing_id).await?))
     }
 
+    /// The brand's mark the listing infringes.
     async fn trademark(&self, ctx: &Context<'_>) -> AppResult<Trademark> {
         Ok(Trademark(graph::load_ref::<Trademarks>(ctx, self.0.trademark_id).await?))
     }
 
+    /// Where the item stands.
     async fn status(&self) -> AppResult<NoticeItemStatus> {
         NoticeItemStatus::from_db(&self.0.status)
     }
 
+    /// When it was last removed or rejected (RFC 3339, UTC); null while it never was.
     async fn decided_at(&self) -> Option<DateTime<Utc>> {
         self.0.decided_at.map(instant)
     }
 
+    /// The reason given with the last decision (required to reject, optional to remove); null when none was.
     async fn decision_reason(&self) -> Option<&str> {
         self.0.decision_reason.as_deref()
     }
@@ -160,74 +179,94 @@ impl NoticeItem {
         self.0.info_due_at.map(instant)
     }
 
+    /// The seller's counter-notice against the removal; null when none was filed.
     async fn counter_notice(&self, ctx: &Context<'_>) -> AppResult<Option<CounterNotice>> {
         let loaders = graph::request(ctx)?.loaders();
         Ok(loaders.load_one(OneOf::<CounterNotices>::new(self.0.id)).await?.map(CounterNotice))
     }
 
+    /// The strike the removal gave the seller (voided once the removal is undone); null when it was never removed.
     async fn strike(&self, ctx: &Context<'_>) -> AppResult<Option<Strike>> {
         let loaders = graph::request(ctx)?.loaders();
         Ok(loaders.load_one(OneOf::<Strikes>::new(self.0.id)).await?.map(Strike))
     }
 }
 
+/// A seller's answer to the removal of an item: it asks for the listing back. Whoever reads the item reads it.
 #[Object]
 impl CounterNotice {
+    /// The counter-notice's opaque global id.
     pub async fn id(&self) -> ID {
         to_id(Kind::CounterNotice, self.0.id)
     }
 
+    /// The removed item it answers.
     async fn item(&self, ctx: &Context<'_>) -> AppResult<NoticeItem> {
         Ok(NoticeItem(graph::load_ref::<Items>(ctx, self.0.item_id).await?))
     }
 
+    /// The seller who filed it.
     async fn seller(&self, ctx: &Context<'_>) -> AppResult<Seller> {
         Ok(Seller(graph::load_ref::<Sellers>(ctx, self.0.seller_id).await?))
     }
 
+    /// Why the seller holds the removal wrong, 10 to 5,000 characters.
     async fn statement(&self) -> &str {
         &self.0.statement
     }
 
+    /// Where it stands.
     async fn status(&self) -> AppResult<CounterNoticeStatus> {
         CounterNoticeStatus::from_db(&self.0.status)
     }
 
+    /// When it was filed (RFC 3339, UTC).
     async fn filed_at(&self) -> DateTime<Utc> {
         instant(self.0.filed_at)
     }
 
+    /// When it was resolved (RFC 3339, UTC); null while `PENDING`.
     async fn resolved_at(&self) -> Option<DateTime<Utc>> {
         self.0.resolved_at.map(instant)
     }
 }
 
+/// A mark against a seller for one removal; the seller's active strikes set its status. Staff read every strike, a
+/// brand agent those from its brand's notices, a seller its own.
 #[Object]
 impl Strike {
+    /// The strike's opaque global id.
     pub async fn id(&self) -> ID {
         to_id(Kind::Strike, self.0.id)
     }
 
+    /// The seller it counts against.
     async fn seller(&self, ctx: &Context<'_>) -> AppResult<Seller> {
         Ok(Seller(graph::load_ref::<Sellers>(ctx, self.0.seller_id).await?))
     }
 
+    /// The brand whose notice caused it.
     async fn brand(&self, ctx: &Context<'_>) -> AppResult<Brand> {
         Ok(Brand(graph::load_ref::<Brands>(ctx, self.0.brand_id).await?))
     }
 
+    /// The removed item it was issued for.
     async fn item(&self, ctx: &Context<'_>) -> AppResult<NoticeItem> {
         Ok(NoticeItem(graph::load_ref::<Items>(ctx, self.0.item_id).await?))
     }
 
+    /// When it was issued: the removal (RFC 3339, UTC).
     async fn issued_at(&self) -> DateTime<Utc> {
         instant(self.0.issued_at)
     }
 
+    /// When it stops counting, the strike TTL after `issuedAt` (`--strike-ttl`, 365 days by default; RFC 3339, UTC).
     async fn expires_at(&self) -> DateTime<Utc> {
         instant(self.0.expires_at)
     }
 
+    /// Whether the removal was undone (a counter-notice accepted, the brand's retraction, an appeal reversed): a
+    /// voided strike never counts again.
     async fn voided(&self) -> bool {
         self.0.voided
     }
@@ -238,16 +277,21 @@ impl Strike {
     }
 }
 
+/// One entry of the enforcement history: a change of the workflow, who caused it and when. Whoever reads its notice
+/// and item reads it; brand-level events (`notice` null) only staff and the brand's agents.
 #[Object]
 impl NoticeEvent {
+    /// The event's opaque global id; ids grow in the order events were committed.
     pub async fn id(&self) -> ID {
         to_id(Kind::NoticeEvent, self.0.id)
     }
 
+    /// The brand it concerns.
     async fn brand(&self, ctx: &Context<'_>) -> AppResult<Brand> {
         Ok(Brand(graph::load_ref::<Brands>(ctx, self.0.brand_id).await?))
     }
 
+    /// The notice it concerns; null for brand-level events (trust tier, notifier standing).
     async fn notice(&self, ctx: &Context<'_>) -> AppResult<Option<Notice>> {
         match self.0.notice_id {
             Some(id) => Ok(graph::load::<Notices>(ctx, id).await?.map(Notice)),
@@ -255,6 +299,7 @@ impl NoticeEvent {
         }
     }
 
+    /// The item it concerns; null for events of a whole notice or brand.
     async fn item(&self, ctx: &Context<'_>) -> AppResult<Option<NoticeItem>> {
         match self.0.item_id {
             Some(id) => Ok(graph::load::<Items>(ctx, id).await?.map(NoticeItem)),
@@ -262,18 +307,23 @@ impl NoticeEvent {
         }
     }
 
+    /// What happened.
     async fn kind(&self) -> AppResult<NoticeEventKind> {
         NoticeEventKind::from_db(&self.0.kind)
     }
 
+    /// The role of the token that caused it, or `SYSTEM`.
     async fn actor_role(&self) -> AppResult<ActorRole> {
         ActorRole::from_db(&self.0.actor_role)
     }
 
+    /// When it happened (RFC 3339, UTC).
     async fn at(&self) -> DateTime<Utc> {
         instant(self.0.at)
     }
 
+    /// The reason given with the change, or what SYSTEM noted (a tier change, a question's deadline, a brand's share
+    /// of unfounded items); null when there is none.
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()
     }
@@ -282,7 +332,10 @@ impl NoticeEvent {
 /// One listing to take down and the mark it infringes.
 #[derive(InputObject)]
 pub struct NoticeItemInput {
+    /// The listing to take down (opaque global id): `ACTIVE` or `REINSTATED`, named once in the notice, and without a
+    /// `PENDING` item of this brand already (`CONFLICT` when removed or pending).
     pub listing_id: ID,
+    /// The brand's `VERIFIED` trademark the listing infringes (opaque global id).
     pub trademark_id: ID,
     /// What shows the infringement: at most 10 pieces. Whoever may read the item reads them,
     /// the seller included: it is entitled to know what it is accused of.
@@ -294,7 +347,9 @@ pub struct NoticeItemInput {
 /// spelling of it) instead of by id.
 #[derive(InputObject)]
 pub struct NoticeItemByUrlInput {
+    /// The listing's marketplace address, in any spelling of it (as `listingByUrl` takes it).
     pub listing_url: String,
+    /// The brand's `VERIFIED` trademark the listing infringes (opaque global id).
     pub trademark_id: ID,
     /// As on `NoticeItemInput`: at most 10 pieces.
     #[graphql(default)]
@@ -304,33 +359,42 @@ pub struct NoticeItemByUrlInput {
 /// A new notice.
 #[derive(InputObject)]
 pub struct SubmitNoticeInput {
+    /// The brand the notice is from (opaque global id); a brand agent may name only its own.
     pub brand_id: ID,
+    /// The ground of the notice.
     pub reason: NoticeReason,
+    /// Why the listings infringe: 10 to 5,000 characters.
     pub explanation: String,
     /// The submitter's statement that the notice is accurate and made in good faith; must be true.
     pub good_faith_declaration: bool,
+    /// Items named by listing id; with `itemsByUrl`, 1 to 300 items in all, each listing once. Errors name
+    /// `items.N.listingId` or `items.N.trademarkId`.
     pub items: Vec<NoticeItemInput>,
     /// Items named by their listing's address, each naming one listing exactly like an item of
     /// `items`; both lists together hold 1 to 300 items, each listing once. Errors name
     /// `itemsByUrl.N.listingUrl` (an address no listing holds is `BAD_USER_INPUT`).
     #[graphql(default)]
     pub items_by_url: Vec<NoticeItemByUrlInput>,
-    /// Replaying a key returns the notice first made with it; see CONTRACT.md.
+    /// 1 to 128 characters. Submitting again with the same key (same brand) returns the notice first made with it;
+    /// the same key with a different payload is `CONFLICT`.
     pub idempotency_key: Option<String>,
 }
 
 /// A reviewer's decision.
 #[derive(InputObject)]
 pub struct DecideNoticeItemInput {
+    /// The item to decide (opaque global id); one that is not `PENDING` is `CONFLICT`.
     pub item_id: ID,
+    /// Take the listing down, or leave it up.
     pub decision: ItemDecision,
-    /// Required to REJECT.
+    /// Why: 1 to 2,000 characters. Required to `REJECT`, optional to `REMOVE`.
     pub reason: Option<String>,
 }
 
 /// A brand taking back the removal of one of its items.
 #[derive(InputObject)]
 pub struct RetractNoticeItemInput {
+    /// The brand's `REMOVED` or `COUNTERED` item (opaque global id).
     pub item_id: ID,
     /// Why the removal was wrong: 1 to 2,000 characters.
     pub reason: String,
@@ -349,15 +413,21 @@ impl RetractNoticeItemInput {
 /// A seller's answer to a removal.
 #[derive(InputObject)]
 pub struct FileCounterNoticeInput {
+    /// The `REMOVED` item of one of the seller's listings (opaque global id), within the counter-notice window
+    /// after the removal, once (`CONFLICT` otherwise).
     pub item_id: ID,
+    /// Why the removal is wrong: 10 to 5,000 characters.
     pub statement: String,
 }
 
 /// A reviewer's resolution of a counter-notice.
 #[derive(InputObject)]
 pub struct ResolveCounterNoticeInput {
+    /// The `PENDING` counter-notice (opaque global id); any other is `CONFLICT`.
     pub counter_notice_id: ID,
+    /// Reinstate the listing, or uphold the removal.
     pub decision: CounterNoticeDecision,
+    /// Why: 1 to 2,000 characters; optional.
     pub reason: Option<String>,
 }
 

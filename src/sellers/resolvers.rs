@@ -22,8 +22,12 @@ pub struct SellerQuery;
 
 #[Object]
 impl SellerQuery {
-    /// One seller.
-    async fn seller(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Seller>> {
+    /// One seller; null with `NOT_FOUND` when there is none.
+    async fn seller(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The seller's opaque global id.")] id: ID,
+    ) -> AppResult<Option<Seller>> {
         Ok(Some(Seller(graph::find::<Sellers>(ctx, &id, Kind::Seller, "id").await?)))
     }
 
@@ -32,9 +36,9 @@ impl SellerQuery {
     async fn sellers(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        status: Option<SellerStatus>,
+        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "Only sellers of this status; absent: all.")] status: Option<SellerStatus>,
     ) -> AppResult<Connection<Seller>> {
         graph::identity(ctx)?;
         graph::root(ctx, sellers(status), first, after, Seller).await
@@ -48,7 +52,11 @@ pub struct SellerMutation;
 #[Object]
 impl SellerMutation {
     /// Registers a seller (ADMIN).
-    async fn register_seller(&self, ctx: &Context<'_>, input: super::types::RegisterSellerInput) -> AppResult<Seller> {
+    async fn register_seller(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new seller; it starts `ACTIVE`.")] input: super::types::RegisterSellerInput,
+    ) -> AppResult<Seller> {
         let identity = graph::identity(ctx)?;
         let now = graph::request(ctx)?.now();
         let shared = graph::shared(ctx)?;
@@ -63,6 +71,7 @@ impl SellerMutation {
     async fn add_seller_identifier(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The seller and the identifier; one it already has changes nothing.")]
         input: super::types::AddSellerIdentifierInput,
     ) -> AppResult<Seller> {
         let identity = graph::identity(ctx)?;

@@ -18,33 +18,42 @@ pub use crate::states::{IdentifierKind, SellerStatus};
 /// A payment account, phone, address … of a seller.
 #[derive(SimpleObject)]
 pub struct SellerIdentifier {
+    /// What the identifier is; sellers sharing one of a kind are linked.
     pub kind: IdentifierKind,
     /// Normalized value (see CONTRACT.md).
     pub value: String,
 }
 
+/// A marketplace seller account. Every role reads sellers, their listings, status and active strike count; the
+/// fields below say where fewer may read.
 #[Object]
 impl Seller {
+    /// The seller's opaque global id.
     pub async fn id(&self) -> ID {
         to_id(Kind::Seller, self.0.id)
     }
 
+    /// The seller's unique handle on the marketplace: 3 to 64 lower-case letters, digits, `.`, `_` or `-`.
     async fn handle(&self) -> &str {
         &self.0.handle
     }
 
+    /// The name the seller trades under, 1 to 200 characters.
     async fn display_name(&self) -> &str {
         &self.0.display_name
     }
 
+    /// ISO 3166-1 alpha-2 country code of the seller.
     async fn country(&self) -> &str {
         &self.0.country
     }
 
+    /// The seller's standing, following its active strikes.
     async fn status(&self) -> AppResult<SellerStatus> {
         SellerStatus::from_db(&self.0.status)
     }
 
+    /// When the seller was registered (RFC 3339, UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         instant(self.0.created_at)
     }
@@ -65,9 +74,9 @@ impl Seller {
     async fn listings(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        status: Option<ListingStatus>,
+        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "Only listings of this status; absent: all.")] status: Option<ListingStatus>,
     ) -> AppResult<Connection<Listing>> {
         let rel = Rel::ListingsOfSeller(status.map(ListingStatus::as_db));
         graph::nested::<Listings, _>(ctx, rel, self.0.id, first, after, Listing).await
@@ -78,9 +87,9 @@ impl Seller {
     async fn strikes(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        #[graphql(default = false)] active_only: bool,
+        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
+        #[graphql(default = false, desc = "Only active strikes (neither voided nor expired).")] active_only: bool,
     ) -> AppResult<Connection<Strike>> {
         graph::nested::<Strikes, _>(ctx, Rel::StrikesOfSeller { active_only }, self.0.id, first, after, Strike).await
     }
@@ -91,20 +100,20 @@ impl Seller {
     async fn statements_of_reasons(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
     ) -> AppResult<Connection<crate::objects::StatementOfReasons>> {
         let rel = Rel::StatementsOfSeller;
         graph::nested::<Statements, _>(ctx, rel, self.0.id, first, after, crate::objects::StatementOfReasons).await
     }
 
-    /// Items of notices against this seller's listings, newest first.
+    /// Items of notices against this seller's listings that the viewer may see, newest first.
     #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
     async fn notice_items(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
     ) -> AppResult<Connection<NoticeItem>> {
         graph::nested::<Items, _>(ctx, Rel::ItemsOfSeller, self.0.id, first, after, NoticeItem).await
     }
@@ -118,7 +127,8 @@ impl Seller {
     async fn network(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 2)] max_hops: i32,
+        #[graphql(default = 2, desc = "How many links away to walk from this seller: 1 to 4 (else `BAD_USER_INPUT`).")]
+        max_hops: i32,
     ) -> AppResult<Option<OffenderNetwork>> {
         crate::analytics::service::may_walk(graph::identity(ctx)?, max_hops)?;
         let db = &graph::reader(ctx)?;
@@ -143,15 +153,21 @@ impl Seller {
 /// A new seller.
 #[derive(async_graphql::InputObject)]
 pub struct RegisterSellerInput {
+    /// The marketplace handle: 3 to 64 letters, digits, `.`, `_` or `-`, stored lower-cased; unique (`CONFLICT`).
     pub handle: String,
+    /// The name the seller trades under: 1 to 200 characters.
     pub display_name: String,
+    /// ISO 3166-1 alpha-2 country code, any case.
     pub country: String,
 }
 
 /// An identifier to add to a seller.
 #[derive(async_graphql::InputObject)]
 pub struct AddSellerIdentifierInput {
+    /// The seller (opaque global id).
     pub seller_id: ID,
+    /// What the value is; it says how the value is normalized.
     pub kind: IdentifierKind,
+    /// The raw value, at most 512 characters; empty once normalized is `BAD_USER_INPUT`.
     pub value: String,
 }

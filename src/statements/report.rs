@@ -25,14 +25,18 @@ const HOUR: f64 = 3_600_000_000.0;
 /// Notices of one reason.
 #[derive(SimpleObject, Serialize, Debug, Clone, PartialEq)]
 pub struct NoticesByReason {
+    /// The reason.
     pub value: NoticeReason,
+    /// Notices of that reason submitted in the period.
     pub count: i32,
 }
 
 /// Notices from brands of one trust tier.
 #[derive(SimpleObject, Serialize, Debug, Clone, PartialEq)]
 pub struct NoticesBySourceTier {
+    /// The brand's trust tier when it submitted.
     pub value: TrustTier,
+    /// Notices submitted in the period by brands of that tier.
     pub count: i32,
 }
 
@@ -50,7 +54,7 @@ pub struct RedressFigures {
     pub decision_upheld: i32,
     /// Resolved in the period, the decision reversed.
     pub decision_reversed: i32,
-    /// The median time from filing to resolution of those resolved in the period.
+    /// The median time from filing to resolution of those resolved in the period, in hours; null when none was.
     pub median_hours_to_resolve: Option<f64>,
 }
 
@@ -58,8 +62,9 @@ pub struct RedressFigures {
 #[derive(SimpleObject, Serialize, Debug, Clone, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct TransparencyReport {
+    /// The start of the period, included (RFC 3339, UTC).
     pub from: DateTime<Utc>,
-    /// The end of the period, excluded.
+    /// The end of the period, excluded (RFC 3339, UTC).
     pub to: DateTime<Utc>,
     /// Notices submitted in the period.
     pub notices_received: i32,
@@ -76,17 +81,22 @@ pub struct TransparencyReport {
     pub items_rejected: i32,
     /// Removals taken without a person: good-faith takedowns of TRUSTED brands' notices.
     pub removals_without_review: i32,
-    /// The median time from a notice to the removal of its item, over removals in the period.
+    /// The median time from a notice to the removal of its item, over removals in the period, in hours; null when
+    /// there was none.
     pub median_hours_to_action: Option<f64>,
-    /// Suspensions, and terminations, of sellers' accounts by the strikes of removals in the
-    /// period (an account suspended, cleared and suspended again counts twice).
+    /// Suspensions of sellers' accounts by the strikes of removals in the period (an account suspended, cleared and
+    /// suspended again counts twice).
     pub accounts_suspended: i32,
+    /// Terminations of sellers' accounts by the strikes of removals in the period.
     pub accounts_terminated: i32,
+    /// What became of the counter-notices filed or resolved in the period.
     pub counter_notices: RedressFigures,
+    /// What became of the appeals filed or resolved in the period.
     pub appeals: RedressFigures,
-    /// Warnings, and suspensions, of brands as notifiers who sent too many unfounded notices (a
-    /// brand warned twice in the period counts twice).
+    /// Warnings of brands as notifiers who sent too many unfounded notices (a brand warned twice in the period
+    /// counts twice).
     pub notifiers_warned: i32,
+    /// Suspensions of brands as notifiers, warned before and unfounded again (each suspension counts).
     pub notifiers_suspended: i32,
     /// Statements of reasons issued in the period.
     pub statements_issued: i32,

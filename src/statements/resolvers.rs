@@ -15,6 +15,7 @@ use crate::time::micros;
 /// Oldest first: the order they were issued in (application date, then id), as exported.
 pub const ISSUED: &[(&str, Dir)] = &[("t.application_date", Dir::Asc), ("t.id", Dir::Asc)];
 
+/// The staff's statements of reasons and transparency report.
 #[derive(Default)]
 pub struct StatementQuery;
 
@@ -26,9 +27,9 @@ impl StatementQuery {
     async fn statements_of_reasons(
         &self,
         ctx: &Context<'_>,
-        since: Option<DateTime<Utc>>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Only those issued at or after this instant (RFC 3339).")] since: Option<DateTime<Utc>>,
+        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
     ) -> AppResult<Option<Connection<StatementOfReasons>>> {
         graph::identity(ctx)?.require_staff("list all statements of reasons")?;
         let spec =
@@ -41,7 +42,8 @@ impl StatementQuery {
     async fn transparency_report(
         &self,
         ctx: &Context<'_>,
-        from: DateTime<Utc>,
+        #[graphql(desc = "The start of the period, included (RFC 3339).")] from: DateTime<Utc>,
+        #[graphql(desc = "The end of the period, excluded (RFC 3339); later than `from` (else `BAD_USER_INPUT`).")]
         to: DateTime<Utc>,
     ) -> AppResult<Option<TransparencyReport>> {
         graph::identity(ctx)?.require_staff("read the transparency report")?;

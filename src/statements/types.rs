@@ -29,30 +29,35 @@ pub enum DecisionVisibility {
 /// What kind of account the restricted party holds: sellers on the marketplace trade.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccountType {
+    /// A business account: the seller trades on the marketplace.
     Business,
 }
 
 /// Why the content was restricted: it infringes a right, so it is illegal.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DecisionGround {
+    /// The content is illegal: it infringes an intellectual-property right (`legalGround` names it).
     IllegalContent,
 }
 
 /// The category of the restriction.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatementCategory {
+    /// Infringements of intellectual-property rights; `categorySpecification` says which right.
     IntellectualPropertyInfringements,
 }
 
 /// What the restricted content is: a listing offers a product.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatementContentType {
+    /// A product offered for sale: the listing.
     Product,
 }
 
 /// What brought the content to the platform's attention: a notice under Article 16.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatementSource {
+    /// A notice under DSA Article 16: the brand's takedown notice.
     Article16,
 }
 
@@ -60,9 +65,9 @@ pub enum StatementSource {
 /// appealed today; a field is null for a statement whose removal could not be (none yet).
 #[derive(SimpleObject)]
 pub struct Redress {
-    /// The last moment to file a counter-notice (`--counter-notice-window` after the removal).
+    /// The last moment to file a counter-notice, `--counter-notice-window` after the removal (RFC 3339, UTC).
     pub counter_notice_until: Option<DateTime<Utc>>,
-    /// The last moment to appeal the removal (`--appeal-window` after it).
+    /// The last moment to appeal the removal, `--appeal-window` after it (RFC 3339, UTC).
     pub appeal_until: Option<DateTime<Utc>>,
 }
 
@@ -72,8 +77,12 @@ pub fn puid(id: i64) -> String {
     format!("rightsgraph-sor-{id}")
 }
 
+/// The statement of reasons a seller is given for the removal of its listing (DSA Article 17), in the fields of the
+/// DSA Transparency Database. Issued once per removal; the seller reads its own, a brand agent those its notices
+/// caused, staff all.
 #[Object]
 impl StatementOfReasons {
+    /// The statement's opaque global id.
     pub async fn id(&self) -> ID {
         to_id(Kind::StatementOfReasons, self.0.id)
     }
@@ -93,6 +102,7 @@ impl StatementOfReasons {
         RemovalProcedure::from_db(&self.0.procedure)
     }
 
+    /// How the content's visibility was restricted: `CONTENT_REMOVED` for every removal.
     async fn decision_visibility(&self) -> Vec<DecisionVisibility> {
         if self.0.content_removed { vec![DecisionVisibility::ContentRemoved] } else { Vec::new() }
     }
@@ -103,10 +113,12 @@ impl StatementOfReasons {
         self.0.account_decision.as_deref().map(AccountDecision::from_db).transpose()
     }
 
+    /// The kind of account the seller holds: always `BUSINESS`.
     async fn account_type(&self) -> AccountType {
         AccountType::Business
     }
 
+    /// Why the content was restricted: always `ILLEGAL_CONTENT`, an infringed right.
     async fn decision_ground(&self) -> DecisionGround {
         DecisionGround::IllegalContent
     }
@@ -129,18 +141,22 @@ impl StatementOfReasons {
         &self.0.facts
     }
 
+    /// The category of the restriction: always `INTELLECTUAL_PROPERTY_INFRINGEMENTS`.
     async fn category(&self) -> StatementCategory {
         StatementCategory::IntellectualPropertyInfringements
     }
 
+    /// The right infringed within the category, following the notice's reason (one keyword).
     async fn category_specification(&self) -> AppResult<Vec<StatementKeyword>> {
         Ok(vec![StatementKeyword::from_db(&self.0.keyword)?])
     }
 
+    /// What the content is: always `PRODUCT`, the listing.
     async fn content_type(&self) -> Vec<StatementContentType> {
         vec![StatementContentType::Product]
     }
 
+    /// What brought the content to the platform's attention: always `ARTICLE_16`, the brand's notice.
     async fn source(&self) -> StatementSource {
         StatementSource::Article16
     }
@@ -155,12 +171,12 @@ impl StatementOfReasons {
         AutomatedDecision::from_db(&self.0.automated_decision)
     }
 
-    /// When the listing was listed.
+    /// When the listing was listed (RFC 3339, UTC).
     async fn content_date(&self) -> DateTime<Utc> {
         instant(self.0.content_date)
     }
 
-    /// When the restriction was applied.
+    /// When the restriction was applied: the removal (RFC 3339, UTC).
     async fn application_date(&self) -> DateTime<Utc> {
         instant(self.0.application_date)
     }
@@ -170,6 +186,7 @@ impl StatementOfReasons {
         self.0.territorial_scope.split(',').map(str::to_owned).collect()
     }
 
+    /// The means of redress open to the seller, and until when.
     async fn redress(&self) -> Redress {
         Redress {
             counter_notice_until: self.0.counter_notice_until.map(instant),

@@ -14,8 +14,12 @@ pub struct TrademarkQuery;
 
 #[Object]
 impl TrademarkQuery {
-    /// One trademark.
-    async fn trademark(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Trademark>> {
+    /// One trademark; null with `NOT_FOUND` when there is none.
+    async fn trademark(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The trademark's opaque global id.")] id: ID,
+    ) -> AppResult<Option<Trademark>> {
         Ok(Some(Trademark(graph::find::<Trademarks>(ctx, &id, Kind::Trademark, "id").await?)))
     }
 }
@@ -30,6 +34,7 @@ impl TrademarkMutation {
     async fn register_trademark(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The registration; it starts `PENDING_VERIFICATION`.")]
         input: super::types::RegisterTrademarkInput,
     ) -> AppResult<Trademark> {
         let identity = graph::identity(ctx)?;
@@ -50,7 +55,7 @@ impl TrademarkMutation {
     async fn verify_trademark(
         &self,
         ctx: &Context<'_>,
-        input: super::types::VerifyTrademarkInput,
+        #[graphql(desc = "The trademark and the decision.")] input: super::types::VerifyTrademarkInput,
     ) -> AppResult<Trademark> {
         let identity = graph::identity(ctx)?;
         let trademark = ids::decode(&input.trademark_id, Kind::Trademark, "trademarkId")?;

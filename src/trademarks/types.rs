@@ -20,20 +20,26 @@ pub fn nice_classes(stored: &str) -> Vec<i32> {
     stored.split(',').filter_map(|c| c.trim().parse().ok()).collect()
 }
 
+/// A registered mark of a brand, which its notices cite. Every role reads trademarks.
 #[Object]
 impl Trademark {
+    /// The trademark's opaque global id.
     pub async fn id(&self) -> ID {
         to_id(Kind::Trademark, self.0.id)
     }
 
+    /// The brand that holds the mark.
     async fn brand(&self, ctx: &Context<'_>) -> AppResult<Brand> {
         Ok(Brand(graph::load_ref::<Brands>(ctx, self.0.brand_id).await?))
     }
 
+    /// The mark as registered (a word or the name of a figurative mark), 1 to 200 characters.
     async fn mark(&self) -> &str {
         &self.0.mark
     }
 
+    /// The issuing office's number, upper-cased: 1 to 64 letters, digits, spaces, `.`, `/` or `-`. Unique within
+    /// the jurisdiction.
     async fn registration_number(&self) -> &str {
         &self.0.registration_number
     }
@@ -43,18 +49,22 @@ impl Trademark {
         &self.0.jurisdiction
     }
 
+    /// The Nice classes of goods and services the registration covers (1 to 45), ascending, without repeats.
     async fn nice_classes(&self) -> Vec<i32> {
         nice_classes(&self.0.nice_classes)
     }
 
+    /// Whether notices may cite it; `EXPIRED` once `expiresOn` has passed.
     async fn status(&self, ctx: &Context<'_>) -> AppResult<TrademarkStatus> {
         TrademarkStatus::of(&self.0, graph::request(ctx)?.now())
     }
 
+    /// The last day of the registration; null when it does not expire.
     async fn expires_on(&self) -> Option<Date> {
         self.0.expires_on.map(Date)
     }
 
+    /// When it was registered here (RFC 3339, UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         instant(self.0.created_at)
     }
@@ -64,8 +74,8 @@ impl Trademark {
     async fn notices(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
     ) -> AppResult<Connection<Notice>> {
         graph::nested::<Notices, _>(ctx, Rel::NoticesOfTrademark, self.0.id, first, after, Notice).await
     }
@@ -85,17 +95,26 @@ mod tests {
 /// A trademark to register.
 #[derive(async_graphql::InputObject)]
 pub struct RegisterTrademarkInput {
+    /// The brand that holds the mark (opaque global id); a brand agent may name only its own.
     pub brand_id: ID,
+    /// The mark as registered: 1 to 200 characters.
     pub mark: String,
+    /// The issuing office's number: 1 to 64 letters, digits, spaces, `.`, `/` or `-` (any case). A second trademark
+    /// with the same number in the same jurisdiction is `CONFLICT`.
     pub registration_number: String,
+    /// Issuing office: ISO 3166-1 alpha-2 country code, or EM (EUIPO) or WO (WIPO); any case.
     pub jurisdiction: String,
+    /// The Nice classes the registration covers: at least one, each 1 to 45.
     pub nice_classes: Vec<i32>,
+    /// The last day of the registration, after today; absent when it does not expire.
     pub expires_on: Option<Date>,
 }
 
 /// A verification decision.
 #[derive(async_graphql::InputObject)]
 pub struct VerifyTrademarkInput {
+    /// The trademark to decide on (opaque global id).
     pub trademark_id: ID,
+    /// true: `VERIFIED`, so notices may cite it; false: `REJECTED`.
     pub approve: bool,
 }

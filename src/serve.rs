@@ -8,6 +8,7 @@ use crate::time::now_micros;
 
 /// Migrates, optionally loads the demo data, then serves until SIGTERM or Ctrl-C.
 pub async fn serve(mut config: Config, demo: bool) -> Result<(), String> {
+    let mut key_origin = crate::demo::KeyOrigin::Supplied;
     if config.auth.jwt_secret.is_none() && config.auth.jwt_public_key.is_none() {
         if !demo {
             return Err(
@@ -17,6 +18,7 @@ pub async fn serve(mut config: Config, demo: bool) -> Result<(), String> {
         let mut key = [0u8; 32];
         rand::rng().fill_bytes(&mut key);
         config.auth.jwt_secret = Some(key.iter().map(|b| format!("{b:02x}")).collect());
+        key_origin = crate::demo::KeyOrigin::Generated;
         println!("no RIGHTSGRAPH_JWT_SECRET set: generated a random key for this run (tokens below die with it)");
     }
     let app = crate::build_app(&config).await?;
@@ -24,11 +26,10 @@ pub async fn serve(mut config: Config, demo: bool) -> Result<(), String> {
         let loaded =
             crate::demo::load_demo(&app.shared).await.map_err(|e| format!("cannot load the demo data: {e}"))?;
         if !loaded {
-            println!("database is not empty: demo data not loaded");
+            println!("database is not empty: demo data not loaded (the tokens below act on the data already there)");
         }
-        if let Some(secret) = &config.auth.jwt_secret {
-            crate::demo::print_tokens(&app.db, secret).await?;
-        }
+        let program = std::env::args().next().unwrap_or_else(|| "rightsgraph".into());
+        print!("{}", crate::demo::banner(&app.db, &config.auth, key_origin, &program).await?);
     }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

@@ -81,8 +81,11 @@ fn every_flag_of_the_readme_table_parses_with_its_default_and_reads_its_variable
 fn documented_commands() -> Vec<String> {
     let mut out = Vec::new();
     for line in README.lines() {
-        if let Some((_, rest)) = line.split_once("cargo run --release -- ").or(line.split_once("--quiet -- ")) {
-            out.push(rest.trim_end_matches(')').to_owned());
+        let run = ["cargo run --release -- ", "--quiet -- ", "target/release/rightsgraph "];
+        if let Some((_, rest)) = run.iter().find_map(|r| line.split_once(r)) {
+            // A shell comment and `&` (run in the background) are the shell's, not the command's.
+            let command = rest.split(" #").next().unwrap_or_default().trim().trim_end_matches('&');
+            out.push(command.trim().trim_end_matches(')').to_owned());
         }
         for (i, span) in line.split('`').enumerate() {
             if i % 2 == 0 {

@@ -29,6 +29,7 @@ mod nulls;
 mod planner;
 mod process;
 mod races;
+mod readme;
 mod reads;
 mod replicas;
 mod report;

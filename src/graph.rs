@@ -7,7 +7,8 @@ use std::time::Instant;
 
 use async_graphql::Context;
 use sea_orm::DatabaseConnection;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::permits::{Permit, Permits, Tenant};
 
 use crate::auth::{Identity, Viewer};
 use crate::config::RulesConfig;
@@ -98,21 +99,21 @@ impl RequestState {
 /// Admits a long-lived operation's events one at a time under the concurrency limit, and tells
 /// since when the current one is being answered (for the request timeout).
 pub struct EventGate {
-    permits: Arc<Semaphore>,
-    held: Mutex<Option<(OwnedSemaphorePermit, Instant)>>,
+    permits: Permits,
+    tenant: Tenant,
+    held: Mutex<Option<(Permit, Instant)>>,
 }
 
 impl EventGate {
-    /// A gate drawing on `permits`.
-    pub fn new(permits: Arc<Semaphore>) -> Self {
-        Self { permits, held: Mutex::new(None) }
+    /// A gate drawing on `permits` for `tenant`.
+    pub fn new(permits: Permits, tenant: Tenant) -> Self {
+        Self { permits, tenant, held: Mutex::new(None) }
     }
 
     async fn admit(&self) {
         self.release();
-        // A closed semaphore (never closed today) admits without a permit rather than stalling.
-        let permit = self.permits.clone().acquire_owned().await.ok();
-        *self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = permit.map(|p| (p, Instant::now()));
+        let permit = self.permits.acquire(self.tenant.clone()).await;
+        *self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some((permit, Instant::now()));
     }
 
     fn release(&self) {

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{ErrorExtensionValues, Value};
 use axum::Router;
@@ -11,12 +10,13 @@ use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::auth::Viewer;
 use crate::config::WsConfig;
 
+mod graphiql;
 mod limits;
 pub mod nulls;
 pub mod pipeline;
@@ -41,6 +41,7 @@ pub struct HttpState {
 pub fn router(state: HttpState) -> Router {
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
+        .route(graphiql::ASSET_ROUTE, get(graphiql::asset))
         .route("/graphql/ws", get(ws::upgrade))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
@@ -56,7 +57,7 @@ pub fn router(state: HttpState) -> Router {
 /// "Running several replicas", says how to keep it off a public address).
 async fn metrics(State(state): State<HttpState>) -> Response {
     let now = crate::metrics::Now {
-        executing: in_use(state.pipeline.limits.max_concurrent_requests, &state.pipeline.executing) as i64,
+        executing: state.pipeline.executing.in_use() as i64,
         websockets: in_use(state.ws.max_websockets, &state.sockets) as i64,
     };
     ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], state.pipeline.metrics.render(now)).into_response()
@@ -119,8 +120,7 @@ async fn graphql_get(State(state): State<HttpState>, headers: HeaderMap, uri: ax
     };
     let Some(query) = params.query else {
         if accepts_html(&headers) {
-            let page = GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish();
-            return Html(page).into_response();
+            return graphiql::page("/graphql", "/graphql/ws");
         }
         return bad_request(&headers, "a GET request needs a `query` parameter");
     };

@@ -24,6 +24,7 @@ pub mod metrics;
 pub mod notices;
 pub mod objects;
 pub mod pagination;
+pub mod permits;
 pub mod plan;
 pub mod relay;
 pub mod scalars;
@@ -60,7 +61,7 @@ pub struct App {
     /// What the services need: the database, the rules, the event bus.
     pub shared: Shared,
     /// Permits to execute a GraphQL request, `--max-concurrent-requests` of them.
-    pub executing: Arc<tokio::sync::Semaphore>,
+    pub executing: permits::Permits,
     /// The one execution path of every GraphQL request.
     pub pipeline: Arc<http::Pipeline>,
     /// What `/metrics` reports.
@@ -97,7 +98,7 @@ pub async fn build_app(config: &Config) -> Result<App, String> {
     }
     channel::service::learn_deadlines(&shared).await.map_err(|e| format!("cannot read the registry: {e:?}"))?;
     let schema = schema::build(shared.clone(), &config.limits);
-    let executing = Arc::new(tokio::sync::Semaphore::new(config.limits.max_concurrent_requests as usize));
+    let executing = permits::Permits::new(config.limits.max_concurrent_requests as usize);
     let reads = match &config.reads.database_read_url {
         Some(url) => {
             db::standby::Reads::with_standby(db.clone(), url, config.reads.max_read_lag, &statements, metrics.clone())

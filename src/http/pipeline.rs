@@ -15,7 +15,9 @@ use async_graphql::{ErrorExtensionValues, ServerError, Value};
 use futures_util::Stream;
 use futures_util::stream::BoxStream;
 use sea_orm::DatabaseConnection;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Semaphore;
+
+use crate::permits::{Permit, Permits, Tenant};
 
 use super::limits;
 use super::nulls::{self, SchemaTypes};
@@ -35,7 +37,7 @@ pub struct Pipeline {
     pub limits: LimitsConfig,
     /// Permits to execute (`--max-concurrent-requests`); a subscription holds one while it
     /// answers an event.
-    pub executing: Arc<Semaphore>,
+    pub executing: Permits,
     /// Permits to parse a long document (`PARSERS`).
     parsing: Semaphore,
     types: SchemaTypes,
@@ -110,10 +112,10 @@ pub enum Outcome {
     /// It ran; the response may carry errors. The permit it ran under is held until the caller
     /// drops it, after writing the answer out: the response tree is the bulk of a large
     /// request's memory, and the concurrency limit is what bounds it.
-    Done(async_graphql::Response, OwnedSemaphorePermit),
+    Done(async_graphql::Response, Permit),
     /// The planner answered it: the JSON of the response, written out, and the permit it ran
     /// under, as for `Done`.
-    Written(Vec<u8>, OwnedSemaphorePermit),
+    Written(Vec<u8>, Permit),
     /// It ran out of time and was abandoned.
     TimedOut(async_graphql::Response),
 }
@@ -126,7 +128,7 @@ impl Pipeline {
         shared: crate::graph::Shared,
         reads: crate::db::standby::Reads,
         limits: LimitsConfig,
-        executing: Arc<Semaphore>,
+        executing: Permits,
         metrics: crate::metrics::Metrics,
     ) -> Result<Self, String> {
         let db = shared.db.clone();
@@ -277,7 +279,7 @@ impl Pipeline {
         // the bulk of a large request's memory.
         let admitted = async {
             let waiting = crate::metrics::Open::new(&self.metrics.waiting);
-            let permit = self.executing.clone().acquire_owned().await;
+            let permit = self.executing.acquire(tenant_of(viewer)).await;
             drop(waiting);
             // The domains' work due by this instant is done before anything is read or
             // decided, so that every way in sees it (`schema::BEFORE_EACH_REQUEST`).
@@ -287,9 +289,7 @@ impl Pipeline {
             (drive(run, queue).await, permit)
         };
         let response = match tokio::time::timeout(self.limits.request_timeout, admitted).await {
-            Ok((response, Ok(permit))) => (response, permit),
-            // The semaphore is never closed.
-            Ok((_, Err(_))) => return Outcome::TimedOut(self.timed_out(&request_id)),
+            Ok((response, permit)) => (response, permit),
             Err(_) => return Outcome::TimedOut(self.timed_out(&request_id)),
         };
         let (mut response, permit) = response;
@@ -321,7 +321,7 @@ impl Pipeline {
     ) -> BoxStream<'static, async_graphql::Response> {
         let (db, scope) = (self.db.clone(), scope_of(viewer));
         let make = Box::new(move |now| Batcher::loader(db.clone(), scope, now));
-        let gate = Arc::new(EventGate::new(self.executing.clone()));
+        let gate = Arc::new(EventGate::new(self.executing.clone(), tenant_of(viewer)));
         let state = Arc::new(RequestState::renewable(now_micros(), make, Some(gate.clone())));
         let request = request.data(state).data(viewer.clone());
         let inner = self.schema.execute_stream(request);
@@ -442,6 +442,19 @@ fn parse_within_limits(query: &str, limits: &LimitsConfig) -> Result<ExecutableD
             Err(Box::new(error))
         }
         None => Ok(doc),
+    }
+}
+
+/// Whose fair share of the permits a viewer's requests take: its brand (every agent of it), its
+/// seller, a staff token's subject, or all anonymous callers together.
+fn tenant_of(viewer: &Viewer) -> Tenant {
+    match viewer {
+        Viewer::Authenticated(identity) => match identity.scope() {
+            Scope::Brand(brand) => Tenant::Brand(brand),
+            Scope::Seller(seller) => Tenant::Seller(seller),
+            Scope::All => Tenant::Staff(identity.subject.clone()),
+        },
+        _ => Tenant::Anonymous,
     }
 }
 

@@ -547,7 +547,7 @@ async fn requests_beyond_the_concurrency_limit_wait_their_turn_within_the_timeou
     };
     let app = crate::harness::spawn_limits(limits).await;
     // Another request holds the only permit: this one waits, then times out, having run nothing.
-    let held = app.app.executing.clone().try_acquire_owned().expect("the one permit is free");
+    let held = app.app.executing.try_acquire(rightsgraph::permits::Tenant::Anonymous).expect("the one permit is free");
     let before = app.statements();
     let reply = post(&app, "{ brands(first: 1) { totalCount } }", json!({}), &[]).await;
     assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);

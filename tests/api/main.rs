@@ -18,6 +18,7 @@ mod fanout;
 mod fixtures;
 mod flags;
 mod fuzz;
+mod graphiql;
 mod http;
 mod keys;
 mod layers;

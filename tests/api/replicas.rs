@@ -246,7 +246,7 @@ async fn the_replay_after_event_id_reads_only_under_a_permit_of_the_concurrency_
     let mut ws = connect(addr, Some(&admin())).await;
 
     // Every permit is taken: the replay waits, and reads nothing meanwhile.
-    let held = app.app.executing.clone().acquire_owned().await.expect("the only permit");
+    let held = app.app.executing.acquire(rightsgraph::permits::Tenant::Anonymous).await;
     let before = app.statements();
     watch(&mut ws, "1", &s.brand, Some(&history[0].0)).await;
     assert!(next_message(&mut ws, Duration::from_millis(500)).await.is_none(), "nothing before a permit");

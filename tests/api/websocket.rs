@@ -558,7 +558,7 @@ async fn the_concurrency_limit_and_request_timeout_apply_on_the_socket() {
     let query = "{ brands(first: 1) { totalCount } }";
 
     // Another request holds the only permit: the operation waits, then times out having run nothing.
-    let held = app.app.executing.clone().try_acquire_owned().expect("the one permit is free");
+    let held = app.app.executing.try_acquire(rightsgraph::permits::Tenant::Anonymous).expect("the one permit is free");
     let before = app.statements();
     let started = Instant::now();
     let payload = run(&mut ws, "wait", query, json!({})).await;

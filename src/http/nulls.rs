@@ -8,7 +8,7 @@
 //! field's key is set to `null`, and where its type is non-null the `null` moves up, through
 //! non-null list items and fields, to the nearest nullable position (or to `data` itself).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use async_graphql::parser::types::{
     BaseType, DocumentOperations, ExecutableDocument, Field, OperationType, Selection, SelectionSet, Type, TypeKind,
@@ -143,7 +143,7 @@ pub fn repair(
     };
     let Some((_, operation)) = operation else { return };
     let root = types.root(operation.node.ty);
-    let mut nulled: Vec<Vec<PathSegment>> = Vec::new();
+    let mut nulled: HashSet<String> = HashSet::new();
     for error in &response.errors {
         if error.path.is_empty() {
             continue;
@@ -260,14 +260,32 @@ fn field_of<'d>(
     found.map(|ty| (ty, subsets))
 }
 
+/// Appends one segment of a path to `key`: a NUL, `kind`, then the segment.
+fn write_key(key: &mut String, kind: char, segment: impl std::fmt::Display) {
+    use std::fmt::Write as _;
+    let _ = write!(key, "\u{0}{kind}{segment}");
+}
+
 /// Sets the value at `path` of `data` to `null`. A position already nulled by an earlier error
 /// stays as it is; an object that async-graphql turned into `null` because each of its fields
 /// failed is an object again, whose failed fields are then set one by one.
-fn null_at(data: &mut Value, path: &[PathSegment], nulled: &mut Vec<Vec<PathSegment>>) {
-    if nulled.iter().any(|done| path.starts_with(done)) {
+fn null_at(data: &mut Value, path: &[PathSegment], nulled: &mut HashSet<String>) {
+    // Each prefix of `path` looked up once, so that n errors cost n look-ups, not n²/2 paths
+    // compared.
+    let mut prefix = String::new();
+    if nulled.contains(&prefix) {
         return;
     }
-    nulled.push(path.to_vec());
+    for segment in path {
+        match segment {
+            PathSegment::Field(key) => write_key(&mut prefix, '.', key),
+            PathSegment::Index(i) => write_key(&mut prefix, '#', i),
+        }
+        if nulled.contains(&prefix) {
+            return;
+        }
+    }
+    nulled.insert(prefix);
     let Some((last, ancestors)) = path.split_last() else {
         *data = Value::Null;
         return;

@@ -245,7 +245,7 @@ impl Loader<CountOf> for Batcher {
     }
 }
 
-/// Which notices a `NoticeFilter` selects (parsed by `notices::service::notice_criteria`).
+/// Which notices a `NoticeFilter` selects (parsed by `notices::filter::notice_criteria`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct NoticeCriteria {
     pub brand_id: Option<i64>,

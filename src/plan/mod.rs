@@ -3,11 +3,14 @@
 //! from the rows, with no future, no `Value` tree and no extension hook per field.
 //!
 //! It answers only what it can answer exactly as the general executor (async-graphql's) would:
-//! the objects `Brand`, `Trademark`, `Seller`, `Listing`, `Notice` and `NoticeItem`, their plain
-//! fields, the references between them and their connections, a seller's network (its members
-//! and links, written straight from the walk) and the offender clusters with their members,
-//! reached from the root fields that take an id and the root lists. Anything else in a document (another field, an abstract type condition, a
-//! directive other than `@skip` and `@include`) leaves the document to the general executor, and
+//! the objects `Brand`, `Trademark`, `Seller`, `Listing`, `Notice`, `NoticeItem`,
+//! `CounterNotice`, `Strike` and `NoticeEvent` (`schema::planned`), their plain fields, the
+//! references between them and their connections, `Brand.stats`, a listing's price, a seller's
+//! network (its members and links, written straight from the walk) and the offender clusters
+//! with their members, reached from the root fields that take an id, `node` and the root lists.
+//! The arguments it reads are `ARGUMENTS`, their defaults the schema's (`SchemaArguments`).
+//! Anything else in a document (another field, an abstract type condition, a directive other
+//! than `@skip` and `@include`) leaves the document to the general executor, and
 //! so does anything that would answer an error at run time (a row missing, a malformed id): the
 //! general executor then answers it, error model and all. The planner is a fast path, never a
 //! second set of rules: visibility, paging and counting are the loaders' own (`loaders`).
@@ -15,7 +18,8 @@
 //! A plan runs only after async-graphql has validated the document (types, limits, complexity
 //! and depth): `gate::PlannedReads` is the extension that runs it in place of the execution.
 
-use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, Field as AstField, OperationDefinition, OperationType,
@@ -76,7 +80,7 @@ impl Plan {
     }
 }
 
-/// A root field: `__typename`, or one object by id.
+/// A root field: `__typename`, one object by id, a root list, or the offender clusters.
 enum RootField {
     Typename,
     Object {
@@ -413,9 +417,12 @@ impl<'d> Builder<'d> {
     /// for an object of type `ty`; `None` for anything outside what the planner answers.
     fn collect(&self, sets: &[&'d SelectionSet], ty: &str, node: bool) -> Option<Vec<(&'d str, Group<'d>)>> {
         let mut out: Vec<(&'d str, Group<'d>)> = Vec::new();
-        let mut visited = Vec::new();
+        // Each key's place in `out`, and the fragments spread so far: a set of n keys costs n
+        // look-ups, not n²/2 comparisons (issue 28).
+        let mut index: HashMap<&'d str, usize> = HashMap::new();
+        let mut visited = HashSet::new();
         for set in sets {
-            self.collect_into(set, ty, node, &mut out, &mut visited)?;
+            self.collect_into(set, ty, node, &mut out, &mut index, &mut visited)?;
         }
         Some(out)
     }
@@ -426,7 +433,8 @@ impl<'d> Builder<'d> {
         ty: &str,
         node: bool,
         out: &mut Vec<(&'d str, Group<'d>)>,
-        visited: &mut Vec<&'d str>,
+        index: &mut HashMap<&'d str, usize>,
+        visited: &mut HashSet<&'d str>,
     ) -> Option<()> {
         for item in &set.items {
             match &item.node {
@@ -439,9 +447,12 @@ impl<'d> Builder<'d> {
                     if key == KEEPER {
                         continue;
                     }
-                    match out.iter_mut().find(|(k, _)| *k == key) {
-                        Some((_, group)) => group.push(field),
-                        None => out.push((key, vec![field])),
+                    match index.entry(key) {
+                        Entry::Occupied(at) => out[*at.get()].1.push(field),
+                        Entry::Vacant(at) => {
+                            at.insert(out.len());
+                            out.push((key, vec![field]));
+                        }
                     }
                 }
                 AstSelection::FragmentSpread(spread) => {
@@ -450,15 +461,14 @@ impl<'d> Builder<'d> {
                         continue;
                     }
                     let name = spread.fragment_name.node.as_str();
-                    if visited.contains(&name) {
+                    if !visited.insert(name) {
                         continue;
                     }
-                    visited.push(name);
                     let fragment = &self.doc.fragments.get(&spread.fragment_name.node)?.node;
                     if !applies(fragment.type_condition.node.on.node.as_str(), ty, node)? {
                         continue;
                     }
-                    self.collect_into(&fragment.selection_set.node, ty, node, out, visited)?;
+                    self.collect_into(&fragment.selection_set.node, ty, node, out, index, visited)?;
                 }
                 AstSelection::InlineFragment(inline) => {
                     let inline = &inline.node;
@@ -470,7 +480,7 @@ impl<'d> Builder<'d> {
                     {
                         continue;
                     }
-                    self.collect_into(&inline.selection_set.node, ty, node, out, visited)?;
+                    self.collect_into(&inline.selection_set.node, ty, node, out, index, visited)?;
                 }
             }
         }

@@ -344,3 +344,34 @@ fn doubling_a_selection_set_at_most_doubles_its_cost() {
         }
     });
 }
+
+/// `{ brands(first: 1) { nodes { ...F × spreads } } } fragment F on Brand { id × fields }`: it
+/// expands to 1 + (fields + 1) × (spreads + 1) fields (brands, nodes, each spread and what it
+/// spreads, and the fragment's definition once).
+fn spread_brand_ids(fields: usize, spreads: usize) -> String {
+    format!(
+        "{{ brands(first: 1) {{ nodes {{ {} }} }} }} fragment F on Brand {{ {} }}",
+        "...F ".repeat(spreads),
+        "id ".repeat(fields)
+    )
+}
+
+/// The expansion budget is exactly 20,000 fields: a document that expands to 20,000 is
+/// answered, one that expands to 20,001 is refused before anything runs, naming the limit.
+#[tokio::test]
+async fn the_expansion_budget_admits_20000_fields_and_refuses_20001() {
+    let app = crate::harness::spawn().await;
+    crate::workflow_support::create_brand(&app, "Budgeted").await;
+    let admin = token(Role::Admin, None, None);
+    // 1 + 7 × 2,857 = 20,000.
+    let under = app.gql(Some(&admin), &spread_brand_ids(6, 2_856), json!({})).await;
+    assert!(under.get("errors").is_none(), "{under:#}");
+    assert!(under["data"]["brands"]["nodes"][0]["id"].is_string(), "{under:#}");
+    // 1 + 100 × 200 = 20,001.
+    let before = app.statements();
+    let over = app.gql(Some(&admin), &spread_brand_ids(99, 199), json!({})).await;
+    assert_eq!(crate::harness::code(&over), "GRAPHQL_VALIDATION_FAILED");
+    let message = over["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("expands to 20001 fields") && message.contains("limit is 20000"), "{message}");
+    assert_eq!(app.statements(), before, "nothing ran");
+}

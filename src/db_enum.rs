@@ -1,6 +1,14 @@
 //! `db_enum!`: a GraphQL enum stored as its GraphQL name in a `TEXT` column. Its own module, at the
 //! bottom of the layers, so that every domain's types can use it without importing anything else.
 
+/// A state stored as its GraphQL name: what `db_enum!` declares.
+pub trait DbEnum: Sized + Copy {
+    /// Reads a stored name; anything else is a corrupt row.
+    fn from_db(raw: &str) -> crate::error::AppResult<Self>;
+    /// The stored (and GraphQL) name.
+    fn as_db(self) -> &'static str;
+}
+
 /// Declares a GraphQL enum stored as its GraphQL name in a `TEXT` column.
 #[macro_export]
 macro_rules! db_enum {
@@ -36,6 +44,15 @@ macro_rules! db_enum {
                         "{} holds unknown value {other:?}", stringify!($name)
                     ))),
                 }
+            }
+        }
+
+        impl $crate::db_enum::DbEnum for $name {
+            fn from_db(raw: &str) -> $crate::error::AppResult<Self> {
+                Self::from_db(raw)
+            }
+            fn as_db(self) -> &'static str {
+                Self::as_db(self)
             }
         }
     };

@@ -15,6 +15,7 @@ pub mod demo;
 pub mod error;
 pub mod events;
 pub mod evidence;
+pub mod fields;
 pub mod graph;
 pub mod http;
 pub mod ids;

@@ -1,12 +1,13 @@
 //! The `Brand` object.
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
 
 use crate::auth::Scope;
 use crate::error::{AppError, AppResult};
+use crate::fields::{Instant, State, Text};
 use crate::graph;
-use crate::ids::{Kind, to_id};
+use crate::ids::Kind;
 use crate::loaders::{Rel, Trademarks};
 use crate::notices::filter::{NoticeFilter, notice_criteria};
 use crate::notices::stats::{BrandStats, StatsKey};
@@ -17,100 +18,96 @@ use crate::time::instant;
 pub use crate::objects::Brand;
 pub use crate::states::TrustTier;
 
-/// A rights holder: it registers trademarks, and its agents send takedown notices. Every role reads brands.
-#[Object]
-impl Brand {
-    /// The brand's opaque global id.
-    pub async fn id(&self) -> ID {
-        to_id(Kind::Brand, self.0.id)
+crate::object! {
+    head {
+        /// A rights holder: it registers trademarks, and its agents send takedown notices. Every role reads brands.
+        #[Object]
+        impl Brand
     }
-
-    /// The brand's name, 1 to 200 characters.
-    async fn name(&self) -> &str {
-        &self.0.name
+    Brand(Kind::Brand, Brand) {
+        /// The brand's opaque global id.
+        id;
+        /// The brand's name, 1 to 200 characters.
+        "name" name: Text = name;
+        /// ISO 3166-1 alpha-2 country code.
+        "country" country: Text = country;
+        /// Whether the brand's notices are fast-tracked; weighed again after every decision or counter-notice resolution
+        /// touching the brand.
+        "trustTier" trust_tier: State<TrustTier> = trust_tier;
+        /// When the brand was created (RFC 3339, UTC).
+        "createdAt" created_at: Instant = created_at;
     }
-
-    /// ISO 3166-1 alpha-2 country code.
-    async fn country(&self) -> &str {
-        &self.0.country
+    refs {
     }
-
-    /// Whether the brand's notices are fast-tracked; weighed again after every decision or counter-notice resolution
-    /// touching the brand.
-    async fn trust_tier(&self) -> AppResult<TrustTier> {
-        TrustTier::from_db(&self.0.trust_tier)
+    optional_refs {
     }
+    methods {
+        /// The brand's registered marks, oldest first.
+        #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+        async fn trademarks(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+            #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
+        ) -> AppResult<Connection<Trademark>> {
+            graph::nested::<Trademarks, _>(ctx, Rel::TrademarksOfBrand, self.0.id, first, after, Trademark).await
+        }
 
-    /// When the brand was created (RFC 3339, UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        instant(self.0.created_at)
-    }
+        /// The brand's notices that the viewer may see, newest first.
+        #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+        async fn notices(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+            #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
+            #[graphql(desc = "Which of the brand's notices; absent: all the viewer may see.")] filter: Option<NoticeFilter>,
+        ) -> AppResult<Connection<Notice>> {
+            let criteria = notice_criteria(filter)?;
+            graph::nested::<crate::loaders::Notices, _>(ctx, Rel::NoticesOfBrand(criteria), self.0.id, first, after, Notice)
+                .await
+        }
 
-    /// The brand's registered marks, oldest first.
-    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
-    async fn trademarks(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
-        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
-    ) -> AppResult<Connection<Trademark>> {
-        graph::nested::<Trademarks, _>(ctx, Rel::TrademarksOfBrand, self.0.id, first, after, Trademark).await
-    }
+        /// The brand's standing as a notifier: WARNED or SUSPENDED after too many unfounded notices.
+        /// Staff and the brand's own agents read it; anyone else is refused (`FORBIDDEN`).
+        async fn submission_status(&self, ctx: &Context<'_>) -> AppResult<Option<crate::states::SubmissionStatus>> {
+            let now = self.standing_reader(ctx)?;
+            crate::notices::standing::status_of(&self.0, now).map(Some)
+        }
 
-    /// The brand's notices that the viewer may see, newest first.
-    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
-    async fn notices(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
-        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
-        #[graphql(desc = "Which of the brand's notices; absent: all the viewer may see.")] filter: Option<NoticeFilter>,
-    ) -> AppResult<Connection<Notice>> {
-        let criteria = notice_criteria(filter)?;
-        graph::nested::<crate::loaders::Notices, _>(ctx, Rel::NoticesOfBrand(criteria), self.0.id, first, after, Notice)
-            .await
-    }
+        /// While SUSPENDED: when the brand may submit notices again (readable as `submissionStatus`).
+        async fn submission_suspended_until(&self, ctx: &Context<'_>) -> AppResult<Option<DateTime<Utc>>> {
+            let now = self.standing_reader(ctx)?;
+            let suspended =
+                crate::notices::standing::status_of(&self.0, now)? == crate::states::SubmissionStatus::Suspended;
+            Ok(self.0.suspended_until.filter(|_| suspended).map(instant))
+        }
 
-    /// The brand's standing as a notifier: WARNED or SUSPENDED after too many unfounded notices.
-    /// Staff and the brand's own agents read it; anyone else is refused (`FORBIDDEN`).
-    async fn submission_status(&self, ctx: &Context<'_>) -> AppResult<Option<crate::states::SubmissionStatus>> {
-        let now = self.standing_reader(ctx)?;
-        crate::notices::standing::status_of(&self.0, now).map(Some)
-    }
+        /// The brand's enforcement figures since `since` (all time when absent). A brand agent sees
+        /// only its own brand's (`FORBIDDEN` otherwise); a seller only those about its listings.
+        /// Batched per request: every brand and `since` asked (aliases too) is counted together.
+        async fn stats(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Count from this instant on (RFC 3339); absent: all time.")] since: Option<DateTime<Utc>>,
+        ) -> AppResult<Option<BrandStats>> {
+            crate::notices::stats::may_read(graph::identity(ctx)?.scope(), self.0.id)?;
+            let key = StatsKey { brand: self.0.id, since: since.map(crate::time::micros) };
+            graph::request(ctx)?.loaders().load_one(key).await
+        }
 
-    /// While SUSPENDED: when the brand may submit notices again (readable as `submissionStatus`).
-    async fn submission_suspended_until(&self, ctx: &Context<'_>) -> AppResult<Option<DateTime<Utc>>> {
-        let now = self.standing_reader(ctx)?;
-        let suspended =
-            crate::notices::standing::status_of(&self.0, now)? == crate::states::SubmissionStatus::Suspended;
-        Ok(self.0.suspended_until.filter(|_| suspended).map(instant))
-    }
-
-    /// The brand's enforcement figures since `since` (all time when absent). A brand agent sees
-    /// only its own brand's (`FORBIDDEN` otherwise); a seller only those about its listings.
-    /// Batched per request: every brand and `since` asked (aliases too) is counted together.
-    async fn stats(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Count from this instant on (RFC 3339); absent: all time.")] since: Option<DateTime<Utc>>,
-    ) -> AppResult<Option<BrandStats>> {
-        crate::notices::stats::may_read(graph::identity(ctx)?.scope(), self.0.id)?;
-        let key = StatsKey { brand: self.0.id, since: since.map(crate::time::micros) };
-        graph::request(ctx)?.loaders().load_one(key).await
-    }
-
-    /// Every event of the brand that the viewer may see, newest first: those of its notices and the brand-level ones
-    /// (trust tier, notifier standing). Empty for another brand's agent.
-    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
-    async fn enforcement_history(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
-        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
-        #[graphql(desc = "Only events at or after this instant (RFC 3339).")] since: Option<DateTime<Utc>>,
-    ) -> AppResult<Connection<NoticeEvent>> {
-        let rel = Rel::EventsOfBrand { since: since.map(crate::time::micros) };
-        graph::nested::<crate::loaders::Events, _>(ctx, rel, self.0.id, first, after, NoticeEvent).await
+        /// Every event of the brand that the viewer may see, newest first: those of its notices and the brand-level ones
+        /// (trust tier, notifier standing). Empty for another brand's agent.
+        #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+        async fn enforcement_history(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+            #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
+            #[graphql(desc = "Only events at or after this instant (RFC 3339).")] since: Option<DateTime<Utc>>,
+        ) -> AppResult<Connection<NoticeEvent>> {
+            let rel = Rel::EventsOfBrand { since: since.map(crate::time::micros) };
+            graph::nested::<crate::loaders::Events, _>(ctx, rel, self.0.id, first, after, NoticeEvent).await
+        }
     }
 }
 

@@ -1,15 +1,14 @@
 //! The `Listing` object.
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 
 use crate::error::AppResult;
+use crate::fields::{Instant, MaybeInstant, State, Text};
 use crate::graph;
-use crate::ids::{Kind, to_id};
-use crate::loaders::{Items, Rel, Sellers};
+use crate::ids::Kind;
+use crate::loaders::{Items, Rel};
 use crate::objects::{NoticeItem, Seller};
 use crate::pagination::Connection;
-use crate::time::instant;
 
 pub use crate::objects::Listing;
 pub use crate::states::ListingStatus;
@@ -35,59 +34,49 @@ pub struct ListingFilter {
     pub title_contains: Option<String>,
 }
 
-/// An offer of a seller on the marketplace. Every role reads listings.
-#[Object]
-impl Listing {
-    /// The listing's opaque global id.
-    pub async fn id(&self) -> ID {
-        to_id(Kind::Listing, self.0.id)
+crate::object! {
+    head {
+        /// An offer of a seller on the marketplace. Every role reads listings.
+        #[Object]
+        impl Listing
     }
-
-    /// The seller who offers it.
-    async fn seller(&self, ctx: &Context<'_>) -> AppResult<Seller> {
-        Ok(Seller(graph::load_ref::<Sellers>(ctx, self.0.seller_id).await?))
+    Listing(Kind::Listing, Listing) {
+        /// The listing's opaque global id.
+        id;
+        /// The listing's title, 1 to 500 characters.
+        "title" title: Text = title;
+        /// The marketplace address, normalized: an absolute http(s) URL, scheme and host lower-cased, without fragment
+        /// or `utm_*` parameters. Unique.
+        "url" url: Text = url;
+        /// Whether it is up.
+        "status" status: State<ListingStatus> = status;
+        /// When it was listed (RFC 3339, UTC).
+        "listedAt" listed_at: Instant = listed_at;
+        /// When it was taken down (RFC 3339, UTC); null unless it is `REMOVED`.
+        "removedAt" removed_at: MaybeInstant = removed_at;
     }
-
-    /// The listing's title, 1 to 500 characters.
-    async fn title(&self) -> &str {
-        &self.0.title
+    refs {
+        /// The seller who offers it.
+        "seller" seller -> Seller via Sellers(seller_id);
     }
-
-    /// The marketplace address, normalized: an absolute http(s) URL, scheme and host lower-cased, without fragment
-    /// or `utm_*` parameters. Unique.
-    async fn url(&self) -> &str {
-        &self.0.url
+    optional_refs {
     }
+    methods {
+        /// The asking price.
+        async fn price(&self) -> Money {
+            Money { amount: self.0.price_amount.clone(), currency: self.0.price_currency.clone() }
+        }
 
-    /// The asking price.
-    async fn price(&self) -> Money {
-        Money { amount: self.0.price_amount.clone(), currency: self.0.price_currency.clone() }
-    }
-
-    /// Whether it is up.
-    async fn status(&self) -> AppResult<ListingStatus> {
-        ListingStatus::from_db(&self.0.status)
-    }
-
-    /// When it was listed (RFC 3339, UTC).
-    async fn listed_at(&self) -> DateTime<Utc> {
-        instant(self.0.listed_at)
-    }
-
-    /// When it was taken down (RFC 3339, UTC); null unless it is `REMOVED`.
-    async fn removed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.removed_at.map(instant)
-    }
-
-    /// Items of notices against this listing that the viewer may see, newest first.
-    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
-    async fn notice_items(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
-        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
-    ) -> AppResult<Connection<NoticeItem>> {
-        graph::nested::<Items, _>(ctx, Rel::ItemsOfListing, self.0.id, first, after, NoticeItem).await
+        /// Items of notices against this listing that the viewer may see, newest first.
+        #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+        async fn notice_items(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+            #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
+        ) -> AppResult<Connection<NoticeItem>> {
+            graph::nested::<Items, _>(ctx, Rel::ItemsOfListing, self.0.id, first, after, NoticeItem).await
+        }
     }
 }
 

@@ -1,17 +1,14 @@
 //! The enforcement objects: `Notice`, `NoticeItem`, `CounterNotice`, `Strike`, `NoticeEvent`.
 
 use async_graphql::{Context, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 
 use crate::error::AppResult;
+use crate::fields::{Flag, Instant, MaybeInstant, MaybeText, State, Text};
 use crate::graph;
-use crate::ids::{Kind, to_id};
-use crate::loaders::{
-    Brands, CounterNotices, Events, Items, Listings, Messages, Notices, OneOf, Rel, Sellers, Strikes, Trademarks,
-};
+use crate::ids::Kind;
+use crate::loaders::{CounterNotices, Events, Items, Messages, OneOf, Rel, Strikes};
 use crate::objects::{Brand, Listing, NoticeMessage, Seller, Trademark};
 use crate::pagination::Connection;
-use crate::time::instant;
 
 pub use crate::events::{ActorRole, NoticeEventKind};
 
@@ -21,311 +18,248 @@ pub use crate::states::{
     CounterNoticeDecision, CounterNoticeStatus, ItemDecision, NoticeItemStatus, NoticeReason, NoticeStatus,
 };
 
-/// A takedown notice: a brand asks for the listings that infringe its marks to be taken down, one item per listing.
-/// Staff read every notice, a brand agent its brand's, a seller those against its listings (and of those only its own
-/// items and the events about them).
-#[Object]
-impl Notice {
-    /// The notice's opaque global id.
-    pub async fn id(&self) -> ID {
-        to_id(Kind::Notice, self.0.id)
+crate::object! {
+    head {
+        /// A takedown notice: a brand asks for the listings that infringe its marks to be taken down, one item per listing.
+        /// Staff read every notice, a brand agent its brand's, a seller those against its listings (and of those only its own
+        /// items and the events about them).
+        #[Object]
+        impl Notice
     }
-
-    /// The brand that sent it.
-    async fn brand(&self, ctx: &Context<'_>) -> AppResult<Brand> {
-        Ok(Brand(graph::load_ref::<Brands>(ctx, self.0.brand_id).await?))
+    Notice(Kind::Notice, Notice) {
+        /// The notice's opaque global id.
+        id;
+        /// The ground the brand gives.
+        "reason" reason: State<NoticeReason> = reason;
+        /// The brand's explanation of the infringement, 10 to 5,000 characters.
+        "explanation" explanation: Text = explanation;
+        /// Where the notice stands, following its items.
+        "status" status: State<NoticeStatus> = status;
+        /// true when the brand was TRUSTED at submission and its items were removed at once
+        "expedited" expedited: Flag = expedited;
+        /// When it was submitted (RFC 3339, UTC).
+        "submittedAt" submitted_at: Instant = submitted_at;
+        /// When it last closed or was withdrawn (RFC 3339, UTC); null while `OPEN`.
+        "closedAt" closed_at: MaybeInstant = closed_at;
     }
-
-    /// The ground the brand gives.
-    async fn reason(&self) -> AppResult<NoticeReason> {
-        NoticeReason::from_db(&self.0.reason)
+    refs {
+        /// The brand that sent it.
+        "brand" brand -> Brand via Brands(brand_id);
     }
-
-    /// The brand's explanation of the infringement, 10 to 5,000 characters.
-    async fn explanation(&self) -> &str {
-        &self.0.explanation
+    optional_refs {
     }
+    methods {
+        /// The items the viewer may see, in the order submitted.
+        #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+        async fn items(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+            #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
+        ) -> AppResult<Connection<NoticeItem>> {
+            graph::nested::<Items, _>(ctx, Rel::ItemsOfNotice, self.0.id, first, after, NoticeItem).await
+        }
 
-    /// Where the notice stands, following its items.
-    async fn status(&self) -> AppResult<NoticeStatus> {
-        NoticeStatus::from_db(&self.0.status)
-    }
+        /// The notice's events that the viewer may see, in the order they happened.
+        #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+        async fn events(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+            #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
+        ) -> AppResult<Connection<NoticeEvent>> {
+            graph::nested::<Events, _>(ctx, Rel::EventsOfNotice, self.0.id, first, after, NoticeEvent).await
+        }
 
-    /// true when the brand was TRUSTED at submission and its items were removed at once
-    async fn expedited(&self) -> bool {
-        self.0.expedited
-    }
-
-    /// When it was submitted (RFC 3339, UTC).
-    async fn submitted_at(&self) -> DateTime<Utc> {
-        instant(self.0.submitted_at)
-    }
-
-    /// When it last closed or was withdrawn (RFC 3339, UTC); null while `OPEN`.
-    async fn closed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.closed_at.map(instant)
-    }
-
-    /// The items the viewer may see, in the order submitted.
-    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
-    async fn items(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
-        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
-    ) -> AppResult<Connection<NoticeItem>> {
-        graph::nested::<Items, _>(ctx, Rel::ItemsOfNotice, self.0.id, first, after, NoticeItem).await
-    }
-
-    /// The notice's events that the viewer may see, in the order they happened.
-    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
-    async fn events(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
-        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
-    ) -> AppResult<Connection<NoticeEvent>> {
-        graph::nested::<Events, _>(ctx, Rel::EventsOfNotice, self.0.id, first, after, NoticeEvent).await
-    }
-
-    /// The thread between the brand and the platform, oldest first: messages, and the questions
-    /// on items with their answers. Staff and the brand's agents read it; a seller is refused.
-    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
-    async fn messages(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
-        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
-    ) -> AppResult<Option<Connection<NoticeMessage>>> {
-        graph::identity(ctx)?.require_role(
-            &[
-                crate::auth::Role::Admin,
-                crate::auth::Role::Reviewer,
-                crate::auth::Role::Analyst,
-                crate::auth::Role::BrandAgent,
-            ],
-            "read a notice's thread",
-        )?;
-        let page = graph::nested::<Messages, _>(ctx, Rel::MessagesOfNotice, self.0.id, first, after, NoticeMessage);
-        Ok(Some(page.await?))
-    }
-}
-
-/// One listing named by a notice, with the trademark it infringes: what a reviewer decides. Whoever reads its notice
-/// reads it, but a seller only the items against its own listings.
-#[Object]
-impl NoticeItem {
-    /// The item's opaque global id.
-    pub async fn id(&self) -> ID {
-        to_id(Kind::NoticeItem, self.0.id)
-    }
-
-    /// The notice that names it.
-    async fn notice(&self, ctx: &Context<'_>) -> AppResult<Notice> {
-        Ok(Notice(graph::load_ref::<Notices>(ctx, self.0.notice_id).await?))
-    }
-
-    /// The listing to take down.
-    async fn listing(&self, ctx: &Context<'_>) -> AppResult<Listing> {
-        Ok(Listing(graph::load_ref::<Listings>(ctx, self.0.listing_id).await?))
-    }
-
-    /// The brand's mark the listing infringes.
-    async fn trademark(&self, ctx: &Context<'_>) -> AppResult<Trademark> {
-        Ok(Trademark(graph::load_ref::<Trademarks>(ctx, self.0.trademark_id).await?))
-    }
-
-    /// Where the item stands.
-    async fn status(&self) -> AppResult<NoticeItemStatus> {
-        NoticeItemStatus::from_db(&self.0.status)
-    }
-
-    /// When it was last removed or rejected (RFC 3339, UTC); null while it never was.
-    async fn decided_at(&self) -> Option<DateTime<Utc>> {
-        self.0.decided_at.map(instant)
-    }
-
-    /// The reason given with the last decision (required to reject, optional to remove); null when none was.
-    async fn decision_reason(&self) -> Option<&str> {
-        self.0.decision_reason.as_deref()
-    }
-
-    /// The evidence the brand gave with its notice, in the order given. (Evidence given in answer
-    /// to a reviewer's question is in the notice's thread, which sellers do not read.)
-    async fn evidence(&self, ctx: &Context<'_>) -> AppResult<Vec<crate::objects::Evidence>> {
-        let loaders = graph::request(ctx)?.loaders();
-        let rows = loaders.load_one(EvidenceOfItem(self.0.id)).await?.unwrap_or_default();
-        Ok(rows.into_iter().map(crate::objects::Evidence).collect())
-    }
-
-    /// The appeals against the decisions on this item, oldest first.
-    async fn appeals(&self, ctx: &Context<'_>) -> AppResult<Vec<crate::objects::Appeal>> {
-        let loaders = graph::request(ctx)?.loaders();
-        let rows = loaders.load_one(super::appeal_types::AppealsOfItem(self.0.id)).await?.unwrap_or_default();
-        Ok(rows.into_iter().map(crate::objects::Appeal).collect())
-    }
-
-    /// The statement of reasons given to the seller for this item's removal (null until it is
-    /// removed). Its readers are the item's.
-    async fn statement_of_reasons(&self, ctx: &Context<'_>) -> AppResult<Option<crate::objects::StatementOfReasons>> {
-        let loaders = graph::request(ctx)?.loaders();
-        let key = crate::statements::types::StatementOfItem(self.0.id);
-        Ok(loaders.load_one(key).await?.map(crate::objects::StatementOfReasons))
-    }
-
-    /// While INFO_REQUESTED: when the brand's answer is due; unanswered then, the item is
-    /// rejected by SYSTEM.
-    async fn info_due_at(&self) -> Option<DateTime<Utc>> {
-        self.0.info_due_at.map(instant)
-    }
-
-    /// The seller's counter-notice against the removal; null when none was filed.
-    async fn counter_notice(&self, ctx: &Context<'_>) -> AppResult<Option<CounterNotice>> {
-        let loaders = graph::request(ctx)?.loaders();
-        Ok(loaders.load_one(OneOf::<CounterNotices>::new(self.0.id)).await?.map(CounterNotice))
-    }
-
-    /// The strike the removal gave the seller (voided once the removal is undone); null when it was never removed.
-    async fn strike(&self, ctx: &Context<'_>) -> AppResult<Option<Strike>> {
-        let loaders = graph::request(ctx)?.loaders();
-        Ok(loaders.load_one(OneOf::<Strikes>::new(self.0.id)).await?.map(Strike))
-    }
-}
-
-/// A seller's answer to the removal of an item: it asks for the listing back. Whoever reads the item reads it.
-#[Object]
-impl CounterNotice {
-    /// The counter-notice's opaque global id.
-    pub async fn id(&self) -> ID {
-        to_id(Kind::CounterNotice, self.0.id)
-    }
-
-    /// The removed item it answers.
-    async fn item(&self, ctx: &Context<'_>) -> AppResult<NoticeItem> {
-        Ok(NoticeItem(graph::load_ref::<Items>(ctx, self.0.item_id).await?))
-    }
-
-    /// The seller who filed it.
-    async fn seller(&self, ctx: &Context<'_>) -> AppResult<Seller> {
-        Ok(Seller(graph::load_ref::<Sellers>(ctx, self.0.seller_id).await?))
-    }
-
-    /// Why the seller holds the removal wrong, 10 to 5,000 characters.
-    async fn statement(&self) -> &str {
-        &self.0.statement
-    }
-
-    /// Where it stands.
-    async fn status(&self) -> AppResult<CounterNoticeStatus> {
-        CounterNoticeStatus::from_db(&self.0.status)
-    }
-
-    /// When it was filed (RFC 3339, UTC).
-    async fn filed_at(&self) -> DateTime<Utc> {
-        instant(self.0.filed_at)
-    }
-
-    /// When it was resolved (RFC 3339, UTC); null while `PENDING`.
-    async fn resolved_at(&self) -> Option<DateTime<Utc>> {
-        self.0.resolved_at.map(instant)
-    }
-}
-
-/// A mark against a seller for one removal; the seller's active strikes set its status. Staff read every strike, a
-/// brand agent those from its brand's notices, a seller its own.
-#[Object]
-impl Strike {
-    /// The strike's opaque global id.
-    pub async fn id(&self) -> ID {
-        to_id(Kind::Strike, self.0.id)
-    }
-
-    /// The seller it counts against.
-    async fn seller(&self, ctx: &Context<'_>) -> AppResult<Seller> {
-        Ok(Seller(graph::load_ref::<Sellers>(ctx, self.0.seller_id).await?))
-    }
-
-    /// The brand whose notice caused it.
-    async fn brand(&self, ctx: &Context<'_>) -> AppResult<Brand> {
-        Ok(Brand(graph::load_ref::<Brands>(ctx, self.0.brand_id).await?))
-    }
-
-    /// The removed item it was issued for.
-    async fn item(&self, ctx: &Context<'_>) -> AppResult<NoticeItem> {
-        Ok(NoticeItem(graph::load_ref::<Items>(ctx, self.0.item_id).await?))
-    }
-
-    /// When it was issued: the removal (RFC 3339, UTC).
-    async fn issued_at(&self) -> DateTime<Utc> {
-        instant(self.0.issued_at)
-    }
-
-    /// When it stops counting, the strike TTL after `issuedAt` (`--strike-ttl`, 365 days by default; RFC 3339, UTC).
-    async fn expires_at(&self) -> DateTime<Utc> {
-        instant(self.0.expires_at)
-    }
-
-    /// Whether the removal was undone (a counter-notice accepted, the brand's retraction, an appeal reversed): a
-    /// voided strike never counts again.
-    async fn voided(&self) -> bool {
-        self.0.voided
-    }
-
-    /// Not voided and not yet expired.
-    async fn active(&self, ctx: &Context<'_>) -> AppResult<bool> {
-        Ok(!self.0.voided && self.0.expires_at > graph::request(ctx)?.now())
-    }
-}
-
-/// One entry of the enforcement history: a change of the workflow, who caused it and when. Whoever reads its notice
-/// and item reads it; brand-level events (`notice` null) only staff and the brand's agents.
-#[Object]
-impl NoticeEvent {
-    /// The event's opaque global id; ids grow in the order events were committed.
-    pub async fn id(&self) -> ID {
-        to_id(Kind::NoticeEvent, self.0.id)
-    }
-
-    /// The brand it concerns.
-    async fn brand(&self, ctx: &Context<'_>) -> AppResult<Brand> {
-        Ok(Brand(graph::load_ref::<Brands>(ctx, self.0.brand_id).await?))
-    }
-
-    /// The notice it concerns; null for brand-level events (trust tier, notifier standing).
-    async fn notice(&self, ctx: &Context<'_>) -> AppResult<Option<Notice>> {
-        match self.0.notice_id {
-            Some(id) => Ok(graph::load::<Notices>(ctx, id).await?.map(Notice)),
-            None => Ok(None),
+        /// The thread between the brand and the platform, oldest first: messages, and the questions
+        /// on items with their answers. Staff and the brand's agents read it; a seller is refused.
+        #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+        async fn messages(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+            #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
+        ) -> AppResult<Option<Connection<NoticeMessage>>> {
+            graph::identity(ctx)?.require_role(
+                &[
+                    crate::auth::Role::Admin,
+                    crate::auth::Role::Reviewer,
+                    crate::auth::Role::Analyst,
+                    crate::auth::Role::BrandAgent,
+                ],
+                "read a notice's thread",
+            )?;
+            let page = graph::nested::<Messages, _>(ctx, Rel::MessagesOfNotice, self.0.id, first, after, NoticeMessage);
+            Ok(Some(page.await?))
         }
     }
+}
 
-    /// The item it concerns; null for events of a whole notice or brand.
-    async fn item(&self, ctx: &Context<'_>) -> AppResult<Option<NoticeItem>> {
-        match self.0.item_id {
-            Some(id) => Ok(graph::load::<Items>(ctx, id).await?.map(NoticeItem)),
-            None => Ok(None),
+crate::object! {
+    head {
+        /// One listing named by a notice, with the trademark it infringes: what a reviewer decides. Whoever reads its notice
+        /// reads it, but a seller only the items against its own listings.
+        #[Object]
+        impl NoticeItem
+    }
+    NoticeItem(Kind::NoticeItem, NoticeItem) {
+        /// The item's opaque global id.
+        id;
+        /// Where the item stands.
+        "status" status: State<NoticeItemStatus> = status;
+        /// When it was last removed or rejected (RFC 3339, UTC); null while it never was.
+        "decidedAt" decided_at: MaybeInstant = decided_at;
+        /// The reason given with the last decision (required to reject, optional to remove); null when none was.
+        "decisionReason" decision_reason: MaybeText = decision_reason;
+        /// While INFO_REQUESTED: when the brand's answer is due; unanswered then, the item is
+        /// rejected by SYSTEM.
+        "infoDueAt" info_due_at: MaybeInstant = info_due_at;
+    }
+    refs {
+        /// The notice that names it.
+        "notice" notice -> Notice via Notices(notice_id);
+        /// The listing to take down.
+        "listing" listing -> Listing via Listings(listing_id);
+        /// The brand's mark the listing infringes.
+        "trademark" trademark -> Trademark via Trademarks(trademark_id);
+    }
+    optional_refs {
+    }
+    methods {
+        /// The evidence the brand gave with its notice, in the order given. (Evidence given in answer
+        /// to a reviewer's question is in the notice's thread, which sellers do not read.)
+        async fn evidence(&self, ctx: &Context<'_>) -> AppResult<Vec<crate::objects::Evidence>> {
+            let loaders = graph::request(ctx)?.loaders();
+            let rows = loaders.load_one(EvidenceOfItem(self.0.id)).await?.unwrap_or_default();
+            Ok(rows.into_iter().map(crate::objects::Evidence).collect())
+        }
+
+        /// The appeals against the decisions on this item, oldest first.
+        async fn appeals(&self, ctx: &Context<'_>) -> AppResult<Vec<crate::objects::Appeal>> {
+            let loaders = graph::request(ctx)?.loaders();
+            let rows = loaders.load_one(super::appeal_types::AppealsOfItem(self.0.id)).await?.unwrap_or_default();
+            Ok(rows.into_iter().map(crate::objects::Appeal).collect())
+        }
+
+        /// The statement of reasons given to the seller for this item's removal (null until it is
+        /// removed). Its readers are the item's.
+        async fn statement_of_reasons(&self, ctx: &Context<'_>) -> AppResult<Option<crate::objects::StatementOfReasons>> {
+            let loaders = graph::request(ctx)?.loaders();
+            let key = crate::statements::types::StatementOfItem(self.0.id);
+            Ok(loaders.load_one(key).await?.map(crate::objects::StatementOfReasons))
+        }
+
+        /// The seller's counter-notice against the removal; null when none was filed.
+        async fn counter_notice(&self, ctx: &Context<'_>) -> AppResult<Option<CounterNotice>> {
+            let loaders = graph::request(ctx)?.loaders();
+            Ok(loaders.load_one(OneOf::<CounterNotices>::new(self.0.id)).await?.map(CounterNotice))
+        }
+
+        /// The strike the removal gave the seller (voided once the removal is undone); null when it was never removed.
+        async fn strike(&self, ctx: &Context<'_>) -> AppResult<Option<Strike>> {
+            let loaders = graph::request(ctx)?.loaders();
+            Ok(loaders.load_one(OneOf::<Strikes>::new(self.0.id)).await?.map(Strike))
         }
     }
+}
 
-    /// What happened.
-    async fn kind(&self) -> AppResult<NoticeEventKind> {
-        NoticeEventKind::from_db(&self.0.kind)
+crate::object! {
+    head {
+        /// A seller's answer to the removal of an item: it asks for the listing back. Whoever reads the item reads it.
+        #[Object]
+        impl CounterNotice
     }
-
-    /// The role of the token that caused it, or `SYSTEM`.
-    async fn actor_role(&self) -> AppResult<ActorRole> {
-        ActorRole::from_db(&self.0.actor_role)
+    CounterNotice(Kind::CounterNotice, CounterNotice) {
+        /// The counter-notice's opaque global id.
+        id;
+        /// Why the seller holds the removal wrong, 10 to 5,000 characters.
+        "statement" statement: Text = statement;
+        /// Where it stands.
+        "status" status: State<CounterNoticeStatus> = status;
+        /// When it was filed (RFC 3339, UTC).
+        "filedAt" filed_at: Instant = filed_at;
+        /// When it was resolved (RFC 3339, UTC); null while `PENDING`.
+        "resolvedAt" resolved_at: MaybeInstant = resolved_at;
     }
-
-    /// When it happened (RFC 3339, UTC).
-    async fn at(&self) -> DateTime<Utc> {
-        instant(self.0.at)
+    refs {
+        /// The removed item it answers.
+        "item" item -> NoticeItem via Items(item_id);
+        /// The seller who filed it.
+        "seller" seller -> Seller via Sellers(seller_id);
     }
+    optional_refs {
+    }
+    methods {
+    }
+}
 
-    /// The reason given with the change, or what SYSTEM noted (a tier change, a question's deadline, a brand's share
-    /// of unfounded items); null when there is none.
-    async fn note(&self) -> Option<&str> {
-        self.0.note.as_deref()
+crate::object! {
+    head {
+        /// A mark against a seller for one removal; the seller's active strikes set its status. Staff read every strike, a
+        /// brand agent those from its brand's notices, a seller its own.
+        #[Object]
+        impl Strike
+    }
+    Strike(Kind::Strike, Strike) {
+        /// The strike's opaque global id.
+        id;
+        /// When it was issued: the removal (RFC 3339, UTC).
+        "issuedAt" issued_at: Instant = issued_at;
+        /// When it stops counting, the strike TTL after `issuedAt` (`--strike-ttl`, 365 days by default; RFC 3339, UTC).
+        "expiresAt" expires_at: Instant = expires_at;
+        /// Whether the removal was undone (a counter-notice accepted, the brand's retraction, an appeal reversed): a
+        /// voided strike never counts again.
+        "voided" voided: Flag = voided;
+    }
+    refs {
+        /// The seller it counts against.
+        "seller" seller -> Seller via Sellers(seller_id);
+        /// The brand whose notice caused it.
+        "brand" brand -> Brand via Brands(brand_id);
+        /// The removed item it was issued for.
+        "item" item -> NoticeItem via Items(item_id);
+    }
+    optional_refs {
+    }
+    methods {
+        /// Not voided and not yet expired.
+        async fn active(&self, ctx: &Context<'_>) -> AppResult<bool> {
+            Ok(!self.0.voided && self.0.expires_at > graph::request(ctx)?.now())
+        }
+    }
+}
+
+crate::object! {
+    head {
+        /// One entry of the enforcement history: a change of the workflow, who caused it and when. Whoever reads its notice
+        /// and item reads it; brand-level events (`notice` null) only staff and the brand's agents.
+        #[Object]
+        impl NoticeEvent
+    }
+    NoticeEvent(Kind::NoticeEvent, NoticeEvent) {
+        /// The event's opaque global id; ids grow in the order events were committed.
+        id;
+        /// What happened.
+        "kind" kind: State<NoticeEventKind> = kind;
+        /// The role of the token that caused it, or `SYSTEM`.
+        "actorRole" actor_role: State<ActorRole> = actor_role;
+        /// When it happened (RFC 3339, UTC).
+        "at" at: Instant = at;
+        /// The reason given with the change, or what SYSTEM noted (a tier change, a question's deadline, a brand's share
+        /// of unfounded items); null when there is none.
+        "note" note: MaybeText = note;
+    }
+    refs {
+        /// The brand it concerns.
+        "brand" brand -> Brand via Brands(brand_id);
+    }
+    optional_refs {
+        /// The notice it concerns; null for brand-level events (trust tier, notifier standing).
+        "notice" notice -> Notice via Notices(notice_id);
+        /// The item it concerns; null for events of a whole notice or brand.
+        "item" item -> NoticeItem via Items(item_id);
+    }
+    methods {
     }
 }
 

@@ -45,6 +45,8 @@ pub mod gate;
 mod run;
 mod schema;
 
+pub use schema::declared_names;
+
 pub use run::{Fallback, FastPath, Job, Stop};
 
 use schema::{RefFn, ScalarFn};

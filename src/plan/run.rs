@@ -30,9 +30,7 @@ use crate::notices::stats::{BrandStats, StatsKey};
 use crate::pagination::Cursor;
 use crate::states::IdentifierKind;
 
-/// Why a plan gave the request back to the general executor (for the log).
-#[derive(Debug, Clone, Copy)]
-pub struct Fallback(pub &'static str);
+pub use crate::fields::Fallback;
 
 /// How running a plan can end without an answer.
 #[derive(Debug)]

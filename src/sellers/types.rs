@@ -1,16 +1,15 @@
 //! The `Seller` object and its identifiers.
 
 use async_graphql::{Context, ID, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 
 use crate::error::{AppError, AppResult};
+use crate::fields::{Instant, State, Text};
 use crate::graph;
-use crate::ids::{Kind, to_id};
+use crate::ids::Kind;
 use crate::loaders::{ActiveStrikes, IdentifiersOf, Items, Listings, Rel, Statements, Strikes};
 use crate::objects::{Listing, NoticeItem, OffenderNetwork, Strike};
 use crate::pagination::Connection;
 use crate::states::ListingStatus;
-use crate::time::instant;
 
 pub use crate::objects::Seller;
 pub use crate::states::{IdentifierKind, SellerStatus};
@@ -24,129 +23,122 @@ pub struct SellerIdentifier {
     pub value: String,
 }
 
-/// A marketplace seller account. Every role reads sellers, their listings, status and active strike count; the
-/// fields below say where fewer may read.
-#[Object]
-impl Seller {
-    /// The seller's opaque global id.
-    pub async fn id(&self) -> ID {
-        to_id(Kind::Seller, self.0.id)
+crate::object! {
+    head {
+        /// A marketplace seller account. Every role reads sellers, their listings, status and active strike count; the
+        /// fields below say where fewer may read.
+        #[Object]
+        impl Seller
     }
-
-    /// The seller's unique handle on the marketplace: 3 to 64 lower-case letters, digits, `.`, `_` or `-`.
-    async fn handle(&self) -> &str {
-        &self.0.handle
+    Seller(Kind::Seller, Seller) {
+        /// The seller's opaque global id.
+        id;
+        /// The seller's unique handle on the marketplace: 3 to 64 lower-case letters, digits, `.`, `_` or `-`.
+        "handle" handle: Text = handle;
+        /// The name the seller trades under, 1 to 200 characters.
+        "displayName" display_name: Text = display_name;
+        /// ISO 3166-1 alpha-2 country code of the seller.
+        "country" country: Text = country;
+        /// The seller's standing, following its active strikes.
+        "status" status: State<SellerStatus> = status;
+        /// When the seller was registered (RFC 3339, UTC).
+        "createdAt" created_at: Instant = created_at;
     }
-
-    /// The name the seller trades under, 1 to 200 characters.
-    async fn display_name(&self) -> &str {
-        &self.0.display_name
+    refs {
     }
-
-    /// ISO 3166-1 alpha-2 country code of the seller.
-    async fn country(&self) -> &str {
-        &self.0.country
+    optional_refs {
     }
-
-    /// The seller's standing, following its active strikes.
-    async fn status(&self) -> AppResult<SellerStatus> {
-        SellerStatus::from_db(&self.0.status)
-    }
-
-    /// When the seller was registered (RFC 3339, UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        instant(self.0.created_at)
-    }
-
-    /// Strikes neither voided nor expired.
-    async fn active_strike_count(&self, ctx: &Context<'_>) -> AppResult<i32> {
-        let request = graph::request(ctx)?;
-        // The row's kept count while it is exact; the strikes are counted only once one it
-        // counted has expired and the sweep has not recounted it yet.
-        if let Some(kept) = ActiveStrikes::kept(&self.0, request.now()) {
-            return Ok(kept as i32);
+    methods {
+        /// Strikes neither voided nor expired.
+        async fn active_strike_count(&self, ctx: &Context<'_>) -> AppResult<i32> {
+            let request = graph::request(ctx)?;
+            // The row's kept count while it is exact; the strikes are counted only once one it
+            // counted has expired and the sweep has not recounted it yet.
+            if let Some(kept) = ActiveStrikes::kept(&self.0, request.now()) {
+                return Ok(kept as i32);
+            }
+            Ok(request.loaders().load_one(ActiveStrikes(self.0.id)).await?.unwrap_or(0) as i32)
         }
-        Ok(request.loaders().load_one(ActiveStrikes(self.0.id)).await?.unwrap_or(0) as i32)
-    }
 
-    /// The seller's listings, oldest first.
-    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
-    async fn listings(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
-        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
-        #[graphql(desc = "Only listings of this status; absent: all.")] status: Option<ListingStatus>,
-    ) -> AppResult<Connection<Listing>> {
-        let rel = Rel::ListingsOfSeller(status.map(ListingStatus::as_db));
-        graph::nested::<Listings, _>(ctx, rel, self.0.id, first, after, Listing).await
-    }
-
-    /// The seller's strikes that the viewer may see, newest first.
-    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
-    async fn strikes(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
-        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
-        #[graphql(default = false, desc = "Only active strikes (neither voided nor expired).")] active_only: bool,
-    ) -> AppResult<Connection<Strike>> {
-        graph::nested::<Strikes, _>(ctx, Rel::StrikesOfSeller { active_only }, self.0.id, first, after, Strike).await
-    }
-
-    /// The statements of reasons the seller was given that the viewer may see (the seller its
-    /// own, a brand agent those its notices caused, staff all), oldest first.
-    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
-    async fn statements_of_reasons(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
-        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
-    ) -> AppResult<Connection<crate::objects::StatementOfReasons>> {
-        let rel = Rel::StatementsOfSeller;
-        graph::nested::<Statements, _>(ctx, rel, self.0.id, first, after, crate::objects::StatementOfReasons).await
-    }
-
-    /// Items of notices against this seller's listings that the viewer may see, newest first.
-    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
-    async fn notice_items(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
-        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
-    ) -> AppResult<Connection<NoticeItem>> {
-        graph::nested::<Items, _>(ctx, Rel::ItemsOfSeller, self.0.id, first, after, NoticeItem).await
-    }
-
-    /// The sellers reachable from this one through shared identifiers, breadth first up to
-    /// `maxHops` (1 to 4), at most 500 (ADMIN, REVIEWER, ANALYST only).
-    ///
-    /// Not batched (each network is its own breadth-first walk, one or two statements per hop):
-    /// its cost is what it can run, a walk plus up to 500 members and links.
-    #[graphql(complexity = "crate::analytics::service::NETWORK_COST + 500 * child_complexity")]
-    async fn network(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 2, desc = "How many links away to walk from this seller: 1 to 4 (else `BAD_USER_INPUT`).")]
-        max_hops: i32,
-    ) -> AppResult<Option<OffenderNetwork>> {
-        crate::analytics::service::may_walk(graph::identity(ctx)?, max_hops)?;
-        let db = &graph::reader(ctx)?;
-        let network = crate::analytics::service::network(db, self.0.id, max_hops, graph::request(ctx)?.now()).await?;
-        Ok(Some(OffenderNetwork { root: self.0.id, network }))
-    }
-
-    /// Payment accounts, phones, addresses … (ADMIN, REVIEWER, ANALYST only).
-    async fn identifiers(&self, ctx: &Context<'_>) -> AppResult<Option<Vec<SellerIdentifier>>> {
-        let viewer = graph::identity(ctx)?;
-        if !viewer.is_staff() {
-            return Err(AppError::Forbidden(format!("{} may not see seller identifiers", viewer.role.as_str())));
+        /// The seller's listings, oldest first.
+        #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+        async fn listings(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+            #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
+            #[graphql(desc = "Only listings of this status; absent: all.")] status: Option<ListingStatus>,
+        ) -> AppResult<Connection<Listing>> {
+            let rel = Rel::ListingsOfSeller(status.map(ListingStatus::as_db));
+            graph::nested::<Listings, _>(ctx, rel, self.0.id, first, after, Listing).await
         }
-        let rows = graph::request(ctx)?.loaders().load_one(IdentifiersOf(self.0.id)).await?.unwrap_or_default();
-        rows.into_iter()
-            .map(|m| Ok(SellerIdentifier { kind: IdentifierKind::from_db(&m.kind)?, value: m.value }))
-            .collect::<AppResult<_>>()
-            .map(Some)
+
+        /// The seller's strikes that the viewer may see, newest first.
+        #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+        async fn strikes(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+            #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
+            #[graphql(default = false, desc = "Only active strikes (neither voided nor expired).")] active_only: bool,
+        ) -> AppResult<Connection<Strike>> {
+            graph::nested::<Strikes, _>(ctx, Rel::StrikesOfSeller { active_only }, self.0.id, first, after, Strike).await
+        }
+
+        /// The statements of reasons the seller was given that the viewer may see (the seller its
+        /// own, a brand agent those its notices caused, staff all), oldest first.
+        #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+        async fn statements_of_reasons(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+            #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
+        ) -> AppResult<Connection<crate::objects::StatementOfReasons>> {
+            let rel = Rel::StatementsOfSeller;
+            graph::nested::<Statements, _>(ctx, rel, self.0.id, first, after, crate::objects::StatementOfReasons).await
+        }
+
+        /// Items of notices against this seller's listings that the viewer may see, newest first.
+        #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+        async fn notice_items(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+            #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
+        ) -> AppResult<Connection<NoticeItem>> {
+            graph::nested::<Items, _>(ctx, Rel::ItemsOfSeller, self.0.id, first, after, NoticeItem).await
+        }
+
+        /// The sellers reachable from this one through shared identifiers, breadth first up to
+        /// `maxHops` (1 to 4), at most 500 (ADMIN, REVIEWER, ANALYST only).
+        ///
+        /// Not batched (each network is its own breadth-first walk, one or two statements per hop):
+        /// its cost is what it can run, a walk plus up to 500 members and links.
+        #[graphql(complexity = "crate::analytics::service::NETWORK_COST + 500 * child_complexity")]
+        async fn network(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(default = 2, desc = "How many links away to walk from this seller: 1 to 4 (else `BAD_USER_INPUT`).")]
+            max_hops: i32,
+        ) -> AppResult<Option<OffenderNetwork>> {
+            crate::analytics::service::may_walk(graph::identity(ctx)?, max_hops)?;
+            let db = &graph::reader(ctx)?;
+            let network = crate::analytics::service::network(db, self.0.id, max_hops, graph::request(ctx)?.now()).await?;
+            Ok(Some(OffenderNetwork { root: self.0.id, network }))
+        }
+
+        /// Payment accounts, phones, addresses … (ADMIN, REVIEWER, ANALYST only).
+        async fn identifiers(&self, ctx: &Context<'_>) -> AppResult<Option<Vec<SellerIdentifier>>> {
+            let viewer = graph::identity(ctx)?;
+            if !viewer.is_staff() {
+                return Err(AppError::Forbidden(format!("{} may not see seller identifiers", viewer.role.as_str())));
+            }
+            let rows = graph::request(ctx)?.loaders().load_one(IdentifiersOf(self.0.id)).await?.unwrap_or_default();
+            rows.into_iter()
+                .map(|m| Ok(SellerIdentifier { kind: IdentifierKind::from_db(&m.kind)?, value: m.value }))
+                .collect::<AppResult<_>>()
+                .map(Some)
+        }
     }
 }
 

@@ -1,16 +1,15 @@
 //! The `Trademark` object.
 
 use async_graphql::{Context, ID, Object};
-use chrono::{DateTime, Utc};
 
 use crate::error::AppResult;
+use crate::fields::{Instant, Text};
 use crate::graph;
-use crate::ids::{Kind, to_id};
-use crate::loaders::{Brands, Notices, Rel};
+use crate::ids::Kind;
+use crate::loaders::{Notices, Rel};
 use crate::objects::{Brand, Notice};
 use crate::pagination::Connection;
 use crate::scalars::Date;
-use crate::time::instant;
 
 pub use crate::objects::Trademark;
 pub use crate::states::TrademarkStatus;
@@ -20,64 +19,57 @@ pub fn nice_classes(stored: &str) -> Vec<i32> {
     stored.split(',').filter_map(|c| c.trim().parse().ok()).collect()
 }
 
-/// A registered mark of a brand, which its notices cite. Every role reads trademarks.
-#[Object]
-impl Trademark {
-    /// The trademark's opaque global id.
-    pub async fn id(&self) -> ID {
-        to_id(Kind::Trademark, self.0.id)
+crate::object! {
+    head {
+        /// A registered mark of a brand, which its notices cite. Every role reads trademarks.
+        #[Object]
+        impl Trademark
     }
-
-    /// The brand that holds the mark.
-    async fn brand(&self, ctx: &Context<'_>) -> AppResult<Brand> {
-        Ok(Brand(graph::load_ref::<Brands>(ctx, self.0.brand_id).await?))
+    Trademark(Kind::Trademark, Trademark) {
+        /// The trademark's opaque global id.
+        id;
+        /// The mark as registered (a word or the name of a figurative mark), 1 to 200 characters.
+        "mark" mark: Text = mark;
+        /// The issuing office's number, upper-cased: 1 to 64 letters, digits, spaces, `.`, `/` or `-`. Unique within
+        /// the jurisdiction.
+        "registrationNumber" registration_number: Text = registration_number;
+        /// Issuing office: ISO 3166-1 alpha-2 country code, or EM (EUIPO) or WO (WIPO).
+        "jurisdiction" jurisdiction: Text = jurisdiction;
+        /// When it was registered here (RFC 3339, UTC).
+        "createdAt" created_at: Instant = created_at;
     }
-
-    /// The mark as registered (a word or the name of a figurative mark), 1 to 200 characters.
-    async fn mark(&self) -> &str {
-        &self.0.mark
+    refs {
+        /// The brand that holds the mark.
+        "brand" brand -> Brand via Brands(brand_id);
     }
-
-    /// The issuing office's number, upper-cased: 1 to 64 letters, digits, spaces, `.`, `/` or `-`. Unique within
-    /// the jurisdiction.
-    async fn registration_number(&self) -> &str {
-        &self.0.registration_number
+    optional_refs {
     }
+    methods {
+        /// The Nice classes of goods and services the registration covers (1 to 45), ascending, without repeats.
+        async fn nice_classes(&self) -> Vec<i32> {
+            nice_classes(&self.0.nice_classes)
+        }
 
-    /// Issuing office: ISO 3166-1 alpha-2 country code, or EM (EUIPO) or WO (WIPO).
-    async fn jurisdiction(&self) -> &str {
-        &self.0.jurisdiction
-    }
+        /// Whether notices may cite it; `EXPIRED` once `expiresOn` has passed.
+        async fn status(&self, ctx: &Context<'_>) -> AppResult<TrademarkStatus> {
+            TrademarkStatus::of(&self.0, graph::request(ctx)?.now())
+        }
 
-    /// The Nice classes of goods and services the registration covers (1 to 45), ascending, without repeats.
-    async fn nice_classes(&self) -> Vec<i32> {
-        nice_classes(&self.0.nice_classes)
-    }
+        /// The last day of the registration; null when it does not expire.
+        async fn expires_on(&self) -> Option<Date> {
+            self.0.expires_on.map(Date)
+        }
 
-    /// Whether notices may cite it; `EXPIRED` once `expiresOn` has passed.
-    async fn status(&self, ctx: &Context<'_>) -> AppResult<TrademarkStatus> {
-        TrademarkStatus::of(&self.0, graph::request(ctx)?.now())
-    }
-
-    /// The last day of the registration; null when it does not expire.
-    async fn expires_on(&self) -> Option<Date> {
-        self.0.expires_on.map(Date)
-    }
-
-    /// When it was registered here (RFC 3339, UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        instant(self.0.created_at)
-    }
-
-    /// Notices citing this mark that the viewer may see, newest first.
-    #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
-    async fn notices(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
-        #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
-    ) -> AppResult<Connection<Notice>> {
-        graph::nested::<Notices, _>(ctx, Rel::NoticesOfTrademark, self.0.id, first, after, Notice).await
+        /// Notices citing this mark that the viewer may see, newest first.
+        #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
+        async fn notices(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
+            #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
+        ) -> AppResult<Connection<Notice>> {
+            graph::nested::<Notices, _>(ctx, Rel::NoticesOfTrademark, self.0.id, first, after, Notice).await
+        }
     }
 }
 

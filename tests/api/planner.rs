@@ -591,3 +591,35 @@ fn the_planners_arguments_and_their_defaults_are_the_schemas() {
         assert_eq!(found.as_deref(), Some(value), "{on}.{field}({arg}:) as the SDL declares it");
     }
 }
+
+/// Every field the objects declare once for both executors (`fields::object!`: the id, the
+/// columns, the references) is a field of its type in the SDL that `rightsgraph schema` prints,
+/// and takes no argument: what the planner answers of an object is what async-graphql serves.
+#[test]
+fn every_declared_field_is_in_the_schema_as_the_planner_answers_it() {
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+    let doc = async_graphql::parser::parse_schema(rightsgraph::schema::sdl()).expect("the SDL parses");
+    let mut fields = std::collections::HashMap::new();
+    for definition in doc.definitions {
+        let TypeSystemDefinition::Type(ty) = definition else { continue };
+        let TypeKind::Object(object) = &ty.node.kind else { continue };
+        for field in &object.fields {
+            let key = (ty.node.name.node.to_string(), field.node.name.node.to_string());
+            fields.insert(key, field.node.arguments.len());
+        }
+    }
+    let mut declared = 0;
+    for kind in Kind::ALL {
+        for name in rightsgraph::plan::declared_names(kind) {
+            let arguments = fields.get(&(kind.type_name().to_owned(), (*name).to_owned()));
+            assert_eq!(
+                arguments,
+                Some(&0),
+                "{}.{name}: declared, so the SDL has it without arguments",
+                kind.type_name()
+            );
+            declared += 1;
+        }
+    }
+    assert!(declared >= 60, "the declarations were read: {declared}");
+}

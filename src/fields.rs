@@ -1,0 +1,383 @@
+//! Each field of the registry's objects declared once (`object!`): its GraphQL name, how its value
+//! is read from the row (a column through a `Codec`, or a reference to another object), and its
+//! description. From that one declaration come both the async-graphql resolver and the planner's
+//! writer (`Declared`), so the two executors cannot drift apart on a field. Fields that need more
+//! than a column (a connection, a figure, a rule about who may read it) are written as ordinary
+//! resolvers beside the declaration, and the planner answers those it knows by their own rules.
+//!
+//! Also here, below the domains and the planner: the row of each object as the planner holds it
+//! (`Row`), and the JSON writers of column values.
+
+use std::io::Write as _;
+use std::marker::PhantomData;
+
+use chrono::{DateTime, Utc};
+
+use crate::db_enum::DbEnum;
+use crate::error::AppResult;
+use crate::ids::{GlobalId, Kind};
+
+/// Why a plan gave the request back to the general executor (for the log).
+#[derive(Debug, Clone, Copy)]
+pub struct Fallback(pub &'static str);
+
+impl From<crate::error::AppError> for Fallback {
+    fn from(_: crate::error::AppError) -> Self {
+        Fallback("a stored value the schema does not know")
+    }
+}
+
+/// A loaded row of one of the objects.
+#[derive(Clone, Copy)]
+pub enum Row<'a> {
+    Brand(&'a entity::brand::Model),
+    Trademark(&'a entity::trademark::Model),
+    Seller(&'a entity::seller::Model),
+    Listing(&'a entity::listing::Model),
+    Notice(&'a entity::notice::Model),
+    NoticeItem(&'a entity::notice_item::Model),
+    CounterNotice(&'a entity::counter_notice::Model),
+    Strike(&'a entity::strike::Model),
+    NoticeEvent(&'a entity::notice_event::Model),
+}
+
+/// Writes one plain field of a row as JSON, as of the request's instant (microseconds).
+pub type ScalarFn = fn(Row<'_>, &mut Vec<u8>, i64) -> Result<(), Fallback>;
+
+/// The fields of a model that a writer or a reference reads.
+pub type Fields = &'static [&'static str];
+
+/// The id a reference field of a row holds.
+pub type RefFn = fn(Row<'_>) -> Option<i64>;
+
+/// What an object declared with `object!` tells the planner.
+pub trait Declared {
+    /// The object's kind (of its ids and rows).
+    const KIND: Kind;
+
+    /// The GraphQL names of its declared fields: the id, the columns, the references.
+    const NAMES: &'static [&'static str];
+
+    /// The writer of plain field `name` and the model's fields it reads.
+    fn column(name: &str) -> Option<(ScalarFn, Fields)>;
+
+    /// The object a reference field `name` points at, the id it holds (and the model's field it
+    /// reads it from), and whether it is nullable.
+    fn reference(name: &str) -> Option<(Kind, (RefFn, &'static str), bool)>;
+}
+
+/// How a column's stored value is answered: the resolver's value (`read`) and the same value as
+/// JSON (`write`), written side by side so that the two executors answer alike.
+pub trait Codec {
+    /// The column's type in the model.
+    type Raw: ?Sized;
+    /// What the resolver answers.
+    type Out<'a>: async_graphql::OutputType + 'a;
+    /// The resolver's value of `raw`.
+    fn read(raw: &Self::Raw) -> Self::Out<'_>;
+    /// `raw` as the general executor would write its value.
+    fn write(raw: &Self::Raw, out: &mut Vec<u8>) -> Result<(), Fallback>;
+}
+
+/// A text column.
+pub struct Text;
+
+impl Codec for Text {
+    type Raw = String;
+    type Out<'a> = &'a str;
+    fn read(raw: &String) -> &str {
+        raw
+    }
+    fn write(raw: &String, out: &mut Vec<u8>) -> Result<(), Fallback> {
+        string(out, raw);
+        Ok(())
+    }
+}
+
+/// A nullable text column.
+pub struct MaybeText;
+
+impl Codec for MaybeText {
+    type Raw = Option<String>;
+    type Out<'a> = Option<&'a str>;
+    fn read(raw: &Option<String>) -> Option<&str> {
+        raw.as_deref()
+    }
+    fn write(raw: &Option<String>, out: &mut Vec<u8>) -> Result<(), Fallback> {
+        match raw {
+            Some(text) => string(out, text),
+            None => out.extend_from_slice(b"null"),
+        }
+        Ok(())
+    }
+}
+
+/// A boolean column.
+pub struct Flag;
+
+impl Codec for Flag {
+    type Raw = bool;
+    type Out<'a> = bool;
+    fn read(raw: &bool) -> bool {
+        *raw
+    }
+    fn write(raw: &bool, out: &mut Vec<u8>) -> Result<(), Fallback> {
+        boolean(out, *raw);
+        Ok(())
+    }
+}
+
+/// An instant column (microseconds since the epoch), answered as a `DateTime`.
+pub struct Instant;
+
+impl Codec for Instant {
+    type Raw = i64;
+    type Out<'a> = DateTime<Utc>;
+    fn read(raw: &i64) -> DateTime<Utc> {
+        crate::time::instant(*raw)
+    }
+    fn write(raw: &i64, out: &mut Vec<u8>) -> Result<(), Fallback> {
+        instant(out, *raw);
+        Ok(())
+    }
+}
+
+/// A nullable instant column.
+pub struct MaybeInstant;
+
+impl Codec for MaybeInstant {
+    type Raw = Option<i64>;
+    type Out<'a> = Option<DateTime<Utc>>;
+    fn read(raw: &Option<i64>) -> Option<DateTime<Utc>> {
+        raw.map(crate::time::instant)
+    }
+    fn write(raw: &Option<i64>, out: &mut Vec<u8>) -> Result<(), Fallback> {
+        match raw {
+            Some(us) => instant(out, *us),
+            None => out.extend_from_slice(b"null"),
+        }
+        Ok(())
+    }
+}
+
+/// A state column, stored as its enum's GraphQL name; a name the enum does not know is a corrupt
+/// row (an internal error for the resolver, given back by the planner).
+pub struct State<E>(PhantomData<E>);
+
+impl<E: DbEnum + async_graphql::OutputType + 'static> Codec for State<E> {
+    type Raw = String;
+    type Out<'a> = AppResult<E>;
+    fn read(raw: &String) -> AppResult<E> {
+        E::from_db(raw)
+    }
+    fn write(raw: &String, out: &mut Vec<u8>) -> Result<(), Fallback> {
+        enumerated(out, E::from_db(raw)?.as_db());
+        Ok(())
+    }
+}
+
+/// Declares a GraphQL object over an entity model (`Type(pub Model)` in `objects`): its id, its
+/// plain fields as columns read through a `Codec`, its references to other objects, then any
+/// other resolvers as they are written in an `#[Object]` impl. Generates that impl and the
+/// object's `Declared` table, so that a field is declared in one place for both executors. The
+/// caller writes the impl's head (`head { /// docs #[Object] impl Type }`): the attribute and the
+/// `impl` must be the caller's tokens, so that the names the attribute makes (`child_complexity`)
+/// are the caller's.
+#[macro_export]
+macro_rules! object {
+    (
+        head { $($head:tt)* }
+        $ty:ident($kind:expr, $variant:ident) {
+            $(#[$idmeta:meta])* id;
+            $( $(#[$fmeta:meta])* $gql:literal $name:ident: $codec:ty = $col:ident; )*
+        }
+        refs {
+            $( $(#[$rmeta:meta])* $rgql:literal $rname:ident -> $target:ident via $table:ident($rcol:ident); )*
+        }
+        optional_refs {
+            $( $(#[$ometa:meta])* $ogql:literal $oname:ident -> $otarget:ident via $otable:ident($ocol:ident); )*
+        }
+        methods {
+            $($methods:tt)*
+        }
+    ) => {
+        $($head)* {
+            $(#[$idmeta])*
+            pub async fn id(&self) -> async_graphql::ID {
+                $crate::ids::to_id($kind, self.0.id)
+            }
+
+            $(
+                $(#[$fmeta])*
+                #[graphql(name = $gql)]
+                async fn $name(&self) -> <$codec as $crate::fields::Codec>::Out<'_> {
+                    <$codec as $crate::fields::Codec>::read(&self.0.$col)
+                }
+            )*
+
+            $(
+                $(#[$rmeta])*
+                #[graphql(name = $rgql)]
+                async fn $rname(&self, ctx: &async_graphql::Context<'_>) -> $crate::error::AppResult<$target> {
+                    Ok($target($crate::graph::load_ref::<$crate::loaders::$table>(ctx, self.0.$rcol).await?))
+                }
+            )*
+
+            $(
+                $(#[$ometa])*
+                #[graphql(name = $ogql)]
+                async fn $oname(&self, ctx: &async_graphql::Context<'_>) -> $crate::error::AppResult<Option<$otarget>> {
+                    match self.0.$ocol {
+                        Some(id) => Ok($crate::graph::load::<$crate::loaders::$otable>(ctx, id).await?.map($otarget)),
+                        None => Ok(None),
+                    }
+                }
+            )*
+
+            $($methods)*
+        }
+
+        impl $crate::fields::Declared for $ty {
+            const KIND: $crate::ids::Kind = $kind;
+
+            const NAMES: &'static [&'static str] = &["id", $($gql,)* $($rgql,)* $($ogql,)*];
+
+            fn column(name: &str) -> Option<($crate::fields::ScalarFn, $crate::fields::Fields)> {
+                use $crate::fields::{Codec as _, Fallback, Fields, Row, ScalarFn};
+                let f: (ScalarFn, Fields) = match name {
+                    "id" => (
+                        |row: Row<'_>, out: &mut Vec<u8>, _now: i64| match row {
+                            Row::$variant(m) => {
+                                $crate::fields::global_id(out, $kind, m.id);
+                                Ok(())
+                            }
+                            _ => Err(Fallback("a field of another object")),
+                        },
+                        &["id"],
+                    ),
+                    $(
+                        $gql => (
+                            |row: Row<'_>, out: &mut Vec<u8>, _now: i64| match row {
+                                Row::$variant(m) => <$codec>::write(&m.$col, out),
+                                _ => Err(Fallback("a field of another object")),
+                            },
+                            &[stringify!($col)],
+                        ),
+                    )*
+                    _ => return None,
+                };
+                Some(f)
+            }
+
+            fn reference(name: &str) -> Option<($crate::ids::Kind, ($crate::fields::RefFn, &'static str), bool)> {
+                match name {
+                    $(
+                        $rgql => Some((
+                            <$target as $crate::fields::Declared>::KIND,
+                            (
+                                |row: $crate::fields::Row<'_>| match row {
+                                    $crate::fields::Row::$variant(m) => Some(m.$rcol),
+                                    _ => None,
+                                },
+                                stringify!($rcol),
+                            ),
+                            false,
+                        )),
+                    )*
+                    $(
+                        $ogql => Some((
+                            <$otarget as $crate::fields::Declared>::KIND,
+                            (
+                                |row: $crate::fields::Row<'_>| match row {
+                                    $crate::fields::Row::$variant(m) => m.$ocol,
+                                    _ => None,
+                                },
+                                stringify!($ocol),
+                            ),
+                            true,
+                        )),
+                    )*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+/// A JSON string, escaped by serde_json's own writer, as the general executor's answer is.
+pub fn string(out: &mut Vec<u8>, s: &str) {
+    out.reserve(s.len() + 2);
+    let mut writer = serde_json::Serializer::new(out);
+    let _ = serde::Serializer::serialize_str(&mut writer, s);
+}
+
+/// An enum value (a GraphQL name: nothing to escape).
+pub fn enumerated(out: &mut Vec<u8>, name: &str) {
+    out.push(b'"');
+    out.extend_from_slice(name.as_bytes());
+    out.push(b'"');
+}
+
+/// The global id of row `key` of `kind`.
+pub fn global_id(out: &mut Vec<u8>, kind: Kind, key: i64) {
+    out.push(b'"');
+    GlobalId::new(kind, key).write_to(out);
+    out.push(b'"');
+}
+
+/// A boolean.
+pub fn boolean(out: &mut Vec<u8>, b: bool) {
+    out.extend_from_slice(if b { b"true" } else { b"false" });
+}
+
+/// A `DateTime` as async-graphql writes it: chrono's `to_rfc3339` (`2026-11-30T22:01:18.394610+00:00`:
+/// the fraction as 3 digits when it is whole milliseconds, none when whole seconds), written in
+/// place rather than formatted into a string of its own (a dashboard page has a hundred).
+pub fn instant(out: &mut Vec<u8>, us: i64) {
+    use chrono::{Datelike, Timelike};
+    let t = crate::time::instant(us);
+    out.push(b'"');
+    if !(0..=9999).contains(&t.year()) {
+        // Out of four digits: as chrono writes it.
+        out.extend_from_slice(t.to_rfc3339().as_bytes());
+        out.push(b'"');
+        return;
+    }
+    let year = t.year() as u32;
+    digits(out, year / 100);
+    digits(out, year % 100);
+    out.push(b'-');
+    digits(out, t.month());
+    out.push(b'-');
+    digits(out, t.day());
+    out.push(b'T');
+    digits(out, t.hour());
+    out.push(b':');
+    digits(out, t.minute());
+    out.push(b':');
+    digits(out, t.second());
+    let micros = t.nanosecond() / 1000;
+    if micros > 0 {
+        out.push(b'.');
+        let (shown, places) = if micros.is_multiple_of(1000) { (micros / 1000, 3) } else { (micros, 6) };
+        let mut buf = [b'0'; 6];
+        let mut n = shown;
+        for place in (0..places).rev() {
+            buf[place] = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+        out.extend_from_slice(&buf[..places]);
+    }
+    out.extend_from_slice(b"+00:00\"");
+}
+
+/// Two decimal digits of `n` (below 100).
+fn digits(out: &mut Vec<u8>, n: u32) {
+    out.push(b'0' + (n / 10) as u8);
+    out.push(b'0' + (n % 10) as u8);
+}
+
+/// A number that `Display` writes as JSON does (an integer).
+pub fn number(out: &mut Vec<u8>, n: impl std::fmt::Display) {
+    let _ = write!(out, "{n}");
+}

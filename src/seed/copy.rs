@@ -106,51 +106,7 @@ pub async fn rows(
     let restore = set_aside(&mut conn).await?;
     let mut total = 0;
     for table in tables {
-        let names: Vec<&str> = table.columns.iter().map(|(name, _)| name.as_str()).collect();
-        let list = names.iter().map(|n| ident(n)).collect::<Vec<_>>().join(", ");
-        let order = if names.contains(&"id") { " ORDER BY id" } else { "" };
-        let name = ident(&table.name);
-        let select = format!("SELECT {list} FROM {name}{order}");
-        let mut copy = conn
-            .copy_in_raw(&format!("COPY {name} ({list}) FROM STDIN"))
-            .await
-            .map_err(|e| format!("{}: {e}", table.name))?;
-        // The names come from PostgreSQL's catalogue, quoted: nothing a client wrote.
-        let mut stream = sqlx::query(sqlx::AssertSqlSafe(select)).fetch(lite);
-        let (mut buffer, mut pending) = (Vec::with_capacity(1 << 20), 0u64);
-        while let Some(row) = stream.try_next().await.map_err(|e| format!("{}: {e}", table.name))? {
-            for (i, (_, boolean)) in table.columns.iter().enumerate() {
-                if i > 0 {
-                    buffer.push(b'\t');
-                }
-                write_value(&mut buffer, &row, i, *boolean).map_err(|e| format!("{}: {e}", table.name))?;
-            }
-            buffer.push(b'\n');
-            pending += 1;
-            if buffer.len() >= 1 << 20 {
-                copy.send(std::mem::take(&mut buffer)).await.map_err(|e| format!("{}: {e}", table.name))?;
-                buffer.reserve(1 << 20);
-                copied(pending);
-                total += pending;
-                pending = 0;
-            }
-        }
-        if !buffer.is_empty() {
-            copy.send(buffer).await.map_err(|e| format!("{}: {e}", table.name))?;
-        }
-        copy.finish().await.map_err(|e| format!("{}: {e}", table.name))?;
-        copied(pending);
-        total += pending;
-        if names.contains(&"id") {
-            // NULL (setval is strict) for a table whose ids are not drawn from a sequence.
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT setval(pg_get_serial_sequence($1, 'id'), COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {name}"
-            )))
-            .bind(&name)
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| format!("{}: {e}", table.name))?;
-        }
+        total += table_rows(lite, &mut conn, table, &copied).await?;
     }
     for statement in restore {
         // Definitions PostgreSQL wrote itself, from its catalogue.
@@ -170,6 +126,64 @@ pub async fn rows(
             .execute(pool)
             .await
             .map_err(|e| format!("ANALYZE: {e}"))?;
+    }
+    Ok(total)
+}
+
+/// Copies the rows of `table` from `lite` into `conn` with `COPY`, in id order, then moves its id
+/// sequence past the ids copied. Calls `copied` with each batch's row count. Returns the rows
+/// copied.
+async fn table_rows(
+    lite: &sqlx::SqlitePool,
+    conn: &mut sqlx::PgConnection,
+    table: &Table,
+    copied: &impl Fn(u64),
+) -> Result<u64, String> {
+    let mut total = 0;
+    let names: Vec<&str> = table.columns.iter().map(|(name, _)| name.as_str()).collect();
+    let list = names.iter().map(|n| ident(n)).collect::<Vec<_>>().join(", ");
+    let order = if names.contains(&"id") { " ORDER BY id" } else { "" };
+    let name = ident(&table.name);
+    let select = format!("SELECT {list} FROM {name}{order}");
+    let mut copy = conn
+        .copy_in_raw(&format!("COPY {name} ({list}) FROM STDIN"))
+        .await
+        .map_err(|e| format!("{}: {e}", table.name))?;
+    // The names come from PostgreSQL's catalogue, quoted: nothing a client wrote.
+    let mut stream = sqlx::query(sqlx::AssertSqlSafe(select)).fetch(lite);
+    let (mut buffer, mut pending) = (Vec::with_capacity(1 << 20), 0u64);
+    while let Some(row) = stream.try_next().await.map_err(|e| format!("{}: {e}", table.name))? {
+        for (i, (_, boolean)) in table.columns.iter().enumerate() {
+            if i > 0 {
+                buffer.push(b'\t');
+            }
+            write_value(&mut buffer, &row, i, *boolean).map_err(|e| format!("{}: {e}", table.name))?;
+        }
+        buffer.push(b'\n');
+        pending += 1;
+        if buffer.len() >= 1 << 20 {
+            copy.send(std::mem::take(&mut buffer)).await.map_err(|e| format!("{}: {e}", table.name))?;
+            buffer.reserve(1 << 20);
+            copied(pending);
+            total += pending;
+            pending = 0;
+        }
+    }
+    if !buffer.is_empty() {
+        copy.send(buffer).await.map_err(|e| format!("{}: {e}", table.name))?;
+    }
+    copy.finish().await.map_err(|e| format!("{}: {e}", table.name))?;
+    copied(pending);
+    total += pending;
+    if names.contains(&"id") {
+        // NULL (setval is strict) for a table whose ids are not drawn from a sequence.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT setval(pg_get_serial_sequence($1, 'id'), COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {name}"
+        )))
+        .bind(&name)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| format!("{}: {e}", table.name))?;
     }
     Ok(total)
 }

@@ -631,6 +631,18 @@ pub async fn banner(
     origin: KeyOrigin,
     program: &str,
 ) -> Result<String, String> {
+    banner_with_console(db, auth, origin, program, None).await
+}
+
+/// `banner`, with under each token the console link that signs it in on the server at `server`
+/// (`http://ADDR`): `/console#token=…`, a fragment, which the browser never sends to the server.
+pub async fn banner_with_console(
+    db: &DatabaseConnection,
+    auth: &AuthConfig,
+    origin: KeyOrigin,
+    program: &str,
+    server: Option<&str>,
+) -> Result<String, String> {
     let Some(secret) = auth.jwt_secret.as_deref() else {
         return Ok("tokens: this server only accepts tokens for RIGHTSGRAPH_JWT_PUBLIC_KEY; \
                    get them from your identity provider\n"
@@ -668,6 +680,9 @@ pub async fn banner(
     let mut text = format!("tokens, valid {TOKEN_HOURS}h (send as Authorization: Bearer TOKEN):\n");
     for (label, token) in &rows {
         text.push_str(&format!("  {label:<width$}  {token}\n"));
+        if let Some(server) = server {
+            text.push_str(&format!("  {:>width$}  {server}/console#token={token}\n", "console"));
+        }
     }
     text.push_str(&more_tokens(auth, secret, origin, program, other_brand.as_ref()));
     Ok(text)

@@ -16,6 +16,7 @@ use axum::routing::get;
 use crate::auth::Viewer;
 use crate::config::WsConfig;
 
+mod console;
 mod graphiql;
 mod limits;
 pub mod nulls;
@@ -42,6 +43,7 @@ pub fn router(state: HttpState) -> Router {
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route(graphiql::ASSET_ROUTE, get(graphiql::asset))
+        .merge(console::routes())
         .route("/graphql/ws", get(ws::upgrade))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))

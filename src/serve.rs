@@ -28,19 +28,27 @@ pub async fn serve(mut config: Config, demo: bool) -> Result<(), String> {
         if !loaded {
             println!("database is not empty: demo data not loaded (the tokens below act on the data already there)");
         }
-        let program = std::env::args().next().unwrap_or_else(|| "rightsgraph".into());
-        print!("{}", crate::demo::banner(&app.db, &config.auth, key_origin, &program).await?);
     }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    if demo {
+        // After binding, so that the console links carry the bound address (port 0 included).
+        let program = std::env::args().next().unwrap_or_else(|| "rightsgraph".into());
+        let server = format!("http://{addr}");
+        print!(
+            "{}",
+            crate::demo::banner_with_console(&app.db, &config.auth, key_origin, &program, Some(&server)).await?
+        );
+    }
     if !config.strike_sweep_interval.is_zero() {
         let lease = crate::db::lease::Lease::new(&config.db.database_url, app.metrics.background.clone());
         tokio::spawn(sweep(app.shared.clone(), config.strike_sweep_interval, lease));
     }
     println!("listening on http://{addr}");
     println!("GraphiQL: http://{addr}/graphql");
+    println!("console: http://{addr}/console");
     axum::serve(listener, app.router)
         .with_graceful_shutdown(shutdown_signal())
         .await

@@ -9,6 +9,7 @@ mod appeals;
 mod auth;
 mod bombs;
 mod channel;
+mod console;
 mod demo;
 mod deployment;
 mod evidence;

@@ -1,0 +1,214 @@
+// The console's entry: sign-in, who you are, the views your role has, and live updates.
+//
+// The token: pasted into the sign-in form, or brought by a link `/console#token=…` (what
+// `serve --demo` prints), whose fragment never reaches the server and is cleared from the
+// address bar (and so from the history) at once. It is kept in this tab's sessionStorage only:
+// never a cookie, never in a URL sent to the server; it goes to /graphql in the Authorization
+// header and to /graphql/ws in connection_init. Signing out forgets it.
+//
+// Which views a role gets follows from the schema and the viewer: the review queue for a role
+// the schema lets decide items, the offenders and networks for one that may read networks, the
+// brand's views for a brand agent, the seller's for a seller. The API decides every request.
+
+import { ApiError, client, readSchema, refusal } from './api.js';
+import { badge, fill, field, h, when } from './dom.js';
+import { noticeList } from './notices.js';
+import { submitForm } from './submit.js';
+import { figures } from './brand.js';
+import { analyst } from './analyst.js';
+import { items, listings } from './seller.js';
+import { subscribe } from './ws.js';
+
+const KEY = 'rightsgraph.console.token';
+const script = document.querySelector('script[data-endpoint]');
+const ENDPOINT = new URL(script.dataset.endpoint, location.href).toString();
+const WS_ENDPOINT = (() => {
+  const url = new URL(script.dataset.subscriptionEndpoint, location.href);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url.toString();
+})();
+
+const header = document.getElementById('top');
+const main = document.getElementById('main');
+
+const VIEWER = `query ConsoleViewer {
+  viewer { subject role brand { id name } seller { id handle status activeStrikeCount } }
+}`;
+
+const EVENTS = `subscription ConsoleEvents($brand: ID!, $after: ID) {
+  noticeEvents(brandId: $brand, afterEventId: $after) { id kind actorRole at notice { id } item { id } }
+}`;
+
+// The views, in the order of the navigation; `when` says whether the viewer has it.
+const VIEWS = [
+  { id: 'queue', label: 'Review queue', when: (ctx) => ctx.may('decideNoticeItem'), show: (ctx, el) => noticeList(ctx, el, { queue: true, title: 'Review queue' }) },
+  { id: 'notices', label: 'Notices', when: (ctx) => !ctx.viewer.seller, show: (ctx, el) => noticeList(ctx, el, { title: ctx.viewer.brand ? `Notices of ${ctx.viewer.brand.name}` : 'Notices' }) },
+  { id: 'submit', label: 'New notice', when: (ctx) => ctx.viewer.brand && ctx.may('submitNotice'), show: (ctx, el) => submitForm(ctx, el, { onSubmitted: (id) => go('notices').open(id) }) },
+  { id: 'figures', label: 'Figures', when: (ctx) => ctx.viewer.brand, show: figures },
+  { id: 'analyst', label: 'Offenders and networks', when: (ctx) => ctx.schema.fieldRoles('Seller.network')?.has(ctx.viewer.role), show: analyst },
+  { id: 'listings', label: 'My listings', when: (ctx) => ctx.viewer.seller, show: listings },
+  { id: 'items', label: 'Notices against me', when: (ctx) => ctx.viewer.seller, show: items },
+];
+
+let session = null; // { ctx, views, current, live }
+
+// Takes a token from the fragment (`#token=…`) into sessionStorage and clears the fragment.
+function takeFragmentToken() {
+  if (location.hash.length < 2) return false;
+  const params = new URLSearchParams(location.hash.slice(1));
+  if (!params.has('token')) return false;
+  const token = params.get('token').trim();
+  history.replaceState(history.state, '', location.pathname + location.search);
+  if (token) sessionStorage.setItem(KEY, token);
+  return Boolean(token);
+}
+
+function signOut(message) {
+  sessionStorage.removeItem(KEY);
+  if (session?.live) session.live.close();
+  session = null;
+  showSignIn(message ? h('p', { class: 'status', role: 'status' }, message) : null);
+}
+
+function showSignIn(notice) {
+  fill(header, h('h1', null, 'rightsgraph console'));
+  const token = field(
+    'Token',
+    h('input', { type: 'password', autocomplete: 'off', spellcheck: 'false', name: 'token' }),
+    'A bearer token (JWT). `serve --demo` prints one per role, each with a console link. It stays in this tab (sessionStorage) and goes only to this server’s API.',
+  );
+  const form = h(
+    'form',
+    { class: 'sign-in', novalidate: true, 'aria-labelledby': 'sign-in-h' },
+    h('h2', { id: 'sign-in-h' }, 'Sign in'),
+    notice,
+    token.row,
+    h('div', { class: 'buttons' }, h('button', { type: 'submit' }, 'Sign in')),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const value = token.control.value.trim().replace(/^Bearer\s+/i, '');
+    if (!value) return;
+    sessionStorage.setItem(KEY, value);
+    signIn(value);
+  });
+  fill(main, form);
+  token.control.focus();
+}
+
+async function signIn(token) {
+  if (session?.live) session.live.close();
+  session = null;
+  fill(main, h('p', { role: 'status' }, 'Signing in…'));
+  const raw = client(ENDPOINT, token);
+  let viewer;
+  let schema;
+  try {
+    [viewer, schema] = await Promise.all([raw.request(VIEWER).then((d) => d.viewer), readSchema(raw)]);
+  } catch (err) {
+    sessionStorage.removeItem(KEY);
+    showSignIn(refusal(err, 'Not signed in'));
+    return;
+  }
+  // Every later answer that says the token is no longer usable (it expired) signs out.
+  const expired = (errors) => errors.some((e) => e.extensions?.code === 'UNAUTHENTICATED');
+  const api = {
+    async call(query, variables) {
+      const answer = await raw.call(query, variables);
+      if (expired(answer.errors)) signOut('Your token is no longer accepted (it may have expired): sign in again.');
+      return answer;
+    },
+    async request(query, variables) {
+      const answer = await this.call(query, variables);
+      if (answer.errors.length) throw new ApiError(answer.errors, answer.data);
+      return answer.data;
+    },
+  };
+  const ctx = { api, viewer, schema, may: (mutation) => schema.may(viewer.role, mutation) };
+  const views = VIEWS.filter((v) => v.when(ctx));
+  session = { ctx, views, current: null, live: null, token };
+  drawHeader();
+  if (viewer.brand) startLive(token, viewer.brand.id);
+  go(views[0]?.id);
+}
+
+function drawHeader() {
+  const { ctx, views } = session;
+  const v = ctx.viewer;
+  const whose = v.brand ? ['for ', h('strong', { class: 'brand-name' }, v.brand.name)] : v.seller ? ['as seller ', h('strong', { class: 'seller-handle' }, v.seller.handle), ' ', badge(v.seller.status)] : null;
+  fill(
+    header,
+    h('h1', null, 'rightsgraph console'),
+    h(
+      'div',
+      { class: 'who' },
+      h('span', { class: 'identity' }, 'Signed in as ', h('strong', { class: 'subject' }, v.subject), ' ', h('span', { class: 'role' }, v.role), ' ', whose),
+      h('span', { class: 'live', id: 'live', role: 'status' }),
+      h('button', { type: 'button', class: 'secondary sign-out', onclick: () => signOut('Signed out: the token is forgotten.') }, 'Sign out'),
+    ),
+    h('nav', { 'aria-label': 'Views' }, h('ul', null, views.map((view) => h('li', null, h('button', { type: 'button', class: 'nav', dataset: { view: view.id }, onclick: () => go(view.id) }, view.label))))),
+    h('section', { class: 'feed', 'aria-label': 'Latest events', hidden: true }, h('h2', null, 'Latest events'), h('ol', { id: 'feed' })),
+  );
+}
+
+// Shows view `id`; answers what the view returned (its refresh and event hooks).
+function go(id) {
+  if (!session) return null;
+  const view = session.views.find((v) => v.id === id);
+  if (!view) {
+    fill(main, h('p', null, 'Your role has no view in this console yet; GraphiQL at /graphql answers every query.'));
+    return null;
+  }
+  for (const button of header.querySelectorAll('button.nav')) {
+    if (button.dataset.view === id) button.setAttribute('aria-current', 'page');
+    else button.removeAttribute('aria-current');
+  }
+  const pane = h('div', { class: 'view', dataset: { view: id } });
+  fill(main, pane);
+  session.current = view.show(session.ctx, pane) || null;
+  return session.current;
+}
+
+// Live updates for a brand agent: its brand's events over graphql-transport-ws, resumed after
+// the last one received when the connection drops.
+function startLive(token, brandId) {
+  let last = null;
+  const mark = (text) => {
+    const el = document.getElementById('live');
+    if (el) el.textContent = text;
+  };
+  session.live = subscribe({
+    url: WS_ENDPOINT,
+    token,
+    query: EVENTS,
+    variables: () => ({ brand: brandId, after: last }),
+    onState: (state, detail) => mark({ connecting: 'Live updates: connecting…', live: 'Live updates: on', reconnecting: `Live updates: reconnecting ${detail}`, closed: `Live updates: off (${detail})`, ended: 'Live updates: ended' }[state] || ''),
+    onError: (errors) => mark(`Live updates: ${errors.map((e) => e.message).join('; ')}`),
+    onNext: (data) => {
+      const event = data.noticeEvents;
+      if (!event) return;
+      last = event.id;
+      const feed = document.getElementById('feed');
+      if (feed) {
+        feed.parentElement.hidden = false;
+        feed.prepend(h('li', { dataset: { id: event.id } }, when(event.at), ' ', badge(event.kind), ` by ${event.actorRole}`, event.notice ? [' on ', h('code', null, event.notice.id)] : null));
+        while (feed.children.length > 5) feed.lastChild.remove();
+      }
+      session?.current?.onEvent?.(event);
+    },
+  });
+}
+
+function start() {
+  takeFragmentToken();
+  const token = sessionStorage.getItem(KEY);
+  if (token) signIn(token);
+  else showSignIn(null);
+}
+
+// A console link followed while the page is open changes only the fragment.
+window.addEventListener('hashchange', () => {
+  if (takeFragmentToken()) signIn(sessionStorage.getItem(KEY));
+});
+
+start();

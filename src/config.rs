@@ -351,6 +351,53 @@ pub struct LimitsConfig {
     #[arg(long, env = "RIGHTSGRAPH_MAX_CONCURRENT_REQUESTS", default_value_t = concurrent_requests(),
           value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub max_concurrent_requests: u32,
+    /// Each token's cost budget, `POINTS/WINDOW` (`5000/1h`): what the requests of one token
+    /// (its subject and role) may cost per window, a query costing its complexity; a request
+    /// over it is refused with RATE_LIMITED. `off`: no budget. The default only stops a runaway
+    /// client (about 25 dashboard pages of 100 notices a second, for an hour).
+    #[arg(long, env = "RIGHTSGRAPH_COST_BUDGET", default_value = "2_000_000_000/1h", value_parser = cost_budget)]
+    pub cost_budget: CostBudget,
+    /// How often each replica adds what its tokens spent to the count it shares with the other
+    /// replicas through the database, and reads the totals back (humantime: 1s, 500ms).
+    #[arg(long, env = "RIGHTSGRAPH_COST_BUDGET_SYNC", default_value = "1s", value_parser = positive_duration)]
+    pub cost_budget_sync: Duration,
+    #[command(flatten)]
+    pub documents: DocumentsConfig,
+}
+
+/// A token's cost budget (`--cost-budget`): at most `points` per `window`, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CostBudget {
+    /// No budget: requests are not counted.
+    Off,
+    /// At most `points` per `window`, a whole number of seconds; windows start at multiples of
+    /// their length since the Unix epoch, so every replica agrees on them.
+    Every { points: u32, window: Duration },
+}
+
+impl CostBudget {
+    /// The default: two billion points an hour.
+    pub const DEFAULT: Self = Self::Every { points: 2_000_000_000, window: Duration::from_secs(3600) };
+}
+
+/// Parses `--cost-budget`: `off`, or `POINTS/WINDOW` with POINTS from 1 to 2,147,483,647 (a
+/// GraphQL `Int`; `_` may group digits) and WINDOW a humantime duration of whole seconds.
+fn cost_budget(raw: &str) -> Result<CostBudget, String> {
+    if raw == "off" {
+        return Ok(CostBudget::Off);
+    }
+    let (points, window) = raw.split_once('/').ok_or("must be POINTS/WINDOW (5000/1h) or off")?;
+    let points: u32 = points
+        .replace('_', "")
+        .parse()
+        .ok()
+        .filter(|p| (1..=i32::MAX as u32).contains(p))
+        .ok_or("POINTS must be a whole number from 1 to 2147483647")?;
+    let window = humantime::parse_duration(window).map_err(|e| format!("WINDOW: {e}"))?;
+    if window.as_secs() == 0 || window.subsec_nanos() != 0 {
+        return Err("WINDOW must be a whole number of seconds, at least 1s".into());
+    }
+    Ok(CostBudget::Every { points, window })
 }
 
 /// The default of `--max-concurrent-requests`: twice the CPU cores, from 4 to 16 (half the
@@ -374,6 +421,50 @@ impl Default for LimitsConfig {
             max_root_fields: 30,
             request_timeout: Duration::from_secs(30),
             max_concurrent_requests: concurrent_requests(),
+            cost_budget: CostBudget::DEFAULT,
+            cost_budget_sync: Duration::from_secs(1),
+            documents: DocumentsConfig::default(),
+        }
+    }
+}
+
+/// Which documents a client may name instead of sending (`http::persisted`): automatic persisted
+/// queries, kept in memory and in the shared database, and an operator's trusted documents.
+#[derive(Debug, Clone, Args)]
+pub struct DocumentsConfig {
+    /// Persisted-query documents each process keeps in memory, least recently used evicted first;
+    /// a document evicted here is read again from the database.
+    #[arg(long, env = "RIGHTSGRAPH_PERSISTED_QUERY_CACHE", default_value_t = 1_000,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub persisted_query_cache: u32,
+    /// Most persisted-query documents kept in the database (shared by every replica); the least
+    /// recently used go first.
+    #[arg(long, env = "RIGHTSGRAPH_PERSISTED_QUERY_CAPACITY", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    pub persisted_query_capacity: u32,
+    /// How long a persisted-query document unused by every replica stays in the database.
+    #[arg(long, env = "RIGHTSGRAPH_PERSISTED_QUERY_TTL", default_value = "30d", value_parser = positive_duration)]
+    pub persisted_query_ttl: Duration,
+    /// A JSON manifest of trusted documents, `{"<id>": "<document>"}` (GraphQL Codegen's
+    /// persisted-documents.json, Relay's persisted queries): clients may name one by its id.
+    /// Checked at start.
+    #[arg(long, env = "RIGHTSGRAPH_TRUSTED_DOCUMENTS")]
+    pub trusted_documents: Option<PathBuf>,
+    /// `on`: only the trusted documents run (needs --trusted-documents); any other document is
+    /// refused with PERSISTED_QUERY_NOT_ALLOWED, but staff may still introspect.
+    #[arg(long, env = "RIGHTSGRAPH_ONLY_TRUSTED_DOCUMENTS", default_value = "off", value_parser = on_off,
+          action = clap::ArgAction::Set, num_args = 0..=1, require_equals = false, default_missing_value = "on")]
+    pub only_trusted_documents: bool,
+}
+
+impl Default for DocumentsConfig {
+    fn default() -> Self {
+        Self {
+            persisted_query_cache: 1_000,
+            persisted_query_capacity: 10_000,
+            persisted_query_ttl: Duration::from_secs(30 * 24 * 3600),
+            trusted_documents: None,
+            only_trusted_documents: false,
         }
     }
 }
@@ -498,6 +589,20 @@ mod tests {
         for bad in ["EL", "UK", "CH", "EU", "D", ""] {
             let err = TerritorialScope::parse(bad).expect_err(bad);
             assert!(err.contains("EEA") || err.contains("at least one"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_cost_budget_is_points_per_whole_seconds_or_off() {
+        use super::{CostBudget, cost_budget};
+        use std::time::Duration;
+        assert_eq!(cost_budget("off"), Ok(CostBudget::Off));
+        let every = |points, secs| CostBudget::Every { points, window: Duration::from_secs(secs) };
+        assert_eq!(cost_budget("5000/1h"), Ok(every(5000, 3600)));
+        assert_eq!(cost_budget("2_000_000_000/1h"), Ok(CostBudget::DEFAULT));
+        assert_eq!(cost_budget("10/2s"), Ok(every(10, 2)));
+        for bad in ["5000", "0/1h", "2147483648/1h", "5000/0s", "5000/1500ms", "5000/soon", "on"] {
+            assert!(cost_budget(bad).is_err(), "{bad} is refused");
         }
     }
 }

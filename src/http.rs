@@ -20,6 +20,7 @@ mod console;
 mod graphiql;
 mod limits;
 pub mod nulls;
+pub mod persisted;
 pub mod pipeline;
 mod ws;
 
@@ -113,6 +114,9 @@ struct GetParams {
     operation_name: Option<String>,
     variables: Option<String>,
     extensions: Option<String>,
+    /// A trusted or persisted document's id, in place of `query` (GraphQL over HTTP, persisted documents).
+    #[serde(rename = "documentId")]
+    document_id: Option<String>,
 }
 
 async fn graphql_get(State(state): State<HttpState>, headers: HeaderMap, uri: axum::http::Uri) -> Response {
@@ -120,7 +124,9 @@ async fn graphql_get(State(state): State<HttpState>, headers: HeaderMap, uri: ax
         Ok(p) => p,
         Err(err) => return bad_request(&headers, &format!("malformed query string: {err}")),
     };
-    let Some(query) = params.query else {
+    let named =
+        params.document_id.is_some() || params.extensions.as_deref().is_some_and(persisted::names_persisted_query);
+    let Some(query) = params.query.or_else(|| named.then(String::new)) else {
         if accepts_html(&headers) {
             return graphiql::page("/graphql", "/graphql/ws");
         }
@@ -142,6 +148,12 @@ async fn graphql_get(State(state): State<HttpState>, headers: HeaderMap, uri: ax
             Err(_) => return bad_request(&headers, "`extensions` must be a JSON object"),
         }
     }
+    if let Some(id) = params.document_id.filter(|_| request.query.is_empty()) {
+        request.data.insert(persisted::DocumentId(id));
+    }
+    // Known before parsing: only an authenticated request registers a persisted query.
+    let viewer = viewer_of(&headers, &state.pipeline.verifier);
+    request.data.insert(viewer.clone());
     let parsed = match state.pipeline.parse(&mut request).await {
         Ok(parsed) => parsed,
         Err(refused) => return respond(&headers, &refused),
@@ -153,7 +165,7 @@ async fn graphql_get(State(state): State<HttpState>, headers: HeaderMap, uri: ax
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
         return response;
     }
-    execute(&state, &headers, request, parsed).await
+    execute(&state, &headers, viewer, request, parsed).await
 }
 
 async fn graphql_post(
@@ -180,11 +192,15 @@ async fn graphql_post(
             return bad_request(&headers, &format!("cannot read the request body: {}", rejection.body_text()));
         }
     };
-    match serde_json::from_slice::<async_graphql::Request>(&body) {
-        Ok(mut request) => match state.pipeline.parse(&mut request).await {
-            Ok(parsed) => execute(&state, &headers, request, parsed).await,
-            Err(refused) => respond(&headers, &refused),
-        },
+    match persisted::request_from_slice(&body) {
+        Ok(mut request) => {
+            let viewer = viewer_of(&headers, &state.pipeline.verifier);
+            request.data.insert(viewer.clone());
+            match state.pipeline.parse(&mut request).await {
+                Ok(parsed) => execute(&state, &headers, viewer, request, parsed).await,
+                Err(refused) => respond(&headers, &refused),
+            }
+        }
         Err(err) => bad_request(&headers, &format!("the body is not a GraphQL request: {err}")),
     }
 }
@@ -196,19 +212,27 @@ fn bad_request(headers: &HeaderMap, message: &str) -> Response {
     response
 }
 
-/// Runs a parsed request for the caller its headers name, and writes the answer.
+/// Runs a parsed request for `viewer`, the caller its headers name, and writes the answer.
 async fn execute(
     state: &HttpState,
     headers: &HeaderMap,
+    viewer: Viewer,
     request: async_graphql::Request,
     mut parsed: pipeline::Parsed,
 ) -> Response {
-    let viewer = viewer_of(headers, &state.pipeline.verifier);
     parsed.read_primary |= read_primary(headers);
     match state.pipeline.execute(&viewer, request, &parsed).await {
         // The permit goes back once the answer is serialized.
         Outcome::Done(response, _permit) => respond(headers, &response),
-        Outcome::Refused(response) => respond(headers, &response),
+        Outcome::Refused(response) => {
+            let mut reply = respond(headers, &response);
+            // A spent cost budget: 429, and when it is back (CONTRACT.md section 6).
+            if let Some(seconds) = crate::budget::retry_after(&response) {
+                *reply.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+                reply.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            }
+            reply
+        }
         Outcome::Written(body, _permit) => {
             let content_type =
                 if wants_graphql_response(headers) { "application/graphql-response+json" } else { "application/json" };

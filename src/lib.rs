@@ -6,6 +6,7 @@
 pub mod analytics;
 pub mod auth;
 pub mod brands;
+pub mod budget;
 pub mod channel;
 pub mod columns;
 pub mod config;

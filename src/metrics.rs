@@ -63,6 +63,94 @@ impl EncodeLabelValue for Outcome {
     }
 }
 
+/// Why a request was refused before it ran (or abandoned), for `rightsgraph_refusals_total`.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub enum Refusal {
+    /// The token's cost budget is spent (`RATE_LIMITED`).
+    RateLimited,
+    /// A query costlier than the whole cost budget.
+    CostBudget,
+    /// Over the complexity limit (`--max-complexity`).
+    Complexity,
+    /// Over the depth limit (`--max-depth`).
+    Depth,
+    /// Over the alias limit (`--max-aliases`).
+    Aliases,
+    /// Over the root field limit (`--max-root-fields`).
+    RootFields,
+    /// A document over the size bounds checked before it is walked (names, nesting, a string
+    /// literal, fields once its fragments are spread).
+    Document,
+    /// A document that does not parse (`GRAPHQL_PARSE_FAILED`).
+    Parse,
+    /// Any other validation error (an unknown field, a wrong argument, …).
+    Validation,
+    /// A persisted-query hash unknown, or a document that is not trusted.
+    PersistedQuery,
+    /// Abandoned at the request timeout (`TIMEOUT`).
+    Timeout,
+    /// Anything else.
+    Other,
+}
+
+impl Refusal {
+    /// The reason of a refused (or abandoned) `response`, from its first error's code and, for a
+    /// limit, the limit its message names.
+    pub fn of(response: &async_graphql::Response) -> Self {
+        let Some(error) = response.errors.first() else { return Self::Other };
+        let code = error.extensions.as_ref().and_then(|e| e.get("code"));
+        let code = match code {
+            Some(async_graphql::Value::String(code)) => code.as_str(),
+            _ => "",
+        };
+        let says = |words: &[&str]| words.iter().any(|w| error.message.contains(w));
+        match code {
+            "RATE_LIMITED" => Self::RateLimited,
+            "TIMEOUT" => Self::Timeout,
+            "GRAPHQL_PARSE_FAILED" => Self::Parse,
+            "PERSISTED_QUERY_NOT_FOUND" | "PERSISTED_QUERY_NOT_ALLOWED" => Self::PersistedQuery,
+            "GRAPHQL_VALIDATION_FAILED" if says(&["cost budget"]) => Self::CostBudget,
+            "GRAPHQL_VALIDATION_FAILED" if says(&["complexity limit"]) => Self::Complexity,
+            "GRAPHQL_VALIDATION_FAILED" if says(&["depth limit"]) => Self::Depth,
+            "GRAPHQL_VALIDATION_FAILED" if says(&["alias limit"]) => Self::Aliases,
+            "GRAPHQL_VALIDATION_FAILED" if says(&["root field limit"]) => Self::RootFields,
+            "GRAPHQL_VALIDATION_FAILED"
+                if says(&["nesting limit", "names and fragment spreads", "string literal", "expands to"]) =>
+            {
+                Self::Document
+            }
+            "GRAPHQL_VALIDATION_FAILED" => Self::Validation,
+            _ => Self::Other,
+        }
+    }
+}
+
+impl EncodeLabelValue for Refusal {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        use std::fmt::Write as _;
+        encoder.write_str(match self {
+            Refusal::RateLimited => "rate_limited",
+            Refusal::CostBudget => "cost_budget",
+            Refusal::Complexity => "complexity",
+            Refusal::Depth => "depth",
+            Refusal::Aliases => "aliases",
+            Refusal::RootFields => "root_fields",
+            Refusal::Document => "document",
+            Refusal::Parse => "parse",
+            Refusal::Validation => "validation",
+            Refusal::PersistedQuery => "persisted_query",
+            Refusal::Timeout => "timeout",
+            Refusal::Other => "other",
+        })
+    }
+}
+
+/// The label of the refusals counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RefusalLabels {
+    pub reason: Refusal,
+}
+
 /// The database that served a query's reads.
 #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
 pub enum Database {
@@ -108,6 +196,8 @@ pub struct Metrics {
     /// SQL statements run (benchmarks read it), and their durations in seconds.
     pub statements: Counter,
     pub statement_seconds: Histogram,
+    /// Requests refused before they ran, or abandoned, by reason.
+    pub refusals: Family<RefusalLabels, Counter>,
     /// Requests waiting for a permit of the concurrency limit now.
     pub waiting: Arc<AtomicI64>,
     /// Subscriptions open now.
@@ -164,6 +254,7 @@ impl Metrics {
             requests,
             statements,
             statement_seconds,
+            refusals: Family::default(),
             waiting: Arc::default(),
             subscriptions: Arc::default(),
             events_delivered: Counter::default(),
@@ -181,6 +272,12 @@ impl Metrics {
             "request_duration_seconds",
             "GraphQL requests by operation type and outcome, and how long they took",
             metrics.requests.clone(),
+        );
+        registry.register(
+            "refusals",
+            "GraphQL requests refused before they ran (a limit, the cost budget, a parse or validation error) or \
+             abandoned at the timeout, by reason",
+            metrics.refusals.clone(),
         );
         registry.register("sql_statements", "SQL statements run since start", metrics.statements.clone());
         registry.register(
@@ -251,6 +348,11 @@ impl Metrics {
         self.requests.get_or_create(&RequestLabels { operation, outcome }).observe(took.as_secs_f64());
     }
 
+    /// Records a request refused before it ran, or abandoned, answered `response`.
+    pub fn refusal(&self, response: &async_graphql::Response) {
+        self.refusals.get_or_create(&RefusalLabels { reason: Refusal::of(response) }).inc();
+    }
+
     /// Records a query whose reads `database` served.
     pub fn read_from(&self, database: Database) {
         self.reads.get_or_create(&ReadLabels { database }).inc();
@@ -299,4 +401,38 @@ fn resident_bytes() -> Option<i64> {
     let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
     let pages: i64 = statm.split_whitespace().nth(1)?.parse().ok()?;
     Some(pages * 4096)
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::{ErrorExtensionValues, Response, ServerError};
+
+    use super::Refusal;
+
+    fn refused(code: &str, message: &str) -> Response {
+        let mut error = ServerError::new(message, None);
+        error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", code);
+        Response::from_errors(vec![error])
+    }
+
+    #[test]
+    fn a_refusal_is_counted_by_its_code_and_the_limit_its_message_names() {
+        let validation = "GRAPHQL_VALIDATION_FAILED";
+        for (code, message, reason) in [
+            ("RATE_LIMITED", "the cost budget of this token is spent", Refusal::RateLimited),
+            ("TIMEOUT", "the request ran longer than the time limit of 30s", Refusal::Timeout),
+            ("GRAPHQL_PARSE_FAILED", "expected selection", Refusal::Parse),
+            ("PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound", Refusal::PersistedQuery),
+            (validation, "query cost 60 exceeds the cost budget of 50 points per 1h", Refusal::CostBudget),
+            (validation, "query cost exceeds the complexity limit of 50000", Refusal::Complexity),
+            (validation, "query depth exceeds the depth limit of 15", Refusal::Depth),
+            (validation, "the query uses 101 aliases; the alias limit is 100", Refusal::Aliases),
+            (validation, "the query asks 31 root fields; the root field limit is 30", Refusal::RootFields),
+            (validation, "the query nests deeper than the nesting limit of 64", Refusal::Document),
+            (validation, "Unknown field \"nope\" on type \"Brand\".", Refusal::Validation),
+            ("INTERNAL_SERVER_ERROR", "internal server error", Refusal::Other),
+        ] {
+            assert_eq!(Refusal::of(&refused(code, message)), reason, "{code}: {message}");
+        }
+    }
 }

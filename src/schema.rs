@@ -44,6 +44,7 @@ pub struct Query(
     AppealQuery,
     StatementQuery,
     AnalyticsQuery,
+    crate::budget::resolvers::BudgetQuery,
 );
 
 /// Every mutation.
@@ -170,6 +171,8 @@ pub const BEFORE_EACH_REQUEST: &[graph::RequestHook] = &[crate::channel::service
 
 pub fn build(shared: Shared, limits: &LimitsConfig) -> AppSchema {
     Schema::build(Query::default(), Mutation::default(), Subscription)
+        // Every token's cost budget, which the extension charges and `rateLimit` reads.
+        .data(crate::budget::Budget::new(shared.db.clone(), limits))
         .data(shared)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)

@@ -15,6 +15,8 @@ mod m20261202_000010_notifier_standing;
 mod m20261202_000011_statements_of_reasons;
 mod m20261202_000012_appeal_decision_time;
 mod m20261203_000013_brand_decided_status;
+mod m20261204_000014_persisted_documents;
+mod m20261204_000015_cost_budget;
 
 /// Splits a migration's SQL text into statements, with `{pk}` as the backend's 64-bit
 /// auto-increment primary key (SQLite: `INTEGER PRIMARY KEY`, the rowid alias).
@@ -90,6 +92,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000011_statements_of_reasons::Migration),
             Box::new(m20261202_000012_appeal_decision_time::Migration),
             Box::new(m20261203_000013_brand_decided_status::Migration),
+            Box::new(m20261204_000014_persisted_documents::Migration),
+            Box::new(m20261204_000015_cost_budget::Migration),
         ]
     }
 }

@@ -54,6 +54,8 @@ pub struct Pipeline {
     pub reads: crate::db::standby::Reads,
     /// Short documents parsed lately, by their text, as they passed the limits.
     documents: Documents,
+    /// Documents named rather than sent: persisted queries and trusted documents.
+    persisted: super::persisted::Persisted,
 }
 
 /// Short documents already parsed and checked, by their text. A dashboard sends the same few
@@ -135,6 +137,7 @@ impl Pipeline {
         let sdl = schema.sdl();
         let types = SchemaTypes::from_sdl(&sdl)?;
         let arguments = crate::plan::SchemaArguments::from_sdl(&sdl)?;
+        let persisted = super::persisted::Persisted::new(db.clone(), &limits)?;
         Ok(Self {
             schema,
             verifier,
@@ -149,19 +152,22 @@ impl Pipeline {
             shared,
             reads,
             documents: Documents::default(),
+            persisted,
         })
     }
 
     /// Parses `request`'s document and checks it against the limits that async-graphql does not
     /// enforce, before anything else walks it; the parsed document goes into `request`. A long
     /// document is parsed off the async workers (at most `PARSERS` at once), so that a burst of
-    /// them cannot keep the server from answering anything else.
+    /// them cannot keep the server from answering anything else. A document the request names
+    /// rather than sends (a persisted query, a trusted document) is looked up first (`persisted`).
     pub async fn parse(&self, request: &mut async_graphql::Request) -> Result<Parsed, async_graphql::Response> {
         let started = Instant::now();
         let parsed = self.parse_within_limits(request).await;
-        if parsed.is_err() {
+        if let Err(response) = &parsed {
             let refused = crate::metrics::Outcome::Refused;
             self.metrics.request(crate::metrics::Operation::Unknown, refused, started.elapsed());
+            self.metrics.refusal(response);
         }
         parsed
     }
@@ -170,6 +176,7 @@ impl Pipeline {
         &self,
         request: &mut async_graphql::Request,
     ) -> Result<Parsed, async_graphql::Response> {
+        let registration = self.persisted.resolve(request).await?;
         if request.query.contains(nulls::KEEPER) {
             let refused = format!("the name {} is reserved", nulls::KEEPER);
             return Err(refusal(ServerError::new(refused, None), "GRAPHQL_VALIDATION_FAILED"));
@@ -203,6 +210,9 @@ impl Pipeline {
         };
         // Every object selection has its `keep_objects` field by now.
         let doc = checked.map_err(|error| async_graphql::Response::from_errors(vec![*error]))?;
+        if let Some(registration) = registration {
+            self.persisted.register(registration, request).await;
+        }
         let kind = operation_kind(&doc, request.operation_name.as_deref());
         let plan = match kind {
             Some(OperationType::Query) => {
@@ -237,6 +247,9 @@ impl Pipeline {
             Outcome::TimedOut(_) => crate::metrics::Outcome::TimedOut,
         };
         self.metrics.request(operation_of(parsed.kind), result, started.elapsed());
+        if let Outcome::Refused(response) | Outcome::TimedOut(response) = &outcome {
+            self.metrics.refusal(response);
+        }
         outcome
     }
 

@@ -27,6 +27,7 @@ use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
+use super::persisted;
 use super::pipeline::{Outcome, Pipeline, refusal};
 use super::{HttpState, MAX_BODY};
 use crate::auth::{Verified, Viewer};
@@ -193,12 +194,15 @@ impl Connection {
             "subscribe" => {
                 let id = operation_id(&message)?;
                 let payload = message.get("payload").cloned().unwrap_or(serde_json::Value::Null);
-                // async-graphql's request defaults a missing query to ""; the protocol requires one.
+                // async-graphql's request defaults a missing query to ""; the protocol requires one,
+                // or here the name of a persisted or trusted document (`persisted`).
                 let invalid = || Close(4400, "Invalid message received: subscribe needs a GraphQL request".into());
-                if !payload.get("query").is_some_and(serde_json::Value::is_string) {
+                if !payload.get("query").is_some_and(serde_json::Value::is_string)
+                    && !persisted::names_document(&payload)
+                {
                     return Err(invalid());
                 }
-                let request: async_graphql::Request = serde_json::from_value(payload).map_err(|_| invalid())?;
+                let request = persisted::request_from_value(payload).map_err(|_| invalid())?;
                 self.start(socket, id, request).await
             }
             "complete" => {
@@ -237,6 +241,7 @@ impl Connection {
         mut request: async_graphql::Request,
     ) -> Result<(), Close> {
         let viewer = Viewer::Authenticated(self.current_token()?.identity.clone());
+        request.data.insert(viewer.clone());
         if self.operations.contains_key(&id) {
             return Err(Close(4409, format!("Subscriber for {} already exists", truncate(&id, 64))));
         }

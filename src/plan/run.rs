@@ -5,7 +5,7 @@
 
 use std::collections::HashMap as StdMap;
 use std::io::Write as _;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_graphql::dataloader::Loader;
@@ -17,6 +17,7 @@ use super::{
 };
 use crate::analytics::service::{ClusterRow, Network};
 use crate::auth::Identity;
+use crate::budget::cost::FIELD;
 use crate::columns::Mask;
 use crate::db::{Pinned, StatementCounter};
 use crate::error::AppError;
@@ -73,13 +74,18 @@ pub struct Job {
     /// Counts the statements of the connection the plan holds (`db::Pinned`).
     statements: StatementCounter,
     data: Mutex<Option<Vec<u8>>>,
+    /// What the answer cost (`budget::cost`), counted as it was written; `NOT_ANSWERED` until then.
+    actual: AtomicU64,
 }
+
+/// `Job::actual` before the plan answered.
+const NOT_ANSWERED: u64 = u64::MAX;
 
 impl Job {
     /// `plan`, to be run for `identity` with `batcher` (its scope and the request's instant
     /// `now`), its statements counted by `statements`.
     pub fn new(plan: Arc<Plan>, batcher: Batcher, identity: Identity, now: i64, statements: StatementCounter) -> Self {
-        Self { plan, batcher, identity, now, statements, data: Mutex::new(None) }
+        Self { plan, batcher, identity, now, statements, data: Mutex::new(None), actual: AtomicU64::new(NOT_ANSWERED) }
     }
 
     /// Runs the plan; on success the answer's `data` is kept for `take`.
@@ -107,14 +113,22 @@ impl Job {
         // five times over.
         let mut out = Vec::with_capacity(LAST_ANSWER.load(Ordering::Relaxed).clamp(4096, 256 << 10));
         out.extend_from_slice(ANSWER_OPENS);
-        write_root(&Written { plan: &self.plan, store: &store, now: self.now }, &mut out).map_err(Stop::Fallback)?;
+        let actual = write_root(&Written { plan: &self.plan, store: &store, now: self.now }, &mut out)
+            .map_err(Stop::Fallback)?;
         LAST_ANSWER.store(out.len() + 64, Ordering::Relaxed);
         // A small answer after a large one does not keep the large one's buffer.
         if out.capacity() > 2 * out.len() + 4096 {
             out.shrink_to_fit();
         }
         *self.data.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(out);
+        self.actual.store(actual.min(NOT_ANSWERED - 1), Ordering::Relaxed);
         Ok(())
+    }
+
+    /// What the answer cost, once the plan answered (`budget::cost`: the general executor's
+    /// answer to the same query costs the same).
+    pub fn actual_cost(&self) -> Option<u64> {
+        Some(self.actual.load(Ordering::Relaxed)).filter(|&n| n != NOT_ANSWERED)
     }
 
     /// The answer to a request whose database failed: each root field null with an internal
@@ -740,22 +754,24 @@ async fn pages<T: Stored + RelTable>(
     Ok(())
 }
 
-/// `{"key":…,…}`: each entry's key, then its value as `value` writes it.
+/// `{"key":…,…}`: each entry's key, then its value as `value` writes it; the sum of what
+/// `value` says each entry cost (`budget::cost`).
 fn object<T>(
     out: &mut Vec<u8>,
     entries: &[(super::Key, T)],
-    mut value: impl FnMut(&T, &mut Vec<u8>) -> Result<(), Fallback>,
-) -> Result<(), Fallback> {
+    mut value: impl FnMut(&T, &mut Vec<u8>) -> Result<u64, Fallback>,
+) -> Result<u64, Fallback> {
     out.push(b'{');
+    let mut cost = 0u64;
     for (i, (key, entry)) in entries.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
         out.extend_from_slice(key.as_bytes());
-        value(entry, out)?;
+        cost = cost.saturating_add(value(entry, out)?);
     }
     out.push(b'}');
-    Ok(())
+    Ok(cost)
 }
 
 /// A JSON string of a name (nothing to escape).
@@ -772,20 +788,23 @@ struct Written<'a> {
     now: i64,
 }
 
-/// `{"field":…}` of the root.
-fn write_root(w: &Written<'_>, out: &mut Vec<u8>) -> Result<(), Fallback> {
+/// `{"field":…}` of the root; what the answer cost.
+fn write_root(w: &Written<'_>, out: &mut Vec<u8>) -> Result<u64, Fallback> {
     let mut index = 0;
     object(out, &w.plan.root, |field, out| {
         // The place of the field in the root: where its list's rows are kept.
         let at = index;
         index += 1;
-        match field {
-            RootField::Typename => name(out, "Query"),
-            RootField::Object { obj, id, sel } => write_object(w, sel, *obj, *id, out)?,
+        Ok(match field {
+            RootField::Typename => {
+                name(out, "Query");
+                0
+            }
+            RootField::Object { obj, id, sel } => FIELD.saturating_add(write_object(w, sel, *obj, *id, out)?),
             RootField::List { obj, args, sel, .. } => {
                 let rows = w.store.roots.get(&at).map_or(&[][..], Vec::as_slice);
                 let total = w.store.root_totals.get(&at).copied().unwrap_or(0);
-                write_rows(w, sel, *obj, rows, args, |_| total, out)?;
+                write_rows(w, sel, *obj, rows, args, |_| total, out)?
             }
             RootField::Clusters { args, sel, .. } => {
                 let rows = w.store.clusters.get(&at).map_or(&[][..], Vec::as_slice);
@@ -799,32 +818,46 @@ fn write_root(w: &Written<'_>, out: &mut Vec<u8>) -> Result<(), Fallback> {
                     |_| total,
                     |sel, row, out| write_cluster(w, sel, row, out),
                     out,
-                )?;
+                )?
             }
-        }
-        Ok(())
+        })
     })
 }
 
-fn write_object(w: &Written<'_>, sel: &Selection, obj: Kind, id: i64, out: &mut Vec<u8>) -> Result<(), Fallback> {
+/// An object's fields; what they cost.
+fn write_object(w: &Written<'_>, sel: &Selection, obj: Kind, id: i64, out: &mut Vec<u8>) -> Result<u64, Fallback> {
     let row = w.store.row(obj, id).ok_or(Fallback("a row is absent"))?;
     object(out, &sel.fields, |field, out| {
-        match field {
-            FieldPlan::Typename(type_name) => name(out, type_name),
-            FieldPlan::Scalar(write) => write(row, out, w.now)?,
+        Ok(match field {
+            FieldPlan::Typename(type_name) => {
+                name(out, type_name);
+                0
+            }
+            FieldPlan::Scalar(write) => {
+                write(row, out, w.now)?;
+                FIELD
+            }
             FieldPlan::Ref { obj: target, target: via, nullable, sel } => match via(row) {
-                Some(child) if w.store.has(*target, child) => write_object(w, sel, *target, child, out)?,
-                _ if *nullable => out.extend_from_slice(b"null"),
+                Some(child) if w.store.has(*target, child) => {
+                    FIELD.saturating_add(write_object(w, sel, *target, child, out)?)
+                }
+                _ if *nullable => {
+                    out.extend_from_slice(b"null");
+                    FIELD
+                }
                 _ => return Err(Fallback("a referenced row is not visible")),
             },
             FieldPlan::OneOf { obj: target, sel } => match w.store.one_of.get(&(*target, id)).copied().flatten() {
-                Some(child) => write_object(w, sel, *target, child, out)?,
-                None => out.extend_from_slice(b"null"),
+                Some(child) => FIELD.saturating_add(write_object(w, sel, *target, child, out)?),
+                None => {
+                    out.extend_from_slice(b"null");
+                    FIELD
+                }
             },
             FieldPlan::Conn { obj: target, page, sel } => {
                 let rows = w.store.pages.get(&(*page, id)).map_or(&[][..], Vec::as_slice);
                 let total = |count| w.store.counts.get(&(count, id)).copied().unwrap_or(0);
-                write_rows(w, sel, *target, rows, &w.plan.pages[*page].2, total, out)?;
+                write_rows(w, sel, *target, rows, &w.plan.pages[*page].2, total, out)?
             }
             FieldPlan::ActiveStrikes => {
                 let kept = match row {
@@ -833,72 +866,104 @@ fn write_object(w: &Written<'_>, sel: &Selection, obj: Kind, id: i64, out: &mut 
                 };
                 let n = kept.or_else(|| w.store.active_strikes.get(&id).copied()).unwrap_or(0);
                 let _ = write!(out, "{}", n as i32);
+                FIELD
             }
             FieldPlan::Stats { since, parts } => match w.store.stats.get(&StatsKey { brand: id, since: *since }) {
-                None => out.extend_from_slice(b"null"),
-                Some(stats) => object(out, parts, |part, out| {
-                    match part {
-                        StatsPart::Typename => name(out, "BrandStats"),
+                None => {
+                    out.extend_from_slice(b"null");
+                    FIELD
+                }
+                Some(stats) => FIELD.saturating_add(object(out, parts, |part, out| {
+                    Ok(match part {
+                        StatsPart::Typename => {
+                            name(out, "BrandStats");
+                            0
+                        }
                         StatsPart::Int(get) => {
                             let _ = write!(out, "{}", get(stats));
+                            FIELD
                         }
                         // As serde_json writes a float (async-graphql's own serializer).
-                        StatsPart::Float(get) => match get(stats) {
-                            Some(x) => serde_json::to_writer(&mut *out, &x).map_err(|_| Fallback("a float"))?,
-                            None => out.extend_from_slice(b"null"),
-                        },
-                    }
-                    Ok(())
-                })?,
+                        StatsPart::Float(get) => {
+                            match get(stats) {
+                                Some(x) => serde_json::to_writer(&mut *out, &x).map_err(|_| Fallback("a float"))?,
+                                None => out.extend_from_slice(b"null"),
+                            }
+                            FIELD
+                        }
+                    })
+                })?),
             },
             FieldPlan::Network { max_hops, parts } => {
                 let network = w.store.networks.get(&(id, *max_hops)).ok_or(Fallback("a network not walked"))?;
-                write_network(w, parts, id, network, out)?;
+                crate::budget::cost::network(write_network(w, parts, id, network, out)?)
             }
             FieldPlan::Price(parts) => {
                 let Row::Listing(listing) = row else { return Err(Fallback("a price of another object")) };
-                object(out, parts, |part, out| {
-                    match part {
-                        PricePart::Typename => name(out, "Money"),
-                        PricePart::Amount => schema::string(out, &listing.price_amount),
-                        PricePart::Currency => schema::string(out, &listing.price_currency),
-                    }
-                    Ok(())
-                })?;
+                FIELD.saturating_add(object(out, parts, |part, out| {
+                    Ok(match part {
+                        PricePart::Typename => {
+                            name(out, "Money");
+                            0
+                        }
+                        PricePart::Amount => {
+                            schema::string(out, &listing.price_amount);
+                            FIELD
+                        }
+                        PricePart::Currency => {
+                            schema::string(out, &listing.price_currency);
+                            FIELD
+                        }
+                    })
+                })?)
             }
-        }
-        Ok(())
+        })
     })
 }
 
-/// An `OffenderNetwork` of seller `root`, as `analytics::types` answers it.
+/// An `OffenderNetwork` of seller `root`, as `analytics::types` answers it; what its fields cost.
 fn write_network(
     w: &Written<'_>,
     parts: &[(super::Key, NetworkPart)],
     root: i64,
     network: &Network,
     out: &mut Vec<u8>,
-) -> Result<(), Fallback> {
+) -> Result<u64, Fallback> {
     object(out, parts, |part, out| {
-        match part {
-            NetworkPart::Typename => name(out, "OffenderNetwork"),
-            NetworkPart::Root(sel) => write_object(w, sel, Kind::Seller, root, out)?,
+        Ok(match part {
+            NetworkPart::Typename => {
+                name(out, "OffenderNetwork");
+                0
+            }
+            NetworkPart::Root(sel) => FIELD.saturating_add(write_object(w, sel, Kind::Seller, root, out)?),
             NetworkPart::TotalActiveStrikes => {
                 let _ = write!(out, "{}", i32::try_from(network.total_active_strikes).unwrap_or(i32::MAX));
+                FIELD
             }
-            NetworkPart::Truncated => schema::boolean(out, network.truncated),
-            NetworkPart::Members(parts) => list(out, &network.members, |(seller, hops), out| {
-                object(out, parts, |part, out| {
-                    match part {
-                        MemberPart::Typename => name(out, "NetworkMember"),
-                        MemberPart::Hops => {
-                            let _ = write!(out, "{hops}");
-                        }
-                        MemberPart::Seller(sel) => write_object(w, sel, Kind::Seller, *seller, out)?,
-                    }
-                    Ok(())
-                })
-            })?,
+            NetworkPart::Truncated => {
+                schema::boolean(out, network.truncated);
+                FIELD
+            }
+            NetworkPart::Members(parts) => {
+                let costs = list(out, &network.members, |(seller, hops), out| {
+                    object(out, parts, |part, out| {
+                        Ok(match part {
+                            MemberPart::Typename => {
+                                name(out, "NetworkMember");
+                                0
+                            }
+                            MemberPart::Hops => {
+                                let _ = write!(out, "{hops}");
+                                FIELD
+                            }
+                            MemberPart::Seller(sel) => {
+                                FIELD.saturating_add(write_object(w, sel, Kind::Seller, *seller, out)?)
+                            }
+                        })
+                    })
+                })?;
+                FIELD.saturating_add(costs.most)
+            }
             NetworkPart::Links(parts) => {
                 // The few kinds, each read once.
                 let kinds = network
@@ -906,40 +971,54 @@ fn write_network(
                     .iter()
                     .map(|kind| IdentifierKind::from_db(kind).map(IdentifierKind::as_db))
                     .collect::<Result<Vec<_>, _>>()?;
-                list(out, &network.links, |(a, b, kind), out| {
+                let costs = list(out, &network.links, |(a, b, kind), out| {
                     object(out, parts, |part, out| {
-                        match part {
-                            LinkPart::Typename => name(out, "SellerLink"),
-                            LinkPart::Kind => {
-                                name(out, kinds.get(*kind as usize).ok_or(Fallback("a link of no kind"))?)
+                        Ok(match part {
+                            LinkPart::Typename => {
+                                name(out, "SellerLink");
+                                0
                             }
-                            LinkPart::A(sel) => write_object(w, sel, Kind::Seller, *a, out)?,
-                            LinkPart::B(sel) => write_object(w, sel, Kind::Seller, *b, out)?,
-                        }
-                        Ok(())
+                            LinkPart::Kind => {
+                                name(out, kinds.get(*kind as usize).ok_or(Fallback("a link of no kind"))?);
+                                FIELD
+                            }
+                            LinkPart::A(sel) => FIELD.saturating_add(write_object(w, sel, Kind::Seller, *a, out)?),
+                            LinkPart::B(sel) => FIELD.saturating_add(write_object(w, sel, Kind::Seller, *b, out)?),
+                        })
                     })
-                })?
+                })?;
+                FIELD.saturating_add(costs.most)
             }
-        }
-        Ok(())
+        })
     })
 }
 
-/// A JSON list of `items`, each written by `item`.
+/// What a list's items cost: all of them (the rows of a connection), and the costliest (the
+/// model counts any other list's selection once).
+#[derive(Default)]
+struct ListCost {
+    sum: u64,
+    most: u64,
+}
+
+/// A JSON list of `items`, each written by `item`, which says what it cost.
 fn list<T>(
     out: &mut Vec<u8>,
     items: &[T],
-    mut item: impl FnMut(&T, &mut Vec<u8>) -> Result<(), Fallback>,
-) -> Result<(), Fallback> {
+    mut item: impl FnMut(&T, &mut Vec<u8>) -> Result<u64, Fallback>,
+) -> Result<ListCost, Fallback> {
     out.push(b'[');
+    let mut cost = ListCost::default();
     for (i, entry) in items.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        item(entry, out)?;
+        let one = item(entry, out)?;
+        cost.sum = cost.sum.saturating_add(one);
+        cost.most = cost.most.max(one);
     }
     out.push(b']');
-    Ok(())
+    Ok(cost)
 }
 
 /// A cursor, or null when there is none.
@@ -950,24 +1029,33 @@ fn cursor(out: &mut Vec<u8>, cursor: Option<&Cursor>) {
     }
 }
 
-/// An `OffenderCluster`, as `analytics::types` answers it.
-fn write_cluster(w: &Written<'_>, sel: &ClusterSelection, row: &ClusterRow, out: &mut Vec<u8>) -> Result<(), Fallback> {
+/// An `OffenderCluster`, as `analytics::types` answers it; what its fields cost.
+fn write_cluster(
+    w: &Written<'_>,
+    sel: &ClusterSelection,
+    row: &ClusterRow,
+    out: &mut Vec<u8>,
+) -> Result<u64, Fallback> {
     object(out, &sel.fields, |part, out| {
-        match part {
-            ClusterPart::Typename => name(out, "OffenderCluster"),
+        Ok(match part {
+            ClusterPart::Typename => {
+                name(out, "OffenderCluster");
+                0
+            }
             ClusterPart::Size => {
                 let _ = write!(out, "{}", i32::try_from(row.size).unwrap_or(i32::MAX));
+                FIELD
             }
             ClusterPart::TotalActiveStrikes => {
                 let _ = write!(out, "{}", i32::try_from(row.strikes).unwrap_or(i32::MAX));
+                FIELD
             }
             ClusterPart::Members { page, sel } => {
                 let rows = w.store.pages.get(&(*page, row.id)).map_or(&[][..], Vec::as_slice);
                 let total = |count| w.store.counts.get(&(count, row.id)).copied().unwrap_or(0);
-                write_rows(w, sel, Kind::Seller, rows, &w.plan.pages[*page].2, total, out)?;
+                write_rows(w, sel, Kind::Seller, rows, &w.plan.pages[*page].2, total, out)?
             }
-        }
-        Ok(())
+        })
     })
 }
 
@@ -980,52 +1068,88 @@ fn write_rows(
     args: &crate::pagination::PageArgs,
     total: impl Fn(usize) -> u64,
     out: &mut Vec<u8>,
-) -> Result<(), Fallback> {
+) -> Result<u64, Fallback> {
     let names = (schema::connection_name(obj), schema::edge_name(obj));
     write_connection(sel, names, rows, args, total, |child, id, out| write_object(w, child, obj, *id, out), out)
 }
 
 /// A page of `rows` (one more than asked when there is a next page) asked with `args`, of the
-/// connection and edge types `names`, each node written by `node`; `total` gives the count of a
-/// `totalCount` slot.
+/// connection and edge types `names`, each node written by `node` (which says what its fields
+/// cost); `total` gives the count of a `totalCount` slot. What the connection cost, by the rows
+/// it returned (`budget::cost::connection`).
 fn write_connection<N, R>(
     sel: &ConnSelection<N>,
     names: (&str, &str),
     rows: &[(Cursor, R)],
     args: &crate::pagination::PageArgs,
     total: impl Fn(usize) -> u64,
-    node: impl Fn(&N, &R, &mut Vec<u8>) -> Result<(), Fallback>,
+    node: impl Fn(&N, &R, &mut Vec<u8>) -> Result<u64, Fallback>,
     out: &mut Vec<u8>,
-) -> Result<(), Fallback> {
+) -> Result<u64, Fallback> {
     let (rows, has_next_page) = args.page_of(rows);
+    // What each row repeats, and what the rows' own fields cost together.
+    let (mut per_row, mut of_rows) = (0u64, 0u64);
     object(out, &sel.fields, |part, out| {
         match part {
             ConnPart::Typename => name(out, names.0),
-            ConnPart::Nodes(child) => list(out, rows, |(_, row), out| node(child, row, out))?,
-            ConnPart::Edges(parts) => list(out, rows, |(at, row), out| {
-                object(out, parts, |part, out| {
-                    match part {
-                        EdgePart::Typename => name(out, names.1),
-                        EdgePart::Cursor => cursor(out, Some(at)),
-                        EdgePart::Node(child) => node(child, row, out)?,
-                    }
-                    Ok(())
-                })
-            })?,
-            ConnPart::PageInfo(parts) => object(out, parts, |part, out| {
-                match part {
-                    InfoPart::Typename => name(out, "PageInfo"),
-                    InfoPart::HasPreviousPage => schema::boolean(out, args.after.is_some()),
-                    InfoPart::HasNextPage => schema::boolean(out, has_next_page),
-                    InfoPart::StartCursor => cursor(out, rows.first().map(|(c, _)| c)),
-                    InfoPart::EndCursor => cursor(out, rows.last().map(|(c, _)| c)),
-                }
-                Ok(())
-            })?,
+            ConnPart::Nodes(child) => {
+                of_rows = of_rows.saturating_add(list(out, rows, |(_, row), out| node(child, row, out))?.sum);
+                per_row = per_row.saturating_add(FIELD);
+            }
+            ConnPart::Edges(parts) => {
+                let costs = list(out, rows, |(at, row), out| {
+                    object(out, parts, |part, out| {
+                        Ok(match part {
+                            EdgePart::Typename => {
+                                name(out, names.1);
+                                0
+                            }
+                            EdgePart::Cursor => {
+                                cursor(out, Some(at));
+                                FIELD
+                            }
+                            EdgePart::Node(child) => FIELD.saturating_add(node(child, row, out)?),
+                        })
+                    })
+                })?;
+                of_rows = of_rows.saturating_add(costs.sum);
+                per_row = per_row.saturating_add(FIELD);
+            }
+            ConnPart::PageInfo(parts) => {
+                let info = object(out, parts, |part, out| {
+                    Ok(match part {
+                        InfoPart::Typename => {
+                            name(out, "PageInfo");
+                            0
+                        }
+                        InfoPart::HasPreviousPage => {
+                            schema::boolean(out, args.after.is_some());
+                            FIELD
+                        }
+                        InfoPart::HasNextPage => {
+                            schema::boolean(out, has_next_page);
+                            FIELD
+                        }
+                        InfoPart::StartCursor => {
+                            cursor(out, rows.first().map(|(c, _)| c));
+                            FIELD
+                        }
+                        InfoPart::EndCursor => {
+                            cursor(out, rows.last().map(|(c, _)| c));
+                            FIELD
+                        }
+                    })
+                })?;
+                per_row = per_row.saturating_add(FIELD.saturating_add(info));
+            }
             ConnPart::TotalCount(count) => {
                 let _ = write!(out, "{}", total(*count) as i64);
+                per_row = per_row.saturating_add(FIELD);
             }
         }
-        Ok(())
-    })
+        Ok(0)
+    })?;
+    // Rows count where they are listed: a connection asked only for `totalCount` lists none.
+    let listed = sel.fields.iter().any(|(_, part)| matches!(part, ConnPart::Nodes(_) | ConnPart::Edges(_)));
+    Ok(crate::budget::cost::connection(if listed { rows.len() } else { 0 }, per_row, of_rows))
 }

@@ -43,6 +43,7 @@ fn sample(flag: &str, default: &str) -> String {
         "--jwt-audience" => "rightsgraph".into(),
         "--territorial-scope" => "DE,FR,NO".into(),
         "--max-concurrent-requests" => "8".into(),
+        "--trusted-documents" => "persisted-documents.json".into(),
         other => panic!("no sample value for {other} (documented default {default:?})"),
     }
 }

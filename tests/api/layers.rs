@@ -18,8 +18,10 @@ const STORE: [&str; 8] = [
 ];
 
 /// The modules above the store: the domains, the planner, the schema and the transport.
-const ABOVE: [&str; 15] = [
+const ABOVE: [&str; 17] = [
     "analytics",
+    "budget",
+    "fields",
     "brands",
     "channel",
     "listings",

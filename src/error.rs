@@ -62,6 +62,12 @@ impl AppError {
     }
 }
 
+/// A response with only `error`, coded `code`: a request refused before anything ran.
+pub fn refusal(mut error: async_graphql::ServerError, code: &str) -> async_graphql::Response {
+    error.extensions.get_or_insert_with(async_graphql::ErrorExtensionValues::default).set("code", code);
+    async_graphql::Response::from_errors(vec![error])
+}
+
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
         Self::Internal(format!("database: {err}"))

@@ -209,3 +209,132 @@ pub async fn root<M: crate::columns::Columns + Send + 'static, G>(
     }));
     Ok(Connection::from_rows(&args, rows, total, wrap))
 }
+
+/// Declares a GraphQL object over an entity model (`Type(pub Model)` in `objects`): its id, its
+/// plain fields as columns read through a `Codec`, its references to other objects, then any
+/// other resolvers as they are written in an `#[Object]` impl. Generates that impl and the
+/// object's `Declared` table, so that a field is declared in one place for both executors. The
+/// caller writes the impl's head (`head { /// docs #[Object] impl Type }`): the attribute and the
+/// `impl` must be the caller's tokens, so that the names the attribute makes (`child_complexity`)
+/// are the caller's.
+macro_rules! object {
+    (
+        head { $($head:tt)* }
+        $ty:ident($kind:expr, $variant:ident) {
+            $(#[$idmeta:meta])* id;
+            $( $(#[$fmeta:meta])* $gql:literal $name:ident: $codec:ty = $col:ident; )*
+        }
+        refs {
+            $( $(#[$rmeta:meta])* $rgql:literal $rname:ident -> $target:ident via $table:ident($rcol:ident); )*
+        }
+        optional_refs {
+            $( $(#[$ometa:meta])* $ogql:literal $oname:ident -> $otarget:ident via $otable:ident($ocol:ident); )*
+        }
+        methods {
+            $($methods:tt)*
+        }
+    ) => {
+        $($head)* {
+            $(#[$idmeta])*
+            pub async fn id(&self) -> async_graphql::ID {
+                $crate::ids::to_id($kind, self.0.id)
+            }
+
+            $(
+                $(#[$fmeta])*
+                #[graphql(name = $gql)]
+                async fn $name(&self) -> <$codec as $crate::fields::Codec>::Out<'_> {
+                    <$codec as $crate::fields::Codec>::read(&self.0.$col)
+                }
+            )*
+
+            $(
+                $(#[$rmeta])*
+                #[graphql(name = $rgql)]
+                async fn $rname(&self, ctx: &async_graphql::Context<'_>) -> $crate::error::AppResult<$target> {
+                    Ok($target($crate::graph::load_ref::<$crate::loaders::$table>(ctx, self.0.$rcol).await?))
+                }
+            )*
+
+            $(
+                $(#[$ometa])*
+                #[graphql(name = $ogql)]
+                async fn $oname(&self, ctx: &async_graphql::Context<'_>) -> $crate::error::AppResult<Option<$otarget>> {
+                    match self.0.$ocol {
+                        Some(id) => Ok($crate::graph::load::<$crate::loaders::$otable>(ctx, id).await?.map($otarget)),
+                        None => Ok(None),
+                    }
+                }
+            )*
+
+            $($methods)*
+        }
+
+        impl $crate::fields::Declared for $ty {
+            const KIND: $crate::ids::Kind = $kind;
+
+            const NAMES: &'static [&'static str] = &["id", $($gql,)* $($rgql,)* $($ogql,)*];
+
+            fn column(name: &str) -> Option<($crate::fields::ScalarFn, $crate::fields::Fields)> {
+                use $crate::fields::{Codec as _, Fallback, Fields, Row, ScalarFn};
+                let f: (ScalarFn, Fields) = match name {
+                    "id" => (
+                        |row: Row<'_>, out: &mut Vec<u8>, _now: i64| match row {
+                            Row::$variant(m) => {
+                                $crate::fields::global_id(out, $kind, m.id);
+                                Ok(())
+                            }
+                            _ => Err(Fallback("a field of another object")),
+                        },
+                        &["id"],
+                    ),
+                    $(
+                        $gql => (
+                            |row: Row<'_>, out: &mut Vec<u8>, _now: i64| match row {
+                                Row::$variant(m) => <$codec>::write(&m.$col, out),
+                                _ => Err(Fallback("a field of another object")),
+                            },
+                            &[stringify!($col)],
+                        ),
+                    )*
+                    _ => return None,
+                };
+                Some(f)
+            }
+
+            fn reference(name: &str) -> Option<($crate::ids::Kind, ($crate::fields::RefFn, &'static str), bool)> {
+                match name {
+                    $(
+                        $rgql => Some((
+                            <$target as $crate::fields::Declared>::KIND,
+                            (
+                                |row: $crate::fields::Row<'_>| match row {
+                                    $crate::fields::Row::$variant(m) => Some(m.$rcol),
+                                    _ => None,
+                                },
+                                stringify!($rcol),
+                            ),
+                            false,
+                        )),
+                    )*
+                    $(
+                        $ogql => Some((
+                            <$otarget as $crate::fields::Declared>::KIND,
+                            (
+                                |row: $crate::fields::Row<'_>| match row {
+                                    $crate::fields::Row::$variant(m) => m.$ocol,
+                                    _ => None,
+                                },
+                                stringify!($ocol),
+                            ),
+                            true,
+                        )),
+                    )*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use object;

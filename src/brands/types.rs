@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::auth::Scope;
 use crate::error::{AppError, AppResult};
 use crate::fields::{Instant, State, Text};
-use crate::graph;
+use crate::graph::{self, object};
 use crate::ids::Kind;
 use crate::loaders::{Rel, Trademarks};
 use crate::notices::filter::{NoticeFilter, notice_criteria};
@@ -18,7 +18,7 @@ use crate::time::instant;
 pub use crate::objects::Brand;
 pub use crate::states::TrustTier;
 
-crate::object! {
+object! {
     head {
         /// A rights holder: it registers trademarks, and its agents send takedown notices. Every role reads brands.
         #[Object]

@@ -32,9 +32,9 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DeriveIden};
 use sha2::{Digest, Sha256};
 
 use super::limits;
-use super::pipeline::refusal;
 use crate::auth::Viewer;
 use crate::config::{DocumentsConfig, LimitsConfig};
+use crate::error::refusal;
 use crate::time::{micros_of, now_micros};
 
 /// Longest document that is registered as a persisted query (longer ones run, unkept): a

@@ -486,11 +486,7 @@ fn operation_kind(doc: &ExecutableDocument, name: Option<&str>) -> Option<Operat
     crate::plan::operation(doc, name).map(|op| op.ty)
 }
 
-/// A response with only `error`, coded `code`.
-pub fn refusal(mut error: ServerError, code: &str) -> async_graphql::Response {
-    error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", Value::from(code));
-    async_graphql::Response::from_errors(vec![error])
-}
+pub use crate::error::refusal;
 
 /// A short random id that ties a client's error to the server's log.
 fn request_id() -> String {

@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 use crate::error::AppResult;
 use crate::fields::{Instant, MaybeInstant, State, Text};
-use crate::graph;
+use crate::graph::{self, object};
 use crate::ids::Kind;
 use crate::loaders::{Items, Rel};
 use crate::objects::{NoticeItem, Seller};
@@ -34,7 +34,7 @@ pub struct ListingFilter {
     pub title_contains: Option<String>,
 }
 
-crate::object! {
+object! {
     head {
         /// An offer of a seller on the marketplace. Every role reads listings.
         #[Object]

@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, InputObject, Object};
 
 use crate::error::AppResult;
 use crate::fields::{Flag, Instant, MaybeInstant, MaybeText, State, Text};
-use crate::graph;
+use crate::graph::{self, object};
 use crate::ids::Kind;
 use crate::loaders::{CounterNotices, Events, Items, Messages, OneOf, Rel, Strikes};
 use crate::objects::{Brand, Listing, NoticeMessage, Seller, Trademark};
@@ -18,7 +18,7 @@ pub use crate::states::{
     CounterNoticeDecision, CounterNoticeStatus, ItemDecision, NoticeItemStatus, NoticeReason, NoticeStatus,
 };
 
-crate::object! {
+object! {
     head {
         /// A takedown notice: a brand asks for the listings that infringe its marks to be taken down, one item per listing.
         /// Staff read every notice, a brand agent its brand's, a seller those against its listings (and of those only its own
@@ -95,7 +95,7 @@ crate::object! {
     }
 }
 
-crate::object! {
+object! {
     head {
         /// One listing named by a notice, with the trademark it infringes: what a reviewer decides. Whoever reads its notice
         /// reads it, but a seller only the items against its own listings.
@@ -163,7 +163,7 @@ crate::object! {
     }
 }
 
-crate::object! {
+object! {
     head {
         /// A seller's answer to the removal of an item: it asks for the listing back. Whoever reads the item reads it.
         #[Object]
@@ -193,7 +193,7 @@ crate::object! {
     }
 }
 
-crate::object! {
+object! {
     head {
         /// A mark against a seller for one removal; the seller's active strikes set its status. Staff read every strike, a
         /// brand agent those from its brand's notices, a seller its own.
@@ -229,7 +229,7 @@ crate::object! {
     }
 }
 
-crate::object! {
+object! {
     head {
         /// One entry of the enforcement history: a change of the workflow, who caused it and when. Whoever reads its notice
         /// and item reads it; brand-level events (`notice` null) only staff and the brand's agents.

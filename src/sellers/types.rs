@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 
 use crate::error::{AppError, AppResult};
 use crate::fields::{Instant, State, Text};
-use crate::graph;
+use crate::graph::{self, object};
 use crate::ids::Kind;
 use crate::loaders::{ActiveStrikes, IdentifiersOf, Items, Listings, Rel, Statements, Strikes};
 use crate::objects::{Listing, NoticeItem, OffenderNetwork, Strike};
@@ -23,7 +23,7 @@ pub struct SellerIdentifier {
     pub value: String,
 }
 
-crate::object! {
+object! {
     head {
         /// A marketplace seller account. Every role reads sellers, their listings, status and active strike count; the
         /// fields below say where fewer may read.

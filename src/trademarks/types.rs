@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, Object};
 
 use crate::error::AppResult;
 use crate::fields::{Instant, Text};
-use crate::graph;
+use crate::graph::{self, object};
 use crate::ids::Kind;
 use crate::loaders::{Notices, Rel};
 use crate::objects::{Brand, Notice};
@@ -19,7 +19,7 @@ pub fn nice_classes(stored: &str) -> Vec<i32> {
     stored.split(',').filter_map(|c| c.trim().parse().ok()).collect()
 }
 
-crate::object! {
+object! {
     head {
         /// A registered mark of a brand, which its notices cite. Every role reads trademarks.
         #[Object]

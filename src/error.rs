@@ -3,6 +3,84 @@
 
 use async_graphql::ErrorExtensions;
 
+/// Every `extensions.code` the API answers (CONTRACT.md section 6), in one table: each code's
+/// name, and the HTTP status of a request refused with it where the code decides one. Nothing
+/// else spells a code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    BadUserInput,
+    Conflict,
+    GraphqlParseFailed,
+    GraphqlValidationFailed,
+    PersistedQueryNotFound,
+    PersistedQueryNotAllowed,
+    Timeout,
+    RateLimited,
+    InternalServerError,
+}
+
+impl Code {
+    /// Every code.
+    pub const ALL: [Code; 12] = [
+        Code::Unauthenticated,
+        Code::Forbidden,
+        Code::NotFound,
+        Code::BadUserInput,
+        Code::Conflict,
+        Code::GraphqlParseFailed,
+        Code::GraphqlValidationFailed,
+        Code::PersistedQueryNotFound,
+        Code::PersistedQueryNotAllowed,
+        Code::Timeout,
+        Code::RateLimited,
+        Code::InternalServerError,
+    ];
+
+    /// The code as `extensions.code` spells it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Code::Unauthenticated => "UNAUTHENTICATED",
+            Code::Forbidden => "FORBIDDEN",
+            Code::NotFound => "NOT_FOUND",
+            Code::BadUserInput => "BAD_USER_INPUT",
+            Code::Conflict => "CONFLICT",
+            Code::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
+            Code::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+            Code::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            Code::PersistedQueryNotAllowed => "PERSISTED_QUERY_NOT_ALLOWED",
+            Code::Timeout => "TIMEOUT",
+            Code::RateLimited => "RATE_LIMITED",
+            Code::InternalServerError => "INTERNAL_SERVER_ERROR",
+        }
+    }
+
+    /// The code an `extensions.code` spells, if it is one.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|code| code.as_str() == raw)
+    }
+
+    /// The code an error carries, if it carries one.
+    pub fn of(error: &async_graphql::ServerError) -> Option<Self> {
+        match error.extensions.as_ref().and_then(|e| e.get("code")) {
+            Some(async_graphql::Value::String(raw)) => Self::parse(raw),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of a request refused with this code, where the code decides it (the
+    /// others follow the GraphQL over HTTP specification).
+    pub const fn http_status(self) -> Option<u16> {
+        match self {
+            Code::Timeout => Some(503),
+            Code::RateLimited => Some(429),
+            _ => None,
+        }
+    }
+}
+
 /// Everything a resolver or service can fail with.
 // Deliberately not `Display`: async-graphql converts every `Display` type into an error without
 // extensions, and that blanket conversion must not swallow our codes.
@@ -50,22 +128,27 @@ impl AppError {
     }
 
     /// The `extensions.code` this error carries.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            Self::Unauthenticated(_) => "UNAUTHENTICATED",
-            Self::Forbidden(_) => "FORBIDDEN",
-            Self::NotFound(_) => "NOT_FOUND",
-            Self::BadInput { .. } => "BAD_USER_INPUT",
-            Self::Conflict { .. } => "CONFLICT",
-            Self::Internal(_) => "INTERNAL_SERVER_ERROR",
+            Self::Unauthenticated(_) => Code::Unauthenticated,
+            Self::Forbidden(_) => Code::Forbidden,
+            Self::NotFound(_) => Code::NotFound,
+            Self::BadInput { .. } => Code::BadUserInput,
+            Self::Conflict { .. } => Code::Conflict,
+            Self::Internal(_) => Code::InternalServerError,
         }
     }
 }
 
 /// A response with only `error`, coded `code`: a request refused before anything ran.
-pub fn refusal(mut error: async_graphql::ServerError, code: &str) -> async_graphql::Response {
-    error.extensions.get_or_insert_with(async_graphql::ErrorExtensionValues::default).set("code", code);
-    async_graphql::Response::from_errors(vec![error])
+pub fn refusal(error: async_graphql::ServerError, code: Code) -> async_graphql::Response {
+    async_graphql::Response::from_errors(vec![coded(error, code)])
+}
+
+/// `error` with `extensions.code` set to `code`.
+pub fn coded(mut error: async_graphql::ServerError, code: Code) -> async_graphql::ServerError {
+    error.extensions.get_or_insert_with(async_graphql::ErrorExtensionValues::default).set("code", code.as_str());
+    error
 }
 
 impl From<sea_orm::DbErr> for AppError {
@@ -85,7 +168,7 @@ impl From<AppError> for async_graphql::Error {
         };
         let code = err.code();
         async_graphql::Error::new(message).extend_with(|_, ext| {
-            ext.set("code", code);
+            ext.set("code", code.as_str());
             match &err {
                 AppError::BadInput { field, .. } | AppError::Conflict { field: Some(field), .. } => {
                     ext.set("field", field.as_str());

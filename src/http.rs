@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
+use async_graphql::Value;
 use async_graphql::parser::types::OperationType;
-use async_graphql::{ErrorExtensionValues, Value};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
@@ -15,6 +15,7 @@ use axum::routing::get;
 
 use crate::auth::Viewer;
 use crate::config::WsConfig;
+use crate::error::Code;
 
 mod console;
 mod graphiql;
@@ -160,7 +161,7 @@ async fn graphql_get(State(state): State<HttpState>, headers: HeaderMap, uri: ax
     };
     if parsed.kind == Some(OperationType::Mutation) {
         let mut response =
-            request_error(&headers, "mutations are not allowed over GET; use POST", "GRAPHQL_VALIDATION_FAILED");
+            request_error(&headers, "mutations are not allowed over GET; use POST", Code::GraphqlValidationFailed);
         *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
         return response;
@@ -176,7 +177,7 @@ async fn graphql_post(
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let media = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if media != "application/json" && media != "application/graphql-response+json" {
-        let mut response = request_error(&headers, "send the request as application/json", "GRAPHQL_PARSE_FAILED");
+        let mut response = request_error(&headers, "send the request as application/json", Code::GraphqlParseFailed);
         *response.status_mut() = StatusCode::UNSUPPORTED_MEDIA_TYPE;
         return response;
     }
@@ -184,7 +185,7 @@ async fn graphql_post(
         Ok(body) => body,
         // Over the body limit (also when streamed without a Content-Length): 413.
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            let mut response = request_error(&headers, "the request body is over 1 MiB", "GRAPHQL_PARSE_FAILED");
+            let mut response = request_error(&headers, "the request body is over 1 MiB", Code::GraphqlParseFailed);
             *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
             return response;
         }
@@ -207,7 +208,7 @@ async fn graphql_post(
 
 /// A 400 for a request that is not a GraphQL request at all.
 fn bad_request(headers: &HeaderMap, message: &str) -> Response {
-    let mut response = request_error(headers, message, "GRAPHQL_PARSE_FAILED");
+    let mut response = request_error(headers, message, Code::GraphqlParseFailed);
     *response.status_mut() = StatusCode::BAD_REQUEST;
     response
 }
@@ -295,9 +296,6 @@ fn respond(headers: &HeaderMap, response: &async_graphql::Response) -> Response 
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 
-fn request_error(headers: &HeaderMap, message: &str, code: &str) -> Response {
-    let mut error = async_graphql::ServerError::new(message, None);
-    error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", Value::from(code));
-    let response = async_graphql::Response::from_errors(vec![error]);
-    respond(headers, &response)
+fn request_error(headers: &HeaderMap, message: &str, code: Code) -> Response {
+    respond(headers, &crate::error::refusal(async_graphql::ServerError::new(message, None), code))
 }

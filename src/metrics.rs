@@ -98,28 +98,24 @@ impl Refusal {
     /// limit, the limit its message names.
     pub fn of(response: &async_graphql::Response) -> Self {
         let Some(error) = response.errors.first() else { return Self::Other };
-        let code = error.extensions.as_ref().and_then(|e| e.get("code"));
-        let code = match code {
-            Some(async_graphql::Value::String(code)) => code.as_str(),
-            _ => "",
-        };
+        use crate::error::Code;
         let says = |words: &[&str]| words.iter().any(|w| error.message.contains(w));
-        match code {
-            "RATE_LIMITED" => Self::RateLimited,
-            "TIMEOUT" => Self::Timeout,
-            "GRAPHQL_PARSE_FAILED" => Self::Parse,
-            "PERSISTED_QUERY_NOT_FOUND" | "PERSISTED_QUERY_NOT_ALLOWED" => Self::PersistedQuery,
-            "GRAPHQL_VALIDATION_FAILED" if says(&["cost budget"]) => Self::CostBudget,
-            "GRAPHQL_VALIDATION_FAILED" if says(&["complexity limit"]) => Self::Complexity,
-            "GRAPHQL_VALIDATION_FAILED" if says(&["depth limit"]) => Self::Depth,
-            "GRAPHQL_VALIDATION_FAILED" if says(&["alias limit"]) => Self::Aliases,
-            "GRAPHQL_VALIDATION_FAILED" if says(&["root field limit"]) => Self::RootFields,
-            "GRAPHQL_VALIDATION_FAILED"
+        match Code::of(error) {
+            Some(Code::RateLimited) => Self::RateLimited,
+            Some(Code::Timeout) => Self::Timeout,
+            Some(Code::GraphqlParseFailed) => Self::Parse,
+            Some(Code::PersistedQueryNotFound | Code::PersistedQueryNotAllowed) => Self::PersistedQuery,
+            Some(Code::GraphqlValidationFailed) if says(&["cost budget"]) => Self::CostBudget,
+            Some(Code::GraphqlValidationFailed) if says(&["complexity limit"]) => Self::Complexity,
+            Some(Code::GraphqlValidationFailed) if says(&["depth limit"]) => Self::Depth,
+            Some(Code::GraphqlValidationFailed) if says(&["alias limit"]) => Self::Aliases,
+            Some(Code::GraphqlValidationFailed) if says(&["root field limit"]) => Self::RootFields,
+            Some(Code::GraphqlValidationFailed)
                 if says(&["nesting limit", "names and fragment spreads", "string literal", "expands to"]) =>
             {
                 Self::Document
             }
-            "GRAPHQL_VALIDATION_FAILED" => Self::Validation,
+            Some(Code::GraphqlValidationFailed) => Self::Validation,
             _ => Self::Other,
         }
     }

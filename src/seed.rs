@@ -138,7 +138,7 @@ async fn generate(shared: &Shared, plan: SeedPlan) -> Result<String, String> {
 
 /// A refusal of the workflow's services as the seed reports it.
 fn msg(err: AppError) -> String {
-    format!("{}: {}", err.code(), err.message())
+    format!("{}: {}", err.code().as_str(), err.message())
 }
 
 /// The progress bar on the terminal (nothing when not asked for).

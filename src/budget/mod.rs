@@ -44,9 +44,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::Identity;
 use crate::config::{CostBudget, LimitsConfig};
-
-/// The code of a request refused because its token's budget is spent (CONTRACT.md section 6).
-pub const RATE_LIMITED: &str = "RATE_LIMITED";
+use crate::error::{Code, coded};
 
 /// The extension of a `RATE_LIMITED` error: seconds until the budget is back.
 pub const RETRY_AFTER: &str = "retryAfter";
@@ -199,7 +197,7 @@ impl Budget {
                 every.points,
                 humantime::format_duration(Duration::from_micros(every.window.unsigned_abs())),
             );
-            return Err(coded(ServerError::new(message, None), "GRAPHQL_VALIDATION_FAILED"));
+            return Err(coded(ServerError::new(message, None), Code::GraphqlValidationFailed));
         }
         let subject = Subject::of(identity);
         let window = every.window_of(now);
@@ -220,7 +218,7 @@ impl Budget {
                  costs {cost}; it is back in {retry_after} s",
                 every.points
             );
-            let mut error = coded(ServerError::new(message, None), RATE_LIMITED);
+            let mut error = coded(ServerError::new(message, None), Code::RateLimited);
             error.extensions.get_or_insert_with(ErrorExtensionValues::default).set(RETRY_AFTER, retry_after.max(1));
             return Err(error);
         }
@@ -330,18 +328,12 @@ async fn keep_reconciled(budget: Weak<Budget>, interval: Duration) {
     }
 }
 
-/// `error` with `extensions.code` `code`.
-fn coded(mut error: ServerError, code: &str) -> ServerError {
-    error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", code);
-    error
-}
-
 /// The seconds of a `RATE_LIMITED` refusal's `retryAfter`, if `response` is one: HTTP answers
 /// it 429 with a `Retry-After` header.
 pub fn retry_after(response: &async_graphql::Response) -> Option<u64> {
     response.errors.iter().find_map(|error| {
         let extensions = error.extensions.as_ref()?;
-        if extensions.get("code") != Some(&Value::from(RATE_LIMITED)) {
+        if extensions.get("code") != Some(&Value::from(Code::RateLimited.as_str())) {
             return None;
         }
         match extensions.get(RETRY_AFTER)? {
@@ -373,7 +365,7 @@ mod tests {
         assert!(budget.charge(&alice, 60, start).is_ok());
         let refused = budget.charge(&alice, 50, start + 3 * SECOND + 1).expect_err("over the budget");
         let extensions = refused.extensions.expect("extensions");
-        assert_eq!(extensions.get("code"), Some(&Value::from(RATE_LIMITED)));
+        assert_eq!(extensions.get("code"), Some(&Value::from(Code::RateLimited.as_str())));
         // 6.999999 s left: the client is told 7.
         assert_eq!(extensions.get(RETRY_AFTER), Some(&Value::from(7)));
         assert!(budget.charge(&alice, 40, start + 4 * SECOND).is_ok(), "exactly the budget");

@@ -34,7 +34,7 @@ use sha2::{Digest, Sha256};
 use super::limits;
 use crate::auth::Viewer;
 use crate::config::{DocumentsConfig, LimitsConfig};
-use crate::error::refusal;
+use crate::error::{Code, refusal};
 use crate::time::{micros_of, now_micros};
 
 /// Longest document that is registered as a persisted query (longer ones run, unkept): a
@@ -42,14 +42,8 @@ use crate::time::{micros_of, now_micros};
 /// `--persisted-query-capacity` of these.
 pub const MAX_REGISTERED: usize = 64 * 1024;
 
-/// The code of a hash the server does not know yet (the client then sends the document).
-const NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
-
 /// The message Apollo Client's and urql's persisted-query links look for to send the document.
 const NOT_FOUND_MESSAGE: &str = "PersistedQueryNotFound";
-
-/// The code of a document that is not trusted, on a server that runs only trusted ones.
-const NOT_ALLOWED: &str = "PERSISTED_QUERY_NOT_ALLOWED";
 
 /// The `documentId` (or Relay's `doc_id`) of a request body or URL, in the request's data until
 /// `resolve` reads it.
@@ -303,7 +297,11 @@ impl Persisted {
 
     /// The answer to a name this server does not know.
     fn unknown(&self) -> async_graphql::Response {
-        if self.only_trusted { not_allowed() } else { refusal(ServerError::new(NOT_FOUND_MESSAGE, None), NOT_FOUND) }
+        if self.only_trusted {
+            not_allowed()
+        } else {
+            refusal(ServerError::new(NOT_FOUND_MESSAGE, None), Code::PersistedQueryNotFound)
+        }
     }
 
     /// Whether an untrusted document may run on a server that runs only trusted ones: staff
@@ -317,14 +315,14 @@ impl Persisted {
 
 fn not_allowed() -> async_graphql::Response {
     let message = "only trusted documents run on this server, and this is not one of them";
-    refusal(ServerError::new(message, None), NOT_ALLOWED)
+    refusal(ServerError::new(message, None), Code::PersistedQueryNotAllowed)
 }
 
 /// `BAD_USER_INPUT` naming `field` of the request.
 fn bad_input(field: &str, message: String) -> async_graphql::Response {
     let mut error = ServerError::new(message, None);
     error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("field", field);
-    refusal(error, "BAD_USER_INPUT")
+    refusal(error, Code::BadUserInput)
 }
 
 /// Who sent `request`, as the transport put it in the request's data before parsing.

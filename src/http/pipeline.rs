@@ -179,10 +179,10 @@ impl Pipeline {
         let registration = self.persisted.resolve(request).await?;
         if request.query.contains(nulls::KEEPER) {
             let refused = format!("the name {} is reserved", nulls::KEEPER);
-            return Err(refusal(ServerError::new(refused, None), "GRAPHQL_VALIDATION_FAILED"));
+            return Err(refusal(ServerError::new(refused, None), Code::GraphqlValidationFailed));
         }
         if let Some(refused) = limits::prescan(&request.query) {
-            return Err(refusal(ServerError::new(refused, None), "GRAPHQL_VALIDATION_FAILED"));
+            return Err(refusal(ServerError::new(refused, None), Code::GraphqlValidationFailed));
         }
         let checked = if let Some(doc) = self.documents.get(&request.query) {
             Ok(ExecutableDocument::clone(&doc))
@@ -204,7 +204,10 @@ impl Pipeline {
             tokio::task::spawn_blocking(parsed).await.unwrap_or_else(|err| {
                 tracing::error!(%err, "the parser's task failed");
                 let mut error = ServerError::new("internal server error", None);
-                error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", "INTERNAL_SERVER_ERROR");
+                error
+                    .extensions
+                    .get_or_insert_with(ErrorExtensionValues::default)
+                    .set("code", Code::InternalServerError.as_str());
                 Err(Box::new(error))
             })
         };
@@ -357,7 +360,7 @@ impl Pipeline {
             "the request ran longer than the time limit of {}",
             humantime::format_duration(self.limits.request_timeout)
         );
-        let mut response = refusal(ServerError::new(message, None), "TIMEOUT");
+        let mut response = refusal(ServerError::new(message, None), Code::Timeout);
         classify_errors(&mut response, &self.limits, request_id);
         response
     }
@@ -427,7 +430,7 @@ impl Stream for Bounded {
                         humantime::format_duration(self.limit)
                     );
                     // `finish` gives it the request id, as every answer of the stream.
-                    return Poll::Ready(Some(refusal(ServerError::new(message, None), "TIMEOUT")));
+                    return Poll::Ready(Some(refusal(ServerError::new(message, None), Code::Timeout)));
                 }
             }
         }
@@ -445,13 +448,19 @@ const PARSERS: usize = 2;
 fn parse_within_limits(query: &str, limits: &LimitsConfig) -> Result<ExecutableDocument, Box<ServerError>> {
     let doc = async_graphql::parser::parse_query(query).map_err(|err| {
         let mut error = ServerError::from(err);
-        error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", "GRAPHQL_PARSE_FAILED");
+        error
+            .extensions
+            .get_or_insert_with(ErrorExtensionValues::default)
+            .set("code", Code::GraphqlParseFailed.as_str());
         Box::new(error)
     })?;
     match limits::check(&doc, limits) {
         Some(refused) => {
             let mut error = ServerError::new(refused, None);
-            error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", "GRAPHQL_VALIDATION_FAILED");
+            error
+                .extensions
+                .get_or_insert_with(ErrorExtensionValues::default)
+                .set("code", Code::GraphqlValidationFailed.as_str());
             Err(Box::new(error))
         }
         None => Ok(doc),
@@ -486,6 +495,7 @@ fn operation_kind(doc: &ExecutableDocument, name: Option<&str>) -> Option<Operat
     crate::plan::operation(doc, name).map(|op| op.ty)
 }
 
+use crate::error::Code;
 pub use crate::error::refusal;
 
 /// A short random id that ties a client's error to the server's log.
@@ -502,7 +512,8 @@ fn classify_errors(response: &mut async_graphql::Response, limits: &LimitsConfig
         if let Some(code) = code {
             // An internal error says nothing of its cause, and a timeout leaves its request
             // unfinished: the request id finds either in the log.
-            if code == Value::from("INTERNAL_SERVER_ERROR") || code == Value::from("TIMEOUT") {
+            let unfinished = [Code::InternalServerError, Code::Timeout].map(|c| Value::from(c.as_str()));
+            if unfinished.contains(&code) {
                 error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("requestId", request_id);
             }
             continue;
@@ -513,19 +524,19 @@ fn classify_errors(response: &mut async_graphql::Response, limits: &LimitsConfig
             } else if error.message == "Query is nested too deep." {
                 error.message = format!("query depth exceeds the depth limit of {}", limits.max_depth);
             }
-            "GRAPHQL_VALIDATION_FAILED"
+            Code::GraphqlValidationFailed
         } else if ["Failed to parse", "Invalid value", "Variable ", "Expected input type"]
             .iter()
             .any(|p| error.message.starts_with(p))
         {
             // async-graphql's coercion of arguments and variables: the client's input.
-            "BAD_USER_INPUT"
+            Code::BadUserInput
         } else {
             tracing::error!(message = %error.message, "uncoded error");
             error.message = "internal server error".into();
             error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("requestId", request_id);
-            "INTERNAL_SERVER_ERROR"
+            Code::InternalServerError
         };
-        error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", Value::from(code));
+        error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", code.as_str());
     }
 }

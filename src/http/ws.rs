@@ -248,7 +248,7 @@ impl Connection {
         let max = self.config.max_subscriptions_per_socket as usize;
         if self.operations.len() >= max {
             let message = format!("at most {max} operations run at once on one connection");
-            let refused = refusal(ServerError::new(message, None), "GRAPHQL_VALIDATION_FAILED");
+            let refused = refusal(ServerError::new(message, None), crate::error::Code::GraphqlValidationFailed);
             return send(socket, &ServerMessage::Error { id: &id, payload: &refused.errors }).await;
         }
         let tx = self.out_tx.clone();

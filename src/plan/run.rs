@@ -145,7 +145,10 @@ impl Job {
                 _ => {
                     let mut error = async_graphql::ServerError::new("internal server error", None);
                     error.path = vec![async_graphql::PathSegment::Field(name.clone())];
-                    error.extensions.get_or_insert_with(Default::default).set("code", "INTERNAL_SERVER_ERROR");
+                    error
+                        .extensions
+                        .get_or_insert_with(Default::default)
+                        .set("code", crate::error::Code::InternalServerError.as_str());
                     errors.push(error);
                     async_graphql::Value::Null
                 }

@@ -10,6 +10,7 @@ mod auth;
 mod bombs;
 mod budget;
 mod channel;
+mod codes;
 mod console;
 mod demo;
 mod deployment;

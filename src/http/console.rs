@@ -21,8 +21,9 @@ use axum::extract::Path;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use base64::Engine;
 use sha2::{Digest, Sha384};
+
+use super::graphiql::{hex, integrity};
 
 /// The page's address.
 pub const PAGE_ROUTE: &str = "/console";
@@ -95,16 +96,7 @@ static VERSION: LazyLock<String> = LazyLock::new(|| {
 });
 
 /// Each file's Subresource Integrity hash, in the order of `ASSETS`.
-static INTEGRITY: LazyLock<Vec<String>> = LazyLock::new(|| {
-    ASSETS
-        .iter()
-        .map(|a| format!("sha384-{}", base64::engine::general_purpose::STANDARD.encode(Sha384::digest(a.bytes))))
-        .collect()
-});
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+static INTEGRITY: LazyLock<Vec<String>> = LazyLock::new(|| ASSETS.iter().map(|a| integrity(a.bytes)).collect());
 
 /// The console's routes, for the service's router.
 pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {

@@ -106,12 +106,18 @@ static SERVED: LazyLock<Vec<Served>> = LazyLock::new(|| ASSETS.iter().map(served
 
 fn served(asset: &'static Asset) -> Served {
     let digest = Sha384::digest(asset.bytes);
-    let prefix: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-    Served {
-        asset,
-        file: format!("{prefix}-{}", asset.name),
-        integrity: format!("sha384-{}", base64::engine::general_purpose::STANDARD.encode(digest)),
-    }
+    Served { asset, file: format!("{}-{}", hex(&digest[..8]), asset.name), integrity: integrity(asset.bytes) }
+}
+
+/// The Subresource Integrity hash of `bytes` (`sha384-` and its base64), as GraphiQL's page and
+/// the console's name their files.
+pub(super) fn integrity(bytes: &[u8]) -> String {
+    format!("sha384-{}", base64::engine::general_purpose::STANDARD.encode(Sha384::digest(bytes)))
+}
+
+/// `bytes` in lowercase hex, for the digests in the files' names.
+pub(super) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The GraphiQL page, which sends its requests to `endpoint` and its subscriptions to

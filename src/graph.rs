@@ -12,6 +12,7 @@ use crate::permits::{Permit, Permits, Tenant};
 
 use crate::auth::{Identity, Viewer};
 use crate::config::RulesConfig;
+use crate::db::Reader;
 use crate::error::{AppError, AppResult};
 use crate::ids::{self, Kind};
 use crate::loaders::lists::RelTable;
@@ -132,9 +133,10 @@ pub fn shared<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Shared> {
 }
 
 /// The database the request reads: for a query, the standby while it keeps up (see `standby`);
-/// for a mutation or a subscription, the primary.
-pub fn reader(ctx: &Context<'_>) -> AppResult<DatabaseConnection> {
-    Ok(request(ctx)?.loaders().loader().db().pool().clone())
+/// for a mutation or a subscription, the primary. A read that loses its connection is read again
+/// on another (`db::Reader`).
+pub fn reader(ctx: &Context<'_>) -> AppResult<Reader> {
+    Ok(Reader::Pool(request(ctx)?.loaders().loader().db().pool().clone()))
 }
 
 /// The request's state.

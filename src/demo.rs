@@ -515,7 +515,7 @@ async fn notifiers(c: &Cast, t: &Timeline, seller_ids: &[i64]) -> AppResult<()> 
     let mut listers = Vec::new();
     for id in seller_ids {
         if let Some(seller) = entity::seller::Entity::find_by_id(*id).one(&s.db).await?
-            && (seller.status == SellerStatus::Active.as_db() || seller.status == SellerStatus::Warned.as_db())
+            && (seller.status == SellerStatus::Active || seller.status == SellerStatus::Warned)
         {
             listers.push(seller.id);
         }
@@ -739,7 +739,7 @@ async fn brands_for_tokens(
 ) -> Result<(Option<entity::brand::Model>, Option<entity::brand::Model>), sea_orm::DbErr> {
     use entity::brand::{Column, Entity};
     let mut free = Entity::find()
-        .filter(Column::SubmissionStatus.ne(SubmissionStatus::Suspended.as_db()))
+        .filter(Column::SubmissionStatus.ne(SubmissionStatus::Suspended))
         .order_by_asc(Column::Id)
         .limit(2)
         .all(db)
@@ -757,11 +757,11 @@ async fn brands_for_tokens(
 async fn seller_for_tokens(db: &DatabaseConnection) -> Result<Option<entity::seller::Model>, sea_orm::DbErr> {
     use entity::seller::{Column, Entity};
     use sea_orm::sea_query::ExprTrait;
-    let may_act = [SellerStatus::Active.as_db(), SellerStatus::Warned.as_db()];
+    let may_act = [SellerStatus::Active, SellerStatus::Warned];
     let countering = Query::select()
         .column(entity::counter_notice::Column::SellerId)
         .from(entity::counter_notice::Entity)
-        .and_where(entity::counter_notice::Column::Status.eq(CounterNoticeStatus::Pending.as_db()))
+        .and_where(entity::counter_notice::Column::Status.eq(CounterNoticeStatus::Pending))
         .to_owned();
     let with_case = Entity::find()
         .filter(Column::Status.is_in(may_act))

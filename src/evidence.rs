@@ -7,7 +7,7 @@ use async_graphql::InputObject;
 
 use crate::error::{AppError, AppResult};
 use crate::states::EvidenceKind;
-use crate::values;
+use crate::values::{self, WebAddress};
 
 /// Most pieces of evidence one item may carry in one answer.
 pub const MAX_EVIDENCE: usize = 10;
@@ -59,7 +59,7 @@ pub fn parse(raw: &EvidenceInput, at: &str) -> AppResult<Evidence> {
     };
     let name = kind.as_db();
     let url = match (&raw.url, needs_url) {
-        (Some(u), true) => Some(values::url(u, &format!("{at}.url"))?),
+        (Some(u), true) => Some(WebAddress::parse(u, &format!("{at}.url"))?.into_stored()),
         (None, true) => return Err(needs("url", &format!("{name} evidence needs a url"))),
         (Some(_), false) => return Err(needs("url", &format!("{name} evidence takes no url"))),
         (None, false) => None,

@@ -14,9 +14,8 @@ use std::marker::PhantomData;
 
 use chrono::{DateTime, Utc};
 
-use crate::db_enum::DbEnum;
-use crate::error::AppResult;
 use crate::ids::{GlobalId, Kind};
+use crate::states::State as Stored;
 
 /// Why a plan gave the request back to the general executor (for the log).
 #[derive(Debug, Clone, Copy)]
@@ -65,7 +64,33 @@ pub trait Declared {
     /// The object a reference field `name` points at, the id it holds (and the model's field it
     /// reads it from), and whether it is nullable.
     fn reference(name: &str) -> Option<(Kind, (RefFn, &'static str), bool)>;
+
+    /// The GraphQL names of its connections.
+    const CONNECTIONS: &'static [&'static str];
+
+    /// Connection `name`: the kind of its rows, the arguments it takes (`first`, `after` and
+    /// its own), and the list its arguments select.
+    fn connection(name: &str) -> Option<(Kind, &'static [&'static str], RelFn)>;
 }
+
+/// The arguments of one field as the planner holds them, by GraphQL name (the schema's defaults
+/// filled in).
+pub struct Args<'a>(pub &'a std::collections::HashMap<&'a str, async_graphql::Value>);
+
+impl Args<'_> {
+    /// Argument `name` as `T`, or the error the resolver would answer for it.
+    pub fn get<T: async_graphql::InputType>(&self, name: &str) -> crate::error::AppResult<T> {
+        T::parse(self.0.get(name).cloned()).map_err(|e| {
+            crate::error::AppError::bad_input(
+                name,
+                format!("{name}: {}", e.into_server_error(Default::default()).message),
+            )
+        })
+    }
+}
+
+/// The list a connection's arguments select.
+pub type RelFn = fn(&Args<'_>) -> crate::error::AppResult<crate::loaders::Rel>;
 
 /// How a column's stored value is answered: the resolver's value (`read`) and the same value as
 /// JSON (`write`), written side by side so that the two executors answer alike.
@@ -161,18 +186,59 @@ impl Codec for MaybeInstant {
     }
 }
 
-/// A state column, stored as its enum's GraphQL name; a name the enum does not know is a corrupt
-/// row (an internal error for the resolver, given back by the planner).
-pub struct State<E>(PhantomData<E>);
+/// Nice classes, stored as their list (`values::NiceClasses`), answered as a list of numbers.
+pub struct Classes;
 
-impl<E: DbEnum + async_graphql::OutputType + 'static> Codec for State<E> {
+impl Codec for Classes {
     type Raw = String;
-    type Out<'a> = AppResult<E>;
-    fn read(raw: &String) -> AppResult<E> {
-        E::from_db(raw)
+    type Out<'a> = Vec<i32>;
+    fn read(raw: &String) -> Vec<i32> {
+        crate::values::NiceClasses::from_stored(raw).into_vec()
     }
     fn write(raw: &String, out: &mut Vec<u8>) -> Result<(), Fallback> {
-        enumerated(out, E::from_db(raw)?.as_db());
+        out.push(b'[');
+        for (i, class) in crate::values::NiceClasses::from_stored(raw).as_slice().iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            number(out, class);
+        }
+        out.push(b']');
+        Ok(())
+    }
+}
+
+/// A nullable day column, answered as a `Date`.
+pub struct MaybeDay;
+
+impl Codec for MaybeDay {
+    type Raw = Option<chrono::NaiveDate>;
+    type Out<'a> = Option<crate::scalars::Date>;
+    fn read(raw: &Option<chrono::NaiveDate>) -> Option<crate::scalars::Date> {
+        raw.map(crate::scalars::Date)
+    }
+    fn write(raw: &Option<chrono::NaiveDate>, out: &mut Vec<u8>) -> Result<(), Fallback> {
+        match raw.map(crate::scalars::Date).map(|day| async_graphql::ScalarType::to_value(&day)) {
+            Some(async_graphql::Value::String(text)) => string(out, &text),
+            Some(_) => return Err(Fallback("a date that is not a string")),
+            None => out.extend_from_slice(b"null"),
+        }
+        Ok(())
+    }
+}
+
+/// A state column: the column reads as its enum (a row holding a name the enum does not know
+/// fails to load), answered as its GraphQL name.
+pub struct State<E>(PhantomData<E>);
+
+impl<E: Stored + async_graphql::OutputType> Codec for State<E> {
+    type Raw = E;
+    type Out<'a> = E;
+    fn read(raw: &E) -> E {
+        *raw
+    }
+    fn write(raw: &E, out: &mut Vec<u8>) -> Result<(), Fallback> {
+        enumerated(out, raw.as_db());
         Ok(())
     }
 }

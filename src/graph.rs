@@ -213,12 +213,16 @@ pub async fn root<M: crate::columns::Columns + Send + 'static, G>(
 }
 
 /// Declares a GraphQL object over an entity model (`Type(pub Model)` in `objects`): its id, its
-/// plain fields as columns read through a `Codec`, its references to other objects, then any
-/// other resolvers as they are written in an `#[Object]` impl. Generates that impl and the
-/// object's `Declared` table, so that a field is declared in one place for both executors. The
-/// caller writes the impl's head (`head { /// docs #[Object] impl Type }`): the attribute and the
-/// `impl` must be the caller's tokens, so that the names the attribute makes (`child_complexity`)
-/// are the caller's.
+/// plain fields as columns read through a `Codec`, its references to other objects, the fields
+/// derived from some of its columns and the request's instant (`derived`: the body sees only the
+/// columns it names, so a plan selects what it reads), its connections (`connections`: the list
+/// a connection's arguments select, as a `Rel`), then any other resolvers as they are written in
+/// an `#[Object]` impl. Generates that impl and the object's `Declared` table, so that a field is
+/// declared in one place for both executors. The caller writes the impl's head
+/// (`head { /// docs #[Object] impl Type }`), and the connections' page-size parameter and cost
+/// (`connections(first, "crate::pagination::cost(first, child_complexity)")`): those must be the
+/// caller's tokens, so that the names the attribute makes (`child_complexity`) and the one its
+/// cost reads (`first`) are the caller's.
 macro_rules! object {
     (
         head { $($head:tt)* }
@@ -231,6 +235,14 @@ macro_rules! object {
         }
         optional_refs {
             $( $(#[$ometa:meta])* $ogql:literal $oname:ident -> $otarget:ident via $otable:ident($ocol:ident); )*
+        }
+        derived {
+            $( $(#[$dmeta:meta])* $dgql:literal $dname:ident: $dcodec:ty
+                = [$($dcol:ident),+] |$dnow:ident| $dbody:expr; )*
+        }
+        connections($first:ident, $cost:literal) {
+            $( $(#[$cmeta:meta])* $cgql:literal $cname:ident -> $ctarget:ident via $ctable:ident
+                [$( $(#[$ameta:meta])* $agql:literal $aname:ident: $aty:ty ),* $(,)?] => $crel:expr; )*
         }
         methods {
             $($methods:tt)*
@@ -269,13 +281,42 @@ macro_rules! object {
                 }
             )*
 
+            $(
+                $(#[$dmeta])*
+                #[graphql(name = $dgql)]
+                async fn $dname(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                ) -> $crate::error::AppResult<<$dcodec as $crate::fields::Codec>::Raw> {
+                    let $dnow = $crate::graph::request(ctx)?.now();
+                    $(let $dcol = &self.0.$dcol;)+
+                    Ok($dbody)
+                }
+            )*
+
+            $(
+                $(#[$cmeta])*
+                #[graphql(name = $cgql, complexity = $cost)]
+                async fn $cname(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                    #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] $first: Option<i32>,
+                    #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")]
+                    after: Option<String>,
+                    $( $(#[$ameta])* $aname: $aty, )*
+                ) -> $crate::error::AppResult<$crate::pagination::Connection<$ctarget>> {
+                    let rel: $crate::loaders::Rel = $crel;
+                    $crate::graph::nested::<$crate::loaders::$ctable, _>(ctx, rel, self.0.id, $first, after, $ctarget).await
+                }
+            )*
+
             $($methods)*
         }
 
         impl $crate::fields::Declared for $ty {
             const KIND: $crate::ids::Kind = $kind;
 
-            const NAMES: &'static [&'static str] = &["id", $($gql,)* $($rgql,)* $($ogql,)*];
+            const NAMES: &'static [&'static str] = &["id", $($gql,)* $($dgql,)* $($rgql,)* $($ogql,)*];
 
             fn column(name: &str) -> Option<($crate::fields::ScalarFn, $crate::fields::Fields)> {
                 use $crate::fields::{Codec as _, Fallback, Fields, Row, ScalarFn};
@@ -299,9 +340,40 @@ macro_rules! object {
                             &[stringify!($col)],
                         ),
                     )*
+                    $(
+                        $dgql => (
+                            |row: Row<'_>, out: &mut Vec<u8>, $dnow: i64| match row {
+                                Row::$variant(m) => {
+                                    $(let $dcol = &m.$dcol;)+
+                                    let value: <$dcodec as $crate::fields::Codec>::Raw = $dbody;
+                                    <$dcodec>::write(&value, out)
+                                }
+                                _ => Err(Fallback("a field of another object")),
+                            },
+                            &[$(stringify!($dcol)),+],
+                        ),
+                    )*
                     _ => return None,
                 };
                 Some(f)
+            }
+
+            const CONNECTIONS: &'static [&'static str] = &[$($cgql),*];
+
+            fn connection(name: &str) -> Option<($crate::ids::Kind, &'static [&'static str], $crate::fields::RelFn)> {
+                match name {
+                    $(
+                        $cgql => Some((
+                            <$crate::loaders::$ctable as $crate::loaders::Table>::KIND,
+                            &["first", "after", $($agql),*],
+                            |_args: &$crate::fields::Args<'_>| {
+                                $(let $aname: $aty = _args.get($agql)?;)*
+                                Ok($crel)
+                            },
+                        )),
+                    )*
+                    _ => None,
+                }
             }
 
             fn reference(name: &str) -> Option<($crate::ids::Kind, ($crate::fields::RefFn, &'static str), bool)> {

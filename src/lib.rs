@@ -11,7 +11,6 @@ pub mod channel;
 pub mod columns;
 pub mod config;
 pub mod db;
-pub mod db_enum;
 pub mod demo;
 pub mod error;
 pub mod events;

@@ -64,8 +64,8 @@ pub struct Network {
     /// (a, b, kind) with a < b, once per pair and kind, ordered; the kind as its place in
     /// `kinds` (a ring's thousands of links share a few kinds, and are not a string each).
     pub links: Vec<(i64, i64, u32)>,
-    /// The kinds of the members' identifiers as stored, in order (the links' among them).
-    pub kinds: Vec<String>,
+    /// The kinds of the members' identifiers, in the order of their names (the links' among them).
+    pub kinds: Vec<IdentifierKind>,
     pub total_active_strikes: i64,
     pub truncated: bool,
 }

@@ -244,8 +244,8 @@ mod tests {
     fn event(id: i64) -> notice_event::Model {
         notice_event::Model {
             id,
-            kind: "NOTICE_SUBMITTED".into(),
-            actor_role: "ADMIN".into(),
+            kind: crate::events::NoticeEventKind::NoticeSubmitted,
+            actor_role: crate::events::ActorRole::Admin,
             brand_id: 1,
             notice_id: None,
             item_id: None,

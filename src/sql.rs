@@ -21,6 +21,7 @@ pub mod kept;
 mod keyed;
 mod list;
 mod locks;
+pub mod order;
 pub mod raw;
 
 pub use by_id::{by_ids, by_ids_joined, by_ids_some, by_parents};
@@ -126,9 +127,14 @@ impl Sql {
 }
 
 /// Column `column` of the row aliased `t` that a list's conditions are written over (the
-/// conditions themselves are composed with sea-query: `t("status").eq("OPEN")`).
+/// conditions themselves are composed with sea-query: `t("status").eq(NoticeStatus::Open)`).
 pub fn t(column: &'static str) -> Expr {
     Expr::col(("t", column))
+}
+
+/// The condition no row meets (a scope that may see none of a list).
+pub fn nothing() -> Expr {
+    sea_orm::sea_query::ExprTrait::eq(Expr::val(1), 0)
 }
 
 impl From<Expr> for Sql {

@@ -74,8 +74,8 @@ impl Work {
             notice_id: Set(notice),
             item_id: Set(item),
             seller_id: Set(seller),
-            kind: Set(kind.as_db().into()),
-            actor_role: Set(actor.as_db().into()),
+            kind: Set(kind),
+            actor_role: Set(actor),
             at: Set(self.now),
             note: Set(note),
             ..Default::default()

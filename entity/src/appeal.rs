@@ -11,10 +11,10 @@ pub struct Model {
     pub brand_id: i64,
     pub seller_id: i64,
     /// SELLER (against a removal) or BRAND (against a rejection).
-    pub party: String,
+    pub party: crate::states::AppealParty,
     pub statement: String,
     /// PENDING, UPHELD or REVERSED.
-    pub status: String,
+    pub status: crate::states::AppealStatus,
     /// The `sub` of whoever made the decision under appeal (null: SYSTEM); never its reviewer.
     pub decided_by: Option<String>,
     /// When the decision under appeal was taken.

@@ -8,10 +8,10 @@ pub struct Model {
     pub id: i64,
     pub name: String,
     pub country: String,
-    pub trust_tier: String,
+    pub trust_tier: crate::states::TrustTier,
     pub created_at: i64,
     /// ACTIVE, WARNED or SUSPENDED: its standing as a notifier.
-    pub submission_status: String,
+    pub submission_status: crate::states::SubmissionStatus,
     /// When it was last WARNED.
     pub warned_at: Option<i64>,
     /// While SUSPENDED: when the suspension ends.

@@ -10,7 +10,7 @@ pub struct Model {
     pub seller_id: i64,
     pub brand_id: i64,
     pub statement: String,
-    pub status: String,
+    pub status: crate::states::CounterNoticeStatus,
     pub filed_at: i64,
     pub resolved_at: Option<i64>,
     pub resolution_reason: Option<String>,

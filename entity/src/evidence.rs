@@ -10,7 +10,7 @@ pub struct Model {
     pub item_id: i64,
     pub message_id: Option<i64>,
     /// TEST_BUY, SCREENSHOT, DOCUMENT or URL.
-    pub kind: String,
+    pub kind: crate::states::EvidenceKind,
     pub url: Option<String>,
     /// SHA-256 of the file, 64 lowercase hex digits.
     pub sha256: Option<String>,

@@ -1,8 +1,9 @@
-//! sea-orm entities of the rightsgraph registry: plain data, no GraphQL and no business rules.
+//! sea-orm entities of the rightsgraph registry: plain data and the states it holds, no business
+//! rules.
 //!
 //! Timestamps are stored as microseconds since the Unix epoch (UTC) in a `BIGINT`, so that the
-//! same column orders and compares identically on SQLite and PostgreSQL; enums are stored as their
-//! GraphQL names in `TEXT`.
+//! same column orders and compares identically on SQLite and PostgreSQL; states (`states`) are
+//! stored as their GraphQL names in `TEXT` and read as enums.
 
 pub mod appeal;
 pub mod brand;
@@ -17,5 +18,6 @@ pub mod seller;
 pub mod seller_cluster;
 pub mod seller_identifier;
 pub mod statement_of_reasons;
+pub mod states;
 pub mod strike;
 pub mod trademark;

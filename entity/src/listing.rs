@@ -11,7 +11,7 @@ pub struct Model {
     pub url: String,
     pub price_amount: String,
     pub price_currency: String,
-    pub status: String,
+    pub status: crate::states::ListingStatus,
     pub listed_at: i64,
     pub removed_at: Option<i64>,
     /// The title lowercased (Unicode), for case-insensitive search.

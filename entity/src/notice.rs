@@ -7,9 +7,9 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub brand_id: i64,
-    pub reason: String,
+    pub reason: crate::states::NoticeReason,
     pub explanation: String,
-    pub status: String,
+    pub status: crate::states::NoticeStatus,
     pub expedited: bool,
     pub submitted_at: i64,
     pub closed_at: Option<i64>,

@@ -10,8 +10,8 @@ pub struct Model {
     pub notice_id: Option<i64>,
     pub item_id: Option<i64>,
     pub seller_id: Option<i64>,
-    pub kind: String,
-    pub actor_role: String,
+    pub kind: crate::states::NoticeEventKind,
+    pub actor_role: crate::states::ActorRole,
     pub at: i64,
     pub note: Option<String>,
 }

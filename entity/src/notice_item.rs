@@ -11,7 +11,7 @@ pub struct Model {
     pub trademark_id: i64,
     pub brand_id: i64,
     pub seller_id: i64,
-    pub status: String,
+    pub status: crate::states::NoticeItemStatus,
     pub submitted_at: i64,
     pub decided_at: Option<i64>,
     pub decision_reason: Option<String>,

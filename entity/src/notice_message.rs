@@ -11,8 +11,8 @@ pub struct Model {
     /// The item a QUESTION or ANSWER is about.
     pub item_id: Option<i64>,
     /// MESSAGE, QUESTION or ANSWER.
-    pub kind: String,
-    pub author_role: String,
+    pub kind: crate::states::NoticeMessageKind,
+    pub author_role: crate::states::ActorRole,
     /// The `sub` of the author's token.
     pub author_subject: String,
     pub body: String,

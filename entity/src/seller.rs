@@ -9,7 +9,7 @@ pub struct Model {
     pub handle: String,
     pub display_name: String,
     pub country: String,
-    pub status: String,
+    pub status: crate::states::SellerStatus,
     pub created_at: i64,
     /// Label of the seller's component in the link graph: the smallest seller id in it.
     pub cluster_id: Option<i64>,

@@ -7,7 +7,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub seller_id: i64,
-    pub kind: String,
+    pub kind: crate::states::IdentifierKind,
     pub value: String,
     pub created_at: i64,
 }

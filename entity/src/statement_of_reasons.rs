@@ -15,14 +15,14 @@ pub struct Model {
     pub seller_id: i64,
     pub listing_id: i64,
     /// REVIEW, EXPEDITED or APPEAL: how the removal was decided.
-    pub procedure: String,
+    pub procedure: crate::states::RemovalProcedure,
     pub content_removed: bool,
     /// SUSPENDED or TERMINATED when the removal's strike moved the seller there.
-    pub account_decision: Option<String>,
+    pub account_decision: Option<crate::states::AccountDecision>,
     /// FULLY or NOT_AUTOMATED.
-    pub automated_decision: String,
+    pub automated_decision: crate::states::AutomatedDecision,
     /// The category's specification, e.g. TRADEMARK_INFRINGEMENT.
-    pub keyword: String,
+    pub keyword: crate::states::StatementKeyword,
     pub legal_ground: String,
     pub explanation: String,
     pub facts: String,

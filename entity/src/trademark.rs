@@ -11,7 +11,7 @@ pub struct Model {
     pub registration_number: String,
     pub jurisdiction: String,
     pub nice_classes: String,
-    pub status: String,
+    pub status: crate::states::TrademarkStatus,
     pub expires_on: Option<Date>,
     pub created_at: i64,
 }

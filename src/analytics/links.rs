@@ -20,7 +20,7 @@ use entity::seller;
 
 use crate::ids::{Kind, to_id};
 use crate::objects::SellerLink;
-use crate::states::{IdentifierKind, SellerStatus};
+use crate::states::IdentifierKind;
 use crate::time::instant;
 
 /// The links of a network, with the member rows their sellers are read from.
@@ -113,7 +113,7 @@ fn seller_value(id: i64, fields: &[(Name, SellerField)], rows: &HashMap<i64, sel
             SellerField::Handle => Value::String(rows.get(&id)?.handle.clone()),
             SellerField::DisplayName => Value::String(rows.get(&id)?.display_name.clone()),
             SellerField::Country => Value::String(rows.get(&id)?.country.clone()),
-            SellerField::Status => Value::Enum(Name::new(SellerStatus::from_db(&rows.get(&id)?.status).ok()?.as_db())),
+            SellerField::Status => Value::Enum(Name::new(rows.get(&id)?.status.as_db())),
             SellerField::CreatedAt => instant(rows.get(&id)?.created_at).to_value(),
         };
         object.insert(key.clone(), value);

@@ -9,6 +9,7 @@ use crate::auth::Identity;
 use crate::error::{AppError, AppResult};
 pub use crate::objects::Network;
 use crate::sql::{ListSpec, raw};
+use crate::states::IdentifierKind;
 
 /// Most members a network lists.
 pub const MAX_MEMBERS: usize = 500;
@@ -92,9 +93,9 @@ async fn neighbours(db: &impl ConnectionTrait, sellers: &[i64]) -> AppResult<Vec
 /// The pairs among `ids` that share an identifier, once per pair and kind, ordered. One read of
 /// the members' identifiers; the pairs are formed here, since a value held by k members makes
 /// k(k-1)/2 pairs that a self-join would have to build and deduplicate row by row.
-async fn links_among(db: &impl ConnectionTrait, ids: &[i64]) -> AppResult<(Vec<(i64, i64, u32)>, Vec<String>)> {
+async fn links_among(db: &impl ConnectionTrait, ids: &[i64]) -> AppResult<(Vec<(i64, i64, u32)>, Vec<IdentifierKind>)> {
     let rows = db.query_all_raw(raw::identifiers_of(ids).build(db.get_database_backend())).await?;
-    let mut holders: HashMap<(String, String), Vec<i64>> = HashMap::new();
+    let mut holders: HashMap<(IdentifierKind, String), Vec<i64>> = HashMap::new();
     for row in &rows {
         let seller: i64 = row.try_get("", "seller_id")?;
         holders.entry((row.try_get("", "kind")?, row.try_get("", "value")?)).or_default().push(seller);
@@ -104,14 +105,15 @@ async fn links_among(db: &impl ConnectionTrait, ids: &[i64]) -> AppResult<(Vec<(
 
 /// Every pair (a < b) of sellers holding one value, once per pair and kind, ordered by the
 /// sellers then the kind, and the kinds (which the pairs refer to by place, in order).
-fn pairs(holders: HashMap<(String, String), Vec<i64>>) -> (Vec<(i64, i64, u32)>, Vec<String>) {
-    let mut kinds: Vec<String> = holders.keys().map(|(kind, _)| kind.clone()).collect();
-    kinds.sort_unstable();
+fn pairs(holders: HashMap<(IdentifierKind, String), Vec<i64>>) -> (Vec<(i64, i64, u32)>, Vec<IdentifierKind>) {
+    // In the order of their names, as the links are answered.
+    let mut kinds: Vec<IdentifierKind> = holders.keys().map(|(kind, _)| *kind).collect();
+    kinds.sort_unstable_by_key(|kind| kind.as_db());
     kinds.dedup();
     let mut links = Vec::new();
     for ((kind, _), mut sellers) in holders {
         // `kinds` holds every key's kind (a handful of them), so the search cannot miss.
-        let Ok(kind) = kinds.binary_search(&kind) else { continue };
+        let Ok(kind) = kinds.binary_search_by_key(&kind.as_db(), |k| k.as_db()) else { continue };
         let kind = kind as u32;
         sellers.sort_unstable();
         sellers.dedup();
@@ -133,22 +135,22 @@ async fn active_strikes(db: &impl ConnectionTrait, ids: &[i64], now: i64) -> App
 mod tests {
     use super::*;
 
-    fn holders(groups: &[(&str, &str, &[i64])]) -> HashMap<(String, String), Vec<i64>> {
-        groups.iter().map(|(k, v, s)| (((*k).to_owned(), (*v).to_owned()), s.to_vec())).collect()
+    fn holders(groups: &[(IdentifierKind, &str, &[i64])]) -> HashMap<(IdentifierKind, String), Vec<i64>> {
+        groups.iter().map(|(k, v, s)| ((*k, (*v).to_owned()), s.to_vec())).collect()
     }
 
     #[test]
     fn pairs_are_listed_once_per_kind_in_order() {
         let links = pairs(holders(&[
-            ("PHONE", "1", &[3, 1, 2]),
+            (IdentifierKind::Phone, "1", &[3, 1, 2]),
             // A second shared phone between 1 and 2 adds no second PHONE link.
-            ("PHONE", "2", &[2, 1]),
-            ("EMAIL", "x@y", &[2, 1]),
-            ("ADDRESS", "a", &[4]),
+            (IdentifierKind::Phone, "2", &[2, 1]),
+            (IdentifierKind::Email, "x@y", &[2, 1]),
+            (IdentifierKind::Address, "a", &[4]),
         ]));
         let (links, kinds) = links;
-        assert_eq!(kinds, ["ADDRESS", "EMAIL", "PHONE"]);
-        let named: Vec<(i64, i64, &str)> = links.iter().map(|&(a, b, k)| (a, b, kinds[k as usize].as_str())).collect();
+        assert_eq!(kinds, [IdentifierKind::Address, IdentifierKind::Email, IdentifierKind::Phone], "by name");
+        let named: Vec<(i64, i64, &str)> = links.iter().map(|&(a, b, k)| (a, b, kinds[k as usize].as_db())).collect();
         assert_eq!(named, [(1, 2, "EMAIL"), (1, 2, "PHONE"), (1, 3, "PHONE"), (2, 3, "PHONE")]);
     }
 }

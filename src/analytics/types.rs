@@ -76,7 +76,7 @@ impl OffenderNetwork {
             .map(|&(a, b, kind)| {
                 let kind = self.network.kinds.get(kind as usize);
                 let kind = kind.ok_or_else(|| AppError::Internal("a link of no kind".into()))?;
-                Ok((a, b, IdentifierKind::from_db(kind)?))
+                Ok((a, b, *kind))
             })
             .collect::<AppResult<Vec<_>>>()?;
         let selection = ctx.with_selection_set(&ctx.item.node.selection_set);

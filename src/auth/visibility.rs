@@ -14,7 +14,7 @@ pub fn notice(scope: Scope) -> Option<Sql> {
         Scope::Brand(b) => t("brand_id").eq(b),
         Scope::Seller(s) => Expr::exists(
             Query::select()
-                .expr(Expr::cust("1"))
+                .column(("vi", "notice_id"))
                 .from_as("notice_item", "vi")
                 .and_where(Expr::col(("vi", "notice_id")).equals(("t", "id")))
                 .and_where(Expr::col(("vi", "seller_id")).eq(s))
@@ -42,7 +42,7 @@ pub fn channel(scope: Scope) -> Option<Sql> {
     let cond = match scope {
         Scope::All => return None,
         Scope::Brand(b) => t("brand_id").eq(b),
-        Scope::Seller(_) => Expr::cust("1 = 0"),
+        Scope::Seller(_) => crate::sql::nothing(),
     };
     Some(cond.into())
 }

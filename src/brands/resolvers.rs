@@ -8,11 +8,11 @@ use crate::graph;
 use crate::ids::Kind;
 use crate::loaders::Brands;
 use crate::pagination::Connection;
-use crate::sql::{Dir, ListSpec};
+use crate::sql::ListSpec;
 
 /// All brands, oldest first (shared with the planned executor).
 pub fn brands() -> ListSpec {
-    ListSpec::new("brand", &[("t.id", Dir::Asc)])
+    ListSpec::new("brand", crate::sql::order::BY_ID)
 }
 
 /// Brand queries; every role sees brands.

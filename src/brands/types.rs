@@ -8,11 +8,10 @@ use crate::error::{AppError, AppResult};
 use crate::fields::{Instant, State, Text};
 use crate::graph::{self, object};
 use crate::ids::Kind;
-use crate::loaders::{Rel, Trademarks};
+use crate::loaders::Rel;
 use crate::notices::filter::{NoticeFilter, notice_criteria};
 use crate::notices::stats::{BrandStats, StatsKey};
 use crate::objects::{Notice, NoticeEvent, Trademark};
-use crate::pagination::Connection;
 use crate::time::instant;
 
 pub use crate::objects::Brand;
@@ -41,32 +40,24 @@ object! {
     }
     optional_refs {
     }
-    methods {
+    derived {
+    }
+    connections(first, "crate::pagination::cost(first, child_complexity)") {
         /// The brand's registered marks, oldest first.
-        #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
-        async fn trademarks(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
-            #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
-        ) -> AppResult<Connection<Trademark>> {
-            graph::nested::<Trademarks, _>(ctx, Rel::TrademarksOfBrand, self.0.id, first, after, Trademark).await
-        }
-
+        "trademarks" trademarks -> Trademark via Trademarks [] => Rel::TrademarksOfBrand;
         /// The brand's notices that the viewer may see, newest first.
-        #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
-        async fn notices(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
-            #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
-            #[graphql(desc = "Which of the brand's notices; absent: all the viewer may see.")] filter: Option<NoticeFilter>,
-        ) -> AppResult<Connection<Notice>> {
-            let criteria = notice_criteria(filter)?;
-            graph::nested::<crate::loaders::Notices, _>(ctx, Rel::NoticesOfBrand(criteria), self.0.id, first, after, Notice)
-                .await
-        }
-
+        "notices" notices -> Notice via Notices [
+            #[graphql(desc = "Which of the brand's notices; absent: all the viewer may see.")]
+            "filter" filter: Option<NoticeFilter>,
+        ] => Rel::NoticesOfBrand(notice_criteria(filter)?);
+        /// Every event of the brand that the viewer may see, newest first: those of its notices and the brand-level ones
+        /// (trust tier, notifier standing). Empty for another brand's agent.
+        "enforcementHistory" enforcement_history -> NoticeEvent via Events [
+            #[graphql(desc = "Only events at or after this instant (RFC 3339).")]
+            "since" since: Option<DateTime<Utc>>,
+        ] => Rel::EventsOfBrand { since: since.map(crate::time::micros) };
+    }
+    methods {
         /// The brand's standing as a notifier: WARNED or SUSPENDED after too many unfounded notices.
         /// Staff and the brand's own agents read it; anyone else is refused (`FORBIDDEN`).
         async fn submission_status(&self, ctx: &Context<'_>) -> AppResult<Option<crate::states::SubmissionStatus>> {
@@ -95,19 +86,6 @@ object! {
             graph::request(ctx)?.loaders().load_one(key).await
         }
 
-        /// Every event of the brand that the viewer may see, newest first: those of its notices and the brand-level ones
-        /// (trust tier, notifier standing). Empty for another brand's agent.
-        #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
-        async fn enforcement_history(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
-            #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
-            #[graphql(desc = "Only events at or after this instant (RFC 3339).")] since: Option<DateTime<Utc>>,
-        ) -> AppResult<Connection<NoticeEvent>> {
-            let rel = Rel::EventsOfBrand { since: since.map(crate::time::micros) };
-            graph::nested::<crate::loaders::Events, _>(ctx, rel, self.0.id, first, after, NoticeEvent).await
-        }
     }
 }
 

@@ -63,16 +63,16 @@ pub async fn request_information(
     let item = visible_item_by_id(&work, identity, command.item).await?;
     lock_around(&work, &item).await?;
     let item = reload_item(&work, item.id).await?;
-    if item.status != NoticeItemStatus::Pending.as_db() {
+    if item.status != NoticeItemStatus::Pending {
         return Err(AppError::conflict(format!("information is asked on a PENDING item; this one is {}", item.status)));
     }
     let window = crate::time::micros_of(shared.rules.info_request_window);
     let due = now.saturating_add(window);
     let moved = notice_item::Entity::update_many()
-        .col_expr(notice_item::Column::Status, Expr::value(NoticeItemStatus::InfoRequested.as_db()))
+        .col_expr(notice_item::Column::Status, Expr::value(NoticeItemStatus::InfoRequested))
         .col_expr(notice_item::Column::InfoDueAt, Expr::value(due))
         .filter(notice_item::Column::Id.eq(item.id))
-        .filter(notice_item::Column::Status.eq(NoticeItemStatus::Pending.as_db()))
+        .filter(notice_item::Column::Status.eq(NoticeItemStatus::Pending))
         .exec(&work.txn)
         .await?;
     if moved.rows_affected != 1 {
@@ -102,7 +102,7 @@ pub async fn provide_information(
     let item = visible_item_by_id(&work, identity, command.item).await?;
     lock_around(&work, &item).await?;
     let item = reload_item(&work, item.id).await?;
-    if item.status != NoticeItemStatus::InfoRequested.as_db() {
+    if item.status != NoticeItemStatus::InfoRequested {
         return Err(AppError::conflict(format!("no question waits on this item: it is {}", item.status)));
     }
     if let Some(due) = item.info_due_at
@@ -115,17 +115,17 @@ pub async fn provide_information(
     }
     let question = notice_message::Entity::find()
         .filter(notice_message::Column::ItemId.eq(item.id))
-        .filter(notice_message::Column::Kind.eq(NoticeMessageKind::Question.as_db()))
+        .filter(notice_message::Column::Kind.eq(NoticeMessageKind::Question))
         .filter(notice_message::Column::AnsweredAt.is_null())
         .order_by_desc(notice_message::Column::Id)
         .one(&work.txn)
         .await?
         .ok_or_else(|| AppError::Internal(format!("item {} waits on no question", item.id)))?;
     let moved = notice_item::Entity::update_many()
-        .col_expr(notice_item::Column::Status, Expr::value(NoticeItemStatus::Pending.as_db()))
+        .col_expr(notice_item::Column::Status, Expr::value(NoticeItemStatus::Pending))
         .col_expr(notice_item::Column::InfoDueAt, Expr::value(Option::<i64>::None))
         .filter(notice_item::Column::Id.eq(item.id))
-        .filter(notice_item::Column::Status.eq(NoticeItemStatus::InfoRequested.as_db()))
+        .filter(notice_item::Column::Status.eq(NoticeItemStatus::InfoRequested))
         .exec(&work.txn)
         .await?;
     if moved.rows_affected != 1 {
@@ -143,7 +143,7 @@ pub async fn provide_information(
         let rows = command.evidence.into_iter().map(|e| evidence::ActiveModel {
             item_id: Set(item.id),
             message_id: Set(Some(answer.id)),
-            kind: Set(e.kind.as_db().into()),
+            kind: Set(e.kind),
             url: Set(e.url),
             sha256: Set(e.sha256),
             order_number: Set(e.order_number),
@@ -186,8 +186,8 @@ pub async fn post_message(
         notice_id: Set(target.id),
         brand_id: Set(target.brand_id),
         item_id: Set(None),
-        kind: Set(NoticeMessageKind::Message.as_db().into()),
-        author_role: Set(actor_of(identity).as_db().into()),
+        kind: Set(NoticeMessageKind::Message),
+        author_role: Set(actor_of(identity)),
         author_subject: Set(identity.subject.clone()),
         body: Set(command.body),
         at: Set(now),
@@ -229,7 +229,7 @@ pub async fn settle_due(shared: &Shared, now: i64, force: bool) -> AppResult<usi
         return Ok(0);
     }
     let due = notice_item::Entity::find()
-        .filter(notice_item::Column::Status.eq(NoticeItemStatus::InfoRequested.as_db()))
+        .filter(notice_item::Column::Status.eq(NoticeItemStatus::InfoRequested))
         .filter(notice_item::Column::InfoDueAt.lte(now))
         .order_by_asc(notice_item::Column::InfoDueAt)
         .order_by_asc(notice_item::Column::Id)
@@ -258,7 +258,7 @@ async fn next_deadline(db: &impl ConnectionTrait) -> AppResult<Option<i64>> {
     let due: Option<Option<i64>> = notice_item::Entity::find()
         .select_only()
         .column_as(notice_item::Column::InfoDueAt.min(), "due")
-        .filter(notice_item::Column::Status.eq(NoticeItemStatus::InfoRequested.as_db()))
+        .filter(notice_item::Column::Status.eq(NoticeItemStatus::InfoRequested))
         .into_tuple()
         .one(db)
         .await?;
@@ -271,12 +271,12 @@ async fn reject_for_silence(shared: &Shared, item: notice_item::Model) -> AppRes
     let mut work = Work::begin(&shared.db, ActorRole::System, due, &shared.rules).await?;
     lock_around(&work, &item).await?;
     let rejected = notice_item::Entity::update_many()
-        .col_expr(notice_item::Column::Status, Expr::value(NoticeItemStatus::Rejected.as_db()))
+        .col_expr(notice_item::Column::Status, Expr::value(NoticeItemStatus::Rejected))
         .col_expr(notice_item::Column::DecidedAt, Expr::value(due))
         .col_expr(notice_item::Column::DecisionReason, Expr::value(SILENCE))
         .col_expr(notice_item::Column::InfoDueAt, Expr::value(Option::<i64>::None))
         .filter(notice_item::Column::Id.eq(item.id))
-        .filter(notice_item::Column::Status.eq(NoticeItemStatus::InfoRequested.as_db()))
+        .filter(notice_item::Column::Status.eq(NoticeItemStatus::InfoRequested))
         .filter(notice_item::Column::InfoDueAt.eq(due))
         .exec(&work.txn)
         .await?;
@@ -302,8 +302,8 @@ fn message(
         notice_id: Set(item.notice_id),
         brand_id: Set(item.brand_id),
         item_id: Set(Some(item.id)),
-        kind: Set(kind.as_db().into()),
-        author_role: Set(actor_of(identity).as_db().into()),
+        kind: Set(kind),
+        author_role: Set(actor_of(identity)),
         author_subject: Set(identity.subject.clone()),
         body: Set(body.to_owned()),
         at: Set(now),

@@ -44,12 +44,12 @@ impl NoticeMessage {
 
     /// A message, a question or an answer.
     async fn kind(&self) -> AppResult<NoticeMessageKind> {
-        NoticeMessageKind::from_db(&self.0.kind)
+        Ok(self.0.kind)
     }
 
     /// The role of the author's token (`SYSTEM` never writes here).
     async fn author_role(&self) -> AppResult<ActorRole> {
-        ActorRole::from_db(&self.0.author_role)
+        Ok(self.0.author_role)
     }
 
     /// The subject (`sub`) of the author's token.
@@ -79,7 +79,7 @@ impl NoticeMessage {
 
     /// The evidence an answer brought, in the order given; empty for other kinds.
     async fn evidence(&self, ctx: &Context<'_>) -> AppResult<Vec<Evidence>> {
-        if self.0.kind != NoticeMessageKind::Answer.as_db() {
+        if self.0.kind != NoticeMessageKind::Answer {
             return Ok(Vec::new());
         }
         let loaders = graph::request(ctx)?.loaders();
@@ -94,7 +94,7 @@ impl NoticeMessage {
 impl Evidence {
     /// What the piece is; it says which of the fields below are set.
     async fn kind(&self) -> AppResult<EvidenceKind> {
-        EvidenceKind::from_db(&self.0.kind)
+        Ok(self.0.kind)
     }
 
     /// The address of the screenshot, document or web page: an absolute http(s) URL; null for a test buy.

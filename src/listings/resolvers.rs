@@ -9,7 +9,7 @@ use crate::graph;
 use crate::ids::{self, Kind};
 use crate::loaders::Listings;
 use crate::pagination::Connection;
-use crate::sql::{Dir, ListSpec, t};
+use crate::sql::{ListSpec, t};
 
 /// Longest `titleContains` accepted.
 const MAX_SEARCH: usize = 200;
@@ -74,9 +74,9 @@ pub fn listing_spec(filter: ListingFilter) -> AppResult<ListSpec> {
         Some(t) => Some(format!("%{}%", escape_like(&t.to_lowercase()))),
         None => None,
     };
-    Ok(ListSpec::new("listing", &[("t.id", Dir::Asc)])
+    Ok(ListSpec::new("listing", crate::sql::order::BY_ID)
         .and_opt(seller.map(|s| t("seller_id").eq(s)))
-        .and_opt(filter.status.map(|s| t("status").eq(s.as_db())))
+        .and_opt(filter.status.map(|s| t("status").eq(s)))
         .and_opt(title.map(|p| t("title_search").like(LikeExpr::new(p).escape('\\')))))
 }
 

@@ -8,7 +8,7 @@ use crate::error::{AppError, AppResult};
 use crate::graph::Shared;
 use crate::ids::{GlobalId, Kind};
 use crate::states::{ListingStatus, SellerStatus};
-use crate::values;
+use crate::values::{self, ListingAddress, Money};
 use entity::listing;
 
 /// A listing to create, its values checked and normalized.
@@ -16,20 +16,18 @@ pub struct NewListing {
     pub seller: i64,
     /// 1 to 500 characters.
     pub title: String,
-    /// The marketplace address, normalized (`values::listing_address`).
-    pub url: String,
-    /// The price as a decimal, and its ISO 4217 currency.
-    pub amount: String,
-    pub currency: String,
+    /// The marketplace address, normalized.
+    pub url: ListingAddress,
+    pub price: Money,
 }
 
 impl NewListing {
     /// The command from a client's values; the first bad value names its input field.
     pub fn new(seller: i64, title: &str, url: &str, amount: &str, currency: &str) -> AppResult<Self> {
         let title = values::text(title, 1, 500, "title")?;
-        let url = values::listing_address(url, "url")?;
-        let (amount, currency) = values::money(amount, currency, "price")?;
-        Ok(Self { seller, title, url, amount, currency })
+        let url = ListingAddress::parse(url, "url")?;
+        let price = Money::parse(amount, currency, "price")?;
+        Ok(Self { seller, title, url, price })
     }
 }
 
@@ -42,17 +40,18 @@ pub async fn create(
     input: NewListing,
 ) -> AppResult<entity::listing::Model> {
     identity.require_role(&[Role::Admin, Role::Seller], "create listings")?;
-    let NewListing { seller: seller_id, title, url, amount, currency } = input;
+    let NewListing { seller: seller_id, title, url, price } = input;
+    let (amount, currency) = price.into_stored();
     if identity.role == Role::Seller && identity.seller_id != Some(seller_id) {
         return Err(AppError::Forbidden("a seller may create listings only for itself".into()));
     }
     // The address is kept in its normalized form: `Listing.url` reads the same for every spelling.
-    let address = url.clone();
+    let address = url.clone().into_stored();
     let seller = entity::seller::Entity::find_by_id(seller_id)
         .one(&shared.db)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no Seller {}", GlobalId::new(Kind::Seller, seller_id))))?;
-    if seller.status == SellerStatus::Suspended.as_db() || seller.status == SellerStatus::Terminated.as_db() {
+    if seller.status == SellerStatus::Suspended || seller.status == SellerStatus::Terminated {
         return Err(AppError::Forbidden(format!("the seller is {} and cannot create listings", seller.status)));
     }
     let txn = shared.db.begin().await?;
@@ -60,10 +59,10 @@ pub async fn create(
         seller_id: Set(seller_id),
         title_search: Set(Some(title.to_lowercase())),
         title: Set(title),
-        url: Set(url),
+        url: Set(url.into_stored()),
         price_amount: Set(amount),
         price_currency: Set(currency),
-        status: Set(ListingStatus::Active.as_db().into()),
+        status: Set(ListingStatus::Active),
         listed_at: Set(now),
         removed_at: Set(None),
         ..Default::default()
@@ -77,9 +76,9 @@ pub async fn create(
     Ok(created)
 }
 
-/// The id of the listing at `url`, in any spelling of it (`values::listing_address`).
+/// The id of the listing at `url`, in any spelling of it (`ListingAddress`).
 pub async fn id_by_address(db: &impl ConnectionTrait, url: &str, field: &str) -> AppResult<Option<i64>> {
-    let address = values::listing_address(url, field)?;
+    let address = ListingAddress::parse(url, field)?.into_stored();
     let row = db.query_one(&at_address(address)).await?;
     Ok(row.map(|r| r.try_get::<i64>("", "id")).transpose()?)
 }
@@ -119,7 +118,7 @@ pub async fn key_addresses(db: &sea_orm::DatabaseConnection) -> AppResult<u64> {
     let mut keyed = 0;
     for row in rows {
         let (id, url): (i64, String) = (row.try_get("", "id")?, row.try_get("", "url")?);
-        let Ok(address) = values::listing_address(&url, "url") else {
+        let Ok(address) = ListingAddress::parse(&url, "url").map(ListingAddress::into_stored) else {
             tracing::warn!(listing = id, "a listing's address is not an http(s) URL; it cannot be found by address");
             continue;
         };

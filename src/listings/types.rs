@@ -1,14 +1,12 @@
 //! The `Listing` object.
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{ID, InputObject, Object, SimpleObject};
 
-use crate::error::AppResult;
 use crate::fields::{Instant, MaybeInstant, State, Text};
-use crate::graph::{self, object};
+use crate::graph::object;
 use crate::ids::Kind;
-use crate::loaders::{Items, Rel};
+use crate::loaders::Rel;
 use crate::objects::{NoticeItem, Seller};
-use crate::pagination::Connection;
 
 pub use crate::objects::Listing;
 pub use crate::states::ListingStatus;
@@ -61,22 +59,18 @@ object! {
     }
     optional_refs {
     }
+    derived {
+    }
+    connections(first, "crate::pagination::cost(first, child_complexity)") {
+        /// Items of notices against this listing that the viewer may see, newest first.
+        "noticeItems" notice_items -> NoticeItem via Items [] => Rel::ItemsOfListing;
+    }
     methods {
         /// The asking price.
         async fn price(&self) -> Money {
             Money { amount: self.0.price_amount.clone(), currency: self.0.price_currency.clone() }
         }
 
-        /// Items of notices against this listing that the viewer may see, newest first.
-        #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
-        async fn notice_items(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
-            #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
-        ) -> AppResult<Connection<NoticeItem>> {
-            graph::nested::<Items, _>(ctx, Rel::ItemsOfListing, self.0.id, first, after, NoticeItem).await
-        }
     }
 }
 

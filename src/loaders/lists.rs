@@ -15,11 +15,9 @@ use crate::auth::{Scope, visibility};
 use crate::columns::Mask;
 use crate::error::{AppError, AppResult};
 use crate::pagination::{Cursor, PageArgs};
-use crate::sql::{self, Dir, ListSpec, Sql, t};
-
-const BY_ID: &[(&str, Dir)] = &[("t.id", Dir::Asc)];
-const NEWEST_ID: &[(&str, Dir)] = &[("t.id", Dir::Desc)];
-const NEWEST_SUBMITTED: &[(&str, Dir)] = &[("t.submitted_at", Dir::Desc), ("t.id", Dir::Desc)];
+use crate::sql::order::{BY_ID, HAPPENED, ISSUED, LATEST, NEWEST_ID, NEWEST_SUBMITTED};
+use crate::sql::{self, ListSpec, Sql, t};
+use crate::states::{ListingStatus, NoticeReason, NoticeStatus};
 
 /// A relation from a parent row to a list of child rows.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -31,7 +29,7 @@ pub enum Rel {
     /// `Trademark.notices`: notices citing the trademark, newest first.
     NoticesOfTrademark,
     /// `Seller.listings`, oldest first, optionally of one status.
-    ListingsOfSeller(Option<&'static str>),
+    ListingsOfSeller(Option<ListingStatus>),
     /// `Seller.strikes`, newest first.
     StrikesOfSeller { active_only: bool },
     /// `Notice.items`, in the order submitted.
@@ -92,26 +90,18 @@ impl Rel {
                 (ListSpec::new("notice_item", NEWEST_SUBMITTED).and_opt(visibility::owned(scope)), "seller_id")
             }
             Rel::MembersOfCluster => (ListSpec::new("seller", BY_ID), "cluster_id"),
-            Rel::StatementsOfSeller => (
-                ListSpec::new("statement_of_reasons", &[("t.application_date", Dir::Asc), ("t.id", Dir::Asc)])
-                    .and_opt(visibility::owned(scope)),
-                "seller_id",
-            ),
-            Rel::EventsOfNotice => (
-                ListSpec::new("notice_event", &[("t.at", Dir::Asc), ("t.id", Dir::Asc)])
-                    .and_opt(visibility::owned(scope)),
-                "notice_id",
-            ),
-            Rel::MessagesOfNotice => (
-                ListSpec::new("notice_message", &[("t.at", Dir::Asc), ("t.id", Dir::Asc)])
-                    .and_opt(visibility::channel(scope)),
-                "notice_id",
-            ),
+            Rel::StatementsOfSeller => {
+                (ListSpec::new("statement_of_reasons", ISSUED).and_opt(visibility::owned(scope)), "seller_id")
+            }
+            Rel::EventsOfNotice => {
+                (ListSpec::new("notice_event", HAPPENED).and_opt(visibility::owned(scope)), "notice_id")
+            }
+            Rel::MessagesOfNotice => {
+                (ListSpec::new("notice_message", HAPPENED).and_opt(visibility::channel(scope)), "notice_id")
+            }
             Rel::EventsOfBrand { since } => {
                 let since = since.map(|s| t("at").gte(s));
-                let spec = ListSpec::new("notice_event", &[("t.at", Dir::Desc), ("t.id", Dir::Desc)])
-                    .and_opt(visibility::owned(scope))
-                    .and_opt(since);
+                let spec = ListSpec::new("notice_event", LATEST).and_opt(visibility::owned(scope)).and_opt(since);
                 (spec, "brand_id")
             }
         }
@@ -249,8 +239,8 @@ impl Loader<CountOf> for Batcher {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct NoticeCriteria {
     pub brand_id: Option<i64>,
-    pub status: Option<&'static str>,
-    pub reason: Option<&'static str>,
+    pub status: Option<NoticeStatus>,
+    pub reason: Option<NoticeReason>,
     pub submitted_after: Option<i64>,
     pub submitted_before: Option<i64>,
 }

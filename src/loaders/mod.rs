@@ -82,6 +82,8 @@ impl Batcher {
 /// A table a row can be loaded from by id, and who may see its rows.
 pub trait Table: Send + Sync + 'static {
     const NAME: &'static str;
+    /// The kind of the object a row is.
+    const KIND: crate::ids::Kind;
     type Model: crate::columns::Columns + Clone + Send + Sync + 'static;
     /// The condition under which a row is visible in `scope`; `None` when every role sees all.
     fn visible(_scope: Scope) -> Option<Sql> {
@@ -90,14 +92,15 @@ pub trait Table: Send + Sync + 'static {
 }
 
 macro_rules! table {
-    ($name:ident, $table:literal, $module:ident) => {
-        table!($name, $table, $module, |_scope| None);
+    ($name:ident, $table:literal, $module:ident, $kind:ident) => {
+        table!($name, $table, $module, $kind, |_scope| None);
     };
-    ($name:ident, $table:literal, $module:ident, $visible:expr) => {
+    ($name:ident, $table:literal, $module:ident, $kind:ident, $visible:expr) => {
         #[doc = concat!("The `", $table, "` table.")]
         pub struct $name;
         impl Table for $name {
             const NAME: &'static str = $table;
+            const KIND: crate::ids::Kind = crate::ids::Kind::$kind;
             type Model = entity::$module::Model;
             fn visible(scope: Scope) -> Option<Sql> {
                 let visible: fn(Scope) -> Option<Sql> = $visible;
@@ -107,18 +110,18 @@ macro_rules! table {
     };
 }
 
-table!(Brands, "brand", brand);
-table!(Trademarks, "trademark", trademark);
-table!(Sellers, "seller", seller);
-table!(Listings, "listing", listing);
-table!(Notices, "notice", notice, visibility::notice);
-table!(Items, "notice_item", notice_item, visibility::owned);
-table!(CounterNotices, "counter_notice", counter_notice, visibility::owned);
-table!(Strikes, "strike", strike, visibility::owned);
-table!(Events, "notice_event", notice_event, visibility::owned);
-table!(Messages, "notice_message", notice_message, visibility::channel);
-table!(Appeals, "appeal", appeal, visibility::owned);
-table!(Statements, "statement_of_reasons", statement_of_reasons, visibility::owned);
+table!(Brands, "brand", brand, Brand);
+table!(Trademarks, "trademark", trademark, Trademark);
+table!(Sellers, "seller", seller, Seller);
+table!(Listings, "listing", listing, Listing);
+table!(Notices, "notice", notice, Notice, visibility::notice);
+table!(Items, "notice_item", notice_item, NoticeItem, visibility::owned);
+table!(CounterNotices, "counter_notice", counter_notice, CounterNotice, visibility::owned);
+table!(Strikes, "strike", strike, Strike, visibility::owned);
+table!(Events, "notice_event", notice_event, NoticeEvent, visibility::owned);
+table!(Messages, "notice_message", notice_message, NoticeMessage, visibility::channel);
+table!(Appeals, "appeal", appeal, Appeal, visibility::owned);
+table!(Statements, "statement_of_reasons", statement_of_reasons, StatementOfReasons, visibility::owned);
 
 /// Loads a row of `T` by id; rows the viewer may not see load as absent.
 pub struct ById<T>(pub i64, PhantomData<T>);

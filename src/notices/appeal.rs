@@ -52,10 +52,10 @@ pub async fn file(shared: &Shared, identity: &Identity, now: i64, command: FileA
         AppealParty::Seller => NoticeItemStatus::Removed,
         AppealParty::Brand => NoticeItemStatus::Rejected,
     };
-    if party == AppealParty::Seller && item.status == NoticeItemStatus::Countered.as_db() {
+    if party == AppealParty::Seller && item.status == NoticeItemStatus::Countered {
         return Err(AppError::conflict("a counter-notice on this item is pending: appeal once it is resolved"));
     }
-    if item.status != appealable.as_db() {
+    if item.status != appealable {
         return Err(AppError::conflict(format!(
             "the {} appeals a {} item; this one is {}",
             party.as_db().to_lowercase(),
@@ -72,9 +72,9 @@ pub async fn file(shared: &Shared, identity: &Identity, now: i64, command: FileA
         notice_id: Set(item.notice_id),
         brand_id: Set(item.brand_id),
         seller_id: Set(item.seller_id),
-        party: Set(party.as_db().into()),
+        party: Set(party),
         statement: Set(command.statement),
-        status: Set(AppealStatus::Pending.as_db().into()),
+        status: Set(AppealStatus::Pending),
         decided_by: Set(item.decided_by.clone()),
         decision_at: Set(item.decided_at),
         filed_at: Set(now),
@@ -111,11 +111,11 @@ pub async fn resolve(
     lock_around(&work, &item).await?;
     let to = if command.reverse { AppealStatus::Reversed } else { AppealStatus::Upheld };
     let done = appeal::Entity::update_many()
-        .col_expr(appeal::Column::Status, Expr::value(to.as_db()))
+        .col_expr(appeal::Column::Status, Expr::value(to))
         .col_expr(appeal::Column::ResolvedAt, Expr::value(now))
         .col_expr(appeal::Column::ResolutionReason, Expr::value(command.reason.clone()))
         .filter(appeal::Column::Id.eq(filed.id))
-        .filter(appeal::Column::Status.eq(AppealStatus::Pending.as_db()))
+        .filter(appeal::Column::Status.eq(AppealStatus::Pending))
         .exec(&work.txn)
         .await?;
     if done.rows_affected != 1 {
@@ -124,9 +124,8 @@ pub async fn resolve(
     let item = reload_item(&work, filed.item_id).await?;
     let actor = work.actor;
     if command.reverse {
-        if filed.party == AppealParty::Seller.as_db() {
-            if ![NoticeItemStatus::Removed.as_db(), NoticeItemStatus::Countered.as_db()].contains(&item.status.as_str())
-            {
+        if filed.party == AppealParty::Seller {
+            if ![NoticeItemStatus::Removed, NoticeItemStatus::Countered].contains(&item.status) {
                 return Err(AppError::conflict(format!(
                     "the item is {} now: there is no removal to reverse",
                     item.status
@@ -153,12 +152,12 @@ pub async fn resolve(
 /// Turns a `REJECTED` item into a removal decided now by `by`, with every effect of one.
 async fn make_removal(work: &Work, item: &notice_item::Model, by: &str, reason: &str) -> AppResult<()> {
     let moved = notice_item::Entity::update_many()
-        .col_expr(notice_item::Column::Status, Expr::value(NoticeItemStatus::Removed.as_db()))
+        .col_expr(notice_item::Column::Status, Expr::value(NoticeItemStatus::Removed))
         .col_expr(notice_item::Column::DecidedAt, Expr::value(work.now))
         .col_expr(notice_item::Column::DecidedBy, Expr::value(by))
         .col_expr(notice_item::Column::DecisionReason, Expr::value(reason))
         .filter(notice_item::Column::Id.eq(item.id))
-        .filter(notice_item::Column::Status.eq(NoticeItemStatus::Rejected.as_db()))
+        .filter(notice_item::Column::Status.eq(NoticeItemStatus::Rejected))
         .exec(&work.txn)
         .await?;
     if moved.rows_affected != 1 {

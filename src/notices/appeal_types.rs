@@ -15,7 +15,7 @@ use crate::ids::{self, Kind, to_id};
 use crate::loaders::{Batcher, Items};
 use crate::objects::NoticeItem;
 use crate::pagination::Connection;
-use crate::sql::{Dir, ListSpec, Sql, t};
+use crate::sql::{ListSpec, Sql, t};
 use crate::states::{AppealOutcome, AppealParty, AppealStatus};
 use crate::time::instant;
 
@@ -37,7 +37,7 @@ impl Appeal {
 
     /// SELLER against a removal, BRAND against a rejection.
     async fn party(&self) -> AppResult<AppealParty> {
-        AppealParty::from_db(&self.0.party)
+        Ok(self.0.party)
     }
 
     /// Why the party holds the decision wrong, 10 to 5,000 characters.
@@ -47,7 +47,7 @@ impl Appeal {
 
     /// Where it stands.
     async fn status(&self) -> AppResult<AppealStatus> {
-        AppealStatus::from_db(&self.0.status)
+        Ok(self.0.status)
     }
 
     /// When it was filed (RFC 3339, UTC).
@@ -128,10 +128,9 @@ impl AppealQuery {
         #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
     ) -> AppResult<Connection<Appeal>> {
         let viewer = graph::identity(ctx)?;
-        const OLDEST_FIRST: &[(&str, Dir)] = &[("t.filed_at", Dir::Asc), ("t.id", Dir::Asc)];
-        let spec = ListSpec::new("appeal", OLDEST_FIRST)
+        let spec = ListSpec::new("appeal", crate::sql::order::OLDEST_FILED)
             .and_opt(crate::auth::visibility::owned(viewer.scope()))
-            .and_opt(status.map(|s| t("status").eq(s.as_db())));
+            .and_opt(status.map(|s| t("status").eq(s)));
         graph::root(ctx, spec, first, after, Appeal).await
     }
 }

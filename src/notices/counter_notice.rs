@@ -48,7 +48,7 @@ pub async fn file_counter_notice(
     let mut work = Work::begin(&shared.db, actor_of(identity), now, &shared.rules).await?;
     let item = visible_item_by_id(&work, identity, item).await?;
     lock_around(&work, &item).await?;
-    if item.status != NoticeItemStatus::Removed.as_db() {
+    if item.status != NoticeItemStatus::Removed {
         return Err(AppError::conflict(format!(
             "a counter-notice answers a REMOVED item; this one is {}",
             item.status
@@ -63,7 +63,7 @@ pub async fn file_counter_notice(
         seller_id: Set(item.seller_id),
         brand_id: Set(item.brand_id),
         statement: Set(statement),
-        status: Set(CounterNoticeStatus::Pending.as_db().into()),
+        status: Set(CounterNoticeStatus::Pending),
         filed_at: Set(now),
         resolved_at: Set(None),
         resolution_reason: Set(None),
@@ -73,9 +73,9 @@ pub async fn file_counter_notice(
     .await
     .map_err(|e| crate::work::conflict_on_unique(e, "itemId", "a counter-notice was filed for this item already"))?;
     let moved = notice_item::Entity::update_many()
-        .col_expr(notice_item::Column::Status, Expr::value(NoticeItemStatus::Countered.as_db()))
+        .col_expr(notice_item::Column::Status, Expr::value(NoticeItemStatus::Countered))
         .filter(notice_item::Column::Id.eq(item.id))
-        .filter(notice_item::Column::Status.eq(NoticeItemStatus::Removed.as_db()))
+        .filter(notice_item::Column::Status.eq(NoticeItemStatus::Removed))
         .exec(&work.txn)
         .await?;
     if moved.rows_affected != 1 {
@@ -125,11 +125,11 @@ pub async fn resolve_counter_notice(
     lock_around(&work, &reload_item(&work, cn.item_id).await?).await?;
     let to = if reinstate { CounterNoticeStatus::Accepted } else { CounterNoticeStatus::Rejected };
     let done = counter_notice::Entity::update_many()
-        .col_expr(counter_notice::Column::Status, Expr::value(to.as_db()))
+        .col_expr(counter_notice::Column::Status, Expr::value(to))
         .col_expr(counter_notice::Column::ResolvedAt, Expr::value(now))
         .col_expr(counter_notice::Column::ResolutionReason, Expr::value(reason.clone()))
         .filter(counter_notice::Column::Id.eq(id))
-        .filter(counter_notice::Column::Status.eq(CounterNoticeStatus::Pending.as_db()))
+        .filter(counter_notice::Column::Status.eq(CounterNoticeStatus::Pending))
         .exec(&work.txn)
         .await?;
     if done.rows_affected != 1 {
@@ -138,7 +138,7 @@ pub async fn resolve_counter_notice(
     let item = reload_item(&work, cn.item_id).await?;
     let item_to = if reinstate { NoticeItemStatus::Reinstated } else { NoticeItemStatus::Removed };
     notice_item::Entity::update_many()
-        .col_expr(notice_item::Column::Status, Expr::value(item_to.as_db()))
+        .col_expr(notice_item::Column::Status, Expr::value(item_to))
         .filter(notice_item::Column::Id.eq(item.id))
         .exec(&work.txn)
         .await?;

@@ -16,7 +16,7 @@ pub const TAKEN_DOWN: [NoticeItemStatus; 3] = [Removed, Countered, Reinstated];
 
 /// The condition that an item of `t` is in one of `states`.
 pub fn status_in(states: &[NoticeItemStatus]) -> Expr {
-    t("status").is_in(states.iter().map(|s| s.as_db()))
+    t("status").is_in(states.iter().copied())
 }
 
 /// How many rows of `t` are in one of `states` (0 over no rows).

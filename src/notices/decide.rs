@@ -49,7 +49,7 @@ pub async fn decide(
     let mut work = Work::begin(&shared.db, actor_of(identity), now, &shared.rules).await?;
     let item = visible_item_by_id(&work, identity, item).await?;
     lock_around(&work, &item).await?;
-    if item.status != NoticeItemStatus::Pending.as_db() {
+    if item.status != NoticeItemStatus::Pending {
         return Err(AppError::conflict(format!("the item is {}, not PENDING", item.status)));
     }
     if remove_it {

@@ -29,8 +29,8 @@ pub fn notice_criteria(filter: Option<NoticeFilter>) -> AppResult<crate::loaders
     let Some(f) = filter else { return Ok(NoticeCriteria::default()) };
     let criteria = NoticeCriteria {
         brand_id: f.brand_id.map(|id| crate::ids::decode(&id, Kind::Brand, "filter.brandId")).transpose()?,
-        status: f.status.map(|s| s.as_db()),
-        reason: f.reason.map(|r| r.as_db()),
+        status: f.status,
+        reason: f.reason,
         submitted_after: f.submitted_after.map(crate::time::micros),
         submitted_before: f.submitted_before.map(crate::time::micros),
     };

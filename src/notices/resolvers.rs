@@ -15,24 +15,13 @@ use crate::ids::Kind;
 use crate::loaders::Notices;
 use crate::loaders::lists::NoticeCriteria;
 use crate::pagination::Connection;
-use crate::sql::{Dir, ListSpec};
-
-const NEWEST_FIRST: &[(&str, Dir)] = &[("t.submitted_at", Dir::Desc), ("t.id", Dir::Desc)];
-/// A reviewer's queue: expedited first, then those whose brand answered a question (earliest
-/// answer first), then the oldest.
-const REVIEW_PRIORITY: &[(&str, Dir)] = &[
-    ("CAST(CASE WHEN t.expedited THEN 1 ELSE 0 END AS BIGINT)", Dir::Desc),
-    // Never answered sorts last: the largest BIGINT.
-    ("COALESCE(t.requeued_at, 9223372036854775807)", Dir::Asc),
-    ("t.submitted_at", Dir::Asc),
-    ("t.id", Dir::Asc),
-];
+use crate::sql::{ListSpec, order};
 
 /// The root list of notices `viewer` may see among those `criteria` selects, newest first; a
 /// REVIEWER's `status: OPEN` is its queue, in priority order (shared with the planned executor).
 pub fn notices(viewer: &Identity, criteria: &NoticeCriteria) -> ListSpec {
-    let queue = viewer.role == Role::Reviewer && criteria.status == Some(NoticeStatus::Open.as_db());
-    let mut spec = ListSpec::new("notice", if queue { REVIEW_PRIORITY } else { NEWEST_FIRST })
+    let queue = viewer.role == Role::Reviewer && criteria.status == Some(NoticeStatus::Open);
+    let mut spec = ListSpec::new("notice", if queue { order::REVIEW_PRIORITY } else { order::NEWEST_SUBMITTED })
         .and_opt(visibility::notice(viewer.scope()));
     spec.conds.extend(criteria.conds());
     spec

@@ -41,7 +41,7 @@ pub async fn retract(
     let item = visible_item_by_id(&work, identity, command.item).await?;
     lock_around(&work, &item).await?;
     let item = reload_item(&work, item.id).await?;
-    if ![NoticeItemStatus::Removed.as_db(), NoticeItemStatus::Countered.as_db()].contains(&item.status.as_str()) {
+    if ![NoticeItemStatus::Removed, NoticeItemStatus::Countered].contains(&item.status) {
         return Err(AppError::conflict(format!(
             "only a REMOVED or COUNTERED item can be retracted; this one is {}",
             item.status
@@ -61,9 +61,9 @@ pub async fn retract(
 /// another brand's removal of it stands), strike voided, seller recomputed, and a counter-notice
 /// still pending closed as `ACCEPTED` with `resolution`.
 pub(crate) async fn reinstate_item(work: &Work, item: &notice_item::Model, resolution: &str) -> AppResult<()> {
-    let retractable = [NoticeItemStatus::Removed.as_db(), NoticeItemStatus::Countered.as_db()];
+    let retractable = [NoticeItemStatus::Removed, NoticeItemStatus::Countered];
     let moved = notice_item::Entity::update_many()
-        .col_expr(notice_item::Column::Status, Expr::value(NoticeItemStatus::Reinstated.as_db()))
+        .col_expr(notice_item::Column::Status, Expr::value(NoticeItemStatus::Reinstated))
         .filter(notice_item::Column::Id.eq(item.id))
         .filter(notice_item::Column::Status.is_in(retractable))
         .exec(&work.txn)
@@ -72,11 +72,11 @@ pub(crate) async fn reinstate_item(work: &Work, item: &notice_item::Model, resol
         return Err(AppError::conflict("the item changed meanwhile"));
     }
     counter_notice::Entity::update_many()
-        .col_expr(counter_notice::Column::Status, Expr::value(CounterNoticeStatus::Accepted.as_db()))
+        .col_expr(counter_notice::Column::Status, Expr::value(CounterNoticeStatus::Accepted))
         .col_expr(counter_notice::Column::ResolvedAt, Expr::value(work.now))
         .col_expr(counter_notice::Column::ResolutionReason, Expr::value(resolution))
         .filter(counter_notice::Column::ItemId.eq(item.id))
-        .filter(counter_notice::Column::Status.eq(CounterNoticeStatus::Pending.as_db()))
+        .filter(counter_notice::Column::Status.eq(CounterNoticeStatus::Pending))
         .exec(&work.txn)
         .await?;
     undo_removal(work, item).await

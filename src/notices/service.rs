@@ -51,10 +51,10 @@ pub(crate) async fn remove(
 pub(crate) async fn take_down(work: &Work, item: &notice_item::Model, procedure: RemovalProcedure) -> AppResult<()> {
     work.lock("listing", item.listing_id).await?;
     listing::Entity::update_many()
-        .col_expr(listing::Column::Status, Expr::value(ListingStatus::Removed.as_db()))
+        .col_expr(listing::Column::Status, Expr::value(ListingStatus::Removed))
         .col_expr(listing::Column::RemovedAt, Expr::value(work.now))
         .filter(listing::Column::Id.eq(item.listing_id))
-        .filter(listing::Column::Status.ne(ListingStatus::Removed.as_db()))
+        .filter(listing::Column::Status.ne(ListingStatus::Removed))
         .exec(&work.txn)
         .await?;
     work.lock("seller", item.seller_id).await?;
@@ -95,12 +95,12 @@ pub(crate) async fn decide_pending(
     reason: Option<String>,
 ) -> AppResult<()> {
     let done = notice_item::Entity::update_many()
-        .col_expr(notice_item::Column::Status, Expr::value(to.as_db()))
+        .col_expr(notice_item::Column::Status, Expr::value(to))
         .col_expr(notice_item::Column::DecidedAt, Expr::value(work.now))
         .col_expr(notice_item::Column::DecidedBy, Expr::value(by.map(str::to_owned)))
         .col_expr(notice_item::Column::DecisionReason, Expr::value(reason))
         .filter(notice_item::Column::Id.eq(item.id))
-        .filter(notice_item::Column::Status.eq(NoticeItemStatus::Pending.as_db()))
+        .filter(notice_item::Column::Status.eq(NoticeItemStatus::Pending))
         .exec(&work.txn)
         .await?;
     if done.rows_affected == 1 {
@@ -118,7 +118,7 @@ pub(crate) async fn refresh_seller(work: &Work, seller_id: i64) -> AppResult<Opt
     let Some(current) = seller::Entity::find_by_id(seller_id).one(&work.txn).await? else {
         return Err(AppError::Internal(format!("seller {seller_id} vanished")));
     };
-    if current.status == SellerStatus::Terminated.as_db() {
+    if current.status == SellerStatus::Terminated {
         return Ok(None);
     }
     let status = match current.active_strikes {
@@ -127,11 +127,11 @@ pub(crate) async fn refresh_seller(work: &Work, seller_id: i64) -> AppResult<Opt
         3..=4 => SellerStatus::Suspended,
         _ => SellerStatus::Terminated,
     };
-    if current.status == status.as_db() {
+    if current.status == status {
         return Ok(None);
     }
     seller::Entity::update_many()
-        .col_expr(seller::Column::Status, Expr::value(status.as_db()))
+        .col_expr(seller::Column::Status, Expr::value(status))
         .filter(seller::Column::Id.eq(seller_id))
         .exec(&work.txn)
         .await?;
@@ -151,15 +151,15 @@ pub(crate) async fn refresh_notice(work: &Work, notice_id: i64) -> AppResult<()>
     let Some(current) = notice::Entity::find_by_id(notice_id).one(&work.txn).await? else {
         return Err(AppError::Internal(format!("notice {notice_id} vanished")));
     };
-    if current.status == NoticeStatus::Withdrawn.as_db() {
+    if current.status == NoticeStatus::Withdrawn {
         return Ok(());
     }
     let open = notice_item::Entity::find()
         .filter(notice_item::Column::NoticeId.eq(notice_id))
         .filter(notice_item::Column::Status.is_in([
-            NoticeItemStatus::Pending.as_db(),
-            NoticeItemStatus::InfoRequested.as_db(),
-            NoticeItemStatus::Countered.as_db(),
+            NoticeItemStatus::Pending,
+            NoticeItemStatus::InfoRequested,
+            NoticeItemStatus::Countered,
         ]))
         .count(&work.txn)
         .await?
@@ -172,9 +172,9 @@ pub(crate) async fn refresh_notice(work: &Work, notice_id: i64) -> AppResult<()>
             .await?;
     }
     let (status, closed_at) = if open { (NoticeStatus::Open, None) } else { (NoticeStatus::Closed, Some(work.now)) };
-    if current.status != status.as_db() {
+    if current.status != status {
         notice::Entity::update_many()
-            .col_expr(notice::Column::Status, Expr::value(status.as_db()))
+            .col_expr(notice::Column::Status, Expr::value(status))
             .col_expr(notice::Column::ClosedAt, Expr::value(closed_at))
             .filter(notice::Column::Id.eq(notice_id))
             .exec(&work.txn)
@@ -193,12 +193,12 @@ async fn answered_item_waits(work: &Work, notice_id: i64) -> AppResult<bool> {
             Expr::col((notice_message::Entity, notice_message::Column::ItemId))
                 .equals((notice_item::Entity, notice_item::Column::Id)),
         )
-        .and_where(notice_message::Column::Kind.eq(NoticeMessageKind::Question.as_db()))
+        .and_where(notice_message::Column::Kind.eq(NoticeMessageKind::Question))
         .and_where(notice_message::Column::AnsweredAt.is_not_null())
         .to_owned();
     let waiting = notice_item::Entity::find()
         .filter(notice_item::Column::NoticeId.eq(notice_id))
-        .filter(notice_item::Column::Status.eq(NoticeItemStatus::Pending.as_db()))
+        .filter(notice_item::Column::Status.eq(NoticeItemStatus::Pending))
         .filter(Expr::exists(answered))
         .count(&work.txn)
         .await?;
@@ -221,13 +221,13 @@ pub(crate) async fn refresh_trust_tier(work: &mut Work, brand_id: i64) -> AppRes
         && counts.takedown_rate().is_some_and(|r| r >= 0.90)
         && counts.counter_notice_success_rate().unwrap_or(0.0) <= 0.05;
     let tier = if trusted { TrustTier::Trusted } else { TrustTier::Standard };
-    if current.trust_tier != tier.as_db() {
+    if current.trust_tier != tier {
         brand::Entity::update_many()
-            .col_expr(brand::Column::TrustTier, Expr::value(tier.as_db()))
+            .col_expr(brand::Column::TrustTier, Expr::value(tier))
             .filter(brand::Column::Id.eq(brand_id))
             .exec(&work.txn)
             .await?;
-        let note = format!("{} -> {}", current.trust_tier, tier.as_db());
+        let note = format!("{} -> {}", current.trust_tier, tier);
         work.event(NoticeEventKind::TrustTierChanged, ActorRole::System, brand_id, None, None, None, Some(note))
             .await?;
     }
@@ -276,15 +276,13 @@ async fn reinstate_listing(work: &Work, listing_id: i64) -> AppResult<()> {
     work.lock("listing", listing_id).await?;
     let still_removed = notice_item::Entity::find()
         .filter(notice_item::Column::ListingId.eq(listing_id))
-        .filter(
-            notice_item::Column::Status.is_in([NoticeItemStatus::Removed.as_db(), NoticeItemStatus::Countered.as_db()]),
-        )
+        .filter(notice_item::Column::Status.is_in([NoticeItemStatus::Removed, NoticeItemStatus::Countered]))
         .count(&work.txn)
         .await?
         > 0;
     if !still_removed {
         listing::Entity::update_many()
-            .col_expr(listing::Column::Status, Expr::value(ListingStatus::Reinstated.as_db()))
+            .col_expr(listing::Column::Status, Expr::value(ListingStatus::Reinstated))
             .col_expr(listing::Column::RemovedAt, Expr::value(Option::<i64>::None))
             .filter(listing::Column::Id.eq(listing_id))
             .exec(&work.txn)

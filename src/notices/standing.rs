@@ -20,7 +20,7 @@ use entity::brand;
 
 /// The standing of `model` at `now`: a suspension whose end has passed is over.
 pub fn status_of(model: &brand::Model, now: i64) -> AppResult<SubmissionStatus> {
-    let stored = SubmissionStatus::from_db(&model.submission_status)?;
+    let stored = model.submission_status;
     Ok(match (stored, model.suspended_until) {
         (SubmissionStatus::Suspended, Some(until)) if until <= now => SubmissionStatus::Active,
         (status, _) => status,
@@ -74,13 +74,13 @@ pub(crate) async fn refresh_standing(
             (SubmissionStatus::Suspended, current.warned_at, Some(until), Some(NoticeEventKind::NotifierSuspended))
         }
         // An ended suspension is stored as over.
-        (SubmissionStatus::Active, false) if current.submission_status != SubmissionStatus::Active.as_db() => {
+        (SubmissionStatus::Active, false) if current.submission_status != SubmissionStatus::Active => {
             (SubmissionStatus::Active, current.warned_at, None, None)
         }
         _ => return Ok(false),
     };
     brand::Entity::update_many()
-        .col_expr(brand::Column::SubmissionStatus, Expr::value(to.as_db()))
+        .col_expr(brand::Column::SubmissionStatus, Expr::value(to))
         .col_expr(brand::Column::WarnedAt, Expr::value(warned_at))
         .col_expr(brand::Column::SuspendedUntil, Expr::value(until))
         .filter(brand::Column::Id.eq(current.id))
@@ -103,10 +103,10 @@ pub async fn lift(shared: &Shared, identity: &Identity, now: i64, brand_id: i64)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no Brand {}", GlobalId::new(Kind::Brand, brand_id))))?;
     if status_of(&current, now)? != SubmissionStatus::Suspended {
-        return Err(AppError::conflict(format!("the brand is {}, not SUSPENDED", status_of(&current, now)?.as_db())));
+        return Err(AppError::conflict(format!("the brand is {}, not SUSPENDED", status_of(&current, now)?)));
     }
     brand::Entity::update_many()
-        .col_expr(brand::Column::SubmissionStatus, Expr::value(SubmissionStatus::Active.as_db()))
+        .col_expr(brand::Column::SubmissionStatus, Expr::value(SubmissionStatus::Active))
         .col_expr(brand::Column::SuspendedUntil, Expr::value(Option::<i64>::None))
         .filter(brand::Column::Id.eq(brand_id))
         .exec(&work.txn)

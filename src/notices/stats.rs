@@ -178,7 +178,7 @@ async fn durations(
     let mut decided_conds = vec![Sql::from(status_in(&DECIDED))];
     decided_conds.extend(scope);
     let decided = KeyedRows { table: "notice_item", parent: "brand_id", at: "decided_at", conds: decided_conds };
-    let mut asked_conds = vec![Sql::from(t("kind").eq(NoticeMessageKind::Question.as_db()))];
+    let mut asked_conds = vec![Sql::from(t("kind").eq(NoticeMessageKind::Question))];
     asked_conds.extend(channel);
     let asked = KeyedRows { table: "notice_message", parent: "brand_id", at: "at", conds: asked_conds };
     let parts = [

@@ -15,7 +15,7 @@ use crate::evidence::{Evidence, EvidenceInput};
 use crate::graph::Shared;
 use crate::ids::{self, GlobalId, Kind};
 use crate::states::{ListingStatus, NoticeItemStatus, NoticeReason, NoticeStatus, TrademarkStatus, TrustTier};
-use crate::values;
+use crate::values::{self, ListingAddress};
 use crate::work::Work;
 use entity::{brand, listing, notice, notice_item, trademark};
 
@@ -33,8 +33,8 @@ pub struct SubmittedItem {
 /// One item named by its listing's marketplace address instead of its id.
 #[derive(Debug, Clone)]
 pub struct SubmittedByUrl {
-    /// The address, normalized (`values::listing_address`).
-    pub url: String,
+    /// The address, normalized.
+    pub url: ListingAddress,
     pub trademark: i64,
     pub evidence: Vec<Evidence>,
 }
@@ -114,7 +114,7 @@ impl Submission {
         let mut named = Vec::with_capacity(by_url.len());
         for (i, (url, trademark, evidence)) in by_url.iter().enumerate() {
             let field = format!("itemsByUrl.{i}.listingUrl");
-            let url = values::listing_address(url, &field)?;
+            let url = ListingAddress::parse(url, &field)?;
             let trademark = ids::decode(trademark, Kind::Trademark, &format!("itemsByUrl.{i}.trademarkId"))?;
             if !addresses.insert(url.clone()) {
                 return Err(AppError::bad_input(&field, format!("{field}: the listing appears twice in the notice")));
@@ -153,7 +153,7 @@ impl Submission {
         // Items by address hash after the others, each behind a 4 (none: the fingerprint of
         // earlier versions).
         for i in &self.by_url {
-            item(&[&[4u8][..], i.url.as_bytes()].concat(), i.trademark, &i.evidence);
+            item(&[&[4u8][..], i.url.as_str().as_bytes()].concat(), i.trademark, &i.evidence);
         }
         hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }
@@ -198,16 +198,16 @@ async fn write_notice(
     super::standing::require_may_submit(&brand, now)?;
     let submitted = by_address(&work, input).await?;
     let items = check_items(&work, brand_id, &submitted, input.items.len()).await?;
-    if brand.trust_tier == TrustTier::Trusted.as_db() {
+    if brand.trust_tier == TrustTier::Trusted {
         work.lock_all("seller", items.iter().map(|(l, _)| l.seller_id)).await?;
         work.lock_all("listing", items.iter().map(|(l, _)| l.id)).await?;
     }
-    let expedited = brand.trust_tier == TrustTier::Trusted.as_db();
+    let expedited = brand.trust_tier == TrustTier::Trusted;
     let inserted = notice::ActiveModel {
         brand_id: Set(brand_id),
-        reason: Set(input.reason.as_db().into()),
+        reason: Set(input.reason),
         explanation: Set(input.explanation.clone()),
-        status: Set(NoticeStatus::Open.as_db().into()),
+        status: Set(NoticeStatus::Open),
         expedited: Set(expedited),
         submitted_at: Set(now),
         closed_at: Set(None),
@@ -228,7 +228,7 @@ async fn write_notice(
             trademark_id: Set(*t),
             brand_id: Set(brand_id),
             seller_id: Set(l.seller_id),
-            status: Set(NoticeItemStatus::Pending.as_db().into()),
+            status: Set(NoticeItemStatus::Pending),
             submitted_at: Set(now),
             decided_at: Set(None),
             decision_reason: Set(None),
@@ -273,7 +273,7 @@ async fn write_evidence(
         rows.extend(submitted.evidence.iter().cloned().map(|e| entity::evidence::ActiveModel {
             item_id: Set(item),
             message_id: Set(None),
-            kind: Set(e.kind.as_db().into()),
+            kind: Set(e.kind),
             url: Set(e.url),
             sha256: Set(e.sha256),
             order_number: Set(e.order_number),
@@ -337,7 +337,7 @@ async fn by_address(work: &Work, input: &Submission) -> AppResult<Vec<SubmittedI
     for (i, item) in input.by_url.iter().enumerate() {
         let field = format!("itemsByUrl.{i}.listingUrl");
         let listing = *held
-            .get(&item.url)
+            .get(item.url.as_str())
             .ok_or_else(|| AppError::bad_input(&field, format!("{field}: no listing at this address")))?;
         if by_id.contains(&listing) {
             return Err(AppError::bad_input(
@@ -367,10 +367,7 @@ async fn check_items(
     let pending: HashSet<i64> = notice_item::Entity::find()
         .select_only()
         .column(notice_item::Column::ListingId)
-        .filter(
-            notice_item::Column::Status
-                .is_in([NoticeItemStatus::Pending.as_db(), NoticeItemStatus::InfoRequested.as_db()]),
-        )
+        .filter(notice_item::Column::Status.is_in([NoticeItemStatus::Pending, NoticeItemStatus::InfoRequested]))
         .filter(notice_item::Column::BrandId.eq(brand_id))
         .filter(crate::sql::id_in(work.backend(), (notice_item::Entity, notice_item::Column::ListingId), &listing_ids))
         .into_tuple::<i64>()
@@ -385,7 +382,7 @@ async fn check_items(
             .get(&trademark_id)
             .filter(|t| t.brand_id == brand_id)
             .ok_or_else(|| AppError::bad_input(&tm_field, format!("{tm_field}: not a trademark of this brand")))?;
-        if TrademarkStatus::of(tm, work.now)? != TrademarkStatus::Verified {
+        if crate::states::trademark_status(tm, work.now) != TrademarkStatus::Verified {
             return Err(AppError::bad_input(
                 &tm_field,
                 format!("{tm_field}: the trademark is not VERIFIED and in force"),
@@ -395,7 +392,7 @@ async fn check_items(
         let listing = listings
             .get(&listing_id)
             .ok_or_else(|| AppError::bad_input(&l_field, format!("{l_field}: no such listing")))?;
-        if listing.status == ListingStatus::Removed.as_db() {
+        if listing.status == ListingStatus::Removed {
             return Err(AppError::conflict_at(&l_field, format!("{l_field}: the listing is already REMOVED")));
         }
         if pending.contains(&listing_id) {

@@ -6,7 +6,7 @@ use crate::error::AppResult;
 use crate::fields::{Flag, Instant, MaybeInstant, MaybeText, State, Text};
 use crate::graph::{self, object};
 use crate::ids::Kind;
-use crate::loaders::{CounterNotices, Events, Items, Messages, OneOf, Rel, Strikes};
+use crate::loaders::{CounterNotices, Messages, OneOf, Rel, Strikes};
 use crate::objects::{Brand, Listing, NoticeMessage, Seller, Trademark};
 use crate::pagination::Connection;
 
@@ -48,29 +48,15 @@ object! {
     }
     optional_refs {
     }
-    methods {
+    derived {
+    }
+    connections(first, "crate::pagination::cost(first, child_complexity)") {
         /// The items the viewer may see, in the order submitted.
-        #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
-        async fn items(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
-            #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
-        ) -> AppResult<Connection<NoticeItem>> {
-            graph::nested::<Items, _>(ctx, Rel::ItemsOfNotice, self.0.id, first, after, NoticeItem).await
-        }
-
+        "items" items -> NoticeItem via Items [] => Rel::ItemsOfNotice;
         /// The notice's events that the viewer may see, in the order they happened.
-        #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
-        async fn events(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
-            #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
-        ) -> AppResult<Connection<NoticeEvent>> {
-            graph::nested::<Events, _>(ctx, Rel::EventsOfNotice, self.0.id, first, after, NoticeEvent).await
-        }
-
+        "events" events -> NoticeEvent via Events [] => Rel::EventsOfNotice;
+    }
+    methods {
         /// The thread between the brand and the platform, oldest first: messages, and the questions
         /// on items with their answers. Staff and the brand's agents read it; a seller is refused.
         #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
@@ -124,6 +110,10 @@ object! {
         "trademark" trademark -> Trademark via Trademarks(trademark_id);
     }
     optional_refs {
+    }
+    derived {
+    }
+    connections(first, "crate::pagination::cost(first, child_complexity)") {
     }
     methods {
         /// The evidence the brand gave with its notice, in the order given. (Evidence given in answer
@@ -189,6 +179,10 @@ object! {
     }
     optional_refs {
     }
+    derived {
+    }
+    connections(first, "crate::pagination::cost(first, child_complexity)") {
+    }
     methods {
     }
 }
@@ -221,11 +215,13 @@ object! {
     }
     optional_refs {
     }
-    methods {
+    derived {
         /// Not voided and not yet expired.
-        async fn active(&self, ctx: &Context<'_>) -> AppResult<bool> {
-            Ok(!self.0.voided && self.0.expires_at > graph::request(ctx)?.now())
-        }
+        "active" active: Flag = [voided, expires_at] |now| !*voided && *expires_at > now;
+    }
+    connections(first, "crate::pagination::cost(first, child_complexity)") {
+    }
+    methods {
     }
 }
 
@@ -258,6 +254,10 @@ object! {
         "notice" notice -> Notice via Notices(notice_id);
         /// The item it concerns; null for events of a whole notice or brand.
         "item" item -> NoticeItem via Items(item_id);
+    }
+    derived {
+    }
+    connections(first, "crate::pagination::cost(first, child_complexity)") {
     }
     methods {
     }

@@ -27,7 +27,7 @@ pub async fn withdraw(shared: &Shared, identity: &Identity, now: i64, id: i64) -
         .pop()
         .map(|(_, row)| row)
         .ok_or_else(|| AppError::NotFound(format!("no Notice {}", ids::GlobalId::new(Kind::Notice, id))))?;
-    if current.status != NoticeStatus::Open.as_db() {
+    if current.status != NoticeStatus::Open {
         return Err(AppError::conflict(format!(
             "only an OPEN notice can be withdrawn; this one is {}",
             current.status
@@ -35,13 +35,10 @@ pub async fn withdraw(shared: &Shared, identity: &Identity, now: i64, id: i64) -
     }
     // An item waiting for the brand's answer is withdrawn with the rest: the brand gave up.
     let withdrawn = notice_item::Entity::update_many()
-        .col_expr(notice_item::Column::Status, Expr::value(NoticeItemStatus::Withdrawn.as_db()))
+        .col_expr(notice_item::Column::Status, Expr::value(NoticeItemStatus::Withdrawn))
         .col_expr(notice_item::Column::InfoDueAt, Expr::value(Option::<i64>::None))
         .filter(notice_item::Column::NoticeId.eq(id))
-        .filter(
-            notice_item::Column::Status
-                .is_in([NoticeItemStatus::Pending.as_db(), NoticeItemStatus::InfoRequested.as_db()]),
-        )
+        .filter(notice_item::Column::Status.is_in([NoticeItemStatus::Pending, NoticeItemStatus::InfoRequested]))
         .exec(&work.txn)
         .await?;
     if withdrawn.rows_affected == 0 {
@@ -59,7 +56,7 @@ pub async fn withdraw(shared: &Shared, identity: &Identity, now: i64, id: i64) -
         refresh_notice(&work, id).await?;
     } else {
         notice::Entity::update_many()
-            .col_expr(notice::Column::Status, Expr::value(NoticeStatus::Withdrawn.as_db()))
+            .col_expr(notice::Column::Status, Expr::value(NoticeStatus::Withdrawn))
             .col_expr(notice::Column::ClosedAt, Expr::value(now))
             .filter(notice::Column::Id.eq(id))
             .exec(&work.txn)

@@ -38,7 +38,6 @@ use crate::loaders::lists::NoticeCriteria;
 use crate::notices::types::{NoticeFilter, notice_criteria};
 use crate::pagination::PageArgs;
 use crate::sql::ListSpec;
-use crate::states::ListingStatus;
 use crate::states::SellerStatus;
 
 pub mod gate;
@@ -311,10 +310,11 @@ impl Plan {
     }
 }
 
-/// The arguments the planner reads, by type and field: a field not listed takes none. Any other
-/// argument leaves the document to the general executor; an absent one takes the schema's own
-/// default (`SchemaArguments`), never a copy of it. `tests/api/planner.rs` holds this table
-/// against the SDL.
+/// The arguments the planner reads, by type and field, of the fields it answers by rules of its
+/// own (the objects' connections declare theirs: `connection_arguments`): a field not listed
+/// takes none. Any other argument leaves the document to the general executor; an absent one
+/// takes the schema's own default (`SchemaArguments`), never a copy of it. `tests/api/planner.rs`
+/// holds these against the SDL.
 pub const ARGUMENTS: &[(&str, &str, &[&str])] = &[
     ("Query", "brand", &["id"]),
     ("Query", "trademark", &["id"]),
@@ -329,19 +329,22 @@ pub const ARGUMENTS: &[(&str, &str, &[&str])] = &[
     ("Query", "repeatOffenders", &["first", "after", "minActiveStrikes", "brandId"]),
     ("Query", "offenderClusters", &["minMembers", "minActiveStrikes", "first", "after"]),
     ("Brand", "stats", &["since"]),
-    ("Brand", "trademarks", &["first", "after"]),
-    ("Brand", "notices", &["first", "after", "filter"]),
-    ("Brand", "enforcementHistory", &["first", "after", "since"]),
-    ("Trademark", "notices", &["first", "after"]),
-    ("Seller", "listings", &["first", "after", "status"]),
-    ("Seller", "noticeItems", &["first", "after"]),
-    ("Seller", "strikes", &["first", "after", "activeOnly"]),
     ("Seller", "network", &["maxHops"]),
-    ("Listing", "noticeItems", &["first", "after"]),
-    ("Notice", "items", &["first", "after"]),
-    ("Notice", "events", &["first", "after"]),
     ("OffenderCluster", "members", &["first", "after"]),
 ];
+
+/// The arguments of every declared connection of the planned objects, by type and field.
+pub fn connection_arguments() -> Vec<(&'static str, &'static str, &'static [&'static str])> {
+    let mut out = Vec::new();
+    for kind in Kind::ALL {
+        for name in schema::declared_connections(kind) {
+            if let Some((_, args, _)) = schema::connection(kind, name) {
+                out.push((kind.type_name(), *name, args));
+            }
+        }
+    }
+    out
+}
 
 /// The arguments the planner reads of field `field` of type `on`.
 fn arguments_of(on: &str, field: &str) -> &'static [&'static str] {
@@ -526,7 +529,17 @@ impl<'d> Builder<'d> {
     /// among those the planner reads (`ARGUMENTS`).
     fn arguments(&self, on: &str, group: &Group<'d>) -> Option<HashMap<&'d str, ConstValue>> {
         let field = group.first()?.name.node.as_str();
-        let allowed = arguments_of(on, field);
+        self.arguments_among(on, arguments_of(on, field), group)
+    }
+
+    /// `arguments` of a field that takes `allowed` (a declared connection's).
+    fn arguments_among(
+        &self,
+        on: &str,
+        allowed: &[&'d str],
+        group: &Group<'d>,
+    ) -> Option<HashMap<&'d str, ConstValue>> {
+        let field = group.first()?.name.node.as_str();
         let mut first: Option<HashMap<&'d str, ConstValue>> = None;
         for field in group {
             let mut args = HashMap::new();
@@ -677,97 +690,71 @@ impl<'d> Builder<'d> {
             let sel = self.object(group, target)?;
             return Some(FieldPlan::Ref { obj: target, target: via, nullable, sel });
         }
-        let (target, rel, args) = match (obj, name) {
+        if let Some((target, allowed, rel_of)) = schema::connection(obj, name) {
+            let args = self.arguments_among(obj.type_name(), allowed, group)?;
+            let rel = rel_of(&crate::fields::Args(&args)).ok()?;
+            return self.connection_field(target, rel, &args, group);
+        }
+        match (obj, name) {
             (Kind::Seller, "activeStrikeCount") => {
                 self.no_arguments(group)?;
                 // What `ActiveStrikes::kept` reads.
                 self.reads(obj, &["active_strikes", "strikes_recount_at"]);
-                return Some(FieldPlan::ActiveStrikes);
+                Some(FieldPlan::ActiveStrikes)
             }
             (Kind::NoticeItem, "counterNotice" | "strike") => {
                 self.no_arguments(group)?;
                 let target = if name == "strike" { Kind::Strike } else { Kind::CounterNotice };
-                return Some(FieldPlan::OneOf { obj: target, sel: self.object(group, target)? });
+                Some(FieldPlan::OneOf { obj: target, sel: self.object(group, target)? })
             }
-            (Kind::Brand, "stats") => {
-                let args = self.arguments(obj.type_name(), group)?;
-                let since: Option<chrono::DateTime<chrono::Utc>> = Self::arg(&args, "since")?;
-                let parts = self.fields(group, "BrandStats", false, |b, name, fields| {
-                    b.no_arguments(fields)?;
-                    type S = crate::notices::stats::BrandStats;
-                    let part = match name {
-                        "__typename" => StatsPart::Typename,
-                        "noticesSubmitted" => StatsPart::Int(|s: &S| s.notices_submitted),
-                        "itemsSubmitted" => StatsPart::Int(|s: &S| s.items_submitted),
-                        "itemsPending" => StatsPart::Int(|s: &S| s.items_pending),
-                        "itemsRemoved" => StatsPart::Int(|s: &S| s.items_removed),
-                        "itemsRejected" => StatsPart::Int(|s: &S| s.items_rejected),
-                        "itemsReinstated" => StatsPart::Int(|s: &S| s.items_reinstated),
-                        "counterNoticesFiled" => StatsPart::Int(|s: &S| s.counter_notices_filed),
-                        "takedownRate" => StatsPart::Float(|s: &S| s.takedown_rate),
-                        "counterNoticeSuccessRate" => StatsPart::Float(|s: &S| s.counter_notice_success_rate),
-                        "medianHoursToDecision" => StatsPart::Float(|s: &S| s.median_hours_to_decision),
-                        "informationRequests" => StatsPart::Int(|s: &S| s.information_requests),
-                        "medianHoursToAnswer" => StatsPart::Float(|s: &S| s.median_hours_to_answer),
-                        _ => return None,
-                    };
-                    Some(part)
-                })?;
-                return Some(FieldPlan::Stats { since: since.map(crate::time::micros), parts });
-            }
+            (Kind::Brand, "stats") => self.stats(group),
             (Kind::Listing, "price") => {
                 self.no_arguments(group)?;
-                return self.price(group);
+                self.price(group)
             }
-            (Kind::Seller, "network") => return self.network(group),
-            (Kind::Brand, "trademarks") => {
-                let args = self.arguments(obj.type_name(), group)?;
-                (Kind::Trademark, Rel::TrademarksOfBrand, args)
-            }
-            (Kind::Brand, "notices") => {
-                let args = self.arguments(obj.type_name(), group)?;
-                let filter: Option<NoticeFilter> = Self::arg(&args, "filter")?;
-                (Kind::Notice, Rel::NoticesOfBrand(notice_criteria(filter).ok()?), args)
-            }
-            (Kind::Trademark, "notices") => {
-                let args = self.arguments(obj.type_name(), group)?;
-                (Kind::Notice, Rel::NoticesOfTrademark, args)
-            }
-            (Kind::Seller, "listings") => {
-                let args = self.arguments(obj.type_name(), group)?;
-                let status: Option<ListingStatus> = Self::arg(&args, "status")?;
-                (Kind::Listing, Rel::ListingsOfSeller(status.map(ListingStatus::as_db)), args)
-            }
-            (Kind::Seller, "noticeItems") => {
-                let args = self.arguments(obj.type_name(), group)?;
-                (Kind::NoticeItem, Rel::ItemsOfSeller, args)
-            }
-            (Kind::Listing, "noticeItems") => {
-                let args = self.arguments(obj.type_name(), group)?;
-                (Kind::NoticeItem, Rel::ItemsOfListing, args)
-            }
-            (Kind::Notice, "items") => {
-                let args = self.arguments(obj.type_name(), group)?;
-                (Kind::NoticeItem, Rel::ItemsOfNotice, args)
-            }
-            (Kind::Notice, "events") => {
-                let args = self.arguments(obj.type_name(), group)?;
-                (Kind::NoticeEvent, Rel::EventsOfNotice, args)
-            }
-            (Kind::Brand, "enforcementHistory") => {
-                let args = self.arguments(obj.type_name(), group)?;
-                let since: Option<chrono::DateTime<chrono::Utc>> = Self::arg(&args, "since")?;
-                (Kind::NoticeEvent, Rel::EventsOfBrand { since: since.map(crate::time::micros) }, args)
-            }
-            (Kind::Seller, "strikes") => {
-                let args = self.arguments(obj.type_name(), group)?;
-                let active_only: bool = Self::arg(&args, "activeOnly")?;
-                (Kind::Strike, Rel::StrikesOfSeller { active_only }, args)
-            }
-            _ => return None,
-        };
-        let first: Option<i32> = Self::arg(&args, "first")?;
-        let after: Option<String> = Self::arg(&args, "after")?;
+            (Kind::Seller, "network") => self.network(group),
+            _ => None,
+        }
+    }
+
+    /// `Brand.stats`: the figures asked, since the instant given.
+    fn stats(&mut self, group: &Group<'d>) -> Option<FieldPlan> {
+        let args = self.arguments(Kind::Brand.type_name(), group)?;
+        let since: Option<chrono::DateTime<chrono::Utc>> = Self::arg(&args, "since")?;
+        let parts = self.fields(group, "BrandStats", false, |b, name, fields| {
+            b.no_arguments(fields)?;
+            type S = crate::notices::stats::BrandStats;
+            let part = match name {
+                "__typename" => StatsPart::Typename,
+                "noticesSubmitted" => StatsPart::Int(|s: &S| s.notices_submitted),
+                "itemsSubmitted" => StatsPart::Int(|s: &S| s.items_submitted),
+                "itemsPending" => StatsPart::Int(|s: &S| s.items_pending),
+                "itemsRemoved" => StatsPart::Int(|s: &S| s.items_removed),
+                "itemsRejected" => StatsPart::Int(|s: &S| s.items_rejected),
+                "itemsReinstated" => StatsPart::Int(|s: &S| s.items_reinstated),
+                "counterNoticesFiled" => StatsPart::Int(|s: &S| s.counter_notices_filed),
+                "takedownRate" => StatsPart::Float(|s: &S| s.takedown_rate),
+                "counterNoticeSuccessRate" => StatsPart::Float(|s: &S| s.counter_notice_success_rate),
+                "medianHoursToDecision" => StatsPart::Float(|s: &S| s.median_hours_to_decision),
+                "informationRequests" => StatsPart::Int(|s: &S| s.information_requests),
+                "medianHoursToAnswer" => StatsPart::Float(|s: &S| s.median_hours_to_answer),
+                _ => return None,
+            };
+            Some(part)
+        })?;
+        Some(FieldPlan::Stats { since: since.map(crate::time::micros), parts })
+    }
+
+    /// Connection `rel` of objects `target`, paged as `args` say.
+    fn connection_field(
+        &mut self,
+        target: Kind,
+        rel: Rel,
+        args: &HashMap<&'d str, ConstValue>,
+        group: &Group<'d>,
+    ) -> Option<FieldPlan> {
+        let first: Option<i32> = Self::arg(args, "first")?;
+        let after: Option<String> = Self::arg(args, "after")?;
         let page_args = PageArgs::parse(first, after).ok()?;
         // A cursor of another list is the resolver's error to answer.
         page_args.check_arity(rel.arity()).ok()?;

@@ -29,7 +29,6 @@ use crate::loaders::{
 };
 use crate::notices::stats::{BrandStats, StatsKey};
 use crate::pagination::Cursor;
-use crate::states::IdentifierKind;
 
 pub use crate::fields::Fallback;
 
@@ -258,15 +257,13 @@ impl Store {
 
 /// A table's rows and how they go into the store.
 trait Stored: Table {
-    const KIND: Kind;
     fn id(m: &Self::Model) -> i64;
     fn rows(store: &mut Store) -> &mut Map<i64, Self::Model>;
 }
 
 macro_rules! stored {
-    ($table:ty, $kind:ident, $field:ident) => {
+    ($table:ty, $field:ident) => {
         impl Stored for $table {
-            const KIND: Kind = Kind::$kind;
             fn id(m: &Self::Model) -> i64 {
                 m.id
             }
@@ -277,15 +274,15 @@ macro_rules! stored {
     };
 }
 
-stored!(Brands, Brand, brands);
-stored!(Trademarks, Trademark, trademarks);
-stored!(Sellers, Seller, sellers);
-stored!(Listings, Listing, listings);
-stored!(Notices, Notice, notices);
-stored!(Items, NoticeItem, items);
-stored!(CounterNotices, CounterNotice, counter_notices);
-stored!(Strikes, Strike, strikes);
-stored!(Events, NoticeEvent, events);
+stored!(Brands, brands);
+stored!(Trademarks, trademarks);
+stored!(Sellers, sellers);
+stored!(Listings, listings);
+stored!(Notices, notices);
+stored!(Items, items);
+stored!(CounterNotices, counter_notices);
+stored!(Strikes, strikes);
+stored!(Events, events);
 
 /// Selections still to load: objects of a type, with their ids.
 type Level<'p> = Vec<(&'p Selection, Kind, Vec<i64>)>;
@@ -969,11 +966,7 @@ fn write_network(
             }
             NetworkPart::Links(parts) => {
                 // The few kinds, each read once.
-                let kinds = network
-                    .kinds
-                    .iter()
-                    .map(|kind| IdentifierKind::from_db(kind).map(IdentifierKind::as_db))
-                    .collect::<Result<Vec<_>, _>>()?;
+                let kinds = network.kinds.iter().map(|kind| kind.as_db()).collect::<Vec<_>>();
                 let costs = list(out, &network.links, |(a, b, kind), out| {
                     object(out, parts, |part, out| {
                         Ok(match part {

@@ -7,10 +7,9 @@
 use crate::fields::Declared;
 use crate::ids::Kind;
 use crate::objects::{Brand, CounterNotice, Listing, Notice, NoticeEvent, NoticeItem, Seller, Strike, Trademark};
-use crate::states::TrademarkStatus;
 
 use crate::columns::{Columns, Mask};
-pub use crate::fields::{Fallback, Fields, RefFn, Row, ScalarFn, boolean, string};
+pub use crate::fields::{Fields, RefFn, RelFn, Row, ScalarFn, boolean, string};
 
 /// The name of the connection type of `kind`.
 pub fn connection_name(kind: Kind) -> &'static str {
@@ -77,28 +76,6 @@ pub fn is_object_type(name: &str) -> bool {
             .any(|&o| o.type_name() == name || connection_name(o) == name || edge_name(o) == name)
 }
 
-/// A writer of a field of `$variant` rows, and the fields of the row it reads: the body sees the
-/// row only through the fields named in brackets (each bound by reference), so the columns a
-/// plan selects (`Mask`) cannot miss one a writer reads.
-macro_rules! column {
-    ($variant:ident, [$($f:ident),+], |$out:ident| $body:expr) => {
-        column!($variant, [$($f),+], |$out, _now| $body)
-    };
-    ($variant:ident, [$($f:ident),+], |$out:ident, $now:ident| $body:expr) => {
-        (
-            (|row: Row<'_>, $out: &mut Vec<u8>, $now: i64| match row {
-                Row::$variant(m) => {
-                    $(let $f = &m.$f;)+
-                    $body;
-                    Ok(())
-                }
-                _ => Err(Fallback("a field of another object")),
-            }) as ScalarFn,
-            &[$(stringify!($f)),+] as Fields,
-        )
-    };
-}
-
 /// `mask` with `fields` of the model of `kind`.
 pub fn mask_with(kind: Kind, mask: Mask, fields: &[&str]) -> Mask {
     fn with<M: Columns>(mask: Mask, fields: &[&str]) -> Mask {
@@ -118,13 +95,18 @@ pub fn mask_with(kind: Kind, mask: Mask, fields: &[&str]) -> Mask {
     }
 }
 
-/// The declared fields of objects of `kind`: its columns and its references.
-type Table = (fn(&str) -> Option<(ScalarFn, Fields)>, fn(&str) -> Option<(Kind, (RefFn, &'static str), bool)>);
+/// The declared fields of objects of `kind`: its columns, its references and its connections.
+type Table = (
+    fn(&str) -> Option<(ScalarFn, Fields)>,
+    fn(&str) -> Option<(Kind, (RefFn, &'static str), bool)>,
+    fn(&str) -> Option<(Kind, &'static [&'static str], RelFn)>,
+    &'static [&'static str],
+);
 
 /// The declarations of the objects the planner answers.
 fn declared(kind: Kind) -> Option<Table> {
     fn of<T: Declared>() -> Table {
-        (T::column, T::reference)
+        (T::column, T::reference, T::connection, T::CONNECTIONS)
     }
     Some(match kind {
         Kind::Brand => of::<Brand>(),
@@ -158,44 +140,9 @@ pub fn declared_names(kind: Kind) -> &'static [&'static str] {
 }
 
 /// The writer of plain field `name` of `obj` and the fields it reads, if it is one the planner
-/// answers: a declared column, or one of the fields computed here.
+/// answers: a declared column, or a field derived from columns and the request's instant.
 pub fn scalar(obj: Kind, name: &str) -> Option<(ScalarFn, Fields)> {
-    declared(obj).and_then(|(column, _)| column(name)).or_else(|| computed(obj, name))
-}
-
-/// The fields whose value is more than one column: each as its resolver computes it.
-fn computed(obj: Kind, name: &str) -> Option<(ScalarFn, Fields)> {
-    let f = match (obj, name) {
-        (Kind::Trademark, "niceClasses") => column!(Trademark, [nice_classes], |out| {
-            let classes = crate::trademarks::types::nice_classes(nice_classes);
-            out.push(b'[');
-            for (i, class) in classes.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                crate::fields::number(out, class);
-            }
-            out.push(b']');
-        }),
-        (Kind::Trademark, "status") => {
-            column!(Trademark, [status, expires_on], |out, now| crate::fields::enumerated(
-                out,
-                TrademarkStatus::at(status, *expires_on, now)?.as_db()
-            ))
-        }
-        (Kind::Trademark, "expiresOn") => column!(Trademark, [expires_on], |out| match *expires_on {
-            Some(day) => match async_graphql::ScalarType::to_value(&crate::scalars::Date(day)) {
-                async_graphql::Value::String(text) => string(out, &text),
-                _ => return Err(Fallback("a date that is not a string")),
-            },
-            None => out.extend_from_slice(b"null"),
-        }),
-        (Kind::Strike, "active") => {
-            column!(Strike, [voided, expires_at], |out, now| boolean(out, !*voided && *expires_at > now))
-        }
-        _ => return None,
-    };
-    Some(f)
+    declared(obj).and_then(|(column, ..)| column(name))
 }
 
 /// The object a reference field `name` of `obj` points at, the id it holds (and the field it
@@ -203,7 +150,18 @@ fn computed(obj: Kind, name: &str) -> Option<(ScalarFn, Fields)> {
 /// answers null when it holds no id or the viewer may not see the row, as its resolver does; a
 /// non-null one always holds a visible row, or the general executor answers the error.
 pub fn reference(obj: Kind, name: &str) -> Option<(Kind, (RefFn, &'static str), bool)> {
-    declared(obj).and_then(|(_, reference)| reference(name))
+    declared(obj).and_then(|(_, reference, ..)| reference(name))
+}
+
+/// Connection `name` of `obj` as its object declares it: the kind of its rows, the arguments it
+/// takes, and the list they select.
+pub fn connection(obj: Kind, name: &str) -> Option<(Kind, &'static [&'static str], RelFn)> {
+    declared(obj).and_then(|(_, _, connection, _)| connection(name))
+}
+
+/// The GraphQL names of the declared connections of objects of `kind`.
+pub fn declared_connections(kind: Kind) -> &'static [&'static str] {
+    declared(kind).map_or(&[], |(.., names)| names)
 }
 
 #[cfg(test)]

@@ -173,7 +173,7 @@ pub(super) async fn sellers(run: &mut Run<'_>, n_sellers: usize) -> Result<Selle
         .map(|(i, id)| {
             vec![
                 Value::from(first_seller + *i as i64),
-                Value::from(id.kind.as_db()),
+                Value::from(id.kind),
                 Value::from(id.value.clone()),
                 Value::from(t0),
             ]

@@ -9,11 +9,11 @@ use crate::graph;
 use crate::ids::{self, Kind};
 use crate::loaders::Sellers;
 use crate::pagination::Connection;
-use crate::sql::{Dir, ListSpec, t};
+use crate::sql::{ListSpec, t};
 
 /// All sellers, oldest first, optionally of one status (shared with the planned executor).
 pub fn sellers(status: Option<SellerStatus>) -> ListSpec {
-    ListSpec::new("seller", &[("t.id", Dir::Asc)]).and_opt(status.map(|s| t("status").eq(s.as_db())))
+    ListSpec::new("seller", crate::sql::order::BY_ID).and_opt(status.map(|s| t("status").eq(s)))
 }
 
 /// Seller queries; every role sees sellers.

@@ -14,25 +14,24 @@ use crate::ids::{GlobalId, Kind};
 use crate::notices::types::ActorRole;
 use crate::sql::id_in;
 use crate::states::SellerStatus;
-use crate::values;
+use crate::values::{self, Country, Handle};
 use crate::work::{Work, conflict_on_unique};
 
 /// A seller to register, its values checked and normalized.
 pub struct NewSeller {
-    pub handle: String,
+    pub handle: Handle,
     /// 1 to 200 characters.
     pub display_name: String,
-    /// ISO 3166-1 alpha-2.
-    pub country: String,
+    pub country: Country,
 }
 
 impl NewSeller {
     /// The command from a client's values; the first bad value names its input field.
     pub fn new(handle: &str, display_name: &str, country: &str) -> AppResult<Self> {
         Ok(Self {
-            handle: values::handle(handle, "handle")?,
+            handle: Handle::parse(handle, "handle")?,
             display_name: values::text(display_name, 1, 200, "displayName")?,
-            country: values::country(country, "country")?,
+            country: Country::parse(country, "country")?,
         })
     }
 }
@@ -48,10 +47,10 @@ pub async fn register(
     let NewSeller { handle, display_name, country } = input;
     let txn = crate::work::begin_write(&shared.db).await?;
     let seller = entity::seller::ActiveModel {
-        handle: Set(handle),
+        handle: Set(handle.into_stored()),
         display_name: Set(display_name),
-        country: Set(country),
-        status: Set(SellerStatus::Active.as_db().into()),
+        country: Set(country.into_stored()),
+        status: Set(SellerStatus::Active),
         created_at: Set(now),
         // Written, never left to the column's default (see `brands::service::create`).
         active_strikes: Set(0),
@@ -108,7 +107,7 @@ pub async fn link(work: &Work, seller_id: i64, identifier: &Identifier) -> AppRe
     // Merges must not interleave: two of them relabelling overlapping components at once could
     // leave a component with two labels.
     crate::sql::serialize_on(&work.txn, MERGES).await?;
-    let kind = identifier.kind.as_db();
+    let kind = identifier.kind;
     let sharing: Vec<i64> = si::Entity::find()
         .filter(si::Column::Kind.eq(kind))
         .filter(si::Column::Value.eq(identifier.value.as_str()))
@@ -122,7 +121,7 @@ pub async fn link(work: &Work, seller_id: i64, identifier: &Identifier) -> AppRe
     }
     si::ActiveModel {
         seller_id: Set(seller_id),
-        kind: Set(kind.into()),
+        kind: Set(kind),
         value: Set(identifier.value.clone()),
         created_at: Set(work.now),
         ..Default::default()

@@ -6,9 +6,8 @@ use crate::error::{AppError, AppResult};
 use crate::fields::{Instant, State, Text};
 use crate::graph::{self, object};
 use crate::ids::Kind;
-use crate::loaders::{ActiveStrikes, IdentifiersOf, Items, Listings, Rel, Statements, Strikes};
-use crate::objects::{Listing, NoticeItem, OffenderNetwork, Strike};
-use crate::pagination::Connection;
+use crate::loaders::{ActiveStrikes, IdentifiersOf, Rel};
+use crate::objects::{Listing, NoticeItem, OffenderNetwork, StatementOfReasons, Strike};
 use crate::states::ListingStatus;
 
 pub use crate::objects::Seller;
@@ -48,6 +47,25 @@ object! {
     }
     optional_refs {
     }
+    derived {
+    }
+    connections(first, "crate::pagination::cost(first, child_complexity)") {
+        /// The seller's listings, oldest first.
+        "listings" listings -> Listing via Listings [
+            #[graphql(desc = "Only listings of this status; absent: all.")]
+            "status" status: Option<ListingStatus>,
+        ] => Rel::ListingsOfSeller(status);
+        /// The seller's strikes that the viewer may see, newest first.
+        "strikes" strikes -> Strike via Strikes [
+            #[graphql(default = false, desc = "Only active strikes (neither voided nor expired).")]
+            "activeOnly" active_only: bool,
+        ] => Rel::StrikesOfSeller { active_only };
+        /// The statements of reasons the seller was given that the viewer may see (the seller its
+        /// own, a brand agent those its notices caused, staff all), oldest first.
+        "statementsOfReasons" statements_of_reasons -> StatementOfReasons via Statements [] => Rel::StatementsOfSeller;
+        /// Items of notices against this seller's listings that the viewer may see, newest first.
+        "noticeItems" notice_items -> NoticeItem via Items [] => Rel::ItemsOfSeller;
+    }
     methods {
         /// Strikes neither voided nor expired.
         async fn active_strike_count(&self, ctx: &Context<'_>) -> AppResult<i32> {
@@ -58,55 +76,6 @@ object! {
                 return Ok(kept as i32);
             }
             Ok(request.loaders().load_one(ActiveStrikes(self.0.id)).await?.unwrap_or(0) as i32)
-        }
-
-        /// The seller's listings, oldest first.
-        #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
-        async fn listings(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
-            #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
-            #[graphql(desc = "Only listings of this status; absent: all.")] status: Option<ListingStatus>,
-        ) -> AppResult<Connection<Listing>> {
-            let rel = Rel::ListingsOfSeller(status.map(ListingStatus::as_db));
-            graph::nested::<Listings, _>(ctx, rel, self.0.id, first, after, Listing).await
-        }
-
-        /// The seller's strikes that the viewer may see, newest first.
-        #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
-        async fn strikes(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
-            #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
-            #[graphql(default = false, desc = "Only active strikes (neither voided nor expired).")] active_only: bool,
-        ) -> AppResult<Connection<Strike>> {
-            graph::nested::<Strikes, _>(ctx, Rel::StrikesOfSeller { active_only }, self.0.id, first, after, Strike).await
-        }
-
-        /// The statements of reasons the seller was given that the viewer may see (the seller its
-        /// own, a brand agent those its notices caused, staff all), oldest first.
-        #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
-        async fn statements_of_reasons(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
-            #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
-        ) -> AppResult<Connection<crate::objects::StatementOfReasons>> {
-            let rel = Rel::StatementsOfSeller;
-            graph::nested::<Statements, _>(ctx, rel, self.0.id, first, after, crate::objects::StatementOfReasons).await
-        }
-
-        /// Items of notices against this seller's listings that the viewer may see, newest first.
-        #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
-        async fn notice_items(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
-            #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
-        ) -> AppResult<Connection<NoticeItem>> {
-            graph::nested::<Items, _>(ctx, Rel::ItemsOfSeller, self.0.id, first, after, NoticeItem).await
         }
 
         /// The sellers reachable from this one through shared identifiers, breadth first up to
@@ -135,7 +104,7 @@ object! {
             }
             let rows = graph::request(ctx)?.loaders().load_one(IdentifiersOf(self.0.id)).await?.unwrap_or_default();
             rows.into_iter()
-                .map(|m| Ok(SellerIdentifier { kind: IdentifierKind::from_db(&m.kind)?, value: m.value }))
+                .map(|m| Ok(SellerIdentifier { kind: m.kind, value: m.value }))
                 .collect::<AppResult<_>>()
                 .map(Some)
         }

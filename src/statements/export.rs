@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use super::service::{MAX_EXPLANATION, MAX_FACTS, MAX_LEGAL_GROUND};
 use super::types::puid;
 use crate::error::{AppError, AppResult};
-use crate::states::{AccountDecision, AutomatedDecision, StatementKeyword};
+use crate::states::{AccountDecision, AutomatedDecision};
 use crate::time::instant;
 use entity::statement_of_reasons::{self, Column};
 
@@ -186,12 +186,12 @@ pub fn to_api(row: &statement_of_reasons::Model) -> AppResult<Result<(Value, boo
     if let Some(bad) = scope.iter().find(|c| !crate::config::is_eea(c)) {
         return Ok(Err(format!("territorial scope {bad} is not an EEA country")));
     }
-    let automated = match AutomatedDecision::from_db(&row.automated_decision)? {
+    let automated = match row.automated_decision {
         AutomatedDecision::Fully => "AUTOMATED_DECISION_FULLY",
         AutomatedDecision::Partially => "AUTOMATED_DECISION_PARTIALLY",
         AutomatedDecision::NotAutomated => "AUTOMATED_DECISION_NOT_AUTOMATED",
     };
-    let keyword = format!("KEYWORD_{}", StatementKeyword::from_db(&row.keyword)?.as_db());
+    let keyword = format!("KEYWORD_{}", row.keyword.as_db());
     let mut statement = json!({
         "decision_ground": "DECISION_GROUND_ILLEGAL_CONTENT",
         "illegal_content_legal_ground": legal_ground,
@@ -212,8 +212,8 @@ pub fn to_api(row: &statement_of_reasons::Model) -> AppResult<Result<(Value, boo
     if row.content_removed {
         fields.insert("decision_visibility".into(), json!(["DECISION_VISIBILITY_CONTENT_REMOVED"]));
     }
-    if let Some(decision) = row.account_decision.as_deref() {
-        let key = match AccountDecision::from_db(decision)? {
+    if let Some(decision) = row.account_decision {
+        let key = match decision {
             AccountDecision::Suspended => "DECISION_ACCOUNT_SUSPENDED",
             AccountDecision::Terminated => "DECISION_ACCOUNT_TERMINATED",
         };
@@ -225,6 +225,7 @@ pub fn to_api(row: &statement_of_reasons::Model) -> AppResult<Result<(Value, boo
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::states::{RemovalProcedure, StatementKeyword};
 
     fn row() -> statement_of_reasons::Model {
         statement_of_reasons::Model {
@@ -234,11 +235,11 @@ mod tests {
             brand_id: 1,
             seller_id: 1,
             listing_id: 1,
-            procedure: "REVIEW".into(),
+            procedure: RemovalProcedure::Review,
             content_removed: true,
-            account_decision: Some("SUSPENDED".into()),
-            automated_decision: "NOT_AUTOMATED".into(),
-            keyword: "TRADEMARK_INFRINGEMENT".into(),
+            account_decision: Some(AccountDecision::Suspended),
+            automated_decision: AutomatedDecision::NotAutomated,
+            keyword: StatementKeyword::TrademarkInfringement,
             legal_ground: "Infringement of the registered trademark".into(),
             explanation: "Removed.".into(),
             facts: "Notified.".into(),

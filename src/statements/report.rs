@@ -3,7 +3,7 @@
 //! notifiers' warnings and suspensions come from the history, which alone keeps each of them.
 //! `tests/api/report.rs` recounts every figure from the event history.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use async_graphql::SimpleObject;
 use chrono::{DateTime, Utc};
@@ -125,9 +125,9 @@ fn minus(a: impl ColumnTrait, b: impl ColumnTrait) -> Expr {
 pub async fn report(db: &impl ConnectionTrait, from: i64, to: i64) -> AppResult<TransparencyReport> {
     let period = (from, to);
     // Notices by reason and tier.
-    let mut by_reason: BTreeMap<&str, i64> = BTreeMap::new();
+    let mut by_reason: HashMap<NoticeReason, i64> = HashMap::new();
     let mut by_tier: BTreeMap<bool, i64> = BTreeMap::new();
-    let received: Vec<(String, bool, i64)> = notice::Entity::find()
+    let received: Vec<(NoticeReason, bool, i64)> = notice::Entity::find()
         .select_only()
         .columns([notice::Column::Reason, notice::Column::Expedited])
         .expr(notice::Column::Id.count())
@@ -138,13 +138,12 @@ pub async fn report(db: &impl ConnectionTrait, from: i64, to: i64) -> AppResult<
         .all(db)
         .await?;
     for (reason, expedited, n) in received {
-        let reason = NoticeReason::from_db(&reason)?;
-        *by_reason.entry(reason.as_db()).or_default() += n;
+        *by_reason.entry(reason).or_default() += n;
         *by_tier.entry(expedited).or_default() += n;
     }
     let notices_by_reason = NoticeReason::ALL
         .iter()
-        .map(|r| NoticesByReason { value: *r, count: count(by_reason.get(r.as_db()).copied().unwrap_or(0)) })
+        .map(|r| NoticesByReason { value: *r, count: count(by_reason.get(r).copied().unwrap_or(0)) })
         .collect();
     let notices_by_source_tier = [(TrustTier::Standard, false), (TrustTier::Trusted, true)]
         .into_iter()
@@ -173,30 +172,29 @@ pub async fn report(db: &impl ConnectionTrait, from: i64, to: i64) -> AppResult<
         .to_owned();
     let (mut removed, mut automated, mut suspended, mut terminated, mut waited) = (0, 0, 0, 0, Vec::new());
     for row in db.query_all(&issued).await? {
-        let decision: String = row.try_get_by_index(0)?;
-        let account: Option<String> = row.try_get_by_index(1)?;
+        let decision: AutomatedDecision = row.try_get_by_index(0)?;
+        let account: Option<AccountDecision> = row.try_get_by_index(1)?;
         let wait: i64 = row.try_get_by_index(2)?;
         removed += 1;
-        if AutomatedDecision::from_db(&decision)? == AutomatedDecision::Fully {
+        if decision == AutomatedDecision::Fully {
             automated += 1;
         }
-        match account.as_deref().map(AccountDecision::from_db) {
-            Some(Ok(AccountDecision::Suspended)) => suspended += 1,
-            Some(Ok(AccountDecision::Terminated)) => terminated += 1,
-            Some(Err(e)) => return Err(e),
+        match account {
+            Some(AccountDecision::Suspended) => suspended += 1,
+            Some(AccountDecision::Terminated) => terminated += 1,
             None => {}
         }
         waited.push(wait);
     }
     // Rejections: items still REJECTED, and rejections since reversed on the brand's appeal.
     let still = notice_item::Entity::find()
-        .filter(notice_item::Column::Status.eq(NoticeItemStatus::Rejected.as_db()))
+        .filter(notice_item::Column::Status.eq(NoticeItemStatus::Rejected))
         .filter(within(notice_item::Column::DecidedAt, period))
         .count(db)
         .await?;
     let reversed = appeal::Entity::find()
-        .filter(appeal::Column::Party.eq(AppealParty::Brand.as_db()))
-        .filter(appeal::Column::Status.eq(AppealStatus::Reversed.as_db()))
+        .filter(appeal::Column::Party.eq(AppealParty::Brand))
+        .filter(appeal::Column::Status.eq(AppealStatus::Reversed))
         .filter(within(appeal::Column::DecisionAt, period))
         .count(db)
         .await?;
@@ -204,14 +202,11 @@ pub async fn report(db: &impl ConnectionTrait, from: i64, to: i64) -> AppResult<
     let counter_notices = counter_notices(db, period).await?;
     let appeals = appeals(db, period).await?;
     // The notifiers' standing: the history keeps each warning and suspension.
-    let standing: Vec<(String, i64)> = notice_event::Entity::find()
+    let standing: Vec<(NoticeEventKind, i64)> = notice_event::Entity::find()
         .select_only()
         .column(notice_event::Column::Kind)
         .expr(notice_event::Column::Id.count())
-        .filter(
-            notice_event::Column::Kind
-                .is_in([NoticeEventKind::NotifierWarned.as_db(), NoticeEventKind::NotifierSuspended.as_db()]),
-        )
+        .filter(notice_event::Column::Kind.is_in([NoticeEventKind::NotifierWarned, NoticeEventKind::NotifierSuspended]))
         .filter(within(notice_event::Column::At, period))
         .group_by(notice_event::Column::Kind)
         .into_tuple()
@@ -219,7 +214,7 @@ pub async fn report(db: &impl ConnectionTrait, from: i64, to: i64) -> AppResult<
         .await?;
     let (mut notifiers_warned, mut notifiers_suspended) = (0, 0);
     for (kind, n) in standing {
-        if kind == NoticeEventKind::NotifierWarned.as_db() {
+        if kind == NoticeEventKind::NotifierWarned {
             notifiers_warned = count(n);
         } else {
             notifiers_suspended = count(n);
@@ -251,7 +246,7 @@ async fn counter_notices(db: &impl ConnectionTrait, period: (i64, i64)) -> AppRe
     let filed =
         counter_notice::Entity::find().filter(within(counter_notice::Column::FiledAt, period)).count(db).await?;
     let filed = i64::try_from(filed).unwrap_or(i64::MAX);
-    let resolved: Vec<(String, i64)> = counter_notice::Entity::find()
+    let resolved: Vec<(CounterNoticeStatus, i64)> = counter_notice::Entity::find()
         .select_only()
         .column(counter_notice::Column::Status)
         .expr(minus(counter_notice::Column::ResolvedAt, counter_notice::Column::FiledAt))
@@ -262,7 +257,7 @@ async fn counter_notices(db: &impl ConnectionTrait, period: (i64, i64)) -> AppRe
     let mut out = RedressFigures { filed: count(filed), filed_by_sellers: count(filed), ..Default::default() };
     let mut took = Vec::new();
     for (status, time) in resolved {
-        match CounterNoticeStatus::from_db(&status)? {
+        match status {
             CounterNoticeStatus::Accepted => out.decision_reversed += 1,
             CounterNoticeStatus::Rejected => out.decision_upheld += 1,
             CounterNoticeStatus::Pending => continue,
@@ -276,7 +271,7 @@ async fn counter_notices(db: &impl ConnectionTrait, period: (i64, i64)) -> AppRe
 /// Appeals filed by each party, and resolved.
 async fn appeals(db: &impl ConnectionTrait, period: (i64, i64)) -> AppResult<RedressFigures> {
     let mut out = RedressFigures::default();
-    let filed: Vec<(String, i64)> = appeal::Entity::find()
+    let filed: Vec<(AppealParty, i64)> = appeal::Entity::find()
         .select_only()
         .column(appeal::Column::Party)
         .expr(appeal::Column::Id.count())
@@ -288,12 +283,12 @@ async fn appeals(db: &impl ConnectionTrait, period: (i64, i64)) -> AppResult<Red
     for (party, n) in filed {
         let n = count(n);
         out.filed += n;
-        match AppealParty::from_db(&party)? {
+        match party {
             AppealParty::Seller => out.filed_by_sellers = n,
             AppealParty::Brand => out.filed_by_brands = n,
         }
     }
-    let resolved: Vec<(String, i64)> = appeal::Entity::find()
+    let resolved: Vec<(AppealStatus, i64)> = appeal::Entity::find()
         .select_only()
         .column(appeal::Column::Status)
         .expr(minus(appeal::Column::ResolvedAt, appeal::Column::FiledAt))
@@ -303,7 +298,7 @@ async fn appeals(db: &impl ConnectionTrait, period: (i64, i64)) -> AppResult<Red
         .await?;
     let mut took = Vec::new();
     for (status, time) in resolved {
-        match AppealStatus::from_db(&status)? {
+        match status {
             AppealStatus::Reversed => out.decision_reversed += 1,
             AppealStatus::Upheld => out.decision_upheld += 1,
             AppealStatus::Pending => continue,

@@ -9,11 +9,8 @@ use super::types::StatementOfReasons;
 use crate::error::{AppError, AppResult};
 use crate::graph;
 use crate::pagination::Connection;
-use crate::sql::{Dir, ListSpec, t};
+use crate::sql::{ListSpec, t};
 use crate::time::micros;
-
-/// Oldest first: the order they were issued in (application date, then id), as exported.
-pub const ISSUED: &[(&str, Dir)] = &[("t.application_date", Dir::Asc), ("t.id", Dir::Asc)];
 
 /// The staff's statements of reasons and transparency report.
 #[derive(Default)]
@@ -32,8 +29,8 @@ impl StatementQuery {
         #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
     ) -> AppResult<Option<Connection<StatementOfReasons>>> {
         graph::identity(ctx)?.require_staff("list all statements of reasons")?;
-        let spec =
-            ListSpec::new("statement_of_reasons", ISSUED).and_opt(since.map(|s| t("application_date").gte(micros(s))));
+        let spec = ListSpec::new("statement_of_reasons", crate::sql::order::ISSUED)
+            .and_opt(since.map(|s| t("application_date").gte(micros(s))));
         graph::root(ctx, spec, first, after, StatementOfReasons).await.map(Some)
     }
 

@@ -5,9 +5,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use crate::error::{AppError, AppResult};
-use crate::states::{
-    AccountDecision, AutomatedDecision, EvidenceKind, NoticeReason, RemovalProcedure, StatementKeyword,
-};
+use crate::states::{AccountDecision, AutomatedDecision, EvidenceKind, NoticeReason, RemovalProcedure};
 use crate::time::instant;
 use crate::work::Work;
 use entity::{evidence, listing, notice, notice_item, statement_of_reasons, trademark};
@@ -32,7 +30,7 @@ struct Cited {
     mark: String,
     jurisdiction: String,
     registration_number: String,
-    reason: String,
+    reason: NoticeReason,
     submitted_at: i64,
 }
 
@@ -70,7 +68,7 @@ pub async fn issue(work: &Work, item: &notice_item::Model, restriction: Restrict
         .one(&work.txn)
         .await?
         .ok_or_else(|| AppError::Internal(format!("item {} vanished", item.id)))?;
-    let kinds: Vec<String> = evidence::Entity::find()
+    let kinds: Vec<EvidenceKind> = evidence::Entity::find()
         .select_only()
         .column(evidence::Column::Kind)
         .distinct()
@@ -79,8 +77,7 @@ pub async fn issue(work: &Work, item: &notice_item::Model, restriction: Restrict
         .into_tuple()
         .all(&work.txn)
         .await?;
-    let kinds = kinds.iter().map(|k| EvidenceKind::from_db(k)).collect::<AppResult<Vec<_>>>()?;
-    let reason = NoticeReason::from_db(&cited.reason)?;
+    let reason = cited.reason;
     let window = |d: std::time::Duration| work.now.saturating_add(crate::time::micros_of(d));
     let text = Text {
         procedure: restriction.procedure,
@@ -95,11 +92,11 @@ pub async fn issue(work: &Work, item: &notice_item::Model, restriction: Restrict
         brand_id: Set(item.brand_id),
         seller_id: Set(item.seller_id),
         listing_id: Set(item.listing_id),
-        procedure: Set(restriction.procedure.as_db().into()),
+        procedure: Set(restriction.procedure),
         content_removed: Set(true),
-        account_decision: Set(restriction.account.map(|(d, _)| d.as_db().into())),
-        automated_decision: Set(automated(restriction.procedure).as_db().into()),
-        keyword: Set(StatementKeyword::of(reason).as_db().into()),
+        account_decision: Set(restriction.account.map(|(d, _)| d)),
+        automated_decision: Set(automated(restriction.procedure)),
+        keyword: Set(crate::states::keyword_of(reason)),
         legal_ground: Set(clip(&legal_ground(&cited, reason), MAX_LEGAL_GROUND)),
         explanation: Set(clip(&text.explanation(), MAX_EXPLANATION)),
         facts: Set(clip(&text.facts(cited.submitted_at, work.now), MAX_FACTS)),

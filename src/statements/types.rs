@@ -99,7 +99,7 @@ impl StatementOfReasons {
 
     /// How the removal was decided.
     async fn procedure(&self) -> AppResult<RemovalProcedure> {
-        RemovalProcedure::from_db(&self.0.procedure)
+        Ok(self.0.procedure)
     }
 
     /// How the content's visibility was restricted: `CONTENT_REMOVED` for every removal.
@@ -110,7 +110,7 @@ impl StatementOfReasons {
     /// The restriction of the seller's account the removal caused, if any. Neither has an end
     /// date: a suspension lasts until a strike is voided, and a termination is final.
     async fn account_decision(&self) -> AppResult<Option<AccountDecision>> {
-        self.0.account_decision.as_deref().map(AccountDecision::from_db).transpose()
+        Ok(self.0.account_decision)
     }
 
     /// The kind of account the seller holds: always `BUSINESS`.
@@ -148,7 +148,7 @@ impl StatementOfReasons {
 
     /// The right infringed within the category, following the notice's reason (one keyword).
     async fn category_specification(&self) -> AppResult<Vec<StatementKeyword>> {
-        Ok(vec![StatementKeyword::from_db(&self.0.keyword)?])
+        Ok(vec![self.0.keyword])
     }
 
     /// What the content is: always `PRODUCT`, the listing.
@@ -168,7 +168,7 @@ impl StatementOfReasons {
 
     /// FULLY for expedited removals, NOT_AUTOMATED for every decision a reviewer took.
     async fn automated_decision(&self) -> AppResult<AutomatedDecision> {
-        AutomatedDecision::from_db(&self.0.automated_decision)
+        Ok(self.0.automated_decision)
     }
 
     /// When the listing was listed (RFC 3339, UTC).

@@ -9,7 +9,7 @@ use crate::graph::Shared;
 use crate::ids::{GlobalId, Kind};
 use crate::states::TrademarkStatus;
 use crate::time::instant;
-use crate::values;
+use crate::values::{self, Jurisdiction, NiceClasses, RegistrationNumber};
 use crate::work::conflict_on_unique;
 
 /// A trademark to register, its values checked and normalized.
@@ -17,10 +17,9 @@ pub struct Registration {
     pub brand: i64,
     /// 1 to 200 characters.
     pub mark: String,
-    pub registration_number: String,
-    pub jurisdiction: String,
-    /// The Nice classes in their stored form (`values::nice_classes`).
-    pub nice_classes: String,
+    pub registration_number: RegistrationNumber,
+    pub jurisdiction: Jurisdiction,
+    pub nice_classes: NiceClasses,
     pub expires_on: Option<chrono::NaiveDate>,
 }
 
@@ -37,9 +36,9 @@ impl Registration {
         Ok(Self {
             brand,
             mark: values::text(mark, 1, 200, "mark")?,
-            registration_number: values::registration_number(registration_number, "registrationNumber")?,
-            jurisdiction: values::jurisdiction(jurisdiction, "jurisdiction")?,
-            nice_classes: values::nice_classes(nice_classes, "niceClasses")?,
+            registration_number: RegistrationNumber::parse(registration_number, "registrationNumber")?,
+            jurisdiction: Jurisdiction::parse(jurisdiction, "jurisdiction")?,
+            nice_classes: NiceClasses::parse(nice_classes, "niceClasses")?,
             expires_on,
         })
     }
@@ -71,10 +70,10 @@ pub async fn register(
     entity::trademark::ActiveModel {
         brand_id: Set(brand_id),
         mark: Set(mark),
-        registration_number: Set(number),
-        jurisdiction: Set(jurisdiction),
-        nice_classes: Set(classes),
-        status: Set(TrademarkStatus::PendingVerification.as_db().into()),
+        registration_number: Set(number.into_stored()),
+        jurisdiction: Set(jurisdiction.into_stored()),
+        nice_classes: Set(classes.stored()),
+        status: Set(TrademarkStatus::PendingVerification),
         expires_on: Set(input.expires_on),
         created_at: Set(now),
         ..Default::default()
@@ -94,9 +93,9 @@ pub async fn verify(
     identity.require_role(&[Role::Admin, Role::Reviewer], "verify trademarks")?;
     let to = if approve { TrademarkStatus::Verified } else { TrademarkStatus::Rejected };
     let done = entity::trademark::Entity::update_many()
-        .col_expr(entity::trademark::Column::Status, Expr::value(to.as_db()))
+        .col_expr(entity::trademark::Column::Status, Expr::value(to))
         .filter(entity::trademark::Column::Id.eq(id))
-        .filter(entity::trademark::Column::Status.eq(TrademarkStatus::PendingVerification.as_db()))
+        .filter(entity::trademark::Column::Status.eq(TrademarkStatus::PendingVerification))
         .exec(&shared.db)
         .await?;
     let current = entity::trademark::Entity::find_by_id(id)

@@ -1,23 +1,16 @@
 //! The `Trademark` object.
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::{ID, Object};
 
-use crate::error::AppResult;
-use crate::fields::{Instant, Text};
-use crate::graph::{self, object};
+use crate::fields::{Classes, Instant, MaybeDay, State, Text};
+use crate::graph::object;
 use crate::ids::Kind;
-use crate::loaders::{Notices, Rel};
+use crate::loaders::Rel;
 use crate::objects::{Brand, Notice};
-use crate::pagination::Connection;
 use crate::scalars::Date;
 
 pub use crate::objects::Trademark;
 pub use crate::states::TrademarkStatus;
-
-/// Parses the stored Nice classes (`"9,25"`).
-pub fn nice_classes(stored: &str) -> Vec<i32> {
-    stored.split(',').filter_map(|c| c.trim().parse().ok()).collect()
-}
 
 object! {
     head {
@@ -35,6 +28,10 @@ object! {
         "registrationNumber" registration_number: Text = registration_number;
         /// Issuing office: ISO 3166-1 alpha-2 country code, or EM (EUIPO) or WO (WIPO).
         "jurisdiction" jurisdiction: Text = jurisdiction;
+        /// The Nice classes of goods and services the registration covers (1 to 45), ascending, without repeats.
+        "niceClasses" nice_classes: Classes = nice_classes;
+        /// The last day of the registration; null when it does not expire.
+        "expiresOn" expires_on: MaybeDay = expires_on;
         /// When it was registered here (RFC 3339, UTC).
         "createdAt" created_at: Instant = created_at;
     }
@@ -44,43 +41,16 @@ object! {
     }
     optional_refs {
     }
-    methods {
-        /// The Nice classes of goods and services the registration covers (1 to 45), ascending, without repeats.
-        async fn nice_classes(&self) -> Vec<i32> {
-            nice_classes(&self.0.nice_classes)
-        }
-
+    derived {
         /// Whether notices may cite it; `EXPIRED` once `expiresOn` has passed.
-        async fn status(&self, ctx: &Context<'_>) -> AppResult<TrademarkStatus> {
-            TrademarkStatus::of(&self.0, graph::request(ctx)?.now())
-        }
-
-        /// The last day of the registration; null when it does not expire.
-        async fn expires_on(&self) -> Option<Date> {
-            self.0.expires_on.map(Date)
-        }
-
-        /// Notices citing this mark that the viewer may see, newest first.
-        #[graphql(complexity = "crate::pagination::cost(first, child_complexity)")]
-        async fn notices(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] first: Option<i32>,
-            #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")] after: Option<String>,
-        ) -> AppResult<Connection<Notice>> {
-            graph::nested::<Notices, _>(ctx, Rel::NoticesOfTrademark, self.0.id, first, after, Notice).await
-        }
+        "status" status: State<TrademarkStatus>
+            = [status, expires_on] |now| crate::states::trademark_status_at(*status, *expires_on, now);
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nice_classes_parse_the_stored_list() {
-        assert_eq!(nice_classes("9,25, 35"), vec![9, 25, 35]);
-        assert_eq!(nice_classes(""), Vec::<i32>::new());
+    connections(first, "crate::pagination::cost(first, child_complexity)") {
+        /// Notices citing this mark that the viewer may see, newest first.
+        "notices" notices -> Notice via Notices [] => Rel::NoticesOfTrademark;
+    }
+    methods {
     }
 }
 

@@ -68,7 +68,7 @@ impl<'a> Strikes<'a> {
             registration_number: Set(format!("AN-{}-{}", brand, seq())),
             jurisdiction: Set("WO".into()),
             nice_classes: Set("25".into()),
-            status: Set("VERIFIED".into()),
+            status: Set(crate::harness::state("VERIFIED")),
             expires_on: Set(None),
             created_at: Set(b.now - 900 * HOUR),
             ..Default::default()
@@ -144,7 +144,7 @@ async fn stored(app: &TestApp, seller: &str) -> Vec<(String, String)> {
         .await
         .expect("identifiers")
         .into_iter()
-        .map(|r| (r.kind, r.value))
+        .map(|r| (r.kind.as_db().to_owned(), r.value))
         .collect();
     rows.sort();
     rows
@@ -290,7 +290,7 @@ async fn components(db: &DatabaseConnection) -> BTreeMap<i64, i64> {
     let mut parent: HashMap<i64, i64> = sellers.iter().map(|s| (s.id, s.id)).collect();
     let mut holder: HashMap<(String, String), i64> = HashMap::new();
     for row in entity::seller_identifier::Entity::find().all(db).await.expect("identifiers") {
-        match holder.get(&(row.kind.clone(), row.value.clone())) {
+        match holder.get(&(row.kind.as_db().to_owned(), row.value.clone())) {
             Some(&other) => {
                 let (x, y) = (find(&mut parent, other), find(&mut parent, row.seller_id));
                 // The smaller key becomes the root, so a root is its component's smallest key.
@@ -298,7 +298,7 @@ async fn components(db: &DatabaseConnection) -> BTreeMap<i64, i64> {
                 parent.insert(large, small);
             }
             None => {
-                holder.insert((row.kind, row.value), row.seller_id);
+                holder.insert((row.kind.as_db().to_owned(), row.value), row.seller_id);
             }
         }
     }
@@ -337,7 +337,7 @@ async fn assert_labels_are_the_components(db: &DatabaseConnection, what: &str) {
             .collect();
         let mut held: BTreeMap<(String, String), BTreeSet<Option<i64>>> = BTreeMap::new();
         for row in entity::seller_identifier::Entity::find().all(db).await.expect("identifiers") {
-            held.entry((row.kind, row.value)).or_default().insert(labels[&row.seller_id]);
+            held.entry((row.kind.as_db().to_owned(), row.value)).or_default().insert(labels[&row.seller_id]);
         }
         let across: Vec<_> = held.into_iter().filter(|(_, l)| l.len() > 1).take(5).collect();
         panic!(

@@ -356,9 +356,9 @@ async fn the_sweep_rejects_unanswered_items_before_anyone_reads() {
     assert_eq!(swept, 1);
     use sea_orm::EntityTrait;
     let row = entity::notice_item::Entity::find_by_id(key(&n.items[0])).one(&app.app.db).await.expect("read");
-    assert_eq!(row.expect("item").status, "REJECTED");
+    assert_eq!(row.expect("item").status.as_db(), "REJECTED");
     let untouched = entity::notice_item::Entity::find_by_id(key(&n.items[1])).one(&app.app.db).await.expect("read");
-    assert_eq!(untouched.expect("item").status, "PENDING");
+    assert_eq!(untouched.expect("item").status.as_db(), "PENDING");
     // Nothing left to settle.
     let again = rightsgraph::channel::service::settle_due(&app.app.shared, now, true).await.expect("settle");
     assert_eq!(again, 0);

@@ -308,7 +308,7 @@ async fn demo_tokens_say_whose_they_are_and_each_verifies() {
         if let Some(seller) = identity.seller_id {
             let seller =
                 entity::seller::Entity::find_by_id(seller).one(&app.app.db).await.expect("read").expect("seller");
-            assert!(["ACTIVE", "WARNED"].contains(&seller.status.as_str()), "{label}: a seller that may act");
+            assert!(["ACTIVE", "WARNED"].contains(&seller.status.as_db()), "{label}: a seller that may act");
             let named =
                 format!("as seller {}, {} ({})", seller.handle, seller.status, GlobalId::new(Kind::Seller, seller.id));
             assert!(label.ends_with(&named), "{label}");

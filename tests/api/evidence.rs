@@ -84,7 +84,7 @@ async fn listings_written_before_addresses_were_kept_get_theirs_at_start() {
             url: Set(url.into()),
             price_amount: Set("9.99".into()),
             price_currency: Set("USD".into()),
-            status: Set("ACTIVE".into()),
+            status: Set(crate::harness::state("ACTIVE")),
             listed_at: Set(1),
             removed_at: Set(None),
             ..Default::default()

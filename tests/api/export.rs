@@ -249,11 +249,11 @@ async fn every_decision_the_exporter_writes_is_one_the_api_takes() {
         brand_id: 1,
         seller_id: 1,
         listing_id: 1,
-        procedure: "REVIEW".into(),
+        procedure: crate::harness::state("REVIEW"),
         content_removed: true,
         account_decision: None,
-        automated_decision: "NOT_AUTOMATED".into(),
-        keyword: "TRADEMARK_INFRINGEMENT".into(),
+        automated_decision: crate::harness::state("NOT_AUTOMATED"),
+        keyword: crate::harness::state("TRADEMARK_INFRINGEMENT"),
         legal_ground: "Infringement of the registered trademark".into(),
         explanation: "Removed.".into(),
         facts: "Notified.".into(),
@@ -269,9 +269,9 @@ async fn every_decision_the_exporter_writes_is_one_the_api_takes() {
                 ["TRADEMARK_INFRINGEMENT", "COPYRIGHT_INFRINGEMENT", "DESIGN_INFRINGEMENT", "PATENT_INFRINGEMENT"]
             {
                 let row = entity::statement_of_reasons::Model {
-                    automated_decision: automated.into(),
-                    account_decision: account.map(str::to_owned),
-                    keyword: keyword.into(),
+                    automated_decision: crate::harness::state(automated),
+                    account_decision: account.map(crate::harness::state),
+                    keyword: crate::harness::state(keyword),
                     ..base.clone()
                 };
                 let (s, _) = export::to_api(&row).expect("row").expect("sendable");

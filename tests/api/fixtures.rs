@@ -28,11 +28,11 @@ impl<'a> Builder<'a> {
         entity::brand::ActiveModel {
             name: Set(name.into()),
             country: Set("US".into()),
-            trust_tier: Set("STANDARD".into()),
+            trust_tier: Set(rightsgraph::states::TrustTier::Standard),
             created_at: Set(self.now - 1000 * HOUR),
             // Written, not left to the default of a column a later migration added: sqlx's
             // SQLite driver has answered NULL for such a default in `RETURNING`.
-            submission_status: Set("ACTIVE".into()),
+            submission_status: Set(rightsgraph::states::SubmissionStatus::Active),
             ..Default::default()
         }
         .insert(self.db)
@@ -49,7 +49,7 @@ impl<'a> Builder<'a> {
             registration_number: Set(format!("REG-{n}")),
             jurisdiction: Set("US".into()),
             nice_classes: Set("9,25".into()),
-            status: Set("VERIFIED".into()),
+            status: Set(crate::harness::state("VERIFIED")),
             expires_on: Set(None),
             created_at: Set(self.now - 900 * HOUR),
             ..Default::default()
@@ -65,7 +65,7 @@ impl<'a> Builder<'a> {
             handle: Set(handle.into()),
             display_name: Set(handle.to_uppercase()),
             country: Set("CN".into()),
-            status: Set("ACTIVE".into()),
+            status: Set(crate::harness::state("ACTIVE")),
             created_at: Set(self.now - 800 * HOUR),
             active_strikes: Set(0),
             ..Default::default()
@@ -83,7 +83,7 @@ impl<'a> Builder<'a> {
     pub async fn identifier(&mut self, seller: i64, kind: &str, value: &str) {
         entity::seller_identifier::ActiveModel {
             seller_id: Set(seller),
-            kind: Set(kind.into()),
+            kind: Set(crate::harness::state(kind)),
             value: Set(value.into()),
             created_at: Set(self.now),
             ..Default::default()
@@ -102,7 +102,7 @@ impl<'a> Builder<'a> {
             url: Set(format!("https://shop.example/{n}")),
             price_amount: Set("19.99".into()),
             price_currency: Set("USD".into()),
-            status: Set("ACTIVE".into()),
+            status: Set(crate::harness::state("ACTIVE")),
             listed_at: Set(self.now - 700 * HOUR + n),
             removed_at: Set(None),
             ..Default::default()
@@ -117,9 +117,9 @@ impl<'a> Builder<'a> {
     pub async fn notice(&mut self, brand: i64, status: &str, hours_ago: i64) -> i64 {
         entity::notice::ActiveModel {
             brand_id: Set(brand),
-            reason: Set("COUNTERFEIT".into()),
+            reason: Set(rightsgraph::states::NoticeReason::Counterfeit),
             explanation: Set("These listings sell counterfeits of our mark.".into()),
-            status: Set(status.into()),
+            status: Set(crate::harness::state(status)),
             expedited: Set(false),
             submitted_at: Set(self.now - hours_ago * HOUR),
             closed_at: Set(None),
@@ -149,7 +149,7 @@ impl<'a> Builder<'a> {
             trademark_id: Set(trademark),
             brand_id: Set(brand),
             seller_id: Set(seller),
-            status: Set(status.into()),
+            status: Set(crate::harness::state(status)),
             submitted_at: Set(self.now - 10 * HOUR),
             decided_at: Set((status != "PENDING").then_some(self.now - 5 * HOUR)),
             decision_reason: Set(None),
@@ -194,7 +194,7 @@ impl<'a> Builder<'a> {
             seller_id: Set(seller),
             brand_id: Set(brand),
             statement: Set("We bought these from an authorized distributor.".into()),
-            status: Set("PENDING".into()),
+            status: Set(crate::harness::state("PENDING")),
             filed_at: Set(self.now - HOUR),
             resolved_at: Set(None),
             resolution_reason: Set(None),
@@ -213,8 +213,8 @@ impl<'a> Builder<'a> {
             notice_id: Set(Some(notice)),
             item_id: Set(item),
             seller_id: Set(seller),
-            kind: Set(kind.into()),
-            actor_role: Set("REVIEWER".into()),
+            kind: Set(crate::harness::state(kind)),
+            actor_role: Set(rightsgraph::events::ActorRole::Reviewer),
             at: Set(self.now - 10 * HOUR + n),
             note: Set(None),
             ..Default::default()

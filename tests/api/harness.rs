@@ -261,3 +261,9 @@ pub fn ids(connection: &Value) -> Vec<String> {
 pub fn gids(kind: Kind, keys: &[i64]) -> Vec<String> {
     keys.iter().map(|k| gid(kind, *k)).collect()
 }
+
+/// The state stored as `name` (a test writes rows by their wire names); panics on a name the
+/// enum does not know.
+pub fn state<E: rightsgraph::states::State>(name: &str) -> E {
+    E::parse(name).unwrap_or_else(|| panic!("{name} is not a {}", std::any::type_name::<E>()))
+}

@@ -171,14 +171,35 @@ fn lex(text: &str) -> (String, Vec<(usize, String)>) {
     (code, strings)
 }
 
-/// The string literals of `text` that hold a statement, as `line: text`.
+/// What makes a string literal a piece of SQL short of a statement: an expression the code base
+/// writes in capitals.
+const FRAGMENT: [&str; 4] = ["CAST(", "COALESCE(", "CASE WHEN", "EXISTS ("];
+
+/// Whether literal `s` is a column of the row aliased `t` (`t.submitted_at`): a sort key.
+fn column_of_t(s: &str) -> bool {
+    s.strip_prefix("t.").is_some_and(|c| !c.is_empty() && c.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+}
+
+/// The string literals of `text` that hold a statement, an SQL expression or a sort key, and the
+/// calls that write SQL text into a sea-query expression (`Expr::cust`), as `line: text`.
 fn statements_in(text: &str) -> Vec<String> {
-    let (_, strings) = lex(text);
-    strings
+    let (code, strings) = lex(text);
+    let mut found: Vec<String> = strings
         .into_iter()
-        .filter(|(_, s)| STATEMENT.iter().any(|k| s.contains(k)))
+        .filter(|(_, s)| STATEMENT.iter().chain(&FRAGMENT).any(|k| s.contains(k)) || column_of_t(s))
         .map(|(line, s)| format!("{line}: {}", s.split_whitespace().collect::<Vec<_>>().join(" ")))
-        .collect()
+        .collect();
+    for (n, _) in code.match_indices("cust") {
+        let rest = &code[n..];
+        if rest.starts_with("cust(") || rest.starts_with("cust_with_") {
+            found.push(format!(
+                "{}: {}",
+                code[..n].matches('\n').count() + 1,
+                rest.split_inclusive(')').next().unwrap_or_default()
+            ));
+        }
+    }
+    found
 }
 
 /// The modules of the crate that `text` refers to by `crate::…`, grouped imports included
@@ -253,8 +274,19 @@ fn the_layer_rules_see_what_is_there() {
         "let a = Sql::new(\"UPDATE seller \\\n   SET x = ?\", vec![]);\n",
         "let b = r#\"WITH k AS (VALUES (1))\"#; /* DELETE FROM t */\n",
         "fn f() { crate::sellers::strikes::recount(); }\n",
+        "const K: &[(&str, Dir)] = &[(\"t.submitted_at\", Dir::Asc), (\"COALESCE(t.a, 0)\", Dir::Asc)];\n",
+        "let never = Expr::cust(\"1 = 0\"); let name = \"t.\"; let prose = \"at t.x, or t.Y\";\n",
     );
-    assert_eq!(statements_in(sample), ["4: UPDATE seller SET x = ?", "6: WITH k AS (VALUES (1))"]);
+    assert_eq!(
+        statements_in(sample),
+        [
+            "4: UPDATE seller SET x = ?",
+            "6: WITH k AS (VALUES (1))",
+            "8: t.submitted_at",
+            "8: COALESCE(t.a, 0)",
+            "9: cust(\"\")",
+        ]
+    );
     let modules: Vec<(usize, String)> = crate_modules(sample);
     let names: Vec<&str> = modules.iter().map(|(_, m)| m.as_str()).collect();
     assert_eq!(names, ["error", "notices", "sql", "sellers"]);
@@ -262,6 +294,7 @@ fn the_layer_rules_see_what_is_there() {
     let all = sources();
     let read = |name: &str| all.iter().find(|(n, _)| n == name).map(|(_, t)| t.as_str()).unwrap_or_default();
     assert!(statements_in(read("src/sql/raw.rs")).len() >= 5, "the analytic statements are found");
+    assert!(statements_in(read("src/sql/order.rs")).len() >= 10, "the sort keys are found");
     assert!(!statements_in(read("src/seed/copy.rs")).is_empty(), "the seed's copy statements are found");
     let demo = crate_modules(read("src/demo.rs"));
     assert!(demo.iter().any(|(_, m)| m == "notices"), "a grouped import is read: {demo:?}");

@@ -30,6 +30,18 @@ use crate::fixtures::{Builder, World};
 use crate::harness::{TestApp, gid, spawn, token};
 
 /// The SDL clients rely on (`rightsgraph schema` prints exactly this).
+/// The fields that refuse some roles (CONTRACT.md section 3): a brand's figures and its standing
+/// as a notifier (staff and its own agents), a seller's identifiers and network (staff), a
+/// notice's thread (not sellers).
+const FORBIDDEN_TO_SOME: [(&str, &str); 6] = [
+    ("Brand", "stats"),
+    ("Brand", "submissionStatus"),
+    ("Brand", "submissionSuspendedUntil"),
+    ("Seller", "identifiers"),
+    ("Seller", "network"),
+    ("Notice", "messages"),
+];
+
 const SDL: &str = include_str!("../../schema.graphql");
 
 // ---------------------------------------------------------------------------------------------
@@ -1247,7 +1259,7 @@ impl<'a> Gen<'a> {
             .iter()
             .enumerate()
             .filter(|(_, (n, d))| {
-                matches!(n.as_str(), "stats" | "identifiers") || d.args.iter().any(|(a, _, _)| a == "first")
+                FORBIDDEN_TO_SOME.contains(&(on, n.as_str())) || d.args.iter().any(|(a, _, _)| a == "first")
             })
             .map(|(i, _)| i)
             .collect();
@@ -1275,7 +1287,7 @@ impl<'a> Gen<'a> {
             return None;
         }
         self.budget = self.budget.saturating_sub(1);
-        if matches!(name.as_str(), "stats" | "identifiers") {
+        if FORBIDDEN_TO_SOME.contains(&(on, name.as_str())) {
             self.note_forbidden(on, &name, &here);
         }
         let sub = if composite { self.selection(named(&def.ty), depth + 1, &here) } else { vec![] };

@@ -114,7 +114,7 @@ async fn relations(db: &DatabaseConnection) -> Vec<Relation> {
             field: "listings",
             args: ", status: REMOVED",
             child: Kind::Listing,
-            lists: group(&listings, |l| (l.status == "REMOVED").then_some(l.seller_id), |l| l.id, |l| l.id),
+            lists: group(&listings, |l| (l.status.as_db() == "REMOVED").then_some(l.seller_id), |l| l.id, |l| l.id),
         },
         Relation {
             name: "Seller.strikes",

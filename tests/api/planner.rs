@@ -426,12 +426,12 @@ async fn a_masked_read_holds_the_fields_asked_and_leaves_the_rest_empty() {
         (
             masked.url.as_str(),
             masked.price_amount.as_str(),
-            masked.status.as_str(),
+            masked.status.as_db(),
             masked.listed_at,
             masked.title_search.as_deref()
         ),
-        ("", "", "", 0, None),
-        "the fields outside the mask are read from no column"
+        ("", "", rightsgraph::states::ListingStatus::default().as_db(), 0, None),
+        "the fields outside the mask are read from no column: each is its type's default (a state's first)"
     );
 
     // The id alone, and every field.
@@ -454,7 +454,9 @@ async fn a_masked_read_holds_the_fields_asked_and_leaves_the_rest_empty() {
             .expect("joined read");
     let mut pairs: Vec<(i64, String, i64, String, String, String)> = joined
         .iter()
-        .map(|(l, s)| (l.id, l.title.clone(), s.id, s.handle.clone(), s.status.clone(), s.display_name.clone()))
+        .map(|(l, s)| {
+            (l.id, l.title.clone(), s.id, s.handle.clone(), s.status.as_db().to_owned(), s.display_name.clone())
+        })
         .collect();
     pairs.sort();
     let stored = |id: i64| sellers.iter().find(|(k, _)| *k == id).map(|(_, s)| s.clone()).expect("seller");
@@ -462,8 +464,8 @@ async fn a_masked_read_holds_the_fields_asked_and_leaves_the_rest_empty() {
     assert_eq!(
         pairs,
         vec![
-            (w.l1a, whole.title.clone(), w.s1, s1.handle, s1.status, String::new()),
-            (w.l2, "Acme hoodie".to_owned(), w.s2, s2.handle, s2.status, String::new()),
+            (w.l1a, whole.title.clone(), w.s1, s1.handle, s1.status.as_db().to_owned(), String::new()),
+            (w.l2, "Acme hoodie".to_owned(), w.s2, s2.handle, s2.status.as_db().to_owned(), String::new()),
         ],
         "each listing with its own seller; the seller's fields outside its mask are empty"
     );
@@ -569,7 +571,9 @@ fn the_planners_arguments_and_their_defaults_are_the_schemas() {
             declared.insert((ty.node.name.node.to_string(), field.node.name.node.to_string()), args);
         }
     }
-    for (on, field, args) in rightsgraph::plan::ARGUMENTS {
+    let connections = rightsgraph::plan::connection_arguments();
+    assert!(connections.len() >= 10, "the declared connections were read: {connections:?}");
+    for (on, field, args) in rightsgraph::plan::ARGUMENTS.iter().copied().chain(connections) {
         let mut planned: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
         planned.sort();
         let in_schema = declared.get(&((*on).to_owned(), (*field).to_owned()));

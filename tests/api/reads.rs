@@ -50,9 +50,9 @@ async fn notice_row(
 ) -> i64 {
     entity::notice::ActiveModel {
         brand_id: Set(brand),
-        reason: Set(reason.into()),
+        reason: Set(crate::harness::state(reason)),
         explanation: Set("These listings sell counterfeits of our mark.".into()),
-        status: Set(status.into()),
+        status: Set(crate::harness::state(status)),
         expedited: Set(expedited),
         submitted_at: Set(submitted_at),
         closed_at: Set(None),
@@ -523,7 +523,7 @@ async fn listings_title_search_is_case_insensitive_beyond_ascii() {
 }
 
 async fn set_seller_status(db: &DatabaseConnection, seller: i64, status: &str) {
-    entity::seller::ActiveModel { id: Set(seller), status: Set(status.into()), ..Default::default() }
+    entity::seller::ActiveModel { id: Set(seller), status: Set(crate::harness::state(status)), ..Default::default() }
         .update(db)
         .await
         .expect("seller status");
@@ -554,7 +554,7 @@ async fn seller_listings_filter_by_status() {
     let w = World::build(&app.app.db).await;
     entity::listing::ActiveModel {
         id: Set(w.l1a),
-        status: Set("REMOVED".into()),
+        status: Set(crate::harness::state("REMOVED")),
         removed_at: Set(Some(rightsgraph::time::now_micros())),
         ..Default::default()
     }
@@ -658,7 +658,7 @@ async fn trademark_reads_expired_once_expires_on_has_passed() {
             registration_number: Set(format!("EXP-{n}")),
             jurisdiction: Set("EM".into()),
             nice_classes: Set("9".into()),
-            status: Set(status.into()),
+            status: Set(crate::harness::state(status)),
             expires_on: Set(expires),
             created_at: Set(rightsgraph::time::now_micros()),
             ..Default::default()

@@ -64,8 +64,13 @@ pub(crate) async fn recount_in(db: &DatabaseConnection, ttl: i64, from: i64, to:
         .await
         .expect("history");
     // The reason of each notice is not in the history; everything else is.
-    let reasons: HashMap<i64, String> =
-        entity::notice::Entity::find().all(db).await.expect("notices").into_iter().map(|n| (n.id, n.reason)).collect();
+    let reasons: HashMap<i64, String> = entity::notice::Entity::find()
+        .all(db)
+        .await
+        .expect("notices")
+        .into_iter()
+        .map(|n| (n.id, n.reason.as_db().to_owned()))
+        .collect();
     let within = |at: i64| at >= from && at < to;
     let mut r = Recount::default();
     let mut submitted: HashMap<i64, i64> = HashMap::new();
@@ -116,7 +121,7 @@ pub(crate) async fn recount_in(db: &DatabaseConnection, ttl: i64, from: i64, to:
                 to_action.push(e.at - submitted[&e.notice_id.expect("notice")]);
             }
         };
-        match e.kind.as_str() {
+        match e.kind.as_db() {
             "NOTICE_SUBMITTED" => {
                 let notice = e.notice_id.expect("notice");
                 submitted.insert(notice, e.at);
@@ -128,7 +133,7 @@ pub(crate) async fn recount_in(db: &DatabaseConnection, ttl: i64, from: i64, to:
             "ITEM_REMOVED" => {
                 removal(&mut r);
                 // Removed by SYSTEM at the instant of submission: a TRUSTED brand's expedited notice.
-                if e.actor_role == "SYSTEM" {
+                if e.actor_role.as_db() == "SYSTEM" {
                     if within(e.at) {
                         r.without_review += 1;
                     }
@@ -156,13 +161,13 @@ pub(crate) async fn recount_in(db: &DatabaseConnection, ttl: i64, from: i64, to:
                 let filed = cn_pending.remove(&item).expect("a pending counter-notice");
                 if within(e.at) {
                     cn_took.push(e.at - filed);
-                    if e.kind == "LISTING_REINSTATED" {
+                    if e.kind.as_db() == "LISTING_REINSTATED" {
                         r.cn_reversed += 1;
                     } else {
                         r.cn_upheld += 1;
                     }
                 }
-                if e.kind == "LISTING_REINSTATED" {
+                if e.kind.as_db() == "LISTING_REINSTATED" {
                     strike(&mut r, false);
                 }
             }
@@ -190,13 +195,13 @@ pub(crate) async fn recount_in(db: &DatabaseConnection, ttl: i64, from: i64, to:
                 let filed = appeal_pending.get_mut(&item).and_then(Vec::pop).expect("a pending appeal");
                 if within(e.at) {
                     appeal_took.push(e.at - filed);
-                    if e.kind == "APPEAL_REVERSED" {
+                    if e.kind.as_db() == "APPEAL_REVERSED" {
                         r.appeals_reversed += 1;
                     } else {
                         r.appeals_upheld += 1;
                     }
                 }
-                if e.kind == "APPEAL_REVERSED" {
+                if e.kind.as_db() == "APPEAL_REVERSED" {
                     if removed_last[&item] {
                         // A removal reversed: the strike is voided.
                         strike(&mut r, false);

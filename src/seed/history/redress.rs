@@ -39,7 +39,7 @@ impl History<'_> {
         else {
             return Ok(());
         };
-        let who = if row.status == NoticeItemStatus::Rejected.as_db() {
+        let who = if row.status == NoticeItemStatus::Rejected {
             Identity { subject: "seed".into(), role: Role::BrandAgent, brand_id: Some(row.brand_id), seller_id: None }
         } else {
             Identity { subject: "seed".into(), role: Role::Seller, brand_id: None, seller_id: Some(row.seller_id) }

@@ -17,6 +17,7 @@ mod m20261202_000012_appeal_decision_time;
 mod m20261203_000013_brand_decided_status;
 mod m20261204_000014_persisted_documents;
 mod m20261204_000015_cost_budget;
+mod m20261207_000016_dashboard_covering;
 
 /// Splits a migration's SQL text into statements, with `{pk}` as the backend's 64-bit
 /// auto-increment primary key (SQLite: `INTEGER PRIMARY KEY`, the rowid alias).
@@ -94,6 +95,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000013_brand_decided_status::Migration),
             Box::new(m20261204_000014_persisted_documents::Migration),
             Box::new(m20261204_000015_cost_budget::Migration),
+            Box::new(m20261207_000016_dashboard_covering::Migration),
         ]
     }
 }

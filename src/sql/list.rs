@@ -156,6 +156,24 @@ pub async fn page_per_parent<M: Columns>(
         keys = spec.key_columns(),
         order = spec.order_by(),
     );
+    if let [only] = parents {
+        // One parent (a brand's dashboard): its page as a plain range read. The planner sees the
+        // parent's id and keeps one generic plan for the statement (the lateral form is planned
+        // anew at each call when it holds one id), and it picks the parent's own index.
+        let mut sql = Sql::new(
+            format!(
+                "SELECT {}{}, t.{parent} AS rg_parent FROM {} t",
+                mask.columns::<M>(),
+                spec.key_columns(),
+                spec.from
+            ),
+            spec.from_values.clone(),
+        );
+        sql.push(&filtered.text, filtered.values);
+        sql.push(&format!(" AND t.{parent} = ? ORDER BY {} LIMIT ?", spec.order_by()), [Value::from(*only), limit]);
+        let rows = db.query_all_raw(sql.build(backend)).await?;
+        return paged_by_parent(&rows, mask, spec.order.len());
+    }
     let mut ids: Vec<Value> = parents.iter().map(|&p| Value::from(p)).collect();
     if ids.is_empty() {
         ids.push(Value::from(-1_i64));
@@ -193,11 +211,19 @@ pub async fn page_per_parent<M: Columns>(
         sql.push(") x WHERE x.rg_rn <= ? ORDER BY x.rg_parent, x.rg_rn", [limit]);
     }
     let rows = db.query_all_raw(sql.build(backend)).await?;
-    // The rows come ordered by parent: each parent's page is one run of them.
+    paged_by_parent(&rows, mask, spec.order.len())
+}
+
+/// Pages of rows ordered by parent (each parent's page one run of them), each row its model's
+/// columns, then its `arity` sort keys, then its parent.
+fn paged_by_parent<M: Columns>(
+    rows: &[sea_orm::QueryResult],
+    mask: Mask,
+    arity: usize,
+) -> AppResult<Vec<(i64, Vec<(Cursor, M)>)>> {
     let mut out: Vec<(i64, Vec<(Cursor, M)>)> = Vec::new();
-    let arity = spec.order.len();
     let fields = mask.arity::<M>();
-    for row in &rows {
+    for row in rows {
         // The model's columns, its sort keys, then its parent.
         let p: i64 = at(row, fields + arity)?;
         let entry = (cursor_of(row, fields, arity)?, M::decode_some(row, mask)?);

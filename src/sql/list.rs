@@ -127,6 +127,9 @@ pub async fn page<M: Columns>(
     rows.iter().map(|row| Ok((cursor_of(row, arity, spec.order.len())?, M::decode_some(row, mask)?))).collect()
 }
 
+/// Each parent's page: its id and its rows (cursor and model), in the order of the rows read.
+pub type ParentPages<M> = Vec<(i64, Vec<(Cursor, M)>)>;
+
 /// The first page of `spec` for each of `parents` (rows whose `parent` column holds that id), in
 /// one statement: up to `args.first + 1` rows each, with the fields of `mask`.
 pub async fn page_per_parent<M: Columns>(
@@ -136,7 +139,7 @@ pub async fn page_per_parent<M: Columns>(
     parents: &[i64],
     args: &PageArgs,
     mask: Mask,
-) -> AppResult<Vec<(i64, Vec<(Cursor, M)>)>> {
+) -> AppResult<ParentPages<M>> {
     args.check_arity(spec.order.len())?;
     let backend = db.get_database_backend();
     let filtered = spec.filtered(Some(args));
@@ -216,12 +219,8 @@ pub async fn page_per_parent<M: Columns>(
 
 /// Pages of rows ordered by parent (each parent's page one run of them), each row its model's
 /// columns, then its `arity` sort keys, then its parent.
-fn paged_by_parent<M: Columns>(
-    rows: &[sea_orm::QueryResult],
-    mask: Mask,
-    arity: usize,
-) -> AppResult<Vec<(i64, Vec<(Cursor, M)>)>> {
-    let mut out: Vec<(i64, Vec<(Cursor, M)>)> = Vec::new();
+fn paged_by_parent<M: Columns>(rows: &[sea_orm::QueryResult], mask: Mask, arity: usize) -> AppResult<ParentPages<M>> {
+    let mut out: ParentPages<M> = Vec::new();
     let fields = mask.arity::<M>();
     for row in rows {
         // The model's columns, its sort keys, then its parent.

@@ -7,8 +7,9 @@
 // header and to /graphql/ws in connection_init. Signing out forgets it.
 //
 // Which views a role gets follows from the schema and the viewer: the review queue for a role
-// the schema lets decide items, the offenders and networks for one that may read networks, the
-// brand's views for a brand agent, the seller's for a seller. The API decides every request.
+// the schema lets decide items, the appeals for one it lets resolve them, the offenders and
+// networks for one that may read networks, the brand's views for a brand agent, the seller's for
+// a seller. The API decides every request.
 
 import { ApiError, client, readSchema, refusal } from './api.js';
 import { badge, fill, field, h, when } from './dom.js';
@@ -16,6 +17,7 @@ import { noticeList } from './notices.js';
 import { submitForm } from './submit.js';
 import { figures } from './brand.js';
 import { analyst } from './analyst.js';
+import { appeals } from './appeals.js';
 import { items, listings } from './seller.js';
 import { subscribe } from './ws.js';
 
@@ -42,6 +44,7 @@ const EVENTS = `subscription ConsoleEvents($brand: ID!, $after: ID) {
 // The views, in the order of the navigation; `when` says whether the viewer has it.
 const VIEWS = [
   { id: 'queue', label: 'Review queue', when: (ctx) => ctx.may('decideNoticeItem'), show: (ctx, el) => noticeList(ctx, el, { queue: true, title: 'Review queue' }) },
+  { id: 'appeals', label: 'Appeals', when: (ctx) => ctx.may('resolveAppeal'), show: appeals },
   { id: 'notices', label: 'Notices', when: (ctx) => !ctx.viewer.seller, show: (ctx, el) => noticeList(ctx, el, { title: ctx.viewer.brand ? `Notices of ${ctx.viewer.brand.name}` : 'Notices' }) },
   { id: 'submit', label: 'New notice', when: (ctx) => ctx.viewer.brand && ctx.may('submitNotice'), show: (ctx, el) => submitForm(ctx, el, { onSubmitted: (id) => go('notices').open(id) }) },
   { id: 'figures', label: 'Figures', when: (ctx) => ctx.viewer.brand, show: figures },

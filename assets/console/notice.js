@@ -205,6 +205,21 @@ function itemActions(ctx, notice, item, refresh) {
       }),
     );
   }
+  if ((item.status === 'REMOVED' || item.status === 'COUNTERED') && ctx.may('retractNoticeItem')) {
+    const reason = h('textarea', { rows: 2 });
+    forms.push(
+      actionForm({
+        title: 'Retract the removal',
+        fields: [{ name: 'reason', label: 'Why the removal was wrong', control: reason, hint: 'The listing is reinstated and the seller’s strike voided.' }],
+        submitLabel: 'Retract',
+        run: () =>
+          ctx.api.request('mutation ConsoleRetract($input: RetractNoticeItemInput!) { retractNoticeItem(input: $input) { id status } }', {
+            input: { itemId: item.id, reason: reason.value },
+          }),
+        onDone: (r) => refresh(`Removal retracted: ${r.retractNoticeItem.status}.`),
+      }),
+    );
+  }
   if (item.status === 'REJECTED' && ctx.viewer.brand && ctx.may('fileAppeal')) {
     const statement = h('textarea', { rows: 3 });
     forms.push(
@@ -387,4 +402,16 @@ export function showNotice(ctx, container, id, back) {
       alive = false;
     },
   };
+}
+
+// Shows notice `id` in place of what `container` held (a list), with a button back to it that
+// calls `back()` to draw the list again. Returns what showNotice returns.
+export function noticeInPlace(ctx, container, id, back) {
+  const pane = h('div', { class: 'detail' });
+  fill(container, pane);
+  const detail = showNotice(ctx, pane, id, () => {
+    detail.close();
+    back();
+  });
+  return detail;
 }

@@ -4,7 +4,7 @@
 
 import { ApiError, refusal } from './api.js';
 import { badge, fill, field, h, select, table, when } from './dom.js';
-import { showNotice } from './notice.js';
+import { noticeInPlace } from './notice.js';
 
 const PAGE = 20;
 
@@ -96,12 +96,7 @@ export function noticeList(ctx, container, { queue = false, title }) {
   }
 
   function open(id) {
-    const pane = h('div', { class: 'detail' });
-    fill(container, pane);
-    detail = showNotice(ctx, pane, id, () => {
-      detail?.close();
-      draw();
-    });
+    detail = noticeInPlace(ctx, container, id, draw);
   }
 
   function draw() {

@@ -240,6 +240,16 @@ function assertNoneOf(html, foreign, where) {
   }
 }
 
+// Clicks `button` in `scope` and waits for the API's input error beside the text field: its code
+// must be BAD_USER_INPUT.
+async function inputErrorAfter(scope, button, what) {
+  await scope.getByRole('button', { name: button }).click();
+  const error = scope.locator('textarea ~ .field-error');
+  await error.waitFor({ state: 'visible' });
+  const text = await error.textContent();
+  expect(text.includes('BAD_USER_INPUT'), `${what}: the error reads ${JSON.stringify(text)}`);
+}
+
 async function domHtml(page) {
   return page.evaluate(() => document.documentElement.outerHTML);
 }
@@ -363,8 +373,8 @@ async function main() {
   }
 
   const expectedNav = {
-    ADMIN: ['Review queue', 'Notices', 'Offenders and networks'],
-    REVIEWER: ['Review queue', 'Notices', 'Offenders and networks'],
+    ADMIN: ['Review queue', 'Appeals', 'Notices', 'Offenders and networks'],
+    REVIEWER: ['Review queue', 'Appeals', 'Notices', 'Offenders and networks'],
     ANALYST: ['Notices', 'Offenders and networks'],
     BRAND_AGENT: ['Notices', 'New notice', 'Figures'],
     SELLER: ['My listings', 'Notices against me'],
@@ -539,6 +549,57 @@ async function main() {
     await page.close();
   }
 
+  // ---- Appeals: the maker of the decision under appeal is refused by the API (the console
+  // cannot know who made a decision: the schema does not say), another reviewer resolves it.
+  {
+    const name = 'REVIEWER, appeals';
+    const reviewer = links.get('REVIEWER').token;
+    const APPEALS = '{ appeals(status: PENDING) { nodes { id status item { id status listing { id status } } } } }';
+    const pending = (await gql(reviewer, APPEALS)).appeals.nodes;
+    expect(pending.length > 0, 'the demo has no pending appeal');
+    const target = pending[0];
+    const maker = mint('--role', 'REVIEWER', '--sub', 'demo-reviewer');
+    const page = await newTab(name);
+    await page.goto(`${origin}/console`);
+    await page.getByLabel('Token').fill(maker);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await openView(page, 'Appeals');
+    await page.locator('.view article.appeal, .view .empty').first().waitFor();
+    const shown = await page.locator('.view article.appeal').evaluateAll((els) => els.map((e) => e.dataset.id));
+    expect(sameList(shown, pending.map((a) => a.id)), `the appeals shown are ${shown}, the API's pending ${pending.map((a) => a.id)}`);
+    const card = () => page.locator(`article.appeal[data-id="${target.id}"]`);
+    await card().getByLabel('Outcome').selectOption('REVERSED');
+    await card().getByLabel('Reason').fill('The photos do not show the mark.');
+    await card().getByRole('button', { name: 'Resolve' }).click();
+    await card().locator('.refusal').waitFor();
+    const refusalText = await card().locator('.refusal').textContent();
+    expect(refusalText.includes('FORBIDDEN') && refusalText.includes('decision'), `the decision's maker sees ${JSON.stringify(refusalText)}`);
+    expect((await gql(reviewer, APPEALS)).appeals.nodes.some((a) => a.id === target.id), 'a refused resolution changed the appeal');
+    await axe(page, 'reviewer: appeals, a refusal');
+    await shot(page, '24-appeals-refused');
+    await violations(page, name);
+    await page.close();
+
+    // Another reviewer: a missing reason is the API's error beside the reason, then it reverses.
+    const other = await newTab(`${name} (another)`);
+    await signInByLink(other, links.get('REVIEWER'), name);
+    await openView(other, 'Appeals');
+    const theirs = other.locator(`article.appeal[data-id="${target.id}"]`);
+    await theirs.getByLabel('Outcome').selectOption('REVERSED');
+    await inputErrorAfter(theirs, 'Resolve', 'an appeal without a reason');
+    await theirs.getByLabel('Reason').fill('The seller showed an invoice from an authorised dealer.');
+    await theirs.getByRole('button', { name: 'Resolve' }).click();
+    await other.locator('.view .status', { hasText: 'Appeal resolved: REVERSED' }).waitFor();
+    const resolved = (await gql(reviewer, 'query($id: ID!) { node(id: $id) { ... on Appeal { status item { status listing { status } } } } }', { id: target.id })).node;
+    expect(resolved.status === 'REVERSED' && resolved.item.listing.status === 'REINSTATED', `after the reversal the appeal is ${JSON.stringify(resolved)}`);
+    expect((await other.locator(`article.appeal[data-id="${target.id}"]`).count()) === 0, 'a resolved appeal stays in the pending list');
+    await axe(other, 'reviewer: appeals');
+    await shot(other, '25-appeals-resolved');
+    await violations(other, name);
+    await other.close();
+  }
+
   // ---- The other brand's agent, signed in by pasting its token: answers the question.
   {
     const name = 'other BRAND_AGENT';
@@ -564,6 +625,17 @@ async function main() {
     expect(sameList(drawn, thread.messages.nodes.map((m) => m.id)), `the thread shows ${drawn}, the API ${JSON.stringify(thread.messages.nodes)}`);
     expect(sameList(thread.messages.nodes.map((m) => m.kind), ['QUESTION', 'ANSWER', 'MESSAGE']), `the thread is ${JSON.stringify(thread.messages.nodes)}`);
     expect(thread.items.nodes[0].status === 'PENDING', 'the answered item is not PENDING again');
+
+    // Its removed item (the admin decided it): retracted, after the API's error for no reason.
+    const retracted = pendingNotice.items.nodes[1].id;
+    const removedCard = page.locator(`article.item[data-id="${retracted}"]`);
+    await inputErrorAfter(removedCard, 'Retract', 'a retraction without a reason');
+    await removedCard.getByLabel('Why the removal was wrong').fill('The seller showed us the goods are ours, bought from a distributor.');
+    await removedCard.getByRole('button', { name: 'Retract' }).click();
+    await page.locator('.status', { hasText: 'Removal retracted' }).waitFor();
+    const afterRetraction = (await gql(otherAgent, 'query($id: ID!) { node(id: $id) { ... on NoticeItem { status listing { status } strike { active } } } }', { id: retracted })).node;
+    expect(afterRetraction.status === 'REINSTATED' && afterRetraction.listing.status === 'REINSTATED' && !afterRetraction.strike.active, `after the retraction the item is ${JSON.stringify(afterRetraction)}`);
+    await axe(page, 'brand agent: a retraction');
     await shot(page, '30-brand-answered');
     await violations(page, name);
     await page.close();

@@ -250,6 +250,14 @@ async function inputErrorAfter(scope, button, what) {
   expect(text.includes('BAD_USER_INPUT'), `${what}: the error reads ${JSON.stringify(text)}`);
 }
 
+// Submits the notice form and waits for the API's error beside the field named `name`.
+async function submitExpectingError(page, name) {
+  await page.getByRole('button', { name: 'Submit the notice' }).click();
+  const error = page.locator(`[name="${name}"] ~ .field-error`);
+  await error.waitFor({ state: 'visible' });
+  return { error, text: await error.textContent() };
+}
+
 async function domHtml(page) {
   return page.evaluate(() => document.documentElement.outerHTML);
 }
@@ -273,6 +281,10 @@ async function main() {
     i: { sellerId: seller.seller.id, title: PAYLOAD, url: 'https://marketplace.example/item/console-xss', price: { amount: '9.99', currency: 'EUR' } },
   })).createListing;
   expect(xss.title === PAYLOAD, `the API stored the title as ${JSON.stringify(xss.title)}`);
+  // A second listing of the demo's seller, which the brand agent names by its address.
+  const byAddress = (await gql(admin, 'mutation($i: CreateListingInput!) { createListing(input: $i) { id url } }', {
+    i: { sellerId: seller.seller.id, title: 'A watch named by its address', url: 'https://marketplace.example/item/console-by-address', price: { amount: '15.00', currency: 'EUR' } },
+  })).createListing;
   const seedStart = Date.now();
   const ring = await seedRing(admin);
   console.log(`seeded a network of ${ring.length} sellers in ${Date.now() - seedStart} ms`);
@@ -433,7 +445,7 @@ async function main() {
     const trademark = page.getByLabel('Trademark');
     await page.waitForFunction(() => [...document.querySelectorAll('select[name="trademark"] option')].some((o) => o.textContent.includes('VERIFIED')));
     const verified = await trademark.locator('option', { hasText: 'VERIFIED' }).first().getAttribute('value');
-    await page.getByLabel('Listings').fill(xss.id);
+    await page.getByLabel('Listings by id').fill(xss.id);
     await trademark.selectOption(verified);
     await page.getByLabel('Reason').selectOption('COUNTERFEIT');
     await page.getByLabel('Explanation').fill('short');
@@ -447,25 +459,50 @@ async function main() {
     await shot(page, '12-brand-submit-error-explanation');
 
     await page.getByLabel('Explanation').fill('The listing sells counterfeits of our watches; the console test says so.');
-    await page.getByLabel('Listings').fill(`${xss.id}\nnot-an-id`);
-    await page.getByRole('button', { name: 'Submit the notice' }).click();
-    const listingError = page.locator('textarea[name="listings"] ~ .field-error');
-    await listingError.waitFor({ state: 'visible' });
-    const listingText = await listingError.textContent();
+    await page.getByLabel('Listings by id').fill(`${xss.id}\nnot-an-id`);
+    const { error: listingError, text: listingText } = await submitExpectingError(page, 'listings');
     expect(listingText.startsWith('Line 2:') && listingText.includes('items.1.listingId'), `the listing error reads ${JSON.stringify(listingText)}`);
     expect(await explanationError.isHidden(), 'the explanation error stays after it was fixed');
-    const describedBy = await page.getByLabel('Listings').getAttribute('aria-describedby');
+    const describedBy = await page.getByLabel('Listings by id').getAttribute('aria-describedby');
     const errorId = await listingError.getAttribute('id');
     expect(describedBy.split(' ').includes(errorId), 'the listing error is not the field\'s description');
     await shot(page, '13-brand-submit-error-listing');
     expect((await gql(token, '{ notices { totalCount } }')).notices.totalCount === api.length, 'a refused notice was written');
 
-    await page.getByLabel('Listings').fill(xss.id);
+    // A listing by an address no listing holds: the error beside the addresses, on its line.
+    await page.getByLabel('Listings by id').fill(xss.id);
+    await page.getByLabel('Listings by address').fill(`${byAddress.url}\nhttps://marketplace.example/item/no-such-listing`);
+    const { text: addressText } = await submitExpectingError(page, 'addresses');
+    expect(addressText.startsWith('Line 2:') && addressText.includes('BAD_USER_INPUT'), `the address error reads ${JSON.stringify(addressText)}`);
+    expect(await listingError.isHidden(), 'the listing error stays after it was fixed');
+    await axe(page, 'brand agent: a notice with an address error');
+    await shot(page, '13-brand-submit-error-address');
+
+    // A screenshot without its SHA-256: the API's error beside that piece of evidence.
+    await page.getByLabel('Listings by address').fill(byAddress.url.replace('https://marketplace.example', 'HTTPS://Marketplace.Example'));
+    await page.getByLabel('Evidence 1: kind').selectOption('SCREENSHOT');
+    await page.getByLabel('Evidence 1: URL').fill('https://evidence.example/console-test.png');
+    await page.getByRole('button', { name: 'Submit the notice' }).click();
+    const evidenceError = page.locator('fieldset.evidence .field-error:visible');
+    await evidenceError.waitFor();
+    const evidenceText = await evidenceError.textContent();
+    expect(evidenceText.includes('BAD_USER_INPUT') && evidenceText.includes('evidence'), `the evidence error reads ${JSON.stringify(evidenceText)}`);
+    expect((await page.locator('fieldset.evidence [aria-invalid="true"]').count()) === 1, 'not one field of the evidence is marked invalid');
+    expect((await page.getByLabel('Evidence 1: SHA-256').getAttribute('aria-invalid')) === 'true', 'the missing SHA-256 is not the field marked invalid');
+    await shot(page, '13-brand-submit-error-evidence');
+    expect((await gql(token, '{ notices { totalCount } }')).notices.totalCount === api.length, 'a refused notice was written');
+
+    // The good notice: one listing by id, one by address (spelled otherwise), with a test buy.
+    await page.getByLabel('Evidence 1: kind').selectOption('TEST_BUY');
+    await page.getByLabel('Evidence 1: URL').fill('');
+    await page.getByLabel('Evidence 1: order number').fill('TB-2026-0042');
     await page.getByRole('button', { name: 'Submit the notice' }).click();
     await page.locator('.form-status .ok').waitFor();
     submittedId = await page.locator('.form-status .ok code').textContent();
-    const stored = (await gql(token, 'query($id: ID!) { notice(id: $id) { id items { nodes { listing { id } } } } }', { id: submittedId })).notice;
-    expect(stored && stored.items.nodes[0].listing.id === xss.id, `the API has no notice ${submittedId} on the listing`);
+    const stored = (await gql(token, 'query($id: ID!) { notice(id: $id) { id items { nodes { listing { id } evidence { kind orderNumber } } } } }', { id: submittedId })).notice;
+    const storedListings = stored ? stored.items.nodes.map((i) => i.listing.id).sort() : [];
+    expect(sameList(storedListings, [xss.id, byAddress.id].sort()), `the API's notice ${submittedId} names ${storedListings}`);
+    expect(stored.items.nodes.every((i) => i.evidence.length === 1 && i.evidence[0].kind === 'TEST_BUY' && i.evidence[0].orderNumber === 'TB-2026-0042'), `the evidence stored is ${JSON.stringify(stored.items.nodes)}`);
     // Live: the subscription brings the new notice's events.
     await page.locator(`#feed code`, { hasText: submittedId }).first().waitFor();
     await shot(page, '14-brand-submitted');
@@ -613,6 +650,11 @@ async function main() {
     const first = page.locator(`article.item[data-id="${pendingNotice.items.nodes[0].id}"]`);
     await first.getByLabel('Answer', { exact: true }).fill('Test buy 4711 arrived: a counterfeit, see the lab report.');
     await first.getByLabel('Evidence 1: kind').selectOption('TEST_BUY');
+    // A test buy without its order number: the API's error beside that piece.
+    await first.getByRole('button', { name: 'Send the answer' }).click();
+    const pieceError = first.locator('fieldset.evidence .field-error:visible');
+    await pieceError.waitFor();
+    expect((await pieceError.textContent()).includes('BAD_USER_INPUT'), `the evidence error reads ${await pieceError.textContent()}`);
     await first.getByLabel('Evidence 1: order number').fill('4711');
     await axe(page, 'brand agent: answering a question');
     await first.getByRole('button', { name: 'Send the answer' }).click();
@@ -739,7 +781,7 @@ async function main() {
 
     await openView(page, 'Notices against me');
     await page.locator('.view article.item').first().waitFor();
-    const removed = (await gql(admin, 'query($id: ID!) { notice(id: $id) { items { nodes { id status } } } }', { id: submittedId })).notice.items.nodes[0];
+    const removed = (await gql(admin, 'query($id: ID!) { notice(id: $id) { items { nodes { id status listing { id } } } } }', { id: submittedId })).notice.items.nodes.find((i) => i.listing.id === xss.id);
     expect(removed.status === 'REMOVED', `the expedited item is ${removed.status}`);
     const card = page.locator(`article.item[data-id="${removed.id}"]`);
     await card.locator('details.statement').waitFor();

@@ -524,6 +524,26 @@ async function main() {
     expect(row === String(figures.stats.noticesSubmitted), `Figures shows ${row} notices submitted, the API ${figures.stats.noticesSubmitted}`);
     const standing = await page.locator('.view dl.facts dd').first().textContent();
     expect(standing.trim() === figures.submissionStatus, `Figures shows the standing ${standing}, the API ${figures.submissionStatus}`);
+
+    // Month by month: each bar and each row of the table is the API's count since the month's
+    // first day less the count since the next month's (the console asks them in one request).
+    await page.locator('svg.chart rect').first().waitFor({ state: 'attached' });
+    const now = new Date();
+    const starts = Array.from({ length: 12 }, (_, i) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 11 + i, 1)).toISOString());
+    const series = ['noticesSubmitted', 'itemsRemoved', 'itemsRejected'];
+    const since = [];
+    for (const start of starts) {
+      since.push((await gql(token, `query($b: ID!, $s: DateTime) { brand(id: $b) { stats(since: $s) { ${series.join(' ')} } } }`, { b: agent.brand.id, s: start })).brand.stats);
+    }
+    const expected = starts.map((start, i) => series.map((key) => since[i][key] - (i + 1 < starts.length ? since[i + 1][key] : 0)));
+    const bars = await page.locator('svg.chart g.month').evaluateAll((groups) => groups.map((g) => ({ month: g.dataset.month, values: [...g.querySelectorAll('rect')].map((r) => Number(r.dataset.value)) })));
+    expect(sameList(bars.map((b) => b.month), starts), `the chart's months are ${bars.map((b) => b.month)}`);
+    expect(bars.every((b, i) => sameList(b.values, expected[i])), `the chart draws ${JSON.stringify(bars.map((b) => b.values))}, the API's months are ${JSON.stringify(expected)}`);
+    expect(expected[11][0] >= 1, 'the notice submitted this month is not in this month\'s figures');
+    await page.getByText('The same figures as a table').click();
+    const cells = await page.locator('details.chart-table tbody tr').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].slice(1).map((td) => Number(td.textContent))));
+    expect(cells.length === 12 && cells.every((row, i) => sameList(row, expected[i])), `the table reads ${JSON.stringify(cells)}`);
+    expect((await page.locator('svg.chart').getAttribute('role')) === 'img' && (await page.locator('svg.chart').getAttribute('aria-labelledby')), 'the chart has no accessible name');
     assertNoneOf(await domHtml(page), foreign, 'the figures');
     await axe(page, 'brand agent: figures');
     await shot(page, '16-brand-figures');

@@ -164,12 +164,15 @@ export async function readSchema(api) {
 // A paged list in `container`: `query` answers `pick(data)` as a connection, paged forward with
 // `first`/`after` as the API pages; `draw(page, offset, load)` draws a page. `variables` is an
 // object, or a function asked again on each load (a filter). Returns { refresh(message), reset() }:
-// `reset` goes back to the first page (after a filter changed).
+// `reset` goes back to the first page (after a filter changed). An action's message stays over a
+// refresh without one (a live update), until another page is shown.
 export function paged(ctx, container, { query, variables, pick, draw, what }) {
   const results = h('div', { 'aria-live': 'polite' });
   const cursors = [];
   let after = null;
+  let note = null;
   async function load(message) {
+    if (message !== undefined) note = message;
     const vars = typeof variables === 'function' ? variables() : variables;
     const { data, errors } = await ctx.api.call(query, { ...vars, first: PAGE, after });
     const page = data && pick(data);
@@ -179,13 +182,13 @@ export function paged(ctx, container, { query, variables, pick, draw, what }) {
     }
     fill(
       results,
-      message ? h('p', { class: 'status', role: 'status' }, message) : null,
+      note ? h('p', { class: 'status', role: 'status' }, note) : null,
       draw(page, cursors.length * PAGE, load),
       h(
         'div',
         { class: 'pager' },
-        h('button', { type: 'button', class: 'secondary', disabled: cursors.length === 0, onclick: () => { after = cursors.pop() ?? null; load(); } }, 'Previous page'),
-        h('button', { type: 'button', class: 'secondary', disabled: !page.pageInfo.hasNextPage, onclick: () => { cursors.push(after); after = page.pageInfo.endCursor; load(); } }, 'Next page'),
+        h('button', { type: 'button', class: 'secondary', disabled: cursors.length === 0, onclick: () => { after = cursors.pop() ?? null; load(null); } }, 'Previous page'),
+        h('button', { type: 'button', class: 'secondary', disabled: !page.pageInfo.hasNextPage, onclick: () => { cursors.push(after); after = page.pageInfo.endCursor; load(null); } }, 'Next page'),
       ),
     );
   }
@@ -196,7 +199,7 @@ export function paged(ctx, container, { query, variables, pick, draw, what }) {
     reset() {
       cursors.length = 0;
       after = null;
-      return load();
+      return load(null);
     },
   };
 }

@@ -37,6 +37,8 @@ const VIEWER = `query ConsoleViewer {
   viewer { subject role brand { id name } seller { id handle status activeStrikeCount } }
 }`;
 
+const BRANDS = 'query ConsoleBrands { brands(first: 100) { totalCount nodes { id } } }';
+
 const EVENTS = `subscription ConsoleEvents($brand: ID!, $after: ID) {
   noticeEvents(brandId: $brand, afterEventId: $after) { id kind actorRole at notice { id } item { id } }
 }`;
@@ -131,7 +133,7 @@ async function signIn(token) {
   const views = VIEWS.filter((v) => v.when(ctx));
   session = { ctx, views, current: null, live: null, token };
   drawHeader();
-  if (viewer.brand) startLive(token, viewer.brand.id);
+  startLive(token);
   go(views[0]?.id);
 }
 
@@ -172,25 +174,39 @@ function go(id) {
   return session.current;
 }
 
-// Live updates for a brand agent: its brand's events over graphql-transport-ws, resumed after
-// the last one received when the connection drops.
-function startLive(token, brandId) {
-  let last = null;
+// The brands whose events the viewer watches: a brand agent its own; a role with the review
+// queue or the appeals, every brand (the API's only feed, `noticeEvents`, is one brand's), as
+// many as one connection carries; others none. Answers { ids, total }.
+async function watchedBrands(ctx) {
+  if (ctx.viewer.brand) return { ids: [ctx.viewer.brand.id], total: 1 };
+  if (!session.views.some((v) => v.id === 'queue' || v.id === 'appeals')) return { ids: [], total: 0 };
+  const { data } = await ctx.api.call(BRANDS);
+  return { ids: data?.brands?.nodes.map((b) => b.id) ?? [], total: data?.brands?.totalCount ?? 0 };
+}
+
+// Live updates: the watched brands' events over graphql-transport-ws, on one connection, each
+// brand's resumed after the last one received from it when the connection drops.
+async function startLive(token) {
+  const mine = session;
+  const brands = await watchedBrands(mine.ctx);
+  if (!brands.ids.length || session !== mine) return;
+  // The last event received from each brand, from which its feed resumes.
+  const last = brands.ids.map(() => null);
+  const which = brands.ids.length < brands.total ? ` (the first ${brands.ids.length} of ${brands.total} brands)` : mine.ctx.viewer.brand ? '' : ` (${brands.ids.length} brands)`;
   const mark = (text) => {
     const el = document.getElementById('live');
     if (el) el.textContent = text;
   };
-  session.live = subscribe({
+  mine.live = subscribe({
     url: WS_ENDPOINT,
     token,
-    query: EVENTS,
-    variables: () => ({ brand: brandId, after: last }),
-    onState: (state, detail) => mark({ connecting: 'Live updates: connecting…', live: 'Live updates: on', reconnecting: `Live updates: reconnecting ${detail}`, closed: `Live updates: off (${detail})`, ended: 'Live updates: ended' }[state] || ''),
+    operations: () => brands.ids.map((brand, i) => ({ query: EVENTS, variables: { brand, after: last[i] } })),
+    onState: (state, detail) => mark({ connecting: 'Live updates: connecting…', live: `Live updates: on${which}`, reconnecting: `Live updates: reconnecting ${detail}`, closed: `Live updates: off (${detail})`, ended: 'Live updates: ended' }[state] || ''),
     onError: (errors) => mark(`Live updates: ${errors.map((e) => e.message).join('; ')}`),
-    onNext: (data) => {
+    onNext: (data, index) => {
       const event = data.noticeEvents;
       if (!event) return;
-      last = event.id;
+      last[index] = event.id;
       const feed = document.getElementById('feed');
       if (feed) {
         feed.parentElement.hidden = false;

@@ -385,9 +385,12 @@ export function showNotice(ctx, container, id, back) {
     if (!message) container.querySelector('.notice-title')?.focus();
   }
 
-  // Whether the user is typing into one of the notice's forms, which a redraw would empty.
+  // Whether the user is typing into one of the notice's forms, or has chosen in one, which a
+  // redraw would undo.
   function typing() {
-    return [...container.querySelectorAll('form textarea, form input:not([type="checkbox"])')].some((el) => el.value.trim());
+    const typed = [...container.querySelectorAll('form textarea, form input:not([type="checkbox"])')].some((el) => el.value.trim());
+    const chosen = [...container.querySelectorAll('form select')].some((el) => [...el.options].some((o) => o.selected !== o.defaultSelected));
+    return typed || chosen;
   }
 
   refresh();

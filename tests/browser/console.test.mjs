@@ -295,7 +295,7 @@ async function main() {
   const other = brands.find((b) => b.id !== agent.brand.id && b.trustTier === 'STANDARD' && b.trademarks.nodes.some((t) => t.status === 'VERIFIED'));
   expect(other, 'the demo has no STANDARD brand with a verified trademark');
   const otherAgent = mint('--role', 'BRAND_AGENT', '--brand', other.id);
-  const fresh = await mutateMany(admin, 'createListing', 'CreateListingInput', [1, 2].map((n) => ({
+  const [liveListing, ...fresh] = await mutateMany(admin, 'createListing', 'CreateListingInput', [3, 1, 2].map((n) => ({
     sellerId: ring[n].id, title: `Console test listing ${n}`, url: `https://marketplace.example/item/console-test-${n}`, price: { amount: '20.00', currency: 'EUR' },
   })), '{ id }');
   const pendingNotice = (await gql(otherAgent, 'mutation($i: SubmitNoticeInput!) { submitNotice(input: $i) { id items { nodes { id status } } } }', {
@@ -572,6 +572,18 @@ async function main() {
     await axe(page, 'reviewer: queue');
     await shot(page, '20-reviewer-queue');
 
+    // Live: a notice another brand submits now arrives in the queue without a reload.
+    await page.locator('#live', { hasText: 'Live updates: on' }).waitFor();
+    const open = (await gql(token, '{ notices(filter: {status: OPEN}) { totalCount } }')).notices.totalCount;
+    const liveNotice = (await gql(otherAgent, 'mutation($i: SubmitNoticeInput!) { submitNotice(input: $i) { id } }', {
+      i: {
+        brandId: other.id, reason: 'COUNTERFEIT', explanation: 'Counterfeits again, seen live by the console test.', goodFaithDeclaration: true,
+        items: [{ listingId: liveListing.id, trademarkId: other.trademarks.nodes.find((t) => t.status === 'VERIFIED').id }],
+      },
+    })).submitNotice;
+    await page.locator('.view caption', { hasText: `of ${open + 1}` }).waitFor();
+    await page.locator('#feed code', { hasText: liveNotice.id }).first().waitFor();
+
     // The other brand's pending notice: ask about its first item, remove its second.
     await page.locator(`button.open[data-id="${pendingNotice.id}"]`).click();
     await page.locator(`article.notice[data-id="${pendingNotice.id}"]`).waitFor();
@@ -590,9 +602,12 @@ async function main() {
     await reasonError.waitFor({ state: 'visible' });
     expect((await reasonError.textContent()).includes('BAD_USER_INPUT'), `the reason error reads ${await reasonError.textContent()}`);
     await shot(page, '22-reviewer-reason-error');
-    // Someone else decides first: the console shows the API's refusal, message and code.
-    await gql(admin, 'mutation($i: DecideNoticeItemInput!) { decideNoticeItem(input: $i) { id } }', { i: { itemId: second, decision: 'REMOVE' } });
+    // Someone else decides first while the reviewer writes a reason: the live update waits behind
+    // a button rather than empty the form, and deciding shows the API's refusal, message and code.
     await item(second).getByLabel('Decision', { exact: true }).selectOption('REMOVE');
+    await item(second).getByLabel('Reason', { exact: true }).fill('The box shows the mark.');
+    await gql(admin, 'mutation($i: DecideNoticeItemInput!) { decideNoticeItem(input: $i) { id } }', { i: { itemId: second, decision: 'REMOVE' } });
+    await page.getByRole('button', { name: 'Show the changes' }).waitFor();
     await item(second).getByRole('button', { name: 'Decide' }).click();
     const refused = item(second).locator('.refusal');
     await refused.waitFor();

@@ -133,6 +133,7 @@ function networkPanel(ctx, container) {
   const form = h('form', { class: 'filters', novalidate: true }, seller.row, hops.row, h('button', { type: 'submit' }, 'Show the network'));
 
   async function show(id) {
+    ctx.showing?.(id);
     seller.control.value = id;
     fill(out, h('p', null, 'Loading…'));
     const started = performance.now();
@@ -202,5 +203,12 @@ export function analyst(ctx, container) {
     : null;
   offenders(ctx, offendersSection, { onNetwork });
   clusters(ctx, clustersSection, onNetwork);
-  return { refresh() {}, onEvent() {} };
+  return {
+    refresh() {},
+    onEvent() {},
+    // A network named by the address (`#/analyst/slr_…`).
+    open(id) {
+      if (networks) onNetwork(id);
+    },
+  };
 }

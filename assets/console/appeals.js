@@ -73,7 +73,9 @@ export function appeals(ctx, container) {
   }
 
   function open(noticeId) {
+    ctx.showing?.(noticeId);
     detail = noticeInPlace(ctx, container, noticeId, () => {
+      ctx.showing?.(null);
       draw();
       view.refresh();
     });
@@ -92,6 +94,7 @@ export function appeals(ctx, container) {
   });
   filter.control.addEventListener('change', () => view.reset());
   return {
+    open,
     refresh: () => (detail ? detail.changed('Updated.') : view.refresh()),
     onEvent: (event) => {
       if (detail) {

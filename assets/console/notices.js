@@ -96,7 +96,11 @@ export function noticeList(ctx, container, { queue = false, title }) {
   }
 
   function open(id) {
-    detail = noticeInPlace(ctx, container, id, draw);
+    ctx.showing?.(id);
+    detail = noticeInPlace(ctx, container, id, () => {
+      ctx.showing?.(null);
+      draw();
+    });
   }
 
   function draw() {

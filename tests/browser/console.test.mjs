@@ -547,6 +547,16 @@ async function main() {
     assertNoneOf(await domHtml(page), foreign, 'the figures');
     await axe(page, 'brand agent: figures');
     await shot(page, '16-brand-figures');
+    // The address keeps the view over a reload; back and forward step through the views.
+    expect(page.url().endsWith('#/figures'), `the address of the figures is ${page.url()}`);
+    await page.reload();
+    await page.locator('nav button.nav[aria-current="page"]', { hasText: 'Figures' }).waitFor();
+    await page.locator('svg.chart').waitFor();
+    await page.goBack();
+    await page.locator(`article.notice[data-id="${submittedId}"]`).waitFor();
+    await page.locator('nav button.nav[aria-current="page"]', { hasText: 'Notices' }).waitFor();
+    await page.goForward();
+    await page.locator('nav button.nav[aria-current="page"]', { hasText: 'Figures' }).waitFor();
     await violations(page, name);
 
     // Sign out forgets the token, also across a reload.
@@ -589,6 +599,11 @@ async function main() {
     await page.locator(`article.notice[data-id="${pendingNotice.id}"]`).waitFor();
     await axe(page, 'reviewer: a notice');
     await shot(page, '21-reviewer-notice');
+    // The address names the notice: a reload shows it again.
+    expect(page.url().endsWith(`#/queue/${pendingNotice.id}`), `the address of an open notice is ${page.url()}`);
+    await page.reload();
+    await page.locator(`article.notice[data-id="${pendingNotice.id}"]`).waitFor();
+    await page.locator('nav button.nav[aria-current="page"]', { hasText: 'Review queue' }).waitFor();
     const [first, second] = pendingNotice.items.nodes.map((i) => i.id);
     const item = (id) => page.locator(`article.item[data-id="${id}"]`);
     await item(first).getByLabel('Question', { exact: true }).fill('Please send the test buy that shows these are counterfeit.');
@@ -615,6 +630,10 @@ async function main() {
     expect(refusalText.includes('CONFLICT'), `the refusal reads ${JSON.stringify(refusalText)}`);
     await axe(page, 'reviewer: a refusal');
     await shot(page, '23-reviewer-refusal');
+    // Back: the queue, as signing in showed it.
+    await page.goBack();
+    await listDrawn(page);
+    expect(sameList(await noticeIdsShown(page), (await gql(token, '{ notices(first: 20, filter: {status: OPEN}) { nodes { id } } }')).notices.nodes.map((n) => n.id)), 'back from a notice does not show the queue');
     const states = (await gql(token, 'query($id: ID!) { notice(id: $id) { items { nodes { id status } } } }', { id: pendingNotice.id })).notice.items.nodes;
     expect(states[0].status === 'INFO_REQUESTED' && states[1].status === 'REMOVED', `the items are ${JSON.stringify(states)}`);
     await violations(page, name);
@@ -789,6 +808,10 @@ async function main() {
     const recentred = (await gql(token, NETWORK, { id: target.id, hops: 4 })).seller.network;
     await page.locator(`svg.network[data-members="${recentred.members.length}"]`).waitFor();
     expect((await page.getByLabel('Seller id').inputValue()) === target.id, 'the seller field does not name the new centre');
+    // The address names the centre: a reload draws the same network.
+    expect(page.url().endsWith(`#/analyst/${target.id}`), `the address of a network is ${page.url()}`);
+    await page.reload();
+    await page.locator(`svg.network g.member.root[data-id="${target.id}"]`).waitFor();
     // Fewer hops: the API's smaller network.
     await page.getByLabel('Hops').selectOption('1');
     await page.getByRole('button', { name: 'Show the network' }).click();

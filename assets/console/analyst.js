@@ -149,7 +149,7 @@ function networkPanel(ctx, container) {
     fill(
       out,
       h('h4', { id: captionId }, `Network of ${rootHandle} within ${hops.control.value} hop(s)`),
-      network.truncated ? h('p', { class: 'truncated', role: 'note' }, `Truncated: more sellers were reachable than the ${network.members.length} shown.`) : null,
+      network.truncated ? h('p', { class: 'truncated', role: 'note' }, `Truncated: more sellers were reachable within ${hops.control.value} hop(s) than the ${network.members.length} the API returned and shown here (the nearest first). Fewer hops, or recentring on a member, shows a whole network.`) : null,
       facts([
         ['Members', String(network.members.length)],
         ['Links', String(network.links.length)],

@@ -26,6 +26,7 @@
 //
 //   RIGHTSGRAPH_BIN  the binary (target/debug/rightsgraph)
 //   CHROMIUM         the browser (/usr/bin/chromium)
+//   RIGHTSGRAPH_BROWSER_DATABASE_URL  an empty PostgreSQL database, or unset for SQLite
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,7 +71,9 @@ function sameList(a, b) {
 
 // Starts `rightsgraph serve --demo` on a free port; resolves to { origin, banner } once it listens.
 function startServer() {
-  const args = ['serve', '--demo', '--listen', '127.0.0.1:0', '--database-url', `sqlite://${tmp}/x.db?mode=rwc`];
+  // An empty PostgreSQL database when ./run made one, else SQLite in this run's folder.
+  const database = process.env.RIGHTSGRAPH_BROWSER_DATABASE_URL || `sqlite://${tmp}/x.db?mode=rwc`;
+  const args = ['serve', '--demo', '--listen', '127.0.0.1:0', '--database-url', database];
   server = spawn(BIN, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const stderr = [];
   const banner = [];

@@ -33,7 +33,7 @@ export function submitForm(ctx, container, { onSubmitted }) {
   const addresses = field(
     'Listings by address',
     h('textarea', { rows: 3, spellcheck: 'false', autocomplete: 'off', name: 'addresses' }),
-    'And, or instead, by their marketplace addresses (https://…), one per line.',
+    'And, or instead, by their marketplace addresses (a listing’s URL), one per line.',
   );
   const evidence = evidenceRows(ctx.schema.enums.EvidenceKind);
   const trademark = field('Trademark', h('select', { name: 'trademark' }, h('option', { value: '' }, 'Loading…')), 'The mark the listings infringe.');

@@ -133,6 +133,7 @@ function networkPanel(ctx, container) {
   const form = h('form', { class: 'filters', novalidate: true }, seller.row, hops.row, h('button', { type: 'submit' }, 'Show the network'));
 
   async function show(id) {
+    ctx.showing?.(id);
     seller.control.value = id;
     fill(out, h('p', null, 'Loading…'));
     const started = performance.now();
@@ -148,7 +149,7 @@ function networkPanel(ctx, container) {
     fill(
       out,
       h('h4', { id: captionId }, `Network of ${rootHandle} within ${hops.control.value} hop(s)`),
-      network.truncated ? h('p', { class: 'truncated', role: 'note' }, `Truncated: more sellers were reachable than the ${network.members.length} shown.`) : null,
+      network.truncated ? h('p', { class: 'truncated', role: 'note' }, `Truncated: more sellers were reachable within ${hops.control.value} hop(s) than the ${network.members.length} the API returned and shown here (the nearest first). Fewer hops, or recentring on a member, shows a whole network.`) : null,
       facts([
         ['Members', String(network.members.length)],
         ['Links', String(network.links.length)],
@@ -202,5 +203,12 @@ export function analyst(ctx, container) {
     : null;
   offenders(ctx, offendersSection, { onNetwork });
   clusters(ctx, clustersSection, onNetwork);
-  return { refresh() {}, onEvent() {} };
+  return {
+    refresh() {},
+    onEvent() {},
+    // A network named by the address (`#/analyst/slr_…`).
+    open(id) {
+      if (networks) onNetwork(id);
+    },
+  };
 }

@@ -2,7 +2,10 @@
 // user's token. No rule of the registry is repeated here; the API answers every request, and
 // what a role may do is read from the schema's own descriptions (`readSchema`).
 
-import { h } from './dom.js';
+import { fill, h } from './dom.js';
+
+// Rows a page of a list asks for.
+const PAGE = 20;
 
 // A GraphQL answer with errors: each error keeps its message, `extensions.code` and, for a bad
 // input, `extensions.field` (the input path, e.g. `items.0.listingId`).
@@ -102,6 +105,8 @@ const SCHEMA_QUERY = `query ConsoleSchema {
   itemDecision: __type(name: "ItemDecision") { enumValues { name description } }
   evidenceKind: __type(name: "EvidenceKind") { enumValues { name description } }
   counterNoticeDecision: __type(name: "CounterNoticeDecision") { enumValues { name description } }
+  appealStatus: __type(name: "AppealStatus") { enumValues { name description } }
+  appealOutcome: __type(name: "AppealOutcome") { enumValues { name description } }
 }`;
 
 // The roles a description names, as whole words.
@@ -150,6 +155,51 @@ export async function readSchema(api) {
       ItemDecision: data.itemDecision.enumValues,
       EvidenceKind: data.evidenceKind.enumValues,
       CounterNoticeDecision: data.counterNoticeDecision.enumValues,
+      AppealStatus: data.appealStatus.enumValues,
+      AppealOutcome: data.appealOutcome.enumValues,
+    },
+  };
+}
+
+// A paged list in `container`: `query` answers `pick(data)` as a connection, paged forward with
+// `first`/`after` as the API pages; `draw(page, offset, load)` draws a page. `variables` is an
+// object, or a function asked again on each load (a filter). Returns { refresh(message), reset() }:
+// `reset` goes back to the first page (after a filter changed). An action's message stays over a
+// refresh without one (a live update), until another page is shown.
+export function paged(ctx, container, { query, variables, pick, draw, what }) {
+  const results = h('div', { 'aria-live': 'polite' });
+  const cursors = [];
+  let after = null;
+  let note = null;
+  async function load(message) {
+    if (message !== undefined) note = message;
+    const vars = typeof variables === 'function' ? variables() : variables;
+    const { data, errors } = await ctx.api.call(query, { ...vars, first: PAGE, after });
+    const page = data && pick(data);
+    if (!page) {
+      fill(results, refusal(new ApiError(errors), `The ${what} cannot be shown`));
+      return;
+    }
+    fill(
+      results,
+      note ? h('p', { class: 'status', role: 'status' }, note) : null,
+      draw(page, cursors.length * PAGE, load),
+      h(
+        'div',
+        { class: 'pager' },
+        h('button', { type: 'button', class: 'secondary', disabled: cursors.length === 0, onclick: () => { after = cursors.pop() ?? null; load(null); } }, 'Previous page'),
+        h('button', { type: 'button', class: 'secondary', disabled: !page.pageInfo.hasNextPage, onclick: () => { cursors.push(after); after = page.pageInfo.endCursor; load(null); } }, 'Next page'),
+      ),
+    );
+  }
+  container.append(results);
+  load();
+  return {
+    refresh: load,
+    reset() {
+      cursors.length = 0;
+      after = null;
+      return load(null);
     },
   };
 }

@@ -1,9 +1,11 @@
 // A brand agent's figures: its standing as a notifier, its trust tier, `Brand.stats` all time and
-// over the last 90 days, and the repeat offenders among the sellers its notices struck.
+// over the last 90 days, the same month by month as a chart (chart.js), and the repeat offenders
+// among the sellers its notices struck.
 
 import { ApiError, refusal } from './api.js';
 import { badge, facts, fill, h, table, when } from './dom.js';
 import { offenders } from './analyst.js';
+import { monthly } from './chart.js';
 
 const FIGURES = `query ConsoleFigures($brand: ID!, $since: DateTime) {
   brand(id: $brand) {
@@ -45,8 +47,9 @@ export function figures(ctx, container) {
   const brandId = ctx.viewer.brand.id;
   const heading = h('h2', { tabindex: '-1' }, `Figures of ${ctx.viewer.brand.name}`);
   const body = h('div', { 'aria-live': 'polite' }, h('p', null, 'Loading…'));
+  const months = h('section', { class: 'monthly', 'aria-labelledby': 'monthly-h' });
   const struck = h('section', { 'aria-labelledby': 'struck-h' }, h('h3', { id: 'struck-h' }, 'Repeat offenders struck by your notices'));
-  fill(container, heading, body, struck);
+  fill(container, heading, body, months, struck);
   heading.focus();
 
   async function load() {
@@ -72,6 +75,8 @@ export function figures(ctx, container) {
   }
 
   load();
+  const chart = monthly(ctx, months, brandId);
   offenders(ctx, struck, { brandId, minimum: 1 });
-  return { refresh: load, onEvent: load };
+  const both = () => Promise.all([load(), chart.load()]);
+  return { refresh: both, onEvent: both };
 }

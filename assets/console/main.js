@@ -6,9 +6,15 @@
 // never a cookie, never in a URL sent to the server; it goes to /graphql in the Authorization
 // header and to /graphql/ws in connection_init. Signing out forgets it.
 //
+// The address names the view (`#/queue`, `#/figures`) and what it shows (`#/notices/ntc_…`, a
+// notice; `#/analyst/slr_…`, a network), so that reloading the page or going back and forward
+// keeps the view: each step is an entry of the tab's history (pushState; the hash never reaches
+// the server).
+//
 // Which views a role gets follows from the schema and the viewer: the review queue for a role
-// the schema lets decide items, the offenders and networks for one that may read networks, the
-// brand's views for a brand agent, the seller's for a seller. The API decides every request.
+// the schema lets decide items, the appeals for one it lets resolve them, the offenders and
+// networks for one that may read networks, the brand's views for a brand agent, the seller's for
+// a seller. The API decides every request.
 
 import { ApiError, client, readSchema, refusal } from './api.js';
 import { badge, fill, field, h, when } from './dom.js';
@@ -16,6 +22,7 @@ import { noticeList } from './notices.js';
 import { submitForm } from './submit.js';
 import { figures } from './brand.js';
 import { analyst } from './analyst.js';
+import { appeals } from './appeals.js';
 import { items, listings } from './seller.js';
 import { subscribe } from './ws.js';
 
@@ -35,6 +42,8 @@ const VIEWER = `query ConsoleViewer {
   viewer { subject role brand { id name } seller { id handle status activeStrikeCount } }
 }`;
 
+const BRANDS = 'query ConsoleBrands { brands(first: 100) { totalCount nodes { id } } }';
+
 const EVENTS = `subscription ConsoleEvents($brand: ID!, $after: ID) {
   noticeEvents(brandId: $brand, afterEventId: $after) { id kind actorRole at notice { id } item { id } }
 }`;
@@ -42,8 +51,9 @@ const EVENTS = `subscription ConsoleEvents($brand: ID!, $after: ID) {
 // The views, in the order of the navigation; `when` says whether the viewer has it.
 const VIEWS = [
   { id: 'queue', label: 'Review queue', when: (ctx) => ctx.may('decideNoticeItem'), show: (ctx, el) => noticeList(ctx, el, { queue: true, title: 'Review queue' }) },
+  { id: 'appeals', label: 'Appeals', when: (ctx) => ctx.may('resolveAppeal'), show: appeals },
   { id: 'notices', label: 'Notices', when: (ctx) => !ctx.viewer.seller, show: (ctx, el) => noticeList(ctx, el, { title: ctx.viewer.brand ? `Notices of ${ctx.viewer.brand.name}` : 'Notices' }) },
-  { id: 'submit', label: 'New notice', when: (ctx) => ctx.viewer.brand && ctx.may('submitNotice'), show: (ctx, el) => submitForm(ctx, el, { onSubmitted: (id) => go('notices').open(id) }) },
+  { id: 'submit', label: 'New notice', when: (ctx) => ctx.viewer.brand && ctx.may('submitNotice'), show: (ctx, el) => submitForm(ctx, el, { onSubmitted: (id) => go('notices', id) }) },
   { id: 'figures', label: 'Figures', when: (ctx) => ctx.viewer.brand, show: figures },
   { id: 'analyst', label: 'Offenders and networks', when: (ctx) => ctx.schema.fieldRoles('Seller.network')?.has(ctx.viewer.role), show: analyst },
   { id: 'listings', label: 'My listings', when: (ctx) => ctx.viewer.seller, show: listings },
@@ -63,8 +73,23 @@ function takeFragmentToken() {
   return Boolean(token);
 }
 
+// The view and what it shows, as the address names them: `#/notices/ntc_…`; null for none.
+function routeOf(hash) {
+  const m = /^#\/([a-z]+)(?:\/([^/]+))?$/.exec(hash);
+  return m ? { view: m[1], arg: m[2] ? decodeURIComponent(m[2]) : null } : null;
+}
+
+// Records the view and what it shows in the address, as a new entry of the tab's history.
+function remember(view, arg) {
+  if (!session) return;
+  session.at = { view, arg: arg ?? null };
+  const hash = `#/${view}${arg ? `/${encodeURIComponent(arg)}` : ''}`;
+  if (location.hash !== hash) history.pushState(null, '', hash);
+}
+
 function signOut(message) {
   sessionStorage.removeItem(KEY);
+  history.replaceState(null, '', location.pathname + location.search);
   if (session?.live) session.live.close();
   session = null;
   showSignIn(message ? h('p', { class: 'status', role: 'status' }, message) : null);
@@ -124,12 +149,15 @@ async function signIn(token) {
       return answer.data;
     },
   };
-  const ctx = { api, viewer, schema, may: (mutation) => schema.may(viewer.role, mutation) };
+  // `showing(arg)`: the current view now shows `arg` (a notice, a network), or its list (null).
+  const ctx = { api, viewer, schema, may: (mutation) => schema.may(viewer.role, mutation), showing: (arg) => remember(session.at.view, arg) };
   const views = VIEWS.filter((v) => v.when(ctx));
-  session = { ctx, views, current: null, live: null, token };
+  session = { ctx, views, current: null, live: null, token, at: null };
   drawHeader();
-  if (viewer.brand) startLive(token, viewer.brand.id);
-  go(views[0]?.id);
+  startLive(token);
+  const route = routeOf(location.hash);
+  if (route && views.some((v) => v.id === route.view)) go(route.view, route.arg, { push: false });
+  else go(views[0]?.id, null, { push: false });
 }
 
 function drawHeader() {
@@ -151,8 +179,9 @@ function drawHeader() {
   );
 }
 
-// Shows view `id`; answers what the view returned (its refresh and event hooks).
-function go(id) {
+// Shows view `id`, and in it `arg` (a notice, a network) when given; with `push`, as a new entry
+// of the history. Answers what the view returned (its refresh and event hooks).
+function go(id, arg = null, { push = true } = {}) {
   if (!session) return null;
   const view = session.views.find((v) => v.id === id);
   if (!view) {
@@ -165,29 +194,46 @@ function go(id) {
   }
   const pane = h('div', { class: 'view', dataset: { view: id } });
   fill(main, pane);
+  session.at = { view: id, arg: null };
+  if (push) remember(id, null);
   session.current = view.show(session.ctx, pane) || null;
+  if (arg && session.current?.open) session.current.open(arg);
   return session.current;
 }
 
-// Live updates for a brand agent: its brand's events over graphql-transport-ws, resumed after
-// the last one received when the connection drops.
-function startLive(token, brandId) {
-  let last = null;
+// The brands whose events the viewer watches: a brand agent its own; a role with the review
+// queue or the appeals, every brand (the API's only feed, `noticeEvents`, is one brand's), as
+// many as one connection carries; others none. Answers { ids, total }.
+async function watchedBrands(ctx) {
+  if (ctx.viewer.brand) return { ids: [ctx.viewer.brand.id], total: 1 };
+  if (!session.views.some((v) => v.id === 'queue' || v.id === 'appeals')) return { ids: [], total: 0 };
+  const { data } = await ctx.api.call(BRANDS);
+  return { ids: data?.brands?.nodes.map((b) => b.id) ?? [], total: data?.brands?.totalCount ?? 0 };
+}
+
+// Live updates: the watched brands' events over graphql-transport-ws, on one connection, each
+// brand's resumed after the last one received from it when the connection drops.
+async function startLive(token) {
+  const mine = session;
+  const brands = await watchedBrands(mine.ctx);
+  if (!brands.ids.length || session !== mine) return;
+  // The last event received from each brand, from which its feed resumes.
+  const last = brands.ids.map(() => null);
+  const which = brands.ids.length < brands.total ? ` (the first ${brands.ids.length} of ${brands.total} brands)` : mine.ctx.viewer.brand ? '' : ` (${brands.ids.length} brands)`;
   const mark = (text) => {
     const el = document.getElementById('live');
     if (el) el.textContent = text;
   };
-  session.live = subscribe({
+  mine.live = subscribe({
     url: WS_ENDPOINT,
     token,
-    query: EVENTS,
-    variables: () => ({ brand: brandId, after: last }),
-    onState: (state, detail) => mark({ connecting: 'Live updates: connecting…', live: 'Live updates: on', reconnecting: `Live updates: reconnecting ${detail}`, closed: `Live updates: off (${detail})`, ended: 'Live updates: ended' }[state] || ''),
+    operations: () => brands.ids.map((brand, i) => ({ query: EVENTS, variables: { brand, after: last[i] } })),
+    onState: (state, detail) => mark({ connecting: 'Live updates: connecting…', live: `Live updates: on${which}`, reconnecting: `Live updates: reconnecting ${detail}`, closed: `Live updates: off (${detail})`, ended: 'Live updates: ended' }[state] || ''),
     onError: (errors) => mark(`Live updates: ${errors.map((e) => e.message).join('; ')}`),
-    onNext: (data) => {
+    onNext: (data, index) => {
       const event = data.noticeEvents;
       if (!event) return;
-      last = event.id;
+      last[index] = event.id;
       const feed = document.getElementById('feed');
       if (feed) {
         feed.parentElement.hidden = false;
@@ -206,9 +252,18 @@ function start() {
   else showSignIn(null);
 }
 
-// A console link followed while the page is open changes only the fragment.
+// A console link followed while the page is open changes only the fragment; so do going back and
+// forward, and an address typed in.
 window.addEventListener('hashchange', () => {
-  if (takeFragmentToken()) signIn(sessionStorage.getItem(KEY));
+  if (takeFragmentToken()) {
+    signIn(sessionStorage.getItem(KEY));
+    return;
+  }
+  if (!session) return;
+  // Back to the entry without a hash (the first view, as signing in showed it).
+  const route = routeOf(location.hash) ?? (location.hash.length < 2 ? { view: session.views[0]?.id, arg: null } : null);
+  if (!route) return;
+  if (route.view !== session.at?.view || route.arg !== session.at?.arg) go(route.view, route.arg, { push: false });
 });
 
 start();

@@ -33,9 +33,10 @@ const NOTICE_QUERY = `query ConsoleNotice($id: ID!) {
 
 // A form that runs `run(values)` against the API and shows its refusal next to it; an error
 // naming an input field (`extensions.field`) is shown next to that field when the form has it.
-// `fields` is a list of { name, label, control, hint }; `level` is the heading of its title, one
-// below the section it is in. Returns the <form>.
-export function actionForm({ title, fields, submitLabel, run, onDone, className, level = 'h4' }) {
+// `fields` is a list of { name, label, control, hint }; `evidence` (optional) the rows of
+// evidenceRows sent as the input's `evidence`, whose errors go beside their piece; `level` is
+// the heading of its title, one below the section it is in. Returns the <form>.
+export function actionForm({ title, fields, submitLabel, run, onDone, className, evidence, level = 'h4' }) {
   const made = fields.map((f) => ({ name: f.name, ...field(f.label, f.control, f.hint) }));
   const status = h('div', { class: 'form-status' });
   const button = h('button', { type: 'submit' }, submitLabel);
@@ -44,19 +45,21 @@ export function actionForm({ title, fields, submitLabel, run, onDone, className,
     { class: ['action', className], novalidate: true },
     h(level, null, title),
     made.map((f) => f.row),
+    evidence ? evidence.element : null,
     h('div', { class: 'buttons' }, button),
     status,
   );
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    made.forEach((f) => setFieldError(f, null));
+    [...made, ...(evidence ? evidence.fields() : [])].forEach((f) => setFieldError(f, null));
     fill(status);
     button.disabled = true;
     try {
       const result = await run(Object.fromEntries(made.map((f) => [f.name, f.control])));
       if (onDone) await onDone(result);
     } catch (err) {
-      const named = err instanceof ApiError && err.field ? made.find((f) => fieldMatches(f.name, err.field)) : null;
+      const path = err instanceof ApiError ? err.field : null;
+      const named = !path ? null : evidence && fieldMatches('evidence', path) ? evidence.fieldAt(path.slice('evidence.'.length)) : made.find((f) => fieldMatches(f.name, path));
       if (named) {
         setFieldError(named, `${err.errors[0].message} (${err.code})`);
         named.control.focus();
@@ -75,44 +78,46 @@ function fieldMatches(name, path) {
   return path === name || path.startsWith(`${name}.`);
 }
 
-// The evidence pieces of an answer: rows of kind, URL, SHA-256, order number and note; empty
-// rows are left out. Returns { element, values() }.
-function evidenceRows(kinds) {
+// Pieces of evidence, as rows of kind, URL, SHA-256, order number and note; rows without a kind
+// are left out. Returns { element, values(), fieldAt(path) }: `fieldAt('1.url')` is the field of
+// the second piece `values()` sent (the API numbers the pieces it was sent), to show its error.
+export function evidenceRows(kinds, name = 'Evidence') {
   const list = h('div', { class: 'evidence-rows' });
   const rows = [];
+  let sent = [];
   function addRow() {
     const n = rows.length + 1;
     const kind = h('select', null, h('option', { value: '' }, '(none)'), kinds.map((k) => h('option', { value: k.name, title: k.description }, k.name)));
-    const url = h('input', { type: 'url', autocomplete: 'off' });
-    const sha = h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false' });
-    const order = h('input', { type: 'text', autocomplete: 'off' });
-    const note = h('input', { type: 'text' });
-    const parts = [
-      field(`Evidence ${n}: kind`, kind),
-      field(`Evidence ${n}: URL`, url),
-      field(`Evidence ${n}: SHA-256`, sha),
-      field(`Evidence ${n}: order number`, order),
-      field(`Evidence ${n}: note`, note),
-    ];
-    rows.push({ kind, url, sha, order, note });
-    list.append(h('fieldset', { class: 'evidence' }, h('legend', null, `Evidence ${n}`), parts.map((p) => p.row)));
+    const parts = {
+      kind: field(`${name} ${n}: kind`, kind),
+      url: field(`${name} ${n}: URL`, h('input', { type: 'url', autocomplete: 'off' })),
+      sha256: field(`${name} ${n}: SHA-256`, h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false' })),
+      orderNumber: field(`${name} ${n}: order number`, h('input', { type: 'text', autocomplete: 'off' })),
+      note: field(`${name} ${n}: note`, h('input', { type: 'text' })),
+    };
+    rows.push(parts);
+    list.append(h('fieldset', { class: 'evidence' }, h('legend', null, `${name} ${n}`), Object.values(parts).map((p) => p.row)));
   }
   addRow();
   const more = h('button', { type: 'button', class: 'secondary', onclick: addRow }, 'Add a piece of evidence');
   return {
     element: h('div', null, list, more),
     values() {
-      return rows
-        .filter((r) => r.kind.value)
-        .map((r) => {
-          const piece = { kind: r.kind.value };
-          if (r.url.value.trim()) piece.url = r.url.value.trim();
-          if (r.sha.value.trim()) piece.sha256 = r.sha.value.trim();
-          if (r.order.value.trim()) piece.orderNumber = r.order.value.trim();
-          if (r.note.value.trim()) piece.note = r.note.value;
-          return piece;
-        });
+      sent = rows.filter((r) => r.kind.control.value);
+      return sent.map((r) => {
+        const piece = { kind: r.kind.control.value };
+        for (const key of ['url', 'sha256', 'orderNumber']) if (r[key].control.value.trim()) piece[key] = r[key].control.value.trim();
+        if (r.note.control.value.trim()) piece.note = r.note.control.value;
+        return piece;
+      });
     },
+    fieldAt(path) {
+      const [index, leaf] = String(path).split('.');
+      const row = sent[Number(index)];
+      return row ? row[leaf] ?? row.kind : null;
+    },
+    // Every field of every row, to clear their errors.
+    fields: () => rows.flatMap((r) => Object.values(r)),
   };
 }
 
@@ -172,18 +177,17 @@ function itemActions(ctx, notice, item, refresh) {
   if (item.status === 'INFO_REQUESTED' && ctx.may('provideInformation')) {
     const answer = h('textarea', { rows: 3 });
     const evidence = evidenceRows(ctx.schema.enums.EvidenceKind);
-    const form = actionForm({
+    forms.push(actionForm({
       title: 'Answer the reviewer',
       fields: [{ name: 'answer', label: 'Answer', control: answer }],
+      evidence,
       submitLabel: 'Send the answer',
       run: () =>
         ctx.api.request('mutation ConsoleAnswer($input: ProvideInformationInput!) { provideInformation(input: $input) { id status } }', {
           input: { itemId: item.id, answer: answer.value, evidence: evidence.values() },
         }),
       onDone: done('Answer sent.'),
-    });
-    form.querySelector('.buttons').before(evidence.element);
-    forms.push(form);
+    }));
   }
   if (item.counterNotice?.status === 'PENDING' && ctx.may('resolveCounterNotice')) {
     const decision = h('select', null, ctx.schema.enums.CounterNoticeDecision.map((d) => h('option', { value: d.name, title: d.description }, d.name)));
@@ -202,6 +206,21 @@ function itemActions(ctx, notice, item, refresh) {
           return ctx.api.request('mutation ConsoleResolve($input: ResolveCounterNoticeInput!) { resolveCounterNotice(input: $input) { id status } }', { input });
         },
         onDone: done('Counter-notice resolved.'),
+      }),
+    );
+  }
+  if ((item.status === 'REMOVED' || item.status === 'COUNTERED') && ctx.may('retractNoticeItem')) {
+    const reason = h('textarea', { rows: 2 });
+    forms.push(
+      actionForm({
+        title: 'Retract the removal',
+        fields: [{ name: 'reason', label: 'Why the removal was wrong', control: reason, hint: 'The listing is reinstated and the seller’s strike voided.' }],
+        submitLabel: 'Retract',
+        run: () =>
+          ctx.api.request('mutation ConsoleRetract($input: RetractNoticeItemInput!) { retractNoticeItem(input: $input) { id status } }', {
+            input: { itemId: item.id, reason: reason.value },
+          }),
+        onDone: (r) => refresh(`Removal retracted: ${r.retractNoticeItem.status}.`),
       }),
     );
   }
@@ -366,9 +385,12 @@ export function showNotice(ctx, container, id, back) {
     if (!message) container.querySelector('.notice-title')?.focus();
   }
 
-  // Whether the user is typing into one of the notice's forms, which a redraw would empty.
+  // Whether the user is typing into one of the notice's forms, or has chosen in one, which a
+  // redraw would undo.
   function typing() {
-    return [...container.querySelectorAll('form textarea, form input:not([type="checkbox"])')].some((el) => el.value.trim());
+    const typed = [...container.querySelectorAll('form textarea, form input:not([type="checkbox"])')].some((el) => el.value.trim());
+    const chosen = [...container.querySelectorAll('form select')].some((el) => [...el.options].some((o) => o.selected !== o.defaultSelected));
+    return typed || chosen;
   }
 
   refresh();
@@ -387,4 +409,16 @@ export function showNotice(ctx, container, id, back) {
       alive = false;
     },
   };
+}
+
+// Shows notice `id` in place of what `container` held (a list), with a button back to it that
+// calls `back()` to draw the list again. Returns what showNotice returns.
+export function noticeInPlace(ctx, container, id, back) {
+  const pane = h('div', { class: 'detail' });
+  fill(container, pane);
+  const detail = showNotice(ctx, pane, id, () => {
+    detail.close();
+    back();
+  });
+  return detail;
 }

@@ -4,7 +4,7 @@
 
 import { ApiError, refusal } from './api.js';
 import { badge, fill, field, h, select, table, when } from './dom.js';
-import { showNotice } from './notice.js';
+import { noticeInPlace } from './notice.js';
 
 const PAGE = 20;
 
@@ -96,10 +96,9 @@ export function noticeList(ctx, container, { queue = false, title }) {
   }
 
   function open(id) {
-    const pane = h('div', { class: 'detail' });
-    fill(container, pane);
-    detail = showNotice(ctx, pane, id, () => {
-      detail?.close();
+    ctx.showing?.(id);
+    detail = noticeInPlace(ctx, container, id, () => {
+      ctx.showing?.(null);
       draw();
     });
   }

@@ -2,11 +2,9 @@
 // of reasons, from which it files a counter-notice or an appeal. The seller sees what the API
 // shows a seller: its own items and the events about them, never the brand's thread.
 
-import { ApiError, refusal } from './api.js';
+import { paged } from './api.js';
 import { badge, facts, fill, h, table, when } from './dom.js';
 import { actionForm } from './notice.js';
-
-const PAGE = 20;
 
 const LISTINGS = `query ConsoleListings($seller: ID!, $first: Int, $after: String) {
   seller(id: $seller) {
@@ -41,35 +39,6 @@ const ITEMS = `query ConsoleItems($seller: ID!, $first: Int, $after: String) {
     }
   }
 }`;
-
-// A paged list: `query` answers `pick(data)` as a connection; `draw(page, offset)` its content.
-function paged(ctx, container, { query, variables, pick, draw, what }) {
-  const results = h('div', { 'aria-live': 'polite' });
-  const cursors = [];
-  let after = null;
-  async function load(message) {
-    const { data, errors } = await ctx.api.call(query, { ...variables, first: PAGE, after });
-    const page = data && pick(data);
-    if (!page) {
-      fill(results, refusal(new ApiError(errors), `The ${what} cannot be shown`));
-      return;
-    }
-    fill(
-      results,
-      message ? h('p', { class: 'status', role: 'status' }, message) : null,
-      draw(page, cursors.length * PAGE, load),
-      h(
-        'div',
-        { class: 'pager' },
-        h('button', { type: 'button', class: 'secondary', disabled: cursors.length === 0, onclick: () => { after = cursors.pop() ?? null; load(); } }, 'Previous page'),
-        h('button', { type: 'button', class: 'secondary', disabled: !page.pageInfo.hasNextPage, onclick: () => { cursors.push(after); after = page.pageInfo.endCursor; load(); } }, 'Next page'),
-      ),
-    );
-  }
-  container.append(results);
-  load();
-  return { refresh: load };
-}
 
 export function listings(ctx, container) {
   const heading = h('h2', { tabindex: '-1' }, `Listings of ${ctx.viewer.seller.handle}`);

@@ -1,11 +1,15 @@
 // The form of a new notice for a brand agent's brand. It checks nothing itself: it sends what
 // was typed, and shows each error of the API next to the field its `extensions.field` names
-// (`items.1.listingId` next to the listings, on their line; `explanation` next to the
-// explanation). A fresh idempotency key per notice makes a second click harmless: the API
-// returns the notice the first one made.
+// (`items.1.listingId` next to the listings by id, on their line; `itemsByUrl.0.listingUrl` next
+// to the listings by address; `items.0.evidence.1.url` next to the second piece's URL;
+// `explanation` next to the explanation). Listings are named by id (`items`) or by marketplace
+// address (`itemsByUrl`), as the API takes them; the evidence goes with every listing of the
+// notice. A fresh idempotency key per notice makes a second click harmless: the API returns the
+// notice the first one made.
 
 import { ApiError, refusal } from './api.js';
 import { field, fill, h, select, setFieldError } from './dom.js';
+import { evidenceRows } from './notice.js';
 
 const TRADEMARKS = `query ConsoleTrademarks($brand: ID!) {
   brand(id: $brand) { id trademarks(first: 100) { nodes { id mark status jurisdiction registrationNumber } } }
@@ -22,10 +26,16 @@ function newKey() {
 export function submitForm(ctx, container, { onSubmitted }) {
   const brand = ctx.viewer.brand;
   const listings = field(
-    'Listings',
+    'Listings by id',
     h('textarea', { rows: 4, spellcheck: 'false', autocomplete: 'off', name: 'listings' }),
-    'The listings to take down: their ids (as the API gives them, e.g. lst_…), one per line.',
+    'The listings to take down by their ids (as the API gives them, e.g. lst_…), one per line.',
   );
+  const addresses = field(
+    'Listings by address',
+    h('textarea', { rows: 3, spellcheck: 'false', autocomplete: 'off', name: 'addresses' }),
+    'And, or instead, by their marketplace addresses (a listing’s URL), one per line.',
+  );
+  const evidence = evidenceRows(ctx.schema.enums.EvidenceKind);
   const trademark = field('Trademark', h('select', { name: 'trademark' }, h('option', { value: '' }, 'Loading…')), 'The mark the listings infringe.');
   const reason = field('Reason', select(ctx.schema.enums.NoticeReason, { empty: 'Choose…' }));
   reason.control.name = 'reason';
@@ -35,21 +45,27 @@ export function submitForm(ctx, container, { onSubmitted }) {
   declaration.row.classList.add('checkbox');
   const status = h('div', { class: 'form-status', role: 'status' });
   const button = h('button', { type: 'submit' }, 'Submit the notice');
-  const fields = { listings, trademark, reason, explanation, goodFaithDeclaration: declaration };
+  const fields = { listings, addresses, trademark, reason, explanation, goodFaithDeclaration: declaration };
   let key = newKey();
 
-  // The form field an input path of the API names.
+  // The form field an input path of the API names: `items` and `itemsByUrl` (the lists, or an
+  // item's listing) name the listings' fields, an item's `trademarkId` the trademark, an item's
+  // `evidence.M.…` the piece of evidence sent M-th.
   function fieldOf(path) {
-    const [head, , leaf] = path.split('.');
-    if (head === 'items' || head === 'itemsByUrl') return leaf === 'trademarkId' ? trademark : listings;
+    const [head, , leaf, ...rest] = path.split('.');
+    if (head === 'items' || head === 'itemsByUrl') {
+      if (leaf === 'trademarkId') return trademark;
+      if (leaf === 'evidence') return evidence.fieldAt(rest.join('.')) ?? evidence.fieldAt('0.kind');
+      return head === 'items' ? listings : addresses;
+    }
     return fields[head] ?? null;
   }
 
-  // "Line 2: …" for an error about one item, so the listing it names can be found.
+  // "Line 2: …" for an error about one listing, so that the listing it names can be found.
   function textOf(error) {
     const path = error.extensions?.field || '';
-    const m = /^items\.(\d+)\./.exec(path);
-    const where = m ? `Line ${Number(m[1]) + 1}: ` : '';
+    const m = /^(items|itemsByUrl)\.(\d+)\.(listingId|listingUrl)/.exec(path);
+    const where = m ? `Line ${Number(m[2]) + 1}: ` : '';
     return `${where}${error.message} (${error.extensions?.code ?? 'ERROR'})`;
   }
 
@@ -58,9 +74,11 @@ export function submitForm(ctx, container, { onSubmitted }) {
     { class: 'submit-notice', novalidate: true, 'aria-labelledby': 'submit-h' },
     h('h2', { id: 'submit-h', tabindex: '-1' }, `New notice for ${brand.name}`),
     listings.row,
+    addresses.row,
     trademark.row,
     reason.row,
     explanation.row,
+    h('fieldset', { class: 'evidence-all' }, h('legend', null, 'Evidence, sent with every listing'), evidence.element),
     declaration.row,
     h('div', { class: 'buttons' }, button),
     status,
@@ -68,15 +86,19 @@ export function submitForm(ctx, container, { onSubmitted }) {
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    Object.values(fields).forEach((f) => setFieldError(f, null));
+    [...Object.values(fields), ...evidence.fields()].forEach((f) => setFieldError(f, null));
     fill(status);
     const ids = listings.control.value.split(/[\s,]+/).filter(Boolean);
+    const urls = addresses.control.value.split(/\s+/).filter(Boolean);
+    const pieces = evidence.values();
+    const trademarkId = trademark.control.value;
     const input = {
       brandId: brand.id,
       reason: reason.control.value || null,
       explanation: explanation.control.value,
       goodFaithDeclaration: goodFaith.checked,
-      items: ids.map((listingId) => ({ listingId, trademarkId: trademark.control.value })),
+      items: ids.map((listingId) => ({ listingId, trademarkId, evidence: pieces })),
+      itemsByUrl: urls.map((listingUrl) => ({ listingUrl, trademarkId, evidence: pieces })),
       idempotencyKey: key,
     };
     button.disabled = true;

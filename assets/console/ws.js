@@ -1,17 +1,22 @@
-// A minimal client of the graphql-transport-ws protocol, for one subscription: connection_init
-// with the token, subscribe, pong to the server's pings, and on a dropped connection a new one
-// after a growing pause, resuming where it stopped (`variables()` is asked again each time, so
-// the caller can pass the id of the last event it got: the API replays what was missed).
+// A minimal client of the graphql-transport-ws protocol, for subscriptions on one connection:
+// connection_init with the token, one subscribe per operation, pong to the server's pings, and
+// on a dropped connection a new one after a growing pause, resuming where it stopped
+// (`operations()` is asked again each time, so the caller can pass the id of the last event it
+// got: the API replays what was missed). `onNext(data, index)` gets each event with the index of
+// its operation.
 //
 // Close codes that say the token cannot be used (4401 expired, 4403 unusable) end it for good.
 
 const FATAL = new Set([4400, 4401, 4403, 4406, 4409, 4429]);
 
-export function subscribe({ url, token, query, variables, onNext, onError, onState }) {
+export function subscribe({ url, token, operations, onNext, onError, onState }) {
   let socket = null;
   let stopped = false;
   let pause = 1000;
   let timer = null;
+  // The operations subscribed on the current connection.
+  let running = [];
+  let ended = 0;
 
   function state(name, detail) {
     if (onState) onState(name, detail);
@@ -35,20 +40,23 @@ export function subscribe({ url, token, query, variables, onNext, onError, onSta
         case 'connection_ack':
           pause = 1000;
           state('live');
-          socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables: variables() } }));
+          running = operations();
+          ended = 0;
+          running.forEach(({ query, variables }, i) => socket.send(JSON.stringify({ id: String(i + 1), type: 'subscribe', payload: { query, variables } })));
           break;
         case 'ping':
           socket.send(JSON.stringify({ type: 'pong' }));
           break;
         case 'next':
           if (message.payload?.errors?.length && onError) onError(message.payload.errors);
-          if (message.payload?.data) onNext(message.payload.data);
+          if (message.payload?.data) onNext(message.payload.data, Number(message.id) - 1);
           break;
         case 'error':
           if (onError) onError(message.payload || []);
           break;
         case 'complete':
-          state('ended');
+          ended += 1;
+          if (ended === running.length) state('ended');
           break;
         default:
           break;
@@ -75,7 +83,7 @@ export function subscribe({ url, token, query, variables, onNext, onError, onSta
       clearTimeout(timer);
       if (socket && socket.readyState <= 1) {
         try {
-          socket.send(JSON.stringify({ id: '1', type: 'complete' }));
+          running.forEach((_, i) => socket.send(JSON.stringify({ id: String(i + 1), type: 'complete' })));
         } catch {
           // already closing
         }

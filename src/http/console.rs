@@ -68,7 +68,7 @@ macro_rules! asset {
 
 /// Every file of the console; tests/api/console.rs checks that each module the others import is
 /// here, so the page preloads (and so checks) the whole module graph.
-static ASSETS: [Asset; 12] = [
+static ASSETS: [Asset; 14] = [
     asset!("console.css", Kind::Style),
     asset!("main.js", Kind::Entry),
     asset!("api.js", Kind::Module),
@@ -76,8 +76,10 @@ static ASSETS: [Asset; 12] = [
     asset!("ws.js", Kind::Module),
     asset!("notice.js", Kind::Module),
     asset!("notices.js", Kind::Module),
+    asset!("appeals.js", Kind::Module),
     asset!("submit.js", Kind::Module),
     asset!("brand.js", Kind::Module),
+    asset!("chart.js", Kind::Module),
     asset!("analyst.js", Kind::Module),
     asset!("graph.js", Kind::Module),
     asset!("seller.js", Kind::Module),

@@ -307,7 +307,8 @@ async fn the_roles_the_console_reads_from_the_schema_are_the_apis() {
         .map(|f| (f["name"].as_str().unwrap_or(""), f["description"].as_str().unwrap_or("")))
         .collect();
     // Objects of the demo to act on: a notice with a PENDING and an INFO_REQUESTED item, its
-    // brand, a removed (or countered) item and its seller, a pending counter-notice.
+    // brand, a removed (or countered) item and its seller, a pending counter-notice, a pending
+    // appeal.
     let notices = app
         .data(&admin, "{ notices(first: 30) { nodes { id brand { id } items(first: 30) { nodes { id status listing { id seller { id } } trademark { id } counterNotice { id status } } } } } }", json!({}))
         .await;
@@ -329,6 +330,9 @@ async fn the_roles_the_console_reads_from_the_schema_are_the_apis() {
         .flat_map(|n| items(n))
         .find(|i| i["counterNotice"]["status"] == "PENDING")
         .expect("a counter-notice");
+    let appeals = app.data(&admin, "{ appeals(status: PENDING) { nodes { id } } }", json!({})).await;
+    let appeal = appeals["appeals"]["nodes"][0]["id"].clone();
+    assert!(appeal.is_string(), "the demo has a pending appeal: {appeals:#}");
     let key = |id: &Value| GlobalId::parse(id.as_str().expect("an id")).expect("a global id").key;
     let tokens: BTreeMap<&str, String> = BTreeMap::from([
         ("ADMIN", admin.clone()),
@@ -389,6 +393,18 @@ async fn the_roles_the_console_reads_from_the_schema_are_the_apis() {
             "ResolveCounterNoticeInput",
             json!({"counterNoticeId": countered["counterNotice"]["id"], "decision": "UPHOLD"}),
             json!({"counterNoticeId": countered["counterNotice"]["id"], "decision": "UPHOLD", "reason": ""}),
+        ),
+        (
+            "resolveAppeal",
+            "ResolveAppealInput",
+            json!({"appealId": appeal, "outcome": "UPHELD", "reason": long}),
+            json!({"appealId": appeal, "outcome": "UPHELD", "reason": ""}),
+        ),
+        (
+            "retractNoticeItem",
+            "RetractNoticeItemInput",
+            json!({"itemId": removed["id"], "reason": long}),
+            json!({"itemId": removed["id"], "reason": ""}),
         ),
     ];
 

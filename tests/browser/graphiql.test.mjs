@@ -7,6 +7,7 @@
 //
 //   RIGHTSGRAPH_BIN  the binary (target/debug/rightsgraph)
 //   CHROMIUM         the browser (/usr/bin/chromium)
+//   RIGHTSGRAPH_BROWSER_DATABASE_URL  an empty PostgreSQL database, or unset for SQLite
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +33,9 @@ function fail(message) {
 
 // Starts `rightsgraph serve --demo` on a free port; resolves to its origin once it listens.
 function startServer() {
-  const args = ['serve', '--demo', '--listen', '127.0.0.1:0', '--database-url', `sqlite://${tmp}/x.db?mode=rwc`];
+  // An empty PostgreSQL database when ./run made one, else SQLite in this run's folder.
+  const database = process.env.RIGHTSGRAPH_BROWSER_DATABASE_URL || `sqlite://${tmp}/x.db?mode=rwc`;
+  const args = ['serve', '--demo', '--listen', '127.0.0.1:0', '--database-url', database];
   server = spawn(BIN, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const stderr = [];
   createInterface({ input: server.stderr }).on('line', (line) => stderr.push(line));

@@ -17,7 +17,10 @@ use crate::auth::Viewer;
 use crate::config::WsConfig;
 use crate::error::Code;
 
+mod bounded;
+mod codes;
 mod console;
+mod documents;
 mod graphiql;
 mod limits;
 pub mod nulls;

@@ -4,25 +4,26 @@
 //! request's loaders driven in batches, give every error its code, and repair the response so
 //! that nulls propagate as the GraphQL specification says.
 
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll};
 use std::time::Instant;
 
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{ErrorExtensionValues, ServerError, Value};
-use futures_util::Stream;
 use futures_util::stream::BoxStream;
 use sea_orm::DatabaseConnection;
 use tokio::sync::Semaphore;
 
 use crate::permits::{Permit, Permits, Tenant};
 
+use super::bounded::Bounded;
+use super::codes::{classify_errors, request_id};
+use super::documents::{Documents, INLINE_PARSE, PARSERS, parse_within_limits};
 use super::limits;
 use super::nulls::{self, SchemaTypes};
 use crate::auth::{Scope, Verifier, Viewer};
 use crate::config::LimitsConfig;
+use crate::error::{Code, refusal};
 use crate::graph::{EventGate, RequestState};
 use crate::loaders::{BatchQueue, Batcher, drive};
 use crate::plan::{FastPath, Plan};
@@ -56,32 +57,6 @@ pub struct Pipeline {
     documents: Documents,
     /// Documents named rather than sent: persisted queries and trusted documents.
     persisted: super::persisted::Persisted,
-}
-
-/// Short documents already parsed and checked, by their text. A dashboard sends the same few
-/// documents many times a second, and parsing one took a seventh of the planned dashboard
-/// query's instructions; a copy of the parsed document costs a fraction of that. At most
-/// `REMEMBERED` documents of at most `INLINE_PARSE` bytes are kept (under a megabyte each once
-/// parsed); when full it starts again empty, so a client sending ever new documents costs
-/// nothing more than parsing them.
-#[derive(Default)]
-struct Documents(std::sync::Mutex<std::collections::HashMap<String, Arc<ExecutableDocument>>>);
-
-/// Most documents `Documents` keeps.
-const REMEMBERED: usize = 256;
-
-impl Documents {
-    fn get(&self, query: &str) -> Option<Arc<ExecutableDocument>> {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(query).cloned()
-    }
-
-    fn keep(&self, query: &str, doc: Arc<ExecutableDocument>) {
-        let mut kept = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if kept.len() >= REMEMBERED {
-            kept.clear();
-        }
-        kept.insert(query.to_owned(), doc);
-    }
 }
 
 /// The label of an operation type.
@@ -391,82 +366,6 @@ impl Pipeline {
     }
 }
 
-/// A subscription's answers, ended with a time-limit error when answering one event takes longer
-/// than the request timeout (the clock runs from when the event was admitted, not while the
-/// subscription waits for one).
-struct Bounded {
-    inner: BoxStream<'static, async_graphql::Response>,
-    gate: Arc<EventGate>,
-    limit: std::time::Duration,
-    deadline: Option<(Instant, Pin<Box<tokio::time::Sleep>>)>,
-    done: bool,
-}
-
-impl Stream for Bounded {
-    type Item = async_graphql::Response;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        if self.done {
-            return Poll::Ready(None);
-        }
-        if let Poll::Ready(item) = self.inner.as_mut().poll_next(cx) {
-            self.deadline = None;
-            return Poll::Ready(item);
-        }
-        match self.gate.answering_since() {
-            None => self.deadline = None,
-            Some(since) => {
-                if self.deadline.as_ref().is_none_or(|(armed, _)| *armed != since) {
-                    let at = tokio::time::Instant::from_std(since + self.limit);
-                    self.deadline = Some((since, Box::pin(tokio::time::sleep_until(at))));
-                }
-                if let Some((_, sleep)) = self.deadline.as_mut()
-                    && sleep.as_mut().poll(cx).is_ready()
-                {
-                    self.done = true;
-                    tracing::warn!(timeout = ?self.limit, "subscription event abandoned");
-                    let message = format!(
-                        "answering an event ran longer than the time limit of {}",
-                        humantime::format_duration(self.limit)
-                    );
-                    // `finish` gives it the request id, as every answer of the stream.
-                    return Poll::Ready(Some(refusal(ServerError::new(message, None), Code::Timeout)));
-                }
-            }
-        }
-        Poll::Pending
-    }
-}
-
-/// Documents up to this size are parsed where they arrive; longer ones on the blocking pool.
-const INLINE_PARSE: usize = 4 * 1024;
-
-/// Most long documents parsed at once.
-const PARSERS: usize = 2;
-
-/// The parsed `query`, or why it is refused (a parse error, or a limit of `limits::check`).
-fn parse_within_limits(query: &str, limits: &LimitsConfig) -> Result<ExecutableDocument, Box<ServerError>> {
-    let doc = async_graphql::parser::parse_query(query).map_err(|err| {
-        let mut error = ServerError::from(err);
-        error
-            .extensions
-            .get_or_insert_with(ErrorExtensionValues::default)
-            .set("code", Code::GraphqlParseFailed.as_str());
-        Box::new(error)
-    })?;
-    match limits::check(&doc, limits) {
-        Some(refused) => {
-            let mut error = ServerError::new(refused, None);
-            error
-                .extensions
-                .get_or_insert_with(ErrorExtensionValues::default)
-                .set("code", Code::GraphqlValidationFailed.as_str());
-            Err(Box::new(error))
-        }
-        None => Ok(doc),
-    }
-}
-
 /// Whose fair share of the permits a viewer's requests take: its brand (every agent of it), its
 /// seller, a staff token's subject, or all anonymous callers together.
 fn tenant_of(viewer: &Viewer) -> Tenant {
@@ -493,50 +392,4 @@ fn scope_of(viewer: &Viewer) -> Scope {
 /// The type of the operation `name` (or the only one) of `doc`.
 fn operation_kind(doc: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
     crate::plan::operation(doc, name).map(|op| op.ty)
-}
-
-use crate::error::Code;
-pub use crate::error::refusal;
-
-/// A short random id that ties a client's error to the server's log.
-fn request_id() -> String {
-    use rand::Rng;
-    format!("{:016x}", rand::rng().random::<u64>())
-}
-
-/// Gives every error the `extensions.code` of CONTRACT.md section 6, and limit errors a message
-/// that names the limit.
-fn classify_errors(response: &mut async_graphql::Response, limits: &LimitsConfig, request_id: &str) {
-    for error in &mut response.errors {
-        let code = error.extensions.as_ref().and_then(|e| e.get("code")).cloned();
-        if let Some(code) = code {
-            // An internal error says nothing of its cause, and a timeout leaves its request
-            // unfinished: the request id finds either in the log.
-            let unfinished = [Code::InternalServerError, Code::Timeout].map(|c| Value::from(c.as_str()));
-            if unfinished.contains(&code) {
-                error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("requestId", request_id);
-            }
-            continue;
-        }
-        let code = if error.path.is_empty() {
-            if error.message == "Query is too complex." {
-                error.message = format!("query cost exceeds the complexity limit of {}", limits.max_complexity);
-            } else if error.message == "Query is nested too deep." {
-                error.message = format!("query depth exceeds the depth limit of {}", limits.max_depth);
-            }
-            Code::GraphqlValidationFailed
-        } else if ["Failed to parse", "Invalid value", "Variable ", "Expected input type"]
-            .iter()
-            .any(|p| error.message.starts_with(p))
-        {
-            // async-graphql's coercion of arguments and variables: the client's input.
-            Code::BadUserInput
-        } else {
-            tracing::error!(message = %error.message, "uncoded error");
-            error.message = "internal server error".into();
-            error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("requestId", request_id);
-            Code::InternalServerError
-        };
-        error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", code.as_str());
-    }
 }

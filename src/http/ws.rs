@@ -28,10 +28,11 @@ use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
 use super::persisted;
-use super::pipeline::{Outcome, Pipeline, refusal};
+use super::pipeline::{Outcome, Pipeline};
 use super::{HttpState, MAX_BODY};
 use crate::auth::{Verified, Viewer};
 use crate::config::WsConfig;
+use crate::error::refusal;
 
 /// The one subprotocol spoken here.
 const PROTOCOL: &str = "graphql-transport-ws";

@@ -21,21 +21,25 @@
 //! otherwise fill the shared table with junk to push partners' documents out. Its document
 //! still runs; it is just not kept.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 use async_graphql::{ErrorExtensionValues, Request, ServerError, Value};
 use sea_orm::sea_query::{Cond, Expr, ExprTrait, OnConflict, Order, Query, SubQueryStatement};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DeriveIden};
-use sha2::{Digest, Sha256};
+
+mod manifest;
+mod memory;
+mod wire;
 
 use super::limits;
 use crate::auth::Viewer;
 use crate::config::{DocumentsConfig, LimitsConfig};
 use crate::error::{Code, refusal};
 use crate::time::{micros_of, now_micros};
+use manifest::Manifest;
+use memory::Memory;
+pub use wire::{DocumentId, names_document, names_persisted_query, request_from_slice, request_from_value, sha256_hex};
+use wire::{hash_in, is_sha256_hex, only_introspection};
 
 /// Longest document that is registered as a persisted query (longer ones run, unkept): a
 /// dashboard's documents are a few KiB, and the shared table holds at most
@@ -44,10 +48,6 @@ pub const MAX_REGISTERED: usize = 64 * 1024;
 
 /// The message Apollo Client's and urql's persisted-query links look for to send the document.
 const NOT_FOUND_MESSAGE: &str = "PersistedQueryNotFound";
-
-/// The `documentId` (or Relay's `doc_id`) of a request body or URL, in the request's data until
-/// `resolve` reads it.
-pub struct DocumentId(pub String);
 
 /// The table of registered documents.
 #[derive(DeriveIden)]
@@ -353,234 +353,4 @@ fn name_of(request: &Request) -> Result<Option<Name>, Box<async_graphql::Respons
     }
     let id = request.data.get(&std::any::TypeId::of::<DocumentId>()).and_then(|id| id.downcast_ref::<DocumentId>());
     Ok(id.map(|DocumentId(id)| hash_in(id).map_or_else(|| Name::Id(id.clone()), Name::Hash)))
-}
-
-/// The lowercase hex SHA-256 an id spells (`sha256:<hex>` or bare hex), if it spells one.
-fn hash_in(id: &str) -> Option<String> {
-    let hex = id.strip_prefix("sha256:").unwrap_or(id);
-    is_sha256_hex(hex).then(|| hex.to_ascii_lowercase())
-}
-
-fn is_sha256_hex(text: &str) -> bool {
-    text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-/// The lowercase hex SHA-256 of `text`.
-pub fn sha256_hex(text: &str) -> String {
-    use std::fmt::Write as _;
-    Sha256::digest(text.as_bytes()).iter().fold(String::with_capacity(64), |mut hex, byte| {
-        let _ = write!(hex, "{byte:02x}");
-        hex
-    })
-}
-
-/// Whether the operation `request` runs is a query that asks only introspection fields
-/// (`__schema`, `__type`, `__typename`) at its root.
-fn only_introspection(request: &Request) -> bool {
-    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else { return false };
-    crate::plan::operation(&doc, request.operation_name.as_deref()).is_some_and(|op| {
-        op.ty == OperationType::Query && introspection_only(&doc, &op.selection_set.node, &mut HashSet::new())
-    })
-}
-
-fn introspection_only<'d>(doc: &'d ExecutableDocument, set: &'d SelectionSet, seen: &mut HashSet<&'d str>) -> bool {
-    set.items.iter().all(|item| match &item.node {
-        Selection::Field(field) => field.node.name.node.starts_with("__"),
-        Selection::InlineFragment(inline) => introspection_only(doc, &inline.node.selection_set.node, seen),
-        Selection::FragmentSpread(spread) => {
-            let name = spread.node.fragment_name.node.as_str();
-            match doc.fragments.get(name) {
-                None => false,
-                // Walked already (a cycle of spreads is refused by the limits later).
-                Some(_) if !seen.insert(name) => true,
-                Some(fragment) => introspection_only(doc, &fragment.node.selection_set.node, seen),
-            }
-        }
-    })
-}
-
-/// The trusted documents of `--trusted-documents`.
-struct Manifest {
-    /// Every document, by the SHA-256 of its text.
-    by_hash: HashMap<String, Arc<str>>,
-    /// The documents whose key is not a SHA-256 (Relay's md5 ids, or any string), by key.
-    by_id: HashMap<String, Arc<str>>,
-}
-
-impl Manifest {
-    /// Reads `{ "<id>": "<document>" }` from `path`: every document must parse and pass the
-    /// limits, and a key that is a sha256 (64 hex digits, optionally `sha256:` first) must be
-    /// its document's.
-    fn load(path: &Path, limits: &LimitsConfig) -> Result<Self, String> {
-        let raw = std::fs::read(path).map_err(|err| format!("cannot read it: {err}"))?;
-        let entries: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_slice(&raw).map_err(|err| format!("not a JSON object of id to document text: {err}"))?;
-        let (mut by_hash, mut by_id) = (HashMap::new(), HashMap::new());
-        for (key, value) in entries {
-            let serde_json::Value::String(text) = value else {
-                return Err(format!("the value of {key:?} is not a document's text (a JSON string)"));
-            };
-            if let Some(reason) = check_document(&text, limits) {
-                return Err(format!("the document of {key:?} {reason}"));
-            }
-            let hash = sha256_hex(&text);
-            let text: Arc<str> = Arc::from(text);
-            match hash_in(&key) {
-                Some(claimed) if claimed != hash => {
-                    return Err(format!("the key {key:?} is not the sha256 of its document, which is {hash}"));
-                }
-                Some(_) => {}
-                None if key.starts_with("sha256:") => {
-                    return Err(format!("the key {key:?} says sha256 but is not 64 hex digits"));
-                }
-                None => {
-                    by_id.insert(key, text.clone());
-                }
-            }
-            by_hash.insert(hash, text);
-        }
-        Ok(Self { by_hash, by_id })
-    }
-}
-
-/// Why a trusted document could never run, if it could not: it does not parse, or it is over
-/// the limits. One line.
-fn check_document(text: &str, limits: &LimitsConfig) -> Option<String> {
-    if let Some(reason) = limits::prescan(text) {
-        return Some(format!("is over the limits: {reason}"));
-    }
-    let doc = match async_graphql::parser::parse_query(text) {
-        Ok(doc) => doc,
-        Err(err) => return Some(format!("does not parse: {}", parse_failure(&err))),
-    };
-    limits::check(&doc, limits).map(|reason| format!("is over the limits: {reason}"))
-}
-
-/// A parser error in one line: where, and what was expected.
-fn parse_failure(err: &async_graphql::parser::Error) -> String {
-    match err {
-        async_graphql::parser::Error::Syntax { message, start, .. } => {
-            let reason = message.lines().last().unwrap_or_default().trim().trim_start_matches("= ");
-            format!("at line {}, column {}: {reason}", start.line, start.column)
-        }
-        other => other.to_string().split_whitespace().collect::<Vec<_>>().join(" "),
-    }
-}
-
-/// Whether a `subscribe` payload (or any GraphQL request as JSON) names its document rather than
-/// sending it.
-pub fn names_document(request: &serde_json::Value) -> bool {
-    request.get("extensions").and_then(|e| e.get("persistedQuery")).is_some()
-        || request.get("documentId").is_some_and(serde_json::Value::is_string)
-        || request.get("doc_id").is_some_and(serde_json::Value::is_string)
-}
-
-/// Whether the `extensions` parameter of a GET request holds a `persistedQuery`.
-pub fn names_persisted_query(extensions: &str) -> bool {
-    serde_json::from_str::<serde_json::Value>(extensions).is_ok_and(|e| e.get("persistedQuery").is_some())
-}
-
-/// A GraphQL request from a POST body, with its `documentId` (or `doc_id`) when it has no
-/// query.
-pub fn request_from_slice(body: &[u8]) -> serde_json::Result<Request> {
-    let mut request: Request = serde_json::from_slice(body)?;
-    if request.query.is_empty() {
-        #[derive(serde::Deserialize)]
-        struct Ids {
-            #[serde(rename = "documentId")]
-            document_id: Option<String>,
-            doc_id: Option<String>,
-        }
-        let ids: Ids = serde_json::from_slice(body)?;
-        if let Some(id) = ids.document_id.or(ids.doc_id) {
-            request.data.insert(DocumentId(id));
-        }
-    }
-    Ok(request)
-}
-
-/// A GraphQL request from a WebSocket `subscribe` payload, with its `documentId` (or `doc_id`).
-pub fn request_from_value(payload: serde_json::Value) -> serde_json::Result<Request> {
-    let id =
-        ["documentId", "doc_id"].iter().find_map(|key| payload.get(key).and_then(|v| v.as_str()).map(str::to_owned));
-    let mut request: Request = serde_json::from_value(payload)?;
-    if let Some(id) = id.filter(|_| request.query.is_empty()) {
-        request.data.insert(DocumentId(id));
-    }
-    Ok(request)
-}
-
-/// The registered documents this process keeps, least recently used evicted first.
-struct Memory {
-    capacity: usize,
-    clock: u64,
-    kept: HashMap<String, Kept>,
-    /// Hashes by when they were last used.
-    order: BTreeMap<u64, String>,
-}
-
-struct Kept {
-    text: Arc<str>,
-    used: u64,
-    /// When the shared table last recorded its use (microseconds since the epoch).
-    touched: i64,
-}
-
-impl Memory {
-    fn new(capacity: usize) -> Self {
-        Self { capacity: capacity.max(1), clock: 0, kept: HashMap::new(), order: BTreeMap::new() }
-    }
-
-    fn get(&mut self, hash: &str) -> Option<(Arc<str>, i64)> {
-        self.clock += 1;
-        let kept = self.kept.get_mut(hash)?;
-        self.order.remove(&kept.used);
-        kept.used = self.clock;
-        self.order.insert(self.clock, hash.to_owned());
-        Some((kept.text.clone(), kept.touched))
-    }
-
-    fn keep(&mut self, hash: String, text: Arc<str>, touched: i64) {
-        self.clock += 1;
-        if let Some(old) = self.kept.remove(&hash) {
-            self.order.remove(&old.used);
-        }
-        while self.kept.len() >= self.capacity {
-            let Some((_, oldest)) = self.order.pop_first() else { break };
-            self.kept.remove(&oldest);
-        }
-        self.order.insert(self.clock, hash.clone());
-        self.kept.insert(hash, Kept { text, used: self.clock, touched });
-    }
-
-    fn touched(&mut self, hash: &str, at: i64) {
-        if let Some(kept) = self.kept.get_mut(hash) {
-            kept.touched = at;
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_memory_evicts_the_least_recently_used() {
-        let mut memory = Memory::new(2);
-        memory.keep("a".into(), "A".into(), 0);
-        memory.keep("b".into(), "B".into(), 0);
-        assert!(memory.get("a").is_some());
-        memory.keep("c".into(), "C".into(), 0);
-        assert!(memory.get("b").is_none(), "b was the least recently used");
-        assert!(memory.get("a").is_some() && memory.get("c").is_some());
-        assert_eq!(memory.kept.len(), memory.order.len());
-    }
-
-    #[test]
-    fn a_hash_is_lowercase_hex_sha256_and_an_id_may_spell_one() {
-        assert_eq!(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-        let upper = "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855";
-        assert_eq!(hash_in(&format!("sha256:{upper}")).as_deref(), Some(sha256_hex("").as_str()));
-        assert_eq!(hash_in("0cc175b9c0f1b6a831c399e269772661"), None, "an md5 is an id");
-    }
 }

@@ -3,7 +3,7 @@
 // The API decides what is in a list: a brand agent's list holds its brand's notices only.
 
 import { ApiError, refusal } from './api.js';
-import { badge, fill, field, h, select, table, when } from './dom.js';
+import { badge, fill, field, h, select, setFieldError, table, when } from './dom.js';
 import { noticeInPlace } from './notice.js';
 
 const PAGE = 20;
@@ -39,6 +39,9 @@ function earliest(items) {
 // Returns { refresh(), onEvent(event) } for live updates.
 export function noticeList(ctx, container, { queue = false, title }) {
   let status = queue ? 'OPEN' : '';
+  // The date fields (absent in the queue).
+  let from = null;
+  let until = null;
   // The cursors of the pages before the one shown (forward paging: going back pops one).
   const cursors = [];
   let after = null;
@@ -49,21 +52,38 @@ export function noticeList(ctx, container, { queue = false, title }) {
   const controls = [];
   if (!queue) {
     const filter = field('Status', select(ctx.schema.enums.NoticeStatus, { empty: 'All statuses', selected: status }));
-    filter.control.addEventListener('change', () => {
-      status = filter.control.value;
-      cursors.length = 0;
-      after = null;
-      load();
-    });
-    controls.push(h('div', { class: 'filters' }, filter.row));
+    // Submitted between two days (UTC): the API's `submittedAfter` / `submittedBefore`, its
+    // refusal of an empty range shown beside the field it names.
+    from = field('Submitted from', h('input', { type: 'date' }));
+    until = field('Submitted before', h('input', { type: 'date' }));
+    for (const f of [filter, from, until]) {
+      f.control.addEventListener('change', () => {
+        status = filter.control.value;
+        cursors.length = 0;
+        after = null;
+        load();
+      });
+    }
+    controls.push(h('div', { class: 'filters' }, filter.row, from.row, until.row));
   } else {
     controls.push(h('p', { class: 'muted' }, 'Open notices in the order the API gives them: expedited first, then those whose brand answered a question, then the oldest.'));
   }
 
   async function load() {
     detail = null;
-    const filter = status ? { status } : null;
-    const { data, errors } = await ctx.api.call(LIST_QUERY, { first: PAGE, after, filter });
+    const filter = {};
+    if (status) filter.status = status;
+    if (from?.control.value) filter.submittedAfter = `${from.control.value}T00:00:00Z`;
+    if (until?.control.value) filter.submittedBefore = `${until.control.value}T00:00:00Z`;
+    const { data, errors } = await ctx.api.call(LIST_QUERY, {
+      first: PAGE,
+      after,
+      filter: Object.keys(filter).length ? filter : null,
+    });
+    if (until) {
+      const refused = errors?.find((e) => e.extensions?.field === 'filter.submittedBefore');
+      setFieldError(until, refused ? refused.message : null);
+    }
     if (!data?.notices) {
       fill(results, refusal(new ApiError(errors), 'The notices cannot be shown'));
       return;

@@ -15,35 +15,66 @@ use crate::loaders::Batcher;
 use crate::sql::{KeyedRows, Sql, aggregate_per_key, rows_per_key, t};
 use crate::states::{NoticeItemStatus, NoticeMessageKind};
 
-/// A brand's enforcement figures since an instant.
-#[derive(SimpleObject, Debug, Clone, PartialEq)]
-pub struct BrandStats {
-    /// Notices the brand submitted since.
-    pub notices_submitted: i32,
-    /// Items of the notices submitted since.
-    pub items_submitted: i32,
-    /// Of those, the items still `PENDING`.
-    pub items_pending: i32,
-    /// Items taken down among those decided since: `REMOVED`, `COUNTERED` and `REINSTATED`.
-    pub items_removed: i32,
-    /// Items decided since that are `REJECTED`.
-    pub items_rejected: i32,
-    /// Items decided since that are `REINSTATED`.
-    pub items_reinstated: i32,
-    /// Counter-notices filed since against the brand's removals.
-    pub counter_notices_filed: i32,
-    /// taken down / decided; null when nothing was decided
-    pub takedown_rate: Option<f64>,
-    /// reinstated / taken down; null when nothing was taken down
-    pub counter_notice_success_rate: Option<f64>,
-    /// Median time from a notice's submission to the decision on its item, over items decided since, in hours (the
-    /// mean of the two middle values for an even count); null when nothing was decided.
-    pub median_hours_to_decision: Option<f64>,
-    /// Requests for information a reviewer sent the brand (none for a seller, who never sees
-    /// the channel)
-    pub information_requests: i32,
-    /// Median hours the brand took to answer them; null when none was answered
-    pub median_hours_to_answer: Option<f64>,
+/// One figure of `BrandStats`, as the planner writes it: a count, or a rate or median that may
+/// be null.
+#[derive(Clone, Copy)]
+pub enum Figure {
+    Count(fn(&BrandStats) -> i32),
+    Share(fn(&BrandStats) -> Option<f64>),
+}
+
+/// Declares `BrandStats` once: each figure's GraphQL name, its field and type, and how the
+/// planner reads it (`BrandStats::figure`).
+macro_rules! figures {
+    ($(#[$meta:meta])* $name:ident { $( $(#[$fmeta:meta])* $gql:literal $field:ident: $ty:ty = $kind:ident, )* }) => {
+        $(#[$meta])*
+        #[derive(SimpleObject, Debug, Clone, PartialEq)]
+        pub struct $name {
+            $( $(#[$fmeta])* #[graphql(name = $gql)] pub $field: $ty, )*
+        }
+
+        impl $name {
+            /// The figure named `name` (its GraphQL name), if there is one.
+            pub fn figure(name: &str) -> Option<Figure> {
+                match name {
+                    $( $gql => Some(Figure::$kind(|s: &$name| s.$field)), )*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+figures! {
+    /// A brand's enforcement figures since an instant.
+    BrandStats {
+        /// Notices the brand submitted since.
+        "noticesSubmitted" notices_submitted: i32 = Count,
+        /// Items of the notices submitted since.
+        "itemsSubmitted" items_submitted: i32 = Count,
+        /// Of those, the items still `PENDING`.
+        "itemsPending" items_pending: i32 = Count,
+        /// Items taken down among those decided since: `REMOVED`, `COUNTERED` and `REINSTATED`.
+        "itemsRemoved" items_removed: i32 = Count,
+        /// Items decided since that are `REJECTED`.
+        "itemsRejected" items_rejected: i32 = Count,
+        /// Items decided since that are `REINSTATED`.
+        "itemsReinstated" items_reinstated: i32 = Count,
+        /// Counter-notices filed since against the brand's removals.
+        "counterNoticesFiled" counter_notices_filed: i32 = Count,
+        /// taken down / decided; null when nothing was decided
+        "takedownRate" takedown_rate: Option<f64> = Share,
+        /// reinstated / taken down; null when nothing was taken down
+        "counterNoticeSuccessRate" counter_notice_success_rate: Option<f64> = Share,
+        /// Median time from a notice's submission to the decision on its item, over items decided since, in hours (the
+        /// mean of the two middle values for an even count); null when nothing was decided.
+        "medianHoursToDecision" median_hours_to_decision: Option<f64> = Share,
+        /// Requests for information a reviewer sent the brand (none for a seller, who never sees
+        /// the channel)
+        "informationRequests" information_requests: i32 = Count,
+        /// Median hours the brand took to answer them; null when none was answered
+        "medianHoursToAnswer" median_hours_to_answer: Option<f64> = Share,
+    }
 }
 
 const HOUR: f64 = 3_600_000_000.0;

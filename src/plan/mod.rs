@@ -220,8 +220,8 @@ enum LinkPart {
 #[derive(Clone, Copy)]
 enum StatsPart {
     Typename,
-    Int(fn(&crate::notices::stats::BrandStats) -> i32),
-    Float(fn(&crate::notices::stats::BrandStats) -> Option<f64>),
+    /// A figure, as `BrandStats` declares it.
+    Figure(crate::notices::stats::Figure),
 }
 
 #[derive(Clone, Copy)]

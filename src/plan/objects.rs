@@ -86,22 +86,9 @@ impl<'d> Builder<'d> {
         let since: Option<chrono::DateTime<chrono::Utc>> = Self::arg(&args, "since")?;
         let parts = self.fields(group, "BrandStats", false, |b, name, fields| {
             b.no_arguments(fields)?;
-            type S = crate::notices::stats::BrandStats;
             let part = match name {
                 "__typename" => StatsPart::Typename,
-                "noticesSubmitted" => StatsPart::Int(|s: &S| s.notices_submitted),
-                "itemsSubmitted" => StatsPart::Int(|s: &S| s.items_submitted),
-                "itemsPending" => StatsPart::Int(|s: &S| s.items_pending),
-                "itemsRemoved" => StatsPart::Int(|s: &S| s.items_removed),
-                "itemsRejected" => StatsPart::Int(|s: &S| s.items_rejected),
-                "itemsReinstated" => StatsPart::Int(|s: &S| s.items_reinstated),
-                "counterNoticesFiled" => StatsPart::Int(|s: &S| s.counter_notices_filed),
-                "takedownRate" => StatsPart::Float(|s: &S| s.takedown_rate),
-                "counterNoticeSuccessRate" => StatsPart::Float(|s: &S| s.counter_notice_success_rate),
-                "medianHoursToDecision" => StatsPart::Float(|s: &S| s.median_hours_to_decision),
-                "informationRequests" => StatsPart::Int(|s: &S| s.information_requests),
-                "medianHoursToAnswer" => StatsPart::Float(|s: &S| s.median_hours_to_answer),
-                _ => return None,
+                _ => StatsPart::Figure(crate::notices::stats::BrandStats::figure(name)?),
             };
             Some(part)
         })?;

@@ -12,7 +12,7 @@ use crate::analytics::service::{ClusterRow, Network};
 use crate::budget::cost::FIELD;
 use crate::ids::Kind;
 use crate::loaders::ActiveStrikes;
-use crate::notices::stats::StatsKey;
+use crate::notices::stats::{Figure, StatsKey};
 use crate::pagination::Cursor;
 
 use super::store::Store;
@@ -116,12 +116,12 @@ fn write_object(w: &Written<'_>, sel: &Selection, obj: Kind, id: i64, out: &mut 
                             name(out, "BrandStats");
                             0
                         }
-                        StatsPart::Int(get) => {
+                        StatsPart::Figure(Figure::Count(get)) => {
                             let _ = write!(out, "{}", get(stats));
                             FIELD
                         }
                         // As serde_json writes a float (async-graphql's own serializer).
-                        StatsPart::Float(get) => {
+                        StatsPart::Figure(Figure::Share(get)) => {
                             match get(stats) {
                                 Some(x) => serde_json::to_writer(&mut *out, &x).map_err(|_| Fallback("a float"))?,
                                 None => out.extend_from_slice(b"null"),

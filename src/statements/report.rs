@@ -124,7 +124,39 @@ fn minus(a: impl ColumnTrait, b: impl ColumnTrait) -> Expr {
 /// The report of `[from, to)`.
 pub async fn report(db: &impl ConnectionTrait, from: i64, to: i64) -> AppResult<TransparencyReport> {
     let period = (from, to);
-    // Notices by reason and tier.
+    let received = received(db, period).await?;
+    let removals = removals(db, period).await?;
+    let rejected = rejected(db, period).await?;
+    let (notifiers_warned, notifiers_suspended) = standing(db, period).await?;
+    Ok(TransparencyReport {
+        from: instant(from),
+        to: instant(to),
+        notices_received: received.total,
+        notices_by_reason: received.by_reason,
+        notices_by_source_tier: received.by_source_tier,
+        items_decided: count(removals.removed + rejected),
+        items_removed: count(removals.removed),
+        items_rejected: count(rejected),
+        removals_without_review: count(removals.automated),
+        median_hours_to_action: hours(removals.waited),
+        accounts_suspended: count(removals.suspended),
+        accounts_terminated: count(removals.terminated),
+        counter_notices: counter_notices(db, period).await?,
+        appeals: appeals(db, period).await?,
+        notifiers_warned,
+        notifiers_suspended,
+        statements_issued: count(removals.removed),
+    })
+}
+
+/// The notices received in a period, by reason and by the tier of their source.
+struct Received {
+    total: i32,
+    by_reason: Vec<NoticesByReason>,
+    by_source_tier: Vec<NoticesBySourceTier>,
+}
+
+async fn received(db: &impl ConnectionTrait, period: (i64, i64)) -> AppResult<Received> {
     let mut by_reason: HashMap<NoticeReason, i64> = HashMap::new();
     let mut by_tier: BTreeMap<bool, i64> = BTreeMap::new();
     let received: Vec<(NoticeReason, bool, i64)> = notice::Entity::find()
@@ -152,7 +184,25 @@ pub async fn report(db: &impl ConnectionTrait, from: i64, to: i64) -> AppResult<
             count: count(by_tier.get(&expedited).copied().unwrap_or(0)),
         })
         .collect();
-    // Removals: one statement each, issued with the removal.
+    Ok(Received {
+        total: count(by_reason.values().sum()),
+        by_reason: notices_by_reason,
+        by_source_tier: notices_by_source_tier,
+    })
+}
+
+/// The removals of a period, from the statements issued with them.
+#[derive(Default)]
+struct Removals {
+    removed: i64,
+    automated: i64,
+    suspended: i64,
+    terminated: i64,
+    /// From each notice's submission to its removal, microseconds.
+    waited: Vec<i64>,
+}
+
+async fn removals(db: &impl ConnectionTrait, period: (i64, i64)) -> AppResult<Removals> {
     let issued = Query::select()
         .columns([
             (statement_of_reasons::Entity, statement_of_reasons::Column::AutomatedDecision),
@@ -170,23 +220,28 @@ pub async fn report(db: &impl ConnectionTrait, from: i64, to: i64) -> AppResult<
         )
         .cond_where(within(statement_of_reasons::Column::ApplicationDate, period))
         .to_owned();
-    let (mut removed, mut automated, mut suspended, mut terminated, mut waited) = (0, 0, 0, 0, Vec::new());
+    let mut out = Removals::default();
     for row in db.query_all(&issued).await? {
         let decision: AutomatedDecision = row.try_get_by_index(0)?;
         let account: Option<AccountDecision> = row.try_get_by_index(1)?;
         let wait: i64 = row.try_get_by_index(2)?;
-        removed += 1;
+        out.removed += 1;
         if decision == AutomatedDecision::Fully {
-            automated += 1;
+            out.automated += 1;
         }
         match account {
-            Some(AccountDecision::Suspended) => suspended += 1,
-            Some(AccountDecision::Terminated) => terminated += 1,
+            Some(AccountDecision::Suspended) => out.suspended += 1,
+            Some(AccountDecision::Terminated) => out.terminated += 1,
             None => {}
         }
-        waited.push(wait);
+        out.waited.push(wait);
     }
-    // Rejections: items still REJECTED, and rejections since reversed on the brand's appeal.
+    Ok(out)
+}
+
+/// The rejections of a period: items still REJECTED, and rejections since reversed on the
+/// brand's appeal.
+async fn rejected(db: &impl ConnectionTrait, period: (i64, i64)) -> AppResult<i64> {
     let still = notice_item::Entity::find()
         .filter(notice_item::Column::Status.eq(NoticeItemStatus::Rejected))
         .filter(within(notice_item::Column::DecidedAt, period))
@@ -198,10 +253,11 @@ pub async fn report(db: &impl ConnectionTrait, from: i64, to: i64) -> AppResult<
         .filter(within(appeal::Column::DecisionAt, period))
         .count(db)
         .await?;
-    let rejected = i64::try_from(still + reversed).unwrap_or(i64::MAX);
-    let counter_notices = counter_notices(db, period).await?;
-    let appeals = appeals(db, period).await?;
-    // The notifiers' standing: the history keeps each warning and suspension.
+    Ok(i64::try_from(still + reversed).unwrap_or(i64::MAX))
+}
+
+/// The notifiers warned and suspended in a period (the history keeps each).
+async fn standing(db: &impl ConnectionTrait, period: (i64, i64)) -> AppResult<(i32, i32)> {
     let standing: Vec<(NoticeEventKind, i64)> = notice_event::Entity::find()
         .select_only()
         .column(notice_event::Column::Kind)
@@ -220,25 +276,7 @@ pub async fn report(db: &impl ConnectionTrait, from: i64, to: i64) -> AppResult<
             notifiers_suspended = count(n);
         }
     }
-    Ok(TransparencyReport {
-        from: instant(from),
-        to: instant(to),
-        notices_received: count(by_reason.values().sum()),
-        notices_by_reason,
-        notices_by_source_tier,
-        items_decided: count(removed + rejected),
-        items_removed: count(removed),
-        items_rejected: count(rejected),
-        removals_without_review: count(automated),
-        median_hours_to_action: hours(waited),
-        accounts_suspended: count(suspended),
-        accounts_terminated: count(terminated),
-        counter_notices,
-        appeals,
-        notifiers_warned,
-        notifiers_suspended,
-        statements_issued: count(removed),
-    })
+    Ok((notifiers_warned, notifiers_suspended))
 }
 
 /// Counter-notices filed, and resolved (ACCEPTED reverses the removal, REJECTED upholds it).

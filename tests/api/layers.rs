@@ -296,7 +296,7 @@ fn the_layer_rules_see_what_is_there() {
     assert!(statements_in(read("src/sql/raw.rs")).len() >= 5, "the analytic statements are found");
     assert!(statements_in(read("src/sql/order.rs")).len() >= 10, "the sort keys are found");
     assert!(!statements_in(read("src/seed/copy.rs")).is_empty(), "the seed's copy statements are found");
-    let demo = crate_modules(read("src/demo.rs"));
+    let demo = crate_modules(read("src/demo/story.rs"));
     assert!(demo.iter().any(|(_, m)| m == "notices"), "a grouped import is read: {demo:?}");
     for module in ["analytics", "brands", "channel", "listings", "notices", "sellers", "statements", "trademarks"] {
         assert!(all.iter().any(|(n, _)| n.starts_with(&format!("src/{module}/"))), "src/{module} is read");

@@ -459,6 +459,27 @@ async function main() {
     await page.waitForFunction((n) => document.querySelectorAll('.view code.notice-id').length === n, closed.length);
     expect(sameList(await noticeIdsShown(page), closed), 'the CLOSED filter shows other notices than the API');
 
+    // Filtered by the days of submission (UTC): a range that ends before it starts is the API's
+    // refusal, shown beside the field it names; a range shows the API's notices within it.
+    await page.getByLabel('Submitted from').fill('2026-12-01');
+    await page.getByLabel('Submitted before').fill('2026-11-01');
+    await page.waitForFunction(() => document.querySelector('input[type=date][aria-invalid=true]'));
+    const dateError = await page.locator('input[type=date][aria-invalid=true] ~ .field-error').textContent();
+    expect(/submittedBefore/.test(dateError), `the empty range's error names its field: ${dateError}`);
+    const day = (offset) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    await page.getByLabel('Submitted from').fill(day(-30));
+    await page.getByLabel('Submitted before').fill(day(1));
+    const ranged = (await gql(token, 'query($f: NoticeFilter) { notices(first: 20, filter: $f) { nodes { id } } }', {
+      f: { status: 'CLOSED', submittedAfter: `${day(-30)}T00:00:00Z`, submittedBefore: `${day(1)}T00:00:00Z` },
+    })).notices.nodes.map((n) => n.id);
+    await page.waitForFunction(() => !document.querySelector('input[type=date][aria-invalid=true]'));
+    await page.waitForFunction((n) => document.querySelectorAll('.view code.notice-id').length === n, ranged.length);
+    expect(sameList(await noticeIdsShown(page), ranged), 'the date range shows other notices than the API');
+    await axe(page, 'brand agent: notices by date');
+    await page.getByLabel('Submitted from').fill('');
+    await page.getByLabel('Submitted before').fill('');
+    await page.waitForFunction((n) => document.querySelectorAll('.view code.notice-id').length === n, closed.length);
+
     // Each notice, opened: its timeline and thread as the API has them, nothing of another brand.
     for (const id of closed) {
       await page.locator(`button.open[data-id="${id}"]`).click();

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-
 use super::super::limits;
 use super::wire::{hash_in, sha256_hex};
 use crate::config::LimitsConfig;

@@ -3,7 +3,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-
 /// The registered documents this process keeps, least recently used evicted first.
 pub(super) struct Memory {
     capacity: usize,

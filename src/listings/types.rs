@@ -11,14 +11,40 @@ use crate::objects::{NoticeItem, Seller};
 pub use crate::objects::Listing;
 pub use crate::states::ListingStatus;
 
-/// A price.
-#[derive(SimpleObject)]
-pub struct Money {
+/// Declares `Money`'s parts once: each part's GraphQL name and the listing's column it is read
+/// from, for the object and for the planner (`Money::part`).
+macro_rules! money {
+    ($( $(#[$meta:meta])* $gql:literal $field:ident <- $column:ident, )*) => {
+        /// A price.
+        #[derive(SimpleObject)]
+        pub struct Money {
+            $( $(#[$meta])* #[graphql(name = $gql)] pub $field: String, )*
+        }
+
+        impl Money {
+            /// The price of `listing`.
+            pub fn of(listing: &entity::listing::Model) -> Self {
+                Self { $( $field: listing.$column.clone(), )* }
+            }
+
+            /// Part `name` (its GraphQL name), if there is one: the listing's column it is read
+            /// from, and how to read it.
+            pub fn part(name: &str) -> Option<(&'static str, fn(&entity::listing::Model) -> &str)> {
+                match name {
+                    $( $gql => Some((stringify!($column), |listing| &listing.$column)), )*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+money! {
     /// The amount as a decimal string, never negative, with exactly the currency's minor digits (e.g. "19.99",
     /// "1500" in JPY).
-    pub amount: String,
+    "amount" amount <- price_amount,
     /// ISO 4217 currency code, upper case (e.g. "EUR").
-    pub currency: String,
+    "currency" currency <- price_currency,
 }
 
 /// Which listings to list.
@@ -68,7 +94,7 @@ object! {
     methods {
         /// The asking price.
         async fn price(&self) -> Money {
-            Money { amount: self.0.price_amount.clone(), currency: self.0.price_currency.clone() }
+            Money::of(&self.0)
         }
 
     }

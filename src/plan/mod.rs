@@ -227,8 +227,8 @@ enum StatsPart {
 #[derive(Clone, Copy)]
 enum PricePart {
     Typename,
-    Amount,
-    Currency,
+    /// A part of the price, read from the listing as `Money` declares it.
+    Text(fn(&entity::listing::Model) -> &str),
 }
 
 /// The fields of an `XConnection` whose nodes are selected by `N` (an object's fields, or an

@@ -120,16 +120,17 @@ impl<'d> Builder<'d> {
     }
 
     pub(super) fn price(&mut self, group: &Group<'d>) -> Option<FieldPlan> {
-        self.reads(Kind::Listing, &["price_amount", "price_currency"]);
+        let mut columns = Vec::new();
         let parts = self.fields(group, "Money", false, |b, name, fields| {
             b.no_arguments(fields)?;
-            match name {
-                "__typename" => Some(PricePart::Typename),
-                "amount" => Some(PricePart::Amount),
-                "currency" => Some(PricePart::Currency),
-                _ => None,
+            if name == "__typename" {
+                return Some(PricePart::Typename);
             }
+            let (column, read) = crate::listings::types::Money::part(name)?;
+            columns.push(column);
+            Some(PricePart::Text(read))
         })?;
+        self.reads(Kind::Listing, &columns);
         Some(FieldPlan::Price(parts))
     }
 

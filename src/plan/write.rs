@@ -143,12 +143,8 @@ fn write_object(w: &Written<'_>, sel: &Selection, obj: Kind, id: i64, out: &mut 
                             name(out, "Money");
                             0
                         }
-                        PricePart::Amount => {
-                            schema::string(out, &listing.price_amount);
-                            FIELD
-                        }
-                        PricePart::Currency => {
-                            schema::string(out, &listing.price_currency);
+                        PricePart::Text(read) => {
+                            schema::string(out, read(listing));
                             FIELD
                         }
                     })

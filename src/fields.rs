@@ -6,6 +6,10 @@
 //! than a column (a connection, a figure, a rule about who may read it) are written as ordinary
 //! resolvers beside the declaration, and the planner answers those it knows by their own rules.
 //!
+//! Objects made of computed values rather than a table's row (a seller's network, its members and
+//! links, an offender cluster) are declared the same way with `parts!`, whose `Part`s the planner
+//! reads.
+//!
 //! Also here, below the domains and the planner: the row of each object as the planner holds it
 //! (`Row`), and the JSON writers of column values.
 
@@ -240,6 +244,84 @@ impl<E: Stored + async_graphql::OutputType> Codec for State<E> {
     fn write(raw: &E, out: &mut Vec<u8>) -> Result<(), Fallback> {
         enumerated(out, raw.as_db());
         Ok(())
+    }
+}
+
+/// A count that the schema answers as an `Int` (above 2³¹−1 it is clamped, as it would be
+/// nowhere else).
+pub struct Count;
+
+impl Codec for Count {
+    type Raw = i64;
+    type Out<'a> = i32;
+    fn read(raw: &i64) -> i32 {
+        i32::try_from(*raw).unwrap_or(if *raw < 0 { i32::MIN } else { i32::MAX })
+    }
+    fn write(raw: &i64, out: &mut Vec<u8>) -> Result<(), Fallback> {
+        number(out, Self::read(raw));
+        Ok(())
+    }
+}
+
+/// A number answered as it is.
+pub struct Int;
+
+impl Codec for Int {
+    type Raw = i32;
+    type Out<'a> = i32;
+    fn read(raw: &i32) -> i32 {
+        *raw
+    }
+    fn write(raw: &i32, out: &mut Vec<u8>) -> Result<(), Fallback> {
+        number(out, raw);
+        Ok(())
+    }
+}
+
+/// A field of an object made of computed values rather than a table's row (a seller's network,
+/// its members and links, an offender cluster), declared with the object (`parts!`, in `graph`)
+/// and read by the planner from that declaration; `S` is the object.
+pub enum Part<S> {
+    /// A plain value, written as JSON as its resolver's would be.
+    Value(fn(&S, &mut Vec<u8>) -> Result<(), Fallback>),
+    /// A seller, by id.
+    Seller(fn(&S) -> i64),
+    /// The members of a network, each an object of its own.
+    Members(fn(&S) -> Vec<crate::objects::NetworkMember>),
+    /// The links of a network, each an object of its own.
+    Links(fn(&S) -> Vec<crate::objects::SellerLink>),
+    /// A connection of sellers under the object: the arguments it takes, the list they select,
+    /// and the object's key as the list's parent.
+    Sellers(&'static [&'static str], RelFn, fn(&S) -> i64),
+}
+
+/// An object declared with `parts!`.
+pub trait Parts: Sized + 'static {
+    /// Its GraphQL name.
+    const NAME: &'static str;
+
+    /// The GraphQL names of its fields.
+    const NAMES: &'static [&'static str];
+
+    /// Field `name`, if it has one.
+    fn part(name: &str) -> Option<Part<Self>>;
+}
+
+/// The objects a list field of a `parts!` object holds, each a `Part` of its own.
+pub trait Listed: Sized {
+    /// The part of an object `S` whose field lists these, read by `read`.
+    fn part<S>(read: fn(&S) -> Vec<Self>) -> Part<S>;
+}
+
+impl Listed for crate::objects::NetworkMember {
+    fn part<S>(read: fn(&S) -> Vec<Self>) -> Part<S> {
+        Part::Members(read)
+    }
+}
+
+impl Listed for crate::objects::SellerLink {
+    fn part<S>(read: fn(&S) -> Vec<Self>) -> Part<S> {
+        Part::Links(read)
     }
 }
 

@@ -412,3 +412,100 @@ macro_rules! object {
 }
 
 pub(crate) use object;
+
+/// Declares an object made of computed values rather than a table's row (a seller's network, its
+/// members and links, an offender cluster), as `object!` does for rows: its plain values (each
+/// read by a `Codec` from what the body gives, with `s` the object), its sellers (by id), its
+/// lists of other such objects, and its connections of sellers. Generates the `#[Object]` impl
+/// (its head written by the caller: `head { /// docs #[Object] impl Type }`) and the object's
+/// `Parts`, from which the planner reads the same fields, so that the two executors answer them
+/// from one declaration.
+macro_rules! parts {
+    (
+        head { $($head:tt)* }
+        $ty:ident {
+            $( $(#[$vmeta:meta])* $vgql:literal $vname:ident: $codec:ty = |$vs:ident| $vread:expr; )*
+        }
+        $(sellers {
+            $( $(#[$smeta:meta])* $sgql:literal $sname:ident = |$ss:ident| $sread:expr; )*
+        })?
+        $(lists {
+            $( $(#[$lmeta:meta])* $lgql:literal $lname:ident: [$lty:ty] = |$ls:ident| $lread:expr; )*
+        })?
+        $(connections($first:ident, $cost:literal) {
+            $( $(#[$cmeta:meta])* $cgql:literal $cname:ident -> $ctarget:ident via $ctable:ident
+                = |$cs:ident| $cparent:expr => $crel:expr; )*
+        })?
+    ) => {
+        $($head)* {
+            $(
+                $(#[$vmeta])*
+                #[graphql(name = $vgql)]
+                async fn $vname(&self) -> <$codec as $crate::fields::Codec>::Out<'_> {
+                    let $vs = self;
+                    <$codec as $crate::fields::Codec>::read($vread)
+                }
+            )*
+
+            $($(
+                $(#[$smeta])*
+                #[graphql(name = $sgql)]
+                async fn $sname(&self, ctx: &async_graphql::Context<'_>) -> $crate::error::AppResult<$crate::objects::Seller> {
+                    let $ss = self;
+                    let row = $crate::graph::load_ref::<$crate::loaders::Sellers>(ctx, $sread).await?;
+                    Ok($crate::objects::Seller(row))
+                }
+            )*)?
+
+            $($(
+                $(#[$lmeta])*
+                #[graphql(name = $lgql)]
+                async fn $lname(&self) -> Vec<$lty> {
+                    let $ls = self;
+                    $lread
+                }
+            )*)?
+
+            $($(
+                $(#[$cmeta])*
+                #[graphql(name = $cgql, complexity = $cost)]
+                async fn $cname(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                    #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] $first: Option<i32>,
+                    #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")]
+                    after: Option<String>,
+                ) -> $crate::error::AppResult<$crate::pagination::Connection<$ctarget>> {
+                    let $cs = self;
+                    let rel: $crate::loaders::Rel = $crel;
+                    $crate::graph::nested::<$crate::loaders::$ctable, _>(ctx, rel, $cparent, $first, after, $ctarget).await
+                }
+            )*)?
+        }
+
+        impl $crate::fields::Parts for $ty {
+            const NAME: &'static str = stringify!($ty);
+
+            const NAMES: &'static [&'static str] = &[$($vgql,)* $($($sgql,)*)? $($($lgql,)*)? $($($cgql,)*)?];
+
+            fn part(name: &str) -> Option<$crate::fields::Part<Self>> {
+                use $crate::fields::{Codec as _, Part};
+                Some(match name {
+                    $( $vgql => Part::Value(|$vs: &$ty, out: &mut Vec<u8>| <$codec>::write($vread, out)), )*
+                    $($( $sgql => Part::Seller(|$ss: &$ty| $sread), )*)?
+                    $($( $lgql => <$lty as $crate::fields::Listed>::part(|$ls: &$ty| $lread), )*)?
+                    $($(
+                        $cgql => Part::Sellers(
+                            &["first", "after"],
+                            |_args: &$crate::fields::Args<'_>| Ok($crel),
+                            |$cs: &$ty| $cparent,
+                        ),
+                    )*)?
+                    _ => return None,
+                })
+            }
+        }
+    };
+}
+
+pub(crate) use parts;

@@ -49,7 +49,32 @@ pub struct OffenderNetwork {
     pub network: Network,
 }
 
+impl OffenderNetwork {
+    /// Its members, breadth first.
+    pub fn member_list(&self) -> Vec<NetworkMember> {
+        self.network.members.iter().map(|&(seller, hops)| NetworkMember { seller, hops }).collect()
+    }
+
+    /// Its links, in order (the walk names every link's kind in `kinds`, so none is left out).
+    pub fn link_list(&self) -> Vec<SellerLink> {
+        let kinds = &self.network.kinds;
+        self.network
+            .links
+            .iter()
+            .filter_map(|&(a, b, kind)| Some(SellerLink { a, b, kind: *kinds.get(kind as usize)? }))
+            .collect()
+    }
+}
+
+/// A seller of a network, and how far it is from the network's root.
+#[derive(Clone, Copy)]
+pub struct NetworkMember {
+    pub seller: i64,
+    pub hops: i32,
+}
+
 /// Two sellers sharing an identifier of one kind.
+#[derive(Clone, Copy)]
 pub struct SellerLink {
     pub a: i64,
     pub b: i64,

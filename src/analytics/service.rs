@@ -21,7 +21,7 @@ pub fn repeat_offenders(min: i64, brand: Option<i64>, now: i64) -> ListSpec {
 }
 
 /// A component of the link graph with its figures.
-#[derive(Debug, Clone, FromQueryResult)]
+#[derive(Debug, Clone, Copy, FromQueryResult)]
 pub struct ClusterRow {
     /// The smallest seller id in it.
     pub id: i64,

@@ -28,12 +28,12 @@ pub const ARGUMENTS: &[(&str, &str, &[&str])] = &[
     ("Query", "offenderClusters", &["minMembers", "minActiveStrikes", "first", "after"]),
     ("Brand", "stats", &["since"]),
     ("Seller", "network", &["maxHops"]),
-    ("OffenderCluster", "members", &["first", "after"]),
 ];
 
-/// The arguments of every declared connection of the planned objects, by type and field.
+/// The arguments of every declared connection of the planned objects (`object!` and `parts!`),
+/// by type and field.
 pub fn connection_arguments() -> Vec<(&'static str, &'static str, &'static [&'static str])> {
-    let mut out = Vec::new();
+    let mut out = schema::parts_connections();
     for kind in Kind::ALL {
         for name in schema::declared_connections(kind) {
             if let Some((_, args, _)) = schema::connection(kind, name) {

@@ -4,11 +4,9 @@
 //! costs as much in the complexity model).
 
 use super::schema::Row;
-use super::{
-    ClusterPart, ClusterSelection, ConnPart, ConnSelection, EdgePart, FieldPlan, LinkPart, MemberPart, NetworkPart,
-    Plan, RootField, Selection,
-};
-use crate::analytics::service::{ClusterRow, Network};
+use super::{ConnPart, ConnSelection, EdgePart, FieldPlan, PartPlan, Parts, Plan, RootField, Selection};
+use crate::analytics::service::ClusterRow;
+use crate::analytics::types::{OffenderCluster, OffenderNetwork};
 use crate::columns::Mask;
 use crate::ids::Kind;
 use crate::loaders::{ActiveStrikes, Batcher, Brands, Listings, Notices, Sellers};
@@ -98,14 +96,16 @@ async fn clusters<'p>(
                 let total = crate::sql::count(batcher.db(), &spec).await.map_err(failed)?;
                 store.root_totals.insert(i, total);
             }
-            let ids: Vec<i64> = args.page_of(&rows).0.iter().map(|(_, c)| c.id).collect();
-            for cluster in cluster_selections(sel) {
-                for (_, part) in &cluster.fields {
-                    if let ClusterPart::Members { page, sel } = part {
-                        members.pages.entry(*page).or_default().extend(&ids);
+            let clusters: Vec<OffenderCluster> =
+                args.page_of(&rows).0.iter().map(|(_, c)| OffenderCluster(*c)).collect();
+            for parts in cluster_selections(sel) {
+                for (_, part) in parts {
+                    if let PartPlan::Sellers { parent, page, sel } = part {
+                        let ids = clusters.iter().map(parent);
+                        members.pages.entry(*page).or_default().extend(ids.clone());
                         for (_, part) in &sel.fields {
                             if let ConnPart::TotalCount(count) = part {
-                                members.counts.entry(*count).or_default().extend(&ids);
+                                members.counts.entry(*count).or_default().extend(ids.clone());
                             }
                         }
                     }
@@ -118,10 +118,12 @@ async fn clusters<'p>(
     for (i, (_, field)) in plan.root.iter().enumerate() {
         if let RootField::Clusters { args, sel, .. } = field {
             let rows = store.clusters.get(&i).map_or(&[][..], Vec::as_slice);
-            let ids: Vec<i64> = args.page_of(rows).0.iter().map(|(_, c)| c.id).collect();
-            for cluster in cluster_selections(sel) {
-                for (_, part) in &cluster.fields {
-                    if let ClusterPart::Members { page, sel } = part {
+            let clusters: Vec<OffenderCluster> =
+                args.page_of(rows).0.iter().map(|(_, c)| OffenderCluster(*c)).collect();
+            for parts in cluster_selections(sel) {
+                for (_, part) in parts {
+                    if let PartPlan::Sellers { parent, page, sel } = part {
+                        let ids: Vec<i64> = clusters.iter().map(parent).collect();
                         push_rows(level, sel, Kind::Seller, &page_rows(plan, store, *page, &ids));
                     }
                 }
@@ -204,7 +206,7 @@ async fn walk_networks(job: &At<'_>, batcher: &Batcher, store: &mut Store, needs
         let network =
             crate::analytics::service::network(batcher.db(), seller, max_hops, job.now).await.map_err(failed)?;
         needs.rows.entry(Kind::Seller).or_default().extend(network.members.iter().map(|m| m.0));
-        store.networks.insert((seller, max_hops), network);
+        store.networks.insert((seller, max_hops), OffenderNetwork { root: seller, network });
     }
     Ok(())
 }
@@ -240,7 +242,7 @@ fn next_level<'p>(plan: &Plan, store: &Store, level: &Level<'p>) -> Result<Level
                 FieldPlan::Network { max_hops, parts } => {
                     for id in ids {
                         let network = store.networks.get(&(*id, *max_hops)).ok_or(Fallback("a network not walked"))?;
-                        push_network(&mut next, parts, *id, network);
+                        push_parts(&mut next, parts, &[network]);
                     }
                 }
                 _ => {}
@@ -261,7 +263,7 @@ fn page_rows(plan: &Plan, store: &Store, page: usize, parents: &[i64]) -> Vec<i6
 }
 
 /// The selections of a connection's nodes (`nodes`, `edges { node }`).
-fn cluster_selections(conn: &ConnSelection<ClusterSelection>) -> impl Iterator<Item = &ClusterSelection> {
+fn cluster_selections(conn: &ConnSelection<Parts<OffenderCluster>>) -> impl Iterator<Item = &Parts<OffenderCluster>> {
     conn.fields.iter().flat_map(|(_, part)| match part {
         ConnPart::Nodes(node) => vec![node],
         ConnPart::Edges(parts) => parts
@@ -292,29 +294,27 @@ fn push_rows<'p>(level: &mut Level<'p>, conn: &'p ConnSelection, obj: Kind, ids:
     }
 }
 
-/// Adds the sellers of a network's selections (its root, members, and the two ends of its links)
-/// to a level.
-fn push_network<'p>(level: &mut Level<'p>, parts: &'p [(super::Key, NetworkPart)], root: i64, network: &Network) {
-    let members: Vec<i64> = network.members.iter().map(|m| m.0).collect();
+/// Adds the sellers that the selections `parts` of the objects `items` reach (a network's root,
+/// its members', its links' ends) to a level, each seller once per selection.
+fn push_parts<'p, S>(level: &mut Level<'p>, parts: &'p Parts<S>, items: &[&S]) {
     for (_, part) in parts {
         match part {
-            NetworkPart::Root(sel) => push_level(level, sel, Kind::Seller, vec![root]),
-            NetworkPart::Members(parts) => {
-                for (_, part) in parts {
-                    if let MemberPart::Seller(sel) = part {
-                        push_level(level, sel, Kind::Seller, members.clone());
-                    }
-                }
+            PartPlan::Seller(id, sel) => {
+                let mut ids: Vec<i64> = items.iter().map(|s| id(s)).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                push_level(level, sel, Kind::Seller, ids);
             }
-            NetworkPart::Links(parts) => {
-                for (_, part) in parts {
-                    if let LinkPart::A(sel) | LinkPart::B(sel) = part {
-                        // The ends of the links are members, each loaded once.
-                        push_level(level, sel, Kind::Seller, members.clone());
-                    }
-                }
+            PartPlan::Members(read, parts) => {
+                let members: Vec<_> = items.iter().flat_map(|s| read(s)).collect();
+                push_parts(level, parts, &members.iter().collect::<Vec<_>>());
             }
-            NetworkPart::Typename | NetworkPart::TotalActiveStrikes | NetworkPart::Truncated => {}
+            PartPlan::Links(read, parts) => {
+                let links: Vec<_> = items.iter().flat_map(|s| read(s)).collect();
+                push_parts(level, parts, &links.iter().collect::<Vec<_>>());
+            }
+            // Pages are read by their callers (`clusters`); a network's plan has none.
+            PartPlan::Typename(_) | PartPlan::Value(_) | PartPlan::Sellers { .. } => {}
         }
     }
 }

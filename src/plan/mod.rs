@@ -28,6 +28,7 @@ use async_graphql::parser::types::{
 use async_graphql::{ID, InputType, Name, Positioned, Variables};
 use async_graphql_value::{ConstValue, Value};
 
+use crate::analytics::types::{NetworkMember, OffenderCluster, OffenderNetwork, SellerLink};
 use crate::auth::Identity;
 use crate::columns::Mask;
 use crate::error::AppResult;
@@ -54,7 +55,7 @@ mod write;
 
 pub use arguments::{ARGUMENTS, SchemaArguments, connection_arguments};
 
-pub use schema::declared_names;
+pub use schema::{declared_names, parts_objects};
 
 pub use run::{Fallback, FastPath, Job};
 pub use store::Stop;
@@ -112,7 +113,7 @@ enum RootField {
         min_members: i32,
         min_strikes: i32,
         args: PageArgs,
-        sel: ConnSelection<ClusterSelection>,
+        sel: ConnSelection<Parts<OffenderCluster>>,
     },
 }
 
@@ -187,33 +188,30 @@ enum FieldPlan {
     /// once per seller, and the members' rows read together.
     Network {
         max_hops: i32,
-        parts: Vec<(Key, NetworkPart)>,
+        parts: Parts<OffenderNetwork>,
     },
 }
 
-/// A field of `OffenderNetwork`.
-enum NetworkPart {
-    Typename,
-    Root(Selection),
-    Members(Vec<(Key, MemberPart)>),
-    Links(Vec<(Key, LinkPart)>),
-    TotalActiveStrikes,
-    Truncated,
-}
+/// The connection and edge types of `offenderClusters`.
+const CLUSTERS: (&str, &str) = ("OffenderClusterConnection", "OffenderClusterEdge");
 
-/// A field of `NetworkMember`.
-enum MemberPart {
-    Typename,
-    Hops,
-    Seller(Selection),
-}
+/// The fields asked of an object declared with `parts!` (`S`: a network, its members and links,
+/// a cluster), each planned from that declaration.
+type Parts<S> = Vec<(Key, PartPlan<S>)>;
 
-/// A field of `SellerLink`.
-enum LinkPart {
-    Typename,
-    Kind,
-    A(Selection),
-    B(Selection),
+/// A field of a `parts!` object, as its declaration (`crate::fields::Part`) says it is read.
+enum PartPlan<S> {
+    Typename(&'static str),
+    Value(fn(&S, &mut Vec<u8>) -> Result<(), Fallback>),
+    Seller(fn(&S) -> i64, Selection),
+    Members(fn(&S) -> Vec<NetworkMember>, Parts<NetworkMember>),
+    Links(fn(&S) -> Vec<SellerLink>, Parts<SellerLink>),
+    /// A page of sellers under the object, the object's key as the page's parent.
+    Sellers {
+        parent: fn(&S) -> i64,
+        page: usize,
+        sel: ConnSelection,
+    },
 }
 
 /// A field of `BrandStats`.
@@ -249,22 +247,6 @@ enum EdgePart<N = Selection> {
     Typename,
     Cursor,
     Node(N),
-}
-
-/// The fields of an `OffenderCluster`.
-struct ClusterSelection {
-    fields: Vec<(Key, ClusterPart)>,
-}
-
-enum ClusterPart {
-    Typename,
-    Size,
-    TotalActiveStrikes,
-    /// A page of the cluster's sellers.
-    Members {
-        page: usize,
-        sel: ConnSelection,
-    },
 }
 
 #[derive(Clone, Copy)]

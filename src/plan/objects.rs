@@ -142,36 +142,39 @@ impl<'d> Builder<'d> {
         // Who may walk it, and how far, is checked when the plan runs (`may_walk`); a viewer who
         // is not staff is given back before any statement.
         self.staff_only = true;
-        let parts = self.fields(group, "OffenderNetwork", false, |b, name, fields| {
-            b.no_arguments(fields)?;
-            Some(match name {
-                "__typename" => NetworkPart::Typename,
-                "root" => NetworkPart::Root(b.object(fields, Kind::Seller)?),
-                "totalActiveStrikes" => NetworkPart::TotalActiveStrikes,
-                "truncated" => NetworkPart::Truncated,
-                "members" => NetworkPart::Members(b.fields(fields, "NetworkMember", false, |b, name, fields| {
-                    b.no_arguments(fields)?;
-                    Some(match name {
-                        "__typename" => MemberPart::Typename,
-                        "hops" => MemberPart::Hops,
-                        "seller" => MemberPart::Seller(b.object(fields, Kind::Seller)?),
-                        _ => return None,
-                    })
-                })?),
-                "links" => NetworkPart::Links(b.fields(fields, "SellerLink", false, |b, name, fields| {
-                    b.no_arguments(fields)?;
-                    Some(match name {
-                        "__typename" => LinkPart::Typename,
-                        "kind" => LinkPart::Kind,
-                        "a" => LinkPart::A(b.object(fields, Kind::Seller)?),
-                        "b" => LinkPart::B(b.object(fields, Kind::Seller)?),
-                        _ => return None,
-                    })
-                })?),
-                _ => return None,
-            })
-        })?;
+        // A network's sellers are loaded with the level below it, which reads no pages for them.
+        let parts = self.parts::<OffenderNetwork>(group, false)?;
         Some(FieldPlan::Network { max_hops, parts })
+    }
+
+    /// The fields `group` asks of a `parts!` object `S`, each planned from its declaration;
+    /// `pages`: whether the caller reads the pages of its connections (else one gives the
+    /// document back).
+    pub(super) fn parts<S: crate::fields::Parts>(&mut self, group: &Group<'d>, pages: bool) -> Option<Parts<S>> {
+        use crate::fields::Part;
+        self.fields(group, S::NAME, false, |b, name, fields| {
+            let part = if name == "__typename" { None } else { Some(S::part(name)?) };
+            if !matches!(part, Some(Part::Sellers(..))) {
+                b.no_arguments(fields)?;
+            }
+            Some(match part {
+                None => PartPlan::Typename(S::NAME),
+                Some(Part::Value(write)) => PartPlan::Value(write),
+                Some(Part::Seller(id)) => PartPlan::Seller(id, b.object(fields, Kind::Seller)?),
+                Some(Part::Members(read)) => PartPlan::Members(read, b.parts(fields, pages)?),
+                Some(Part::Links(read)) => PartPlan::Links(read, b.parts(fields, pages)?),
+                Some(Part::Sellers(allowed, rel_of, parent)) if pages => {
+                    let args = b.arguments_among(S::NAME, allowed, fields)?;
+                    let rel = rel_of(&crate::fields::Args(&args)).ok()?;
+                    let FieldPlan::Conn { page, sel, .. } = b.connection_field(Kind::Seller, rel, &args, fields)?
+                    else {
+                        return None;
+                    };
+                    PartPlan::Sellers { parent, page, sel }
+                }
+                Some(Part::Sellers(..)) => return None,
+            })
+        })
     }
 
     /// The selection of a connection of `obj` rows.

@@ -84,36 +84,8 @@ impl<'d> Builder<'d> {
         let first: Option<i32> = Self::arg(&args, "first")?;
         let after: Option<String> = Self::arg(&args, "after")?;
         let page_args = PageArgs::parse(first, after).ok()?;
-        let names = ("OffenderClusterConnection", "OffenderClusterEdge");
-        let sel = self.connection_of(
-            group,
-            names,
-            |_| ROOT_COUNT,
-            |b, fields| {
-                let fields = b.fields(fields, "OffenderCluster", false, |b, name, fields| {
-                    if name != "members" {
-                        b.no_arguments(fields)?;
-                    }
-                    Some(match name {
-                        "__typename" => ClusterPart::Typename,
-                        "size" => ClusterPart::Size,
-                        "totalActiveStrikes" => ClusterPart::TotalActiveStrikes,
-                        "members" => {
-                            let args = b.arguments("OffenderCluster", fields)?;
-                            let first: Option<i32> = Self::arg(&args, "first")?;
-                            let after: Option<String> = Self::arg(&args, "after")?;
-                            let page_args = PageArgs::parse(first, after).ok()?;
-                            let rel = Rel::MembersOfCluster;
-                            page_args.check_arity(rel.arity()).ok()?;
-                            let sel = b.connection(fields, Kind::Seller, Some(&rel))?;
-                            ClusterPart::Members { page: b.page(Kind::Seller, rel, page_args), sel }
-                        }
-                        _ => return None,
-                    })
-                })?;
-                Some(ClusterSelection { fields })
-            },
-        )?;
+        let sel =
+            self.connection_of(group, CLUSTERS, |_| ROOT_COUNT, |b, fields| b.parts::<OffenderCluster>(fields, true))?;
         Some((key, RootField::Clusters { min_members, min_strikes, args: page_args, sel }))
     }
 }

@@ -4,7 +4,8 @@
 //! computed from more than one column or the request's instant are written here, beside their
 //! resolvers' rules; `tests/api/planner.rs` compares the two executors field by field.
 
-use crate::fields::Declared;
+use crate::analytics::types::{NetworkMember, OffenderCluster, OffenderNetwork, SellerLink};
+use crate::fields::{Declared, Part, Parts};
 use crate::ids::Kind;
 use crate::objects::{Brand, CounterNotice, Listing, Notice, NoticeEvent, NoticeItem, Seller, Strike, Trademark};
 
@@ -58,22 +59,38 @@ pub fn planned(kind: Kind) -> bool {
 /// condition (its own objects, their connections and edges, `PageInfo`, `Money`, `Query`, and
 /// a seller network's and the offender clusters' objects).
 pub fn is_object_type(name: &str) -> bool {
-    [
-        "PageInfo",
-        "Money",
-        "Query",
-        "OffenderNetwork",
-        "NetworkMember",
-        "SellerLink",
-        "OffenderCluster",
-        "OffenderClusterConnection",
-        "OffenderClusterEdge",
-    ]
-    .contains(&name)
+    ["PageInfo", "Money", "Query", super::CLUSTERS.0, super::CLUSTERS.1].contains(&name)
+        || parts_objects().iter().any(|(object, _)| *object == name)
         || Kind::ALL
             .iter()
             .filter(|&&o| planned(o))
             .any(|&o| o.type_name() == name || connection_name(o) == name || edge_name(o) == name)
+}
+
+/// The `parts!` objects the planner answers (a seller's network, its members and links, an
+/// offender cluster): each one's name and the names of its fields, as declared.
+pub fn parts_objects() -> [(&'static str, &'static [&'static str]); 4] {
+    fn of<S: Parts>() -> (&'static str, &'static [&'static str]) {
+        (S::NAME, S::NAMES)
+    }
+    [of::<OffenderNetwork>(), of::<NetworkMember>(), of::<SellerLink>(), of::<OffenderCluster>()]
+}
+
+/// The connections of the `parts!` objects, with the arguments each takes, by type and field.
+pub fn parts_connections() -> Vec<(&'static str, &'static str, &'static [&'static str])> {
+    fn of<S: Parts>(out: &mut Vec<(&'static str, &'static str, &'static [&'static str])>) {
+        for name in S::NAMES {
+            if let Some(Part::Sellers(args, ..)) = S::part(name) {
+                out.push((S::NAME, name, args));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    of::<OffenderNetwork>(&mut out);
+    of::<NetworkMember>(&mut out);
+    of::<SellerLink>(&mut out);
+    of::<OffenderCluster>(&mut out);
+    out
 }
 
 /// `mask` with `fields` of the model of `kind`.

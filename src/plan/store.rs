@@ -4,7 +4,7 @@
 use std::collections::HashMap as StdMap;
 
 use super::schema::Row;
-use crate::analytics::service::{ClusterRow, Network};
+use crate::analytics::service::ClusterRow;
 use crate::auth::Identity;
 use crate::error::AppError;
 use crate::fields::Fallback;
@@ -74,7 +74,7 @@ pub(super) struct Store {
     /// Per root `offenderClusters` (by its place in the root): its rows.
     pub(super) clusters: Map<usize, Vec<(Cursor, ClusterRow)>>,
     /// Per seller and `maxHops`, its network.
-    pub(super) networks: Map<(i64, i32), Network>,
+    pub(super) networks: Map<(i64, i32), crate::analytics::types::OffenderNetwork>,
 }
 
 impl Store {

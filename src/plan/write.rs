@@ -5,10 +5,11 @@ use std::io::Write as _;
 
 use super::schema::{self, Row};
 use super::{
-    ClusterPart, ClusterSelection, ConnPart, ConnSelection, EdgePart, FieldPlan, InfoPart, LinkPart, MemberPart,
-    NetworkPart, Plan, PricePart, RootField, Selection, StatsPart,
+    CLUSTERS, ConnPart, ConnSelection, EdgePart, FieldPlan, InfoPart, PartPlan, Parts, Plan, PricePart, RootField,
+    Selection, StatsPart,
 };
-use crate::analytics::service::{ClusterRow, Network};
+use crate::analytics::service::ClusterRow;
+use crate::analytics::types::OffenderCluster;
 use crate::budget::cost::FIELD;
 use crate::ids::Kind;
 use crate::loaders::ActiveStrikes;
@@ -46,10 +47,9 @@ pub(super) fn write_root(w: &Written<'_>, out: &mut Vec<u8>) -> Result<u64, Fall
             RootField::Clusters { args, sel, .. } => {
                 let rows = w.store.clusters.get(&at).map_or(&[][..], Vec::as_slice);
                 let total = w.store.root_totals.get(&at).copied().unwrap_or(0);
-                let names = ("OffenderClusterConnection", "OffenderClusterEdge");
                 write_connection(
                     sel,
-                    names,
+                    CLUSTERS,
                     rows,
                     args,
                     |_| total,
@@ -133,7 +133,7 @@ fn write_object(w: &Written<'_>, sel: &Selection, obj: Kind, id: i64, out: &mut 
             },
             FieldPlan::Network { max_hops, parts } => {
                 let network = w.store.networks.get(&(id, *max_hops)).ok_or(Fallback("a network not walked"))?;
-                crate::budget::cost::network(write_network(w, parts, id, network, out)?)
+                crate::budget::cost::network(write_parts(w, parts, network, out)?)
             }
             FieldPlan::Price(parts) => {
                 let Row::Listing(listing) = row else { return Err(Fallback("a price of another object")) };
@@ -154,69 +154,31 @@ fn write_object(w: &Written<'_>, sel: &Selection, obj: Kind, id: i64, out: &mut 
     })
 }
 
-/// An `OffenderNetwork` of seller `root`, as `analytics::types` answers it; what its fields cost.
-fn write_network(
-    w: &Written<'_>,
-    parts: &[(super::Key, NetworkPart)],
-    root: i64,
-    network: &Network,
-    out: &mut Vec<u8>,
-) -> Result<u64, Fallback> {
+/// The fields `parts` of a `parts!` object `s` (a network, its members and links, a cluster), as
+/// its declaration reads them; what they cost.
+fn write_parts<S>(w: &Written<'_>, parts: &Parts<S>, s: &S, out: &mut Vec<u8>) -> Result<u64, Fallback> {
     object(out, parts, |part, out| {
         Ok(match part {
-            NetworkPart::Typename => {
-                name(out, "OffenderNetwork");
+            PartPlan::Typename(type_name) => {
+                name(out, type_name);
                 0
             }
-            NetworkPart::Root(sel) => FIELD.saturating_add(write_object(w, sel, Kind::Seller, root, out)?),
-            NetworkPart::TotalActiveStrikes => {
-                let _ = write!(out, "{}", i32::try_from(network.total_active_strikes).unwrap_or(i32::MAX));
+            PartPlan::Value(write) => {
+                write(s, out)?;
                 FIELD
             }
-            NetworkPart::Truncated => {
-                schema::boolean(out, network.truncated);
-                FIELD
+            PartPlan::Seller(id, sel) => FIELD.saturating_add(write_object(w, sel, Kind::Seller, id(s), out)?),
+            PartPlan::Members(read, parts) => {
+                FIELD.saturating_add(list(out, &read(s), |member, out| write_parts(w, parts, member, out))?.most)
             }
-            NetworkPart::Members(parts) => {
-                let costs = list(out, &network.members, |(seller, hops), out| {
-                    object(out, parts, |part, out| {
-                        Ok(match part {
-                            MemberPart::Typename => {
-                                name(out, "NetworkMember");
-                                0
-                            }
-                            MemberPart::Hops => {
-                                let _ = write!(out, "{hops}");
-                                FIELD
-                            }
-                            MemberPart::Seller(sel) => {
-                                FIELD.saturating_add(write_object(w, sel, Kind::Seller, *seller, out)?)
-                            }
-                        })
-                    })
-                })?;
-                FIELD.saturating_add(costs.most)
+            PartPlan::Links(read, parts) => {
+                FIELD.saturating_add(list(out, &read(s), |link, out| write_parts(w, parts, link, out))?.most)
             }
-            NetworkPart::Links(parts) => {
-                // The few kinds, each read once.
-                let kinds = network.kinds.iter().map(|kind| kind.as_db()).collect::<Vec<_>>();
-                let costs = list(out, &network.links, |(a, b, kind), out| {
-                    object(out, parts, |part, out| {
-                        Ok(match part {
-                            LinkPart::Typename => {
-                                name(out, "SellerLink");
-                                0
-                            }
-                            LinkPart::Kind => {
-                                name(out, kinds.get(*kind as usize).ok_or(Fallback("a link of no kind"))?);
-                                FIELD
-                            }
-                            LinkPart::A(sel) => FIELD.saturating_add(write_object(w, sel, Kind::Seller, *a, out)?),
-                            LinkPart::B(sel) => FIELD.saturating_add(write_object(w, sel, Kind::Seller, *b, out)?),
-                        })
-                    })
-                })?;
-                FIELD.saturating_add(costs.most)
+            PartPlan::Sellers { parent, page, sel } => {
+                let parent = parent(s);
+                let rows = w.store.pages.get(&(*page, parent)).map_or(&[][..], Vec::as_slice);
+                let total = |count| w.store.counts.get(&(count, parent)).copied().unwrap_or(0);
+                write_rows(w, sel, Kind::Seller, rows, &w.plan.pages[*page].2, total, out)?
             }
         })
     })
@@ -258,34 +220,14 @@ fn cursor(out: &mut Vec<u8>, cursor: Option<&Cursor>) {
     }
 }
 
-/// An `OffenderCluster`, as `analytics::types` answers it; what its fields cost.
+/// An `OffenderCluster` of row `row`; what its fields cost.
 fn write_cluster(
     w: &Written<'_>,
-    sel: &ClusterSelection,
+    parts: &Parts<OffenderCluster>,
     row: &ClusterRow,
     out: &mut Vec<u8>,
 ) -> Result<u64, Fallback> {
-    object(out, &sel.fields, |part, out| {
-        Ok(match part {
-            ClusterPart::Typename => {
-                name(out, "OffenderCluster");
-                0
-            }
-            ClusterPart::Size => {
-                let _ = write!(out, "{}", i32::try_from(row.size).unwrap_or(i32::MAX));
-                FIELD
-            }
-            ClusterPart::TotalActiveStrikes => {
-                let _ = write!(out, "{}", i32::try_from(row.strikes).unwrap_or(i32::MAX));
-                FIELD
-            }
-            ClusterPart::Members { page, sel } => {
-                let rows = w.store.pages.get(&(*page, row.id)).map_or(&[][..], Vec::as_slice);
-                let total = |count| w.store.counts.get(&(count, row.id)).copied().unwrap_or(0);
-                write_rows(w, sel, Kind::Seller, rows, &w.plan.pages[*page].2, total, out)?
-            }
-        })
-    })
+    write_parts(w, parts, &OffenderCluster(*row), out)
 }
 
 /// A page of rows of `obj` (`write_connection` with their objects as nodes).

@@ -626,4 +626,16 @@ fn every_declared_field_is_in_the_schema_as_the_planner_answers_it() {
         }
     }
     assert!(declared >= 60, "the declarations were read: {declared}");
+    // The objects made of computed values (`parts!`): each field declared is in the SDL, and the
+    // SDL's type has no field beyond the declaration (both executors read these from it alone).
+    let objects = rightsgraph::plan::parts_objects();
+    assert_eq!(objects.len(), 4, "the network's, its members', its links' and the clusters' objects");
+    for (object, names) in objects {
+        let mut in_schema: Vec<&str> =
+            fields.keys().filter(|(on, _)| on == object).map(|(_, field)| field.as_str()).collect();
+        in_schema.sort_unstable();
+        let mut declared: Vec<&str> = names.to_vec();
+        declared.sort_unstable();
+        assert_eq!(in_schema, declared, "{object}: the SDL's fields are the declaration's");
+    }
 }

@@ -3,6 +3,7 @@
 //! `Seller.id` compared as strings").
 
 use std::fmt;
+use std::marker::PhantomData;
 
 use async_graphql::ID;
 
@@ -158,6 +159,98 @@ pub fn decode(raw: &str, kind: Kind, field: &str) -> Result<i64, AppError> {
     }
 }
 
+/// The objects whose rows a `Key` can name (their kind: `crate::objects` says which is which).
+pub trait Keyed {
+    /// The kind of the object's ids.
+    const KIND: Kind;
+}
+
+/// The key of a row of `T`, decoded from a global id that names a `T`: a command that takes a
+/// `Key<NoticeItem>` cannot be given a notice's key, and none is re-parsed or re-checked later.
+///
+/// ```
+/// use rightsgraph::ids::Key;
+/// use rightsgraph::objects::NoticeItem;
+/// fn decide(_: Key<NoticeItem>) {}
+/// decide(Key::<NoticeItem>::decode("itm_000000000007", "itemId").unwrap());
+/// ```
+///
+/// ```compile_fail
+/// use rightsgraph::ids::Key;
+/// use rightsgraph::objects::{Notice, NoticeItem};
+/// fn decide(_: Key<NoticeItem>) {}
+/// decide(Key::<Notice>::decode("ntc_000000000007", "noticeId").unwrap());
+/// ```
+pub struct Key<T>(i64, PhantomData<fn() -> T>);
+
+impl<T: Keyed> Key<T> {
+    /// Decodes `raw`, which must name a `T`; `field` is the input path for the error.
+    pub fn decode(raw: &str, field: &str) -> Result<Self, AppError> {
+        decode(raw, T::KIND, field).map(Self::of)
+    }
+
+    /// The key of row `key` of `T` (a key read from the database).
+    pub fn of(key: i64) -> Self {
+        Self(key, PhantomData)
+    }
+
+    /// The row's key.
+    pub fn get(self) -> i64 {
+        self.0
+    }
+
+    /// The row's global id.
+    pub fn id(self) -> ID {
+        to_id(T::KIND, self.0)
+    }
+}
+
+// By hand rather than derived: a derive would ask the same of `T`, which is only a marker.
+impl<T> Clone for Key<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Key<T> {}
+impl<T> PartialEq for Key<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+impl<T> Eq for Key<T> {}
+impl<T> std::hash::Hash for Key<T> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+impl<T> PartialEq<i64> for Key<T> {
+    fn eq(&self, other: &i64) -> bool {
+        self.0 == *other
+    }
+}
+/// A key is shown as its global id.
+impl<T: Keyed> fmt::Display for Key<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        GlobalId::new(T::KIND, self.0).fmt(f)
+    }
+}
+impl<T: Keyed> fmt::Debug for Key<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+impl<T> From<Key<T>> for i64 {
+    fn from(key: Key<T>) -> i64 {
+        key.0
+    }
+}
+/// A key is its row's key in a statement.
+impl<T> From<Key<T>> for sea_orm::Value {
+    fn from(key: Key<T>) -> Self {
+        key.0.into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,6 +273,23 @@ mod tests {
         for key in (0..10_000).chain([99, 100, 101, 999_999, 1_000_000, 98_765_432_100]) {
             assert_eq!(text(key), format!("ntc_{key:012}"));
         }
+    }
+
+    #[test]
+    fn a_key_is_decoded_only_from_an_id_of_its_kind_and_shows_as_that_id() {
+        use crate::objects::{Notice, NoticeItem};
+        let item = Key::<NoticeItem>::decode("itm_000000000042", "itemId").expect("an item's id");
+        assert_eq!(item.get(), 42);
+        assert_eq!(item.to_string(), "itm_000000000042");
+        assert_eq!(item.id().0, "itm_000000000042");
+        assert_eq!(item, Key::<NoticeItem>::of(42));
+        let err = Key::<NoticeItem>::decode("ntc_000000000042", "itemId").expect_err("a notice's id");
+        assert!(
+            matches!(&err, AppError::BadInput { field, message }
+                if field == "itemId" && message == "itemId: expected a NoticeItem id, got a Notice id"),
+            "{err:?}"
+        );
+        assert!(Key::<Notice>::decode("ntc_42", "noticeId").is_err(), "malformed");
     }
 
     #[test]

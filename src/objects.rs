@@ -94,3 +94,17 @@ pub struct Network {
     pub total_active_strikes: i64,
     pub truncated: bool,
 }
+
+/// Which kind of id names each object's rows (`ids::Key`).
+macro_rules! keyed {
+    ($($object:ident,)*) => {
+        $(impl crate::ids::Keyed for $object {
+            const KIND: crate::ids::Kind = crate::ids::Kind::$object;
+        })*
+    };
+}
+
+keyed! {
+    Brand, Trademark, Seller, Listing, Notice, NoticeItem, CounterNotice, Strike, NoticeEvent, NoticeMessage, Appeal,
+    StatementOfReasons,
+}

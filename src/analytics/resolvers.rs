@@ -7,7 +7,7 @@ use super::types::OffenderCluster;
 use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult};
 use crate::graph;
-use crate::ids::{self, Kind};
+use crate::ids::Key;
 use crate::objects::Seller;
 use crate::pagination::Connection;
 use crate::sql::ListSpec;
@@ -34,7 +34,7 @@ pub fn repeat_offenders(
     brand_id: Option<&str>,
     now: i64,
 ) -> AppResult<ListSpec> {
-    let brand = brand_id.map(|b| ids::decode(b, Kind::Brand, "brandId")).transpose()?;
+    let brand = brand_id.map(|b| Key::<crate::objects::Brand>::decode(b, "brandId").map(Key::get)).transpose()?;
     match identity.role {
         Role::Admin | Role::Reviewer | Role::Analyst => {}
         Role::BrandAgent if brand.is_some() && brand == identity.brand_id => {}

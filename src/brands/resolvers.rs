@@ -5,6 +5,7 @@ use async_graphql::{Context, ID, Object};
 use super::types::Brand;
 use crate::error::AppResult;
 use crate::graph;
+use crate::ids::Key;
 use crate::ids::Kind;
 use crate::loaders::Brands;
 use crate::pagination::Connection;
@@ -68,7 +69,7 @@ impl BrandMutation {
         #[graphql(desc = "The suspended brand (opaque global id).")] brand_id: ID,
     ) -> AppResult<Brand> {
         let identity = graph::identity(ctx)?;
-        let brand = crate::ids::decode(&brand_id, crate::ids::Kind::Brand, "brandId")?;
+        let brand = Key::<crate::objects::Brand>::decode(&brand_id, "brandId")?;
         let now = graph::request(ctx)?.now();
         Ok(Brand(crate::notices::standing::lift(graph::shared(ctx)?, identity, now, brand).await?))
     }

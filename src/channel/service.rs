@@ -10,7 +10,7 @@ use crate::error::{AppError, AppResult};
 use crate::events::{ActorRole, NoticeEventKind};
 use crate::evidence::Evidence;
 use crate::graph::Shared;
-use crate::ids::{GlobalId, Kind};
+use crate::ids::Key;
 use crate::notices::service::{
     actor_of, item_event, lock_around, refresh_notice, refresh_trust_tier, reload_item, visible_item_by_id,
 };
@@ -24,7 +24,7 @@ pub const SILENCE: &str = "no information provided";
 /// `requestInformation`, parsed: the item asked about and the question.
 #[derive(Debug, Clone)]
 pub struct RequestInformation {
-    pub item: i64,
+    pub item: Key<crate::objects::NoticeItem>,
     /// 10 to 5,000 characters.
     pub question: String,
 }
@@ -32,7 +32,7 @@ pub struct RequestInformation {
 /// `provideInformation`, parsed: the item, the answer and the evidence that comes with it.
 #[derive(Debug, Clone)]
 pub struct ProvideInformation {
-    pub item: i64,
+    pub item: Key<crate::objects::NoticeItem>,
     /// 10 to 5,000 characters.
     pub answer: String,
     pub evidence: Vec<Evidence>,
@@ -41,7 +41,7 @@ pub struct ProvideInformation {
 /// `postNoticeMessage`, parsed.
 #[derive(Debug, Clone)]
 pub struct PostMessage {
-    pub notice: i64,
+    pub notice: Key<crate::objects::Notice>,
     /// 1 to 5,000 characters.
     pub body: String,
 }
@@ -178,9 +178,10 @@ pub async fn post_message(
         .require_role(&[Role::Admin, Role::Reviewer, Role::Analyst, Role::BrandAgent], "post to a notice's thread")?;
     let mut work = Work::begin(&shared.db, actor_of(identity), now, &shared.rules).await?;
     let conds: Vec<crate::sql::Sql> = visibility::notice(identity.scope()).into_iter().collect();
-    let found = crate::sql::by_ids::<notice::Model, Vec<_>>(&work.txn, "notice", &[command.notice], &conds).await?;
+    let found =
+        crate::sql::by_ids::<notice::Model, Vec<_>>(&work.txn, "notice", &[command.notice.get()], &conds).await?;
     let Some((_, target)) = found.first() else {
-        return Err(AppError::NotFound(format!("no Notice {}", GlobalId::new(Kind::Notice, command.notice))));
+        return Err(AppError::NotFound(format!("no Notice {}", command.notice)));
     };
     let posted = notice_message::ActiveModel {
         notice_id: Set(target.id),

@@ -12,7 +12,8 @@ use crate::error::{AppError, AppResult};
 use crate::events::ActorRole;
 use crate::evidence::{self, EvidenceInput};
 use crate::graph;
-use crate::ids::{self, Kind, to_id};
+use crate::ids::Key;
+use crate::ids::{Kind, to_id};
 use crate::loaders::{Batcher, Items, Notices};
 use crate::objects::{Notice, NoticeItem};
 use crate::states::{EvidenceKind, NoticeMessageKind};
@@ -161,7 +162,7 @@ impl RequestInformationInput {
     /// The typed command; bad input names its field.
     pub fn parse(self) -> AppResult<RequestInformation> {
         Ok(RequestInformation {
-            item: ids::decode(&self.item_id, Kind::NoticeItem, "itemId")?,
+            item: Key::<crate::objects::NoticeItem>::decode(&self.item_id, "itemId")?,
             question: crate::values::text(&self.question, 10, 5000, "question")?,
         })
     }
@@ -183,7 +184,7 @@ impl ProvideInformationInput {
     /// The typed command; bad input names its field.
     pub fn parse(self) -> AppResult<ProvideInformation> {
         Ok(ProvideInformation {
-            item: ids::decode(&self.item_id, Kind::NoticeItem, "itemId")?,
+            item: Key::<crate::objects::NoticeItem>::decode(&self.item_id, "itemId")?,
             answer: crate::values::text(&self.answer, 10, 5000, "answer")?,
             evidence: evidence::parse_all(&self.evidence, "evidence")?,
         })
@@ -203,7 +204,7 @@ impl PostNoticeMessageInput {
     /// The typed command; bad input names its field.
     pub fn parse(self) -> AppResult<PostMessage> {
         Ok(PostMessage {
-            notice: ids::decode(&self.notice_id, Kind::Notice, "noticeId")?,
+            notice: Key::<crate::objects::Notice>::decode(&self.notice_id, "noticeId")?,
             body: crate::values::text(&self.body, 1, 5000, "body")?,
         })
     }

@@ -9,6 +9,7 @@ use crate::channel::service as channel;
 use crate::error::AppResult;
 use crate::evidence::Evidence;
 use crate::graph::Shared;
+use crate::ids::Key;
 use crate::notices::counter_notice::{self, CounterNoticeFiling, CounterNoticeResolution};
 use crate::notices::decide::{self, Decision};
 use crate::notices::submit::{self, Submission, SubmittedItem};
@@ -34,7 +35,7 @@ fn person(role: Role, brand: Option<i64>, seller: Option<i64>) -> Identity {
 
 /// A reviewer's removal of `item`.
 fn removal(item: i64) -> Decision {
-    Decision { item, remove: true, reason: None }
+    Decision { item: Key::of(item), remove: true, reason: None }
 }
 
 /// Tells the story into `shared`'s database at the times of `t`.
@@ -99,7 +100,7 @@ async fn sellers(c: &Cast, start: i64) -> AppResult<Vec<i64>> {
         (3, IdentifierKind::Email, "sales@trailgear.example"),
     ] {
         let identifier = Identifier::parse(kind, value, "value")?;
-        sellers::service::add_identifier(s, &c.admin, start, seller_ids[i], identifier).await?;
+        sellers::service::add_identifier(s, &c.admin, start, Key::of(seller_ids[i]), identifier).await?;
     }
     Ok(seller_ids)
 }
@@ -114,7 +115,7 @@ async fn registry(c: &Cast, t: &Timeline) -> AppResult<Registry> {
     let kirin = brands::service::create(s, &c.admin, start, NewBrand::new("Kirin Audio", "JP")?).await?.id;
     let mark = |brand: i64, mark: &str, number: &str, jurisdiction: &str, classes: Vec<i32>| {
         trademarks::service::Registration::new(
-            brand,
+            Key::of(brand),
             mark,
             number,
             jurisdiction,
@@ -135,7 +136,7 @@ async fn registry(c: &Cast, t: &Timeline) -> AppResult<Registry> {
     ] {
         let tm = trademarks::service::register(s, &c.admin, start, registration?).await?;
         if let Some(approve) = approve {
-            let tm = trademarks::service::verify(s, &c.reviewer, tm.id, approve).await?;
+            let tm = trademarks::service::verify(s, &c.reviewer, Key::of(tm.id), approve).await?;
             if approve {
                 verified.push(tm);
             }
@@ -187,7 +188,7 @@ async fn aurelia(c: &Cast, t: &Timeline, reg: &Registry) -> AppResult<()> {
     for (k, item) in items.iter().enumerate() {
         let reject = k == 5;
         let reason = reject.then(|| "The listing shows a generic watch without the mark".to_owned());
-        let decision = Decision { item: *item, remove: !reject, reason };
+        let decision = Decision { item: Key::of(*item), remove: !reject, reason };
         decide::decide(s, &c.reviewer, at(58 * DAY - k as i64 * HOUR), decision).await?;
     }
     // Trusted now: the next notice is expedited and removed at once by SYSTEM.
@@ -196,12 +197,12 @@ async fn aurelia(c: &Cast, t: &Timeline, reg: &Registry) -> AppResult<()> {
     // Appeals: Aurelia appealed its one rejection and a second person reversed it into a
     // removal; a seller's appeal of another removal waits for a reviewer.
     let appeal = notices::appeal::FileAppeal {
-        item: items[5],
+        item: Key::of(items[5]),
         statement: "The listing photos show our mark on the dial; the reviewer missed it.".into(),
     };
     let filed = notices::appeal::file(s, &aurelia_agent, at(18 * DAY), appeal).await?;
     let verdict = notices::appeal::ResolveAppeal {
-        appeal: filed.id,
+        appeal: Key::of(filed.id),
         reverse: true,
         reason: "The mark is visible on the second photo.".into(),
     };
@@ -209,7 +210,7 @@ async fn aurelia(c: &Cast, t: &Timeline, reg: &Registry) -> AppResult<()> {
     // Aurelia finds one removal was wrong and retracts it: the listing is back, the strike voided;
     // with 1 reinstatement in 21 removals Aurelia stays TRUSTED.
     let retraction = notices::retract::Retraction {
-        item: items[3],
+        item: Key::of(items[3]),
         reason: "Our distributor confirmed this seller bought the watches from us.".into(),
     };
     notices::retract::retract(s, &aurelia_agent, at(15 * DAY), retraction).await?;
@@ -217,7 +218,7 @@ async fn aurelia(c: &Cast, t: &Timeline, reg: &Registry) -> AppResult<()> {
     if let Some(appealed) = appealed {
         let seller = person(Role::Seller, None, Some(appealed.seller_id));
         let appeal = notices::appeal::FileAppeal {
-            item: appealed.id,
+            item: Key::of(appealed.id),
             statement: "This is a genuine watch bought from an authorized dealer; receipt available.".into(),
         };
         notices::appeal::file(s, &seller, at(12 * DAY), appeal).await?;
@@ -238,14 +239,18 @@ async fn counter_notices(c: &Cast, t: &Timeline, reg: &Registry) -> AppResult<()
     let notice = submit(c, &northwind_agent, northwind, northwind_mark, &reg.outdoor[..2], at(30 * DAY)).await?;
     let items = items_of(&c.shared, notice).await?;
     decide::decide(s, &c.reviewer, at(29 * DAY), removal(items[0])).await?;
-    let rejection = Decision { item: items[1], remove: false, reason: Some("Different product line".to_owned()) };
+    let rejection =
+        Decision { item: Key::of(items[1]), remove: false, reason: Some("Different product line".to_owned()) };
     decide::decide(s, &c.reviewer, at(29 * DAY), rejection).await?;
     let trail = person(Role::Seller, None, Some(reg.sellers[3]));
     let statement = "We are an authorized Northwind reseller; invoice attached.".to_owned();
-    let filing = CounterNoticeFiling { item: items[0], statement };
+    let filing = CounterNoticeFiling { item: Key::of(items[0]), statement };
     let cn = counter_notice::file_counter_notice(s, &trail, at(27 * DAY), filing).await?;
-    let resolution =
-        CounterNoticeResolution { counter_notice: cn.id, reinstate: true, reason: Some("Invoice verified".into()) };
+    let resolution = CounterNoticeResolution {
+        counter_notice: Key::of(cn.id),
+        reinstate: true,
+        reason: Some("Invoice verified".into()),
+    };
     counter_notice::resolve_counter_notice(s, &c.reviewer, at(25 * DAY), resolution).await?;
 
     // Kirin: one removal answered by a counter-notice still pending.
@@ -254,13 +259,13 @@ async fn counter_notices(c: &Cast, t: &Timeline, reg: &Registry) -> AppResult<()
     decide::decide(s, &c.reviewer, at(3 * DAY), removal(items[0])).await?;
     let bargain = person(Role::Seller, None, Some(reg.sellers[5]));
     let statement = "This speaker is our own design and carries no Kirin mark.".to_owned();
-    let filing = CounterNoticeFiling { item: items[0], statement };
+    let filing = CounterNoticeFiling { item: Key::of(items[0]), statement };
     counter_notice::file_counter_notice(s, &bargain, at(2 * DAY), filing).await?;
 
     // Northwind: a notice withdrawn before any decision.
     let at = |age: i64| t.ago(age, 1.0);
     let notice = submit(c, &northwind_agent, northwind, northwind_mark, &reg.outdoor[2..], at(6 * DAY)).await?;
-    withdraw::withdraw(s, &northwind_agent, at(5 * DAY), notice).await?;
+    withdraw::withdraw(s, &northwind_agent, at(5 * DAY), Key::of(notice)).await?;
 
     Ok(())
 }
@@ -299,10 +304,10 @@ async fn channel_story(c: &Cast, t: &Timeline, reg: &Registry) -> AppResult<()> 
         },
     ];
     let answer = "Our test buy arrived without the Kirin serial and with a fake hologram; lab report attached.";
-    let provided = channel::ProvideInformation { item: items[0], answer: answer.into(), evidence };
+    let provided = channel::ProvideInformation { item: Key::of(items[0]), answer: answer.into(), evidence };
     channel::provide_information(s, &kirin_agent, t.ago(10 * HOUR, t.answered), provided).await?;
     let body = "We can also send test buys for the seller's other listings if that helps.";
-    let message = channel::PostMessage { notice: kirin_notice, body: body.into() };
+    let message = channel::PostMessage { notice: Key::of(kirin_notice), body: body.into() };
     channel::post_message(s, &kirin_agent, at(5 * HOUR), message).await?;
     // Northwind never answered about the backpack: SYSTEM rejected it at the deadline.
     let notice =
@@ -316,7 +321,7 @@ async fn channel_story(c: &Cast, t: &Timeline, reg: &Registry) -> AppResult<()> 
 }
 
 fn ask(item: i64, question: &str) -> channel::RequestInformation {
-    channel::RequestInformation { item, question: question.into() }
+    channel::RequestInformation { item: Key::of(item), question: question.into() }
 }
 
 /// The reviewer's question about Kirin's headphones, asked last and as late as the window allows,
@@ -356,9 +361,9 @@ async fn notifiers(c: &Cast, t: &Timeline, seller_ids: &[i64]) -> AppResult<()> 
         let brand = brands::service::create(s, &c.admin, created, NewBrand::new(name, country)?).await?.id;
         let word = name.split(' ').next().unwrap_or(name).to_uppercase();
         let number = format!("EM-0189{brand}");
-        let registration = trademarks::service::Registration::new(brand, &word, &number, "EM", &[21], None)?;
+        let registration = trademarks::service::Registration::new(Key::of(brand), &word, &number, "EM", &[21], None)?;
         let mark = trademarks::service::register(s, &c.admin, created, registration).await?.id;
-        trademarks::service::verify(s, &c.reviewer, mark, true).await?;
+        trademarks::service::verify(s, &c.reviewer, Key::of(mark), true).await?;
         let count = times.needed + if suspend { times.extra } else { 0 };
         let mut listed = Vec::with_capacity(count);
         for n in 0..count {
@@ -374,8 +379,13 @@ async fn notifiers(c: &Cast, t: &Timeline, seller_ids: &[i64]) -> AppResult<()> 
                 None => times.warning_round(k),
                 Some(after) => times.suspension_round(after),
             };
-            decide::decide(s, &c.reviewer, end - age, Decision { item: *item, remove: false, reason: reason() })
-                .await?;
+            decide::decide(
+                s,
+                &c.reviewer,
+                end - age,
+                Decision { item: Key::of(*item), remove: false, reason: reason() },
+            )
+            .await?;
         }
     }
     Ok(())
@@ -392,21 +402,21 @@ async fn listing(c: &Cast, seller: i64, title: &str, amount: &str, currency: &st
             .collect::<Vec<_>>()
             .join("-")
     );
-    let new = listings::service::NewListing::new(seller, title, &url, amount, currency)?;
+    let new = listings::service::NewListing::new(Key::of(seller), title, &url, amount, currency)?;
     Ok(listings::service::create(&c.shared, &c.admin, at, new).await?.id)
 }
 
 async fn submit(c: &Cast, agent: &Identity, brand: i64, trademark: i64, listings: &[i64], at: i64) -> AppResult<i64> {
     let submission = Submission {
-        brand,
+        brand: Key::of(brand),
         reason: NoticeReason::Counterfeit,
         explanation: "These listings offer counterfeit goods bearing our registered mark.".into(),
         // A screenshot of each listing, as brands file them.
         items: listings
             .iter()
             .map(|&listing| SubmittedItem {
-                listing,
-                trademark,
+                listing: Key::of(listing),
+                trademark: Key::of(trademark),
                 evidence: vec![Evidence {
                     kind: EvidenceKind::Screenshot,
                     url: Some(format!("https://evidence.example/demo/{brand}/listing-{listing}.png")),

@@ -6,7 +6,8 @@ use sea_orm::sea_query::{ExprTrait, LikeExpr};
 use super::types::{Listing, ListingFilter};
 use crate::error::{AppError, AppResult};
 use crate::graph;
-use crate::ids::{self, Kind};
+use crate::ids::Key;
+use crate::ids::Kind;
 use crate::loaders::Listings;
 use crate::pagination::Connection;
 use crate::sql::{ListSpec, t};
@@ -63,7 +64,8 @@ impl ListingQuery {
 
 /// The listings `filter` selects, oldest first (shared with the planned executor).
 pub fn listing_spec(filter: ListingFilter) -> AppResult<ListSpec> {
-    let seller = filter.seller_id.map(|id| ids::decode(&id, Kind::Seller, "filter.sellerId")).transpose()?;
+    let seller =
+        filter.seller_id.map(|id| Key::<crate::objects::Seller>::decode(&id, "filter.sellerId")).transpose()?;
     let title = match filter.title_contains {
         Some(t) if t.chars().count() > MAX_SEARCH => {
             return Err(AppError::bad_input(
@@ -116,7 +118,7 @@ impl ListingMutation {
     ) -> AppResult<Listing> {
         let identity = graph::identity(ctx)?;
         let now = graph::request(ctx)?.now();
-        let seller = ids::decode(&input.seller_id, Kind::Seller, "sellerId")?;
+        let seller = Key::<crate::objects::Seller>::decode(&input.seller_id, "sellerId")?;
         let new = super::service::NewListing::new(
             seller,
             &input.title,

@@ -6,6 +6,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Set, 
 use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult};
 use crate::graph::Shared;
+use crate::ids::Key;
 use crate::ids::{GlobalId, Kind};
 use crate::states::{ListingStatus, SellerStatus};
 use crate::values::{self, ListingAddress, Money};
@@ -13,7 +14,7 @@ use entity::listing;
 
 /// A listing to create, its values checked and normalized.
 pub struct NewListing {
-    pub seller: i64,
+    pub seller: Key<crate::objects::Seller>,
     /// 1 to 500 characters.
     pub title: String,
     /// The marketplace address, normalized.
@@ -23,7 +24,13 @@ pub struct NewListing {
 
 impl NewListing {
     /// The command from a client's values; the first bad value names its input field.
-    pub fn new(seller: i64, title: &str, url: &str, amount: &str, currency: &str) -> AppResult<Self> {
+    pub fn new(
+        seller: Key<crate::objects::Seller>,
+        title: &str,
+        url: &str,
+        amount: &str,
+        currency: &str,
+    ) -> AppResult<Self> {
         let title = values::text(title, 1, 500, "title")?;
         let url = ListingAddress::parse(url, "url")?;
         let price = Money::parse(amount, currency, "price")?;
@@ -40,7 +47,8 @@ pub async fn create(
     input: NewListing,
 ) -> AppResult<entity::listing::Model> {
     identity.require_role(&[Role::Admin, Role::Seller], "create listings")?;
-    let NewListing { seller: seller_id, title, url, price } = input;
+    let NewListing { seller, title, url, price } = input;
+    let seller_id = seller.get();
     let (amount, currency) = price.into_stored();
     if identity.role == Role::Seller && identity.seller_id != Some(seller_id) {
         return Err(AppError::Forbidden("a seller may create listings only for itself".into()));

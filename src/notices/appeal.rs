@@ -14,7 +14,7 @@ use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult};
 use crate::events::NoticeEventKind;
 use crate::graph::Shared;
-use crate::ids::{GlobalId, Kind};
+use crate::ids::Key;
 use crate::states::{AppealParty, AppealStatus, NoticeItemStatus, RemovalProcedure};
 use crate::work::Work;
 use entity::{appeal, notice_item};
@@ -25,7 +25,7 @@ pub const CLOSED_BY_APPEAL: &str = "the removal was reversed on appeal";
 /// `fileAppeal`, parsed.
 #[derive(Debug, Clone)]
 pub struct FileAppeal {
-    pub item: i64,
+    pub item: Key<crate::objects::NoticeItem>,
     /// 10 to 5,000 characters.
     pub statement: String,
 }
@@ -33,7 +33,7 @@ pub struct FileAppeal {
 /// `resolveAppeal`, parsed.
 #[derive(Debug, Clone)]
 pub struct ResolveAppeal {
-    pub appeal: i64,
+    pub appeal: Key<crate::objects::Appeal>,
     pub reverse: bool,
     /// 1 to 2,000 characters.
     pub reason: String,
@@ -103,7 +103,7 @@ pub async fn resolve(
     let filed = appeal::Entity::find_by_id(command.appeal)
         .one(&work.txn)
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("no Appeal {}", GlobalId::new(Kind::Appeal, command.appeal))))?;
+        .ok_or_else(|| AppError::NotFound(format!("no Appeal {}", command.appeal)))?;
     if filed.decided_by.as_deref() == Some(identity.subject.as_str()) {
         return Err(AppError::Forbidden("whoever made a decision may not review the appeal against it".into()));
     }

@@ -11,7 +11,8 @@ use sea_orm::sea_query::ExprTrait;
 use super::appeal::{self, FileAppeal, ResolveAppeal};
 use crate::error::{AppError, AppResult};
 use crate::graph;
-use crate::ids::{self, Kind, to_id};
+use crate::ids::Key;
+use crate::ids::{Kind, to_id};
 use crate::loaders::{Batcher, Items};
 use crate::objects::NoticeItem;
 use crate::pagination::Connection;
@@ -150,7 +151,7 @@ impl AppealMutation {
     ) -> AppResult<Appeal> {
         let identity = graph::identity(ctx)?;
         let command = FileAppeal {
-            item: ids::decode(&input.item_id, Kind::NoticeItem, "itemId")?,
+            item: Key::<crate::objects::NoticeItem>::decode(&input.item_id, "itemId")?,
             statement: crate::values::text(&input.statement, 10, 5000, "statement")?,
         };
         let now = graph::request(ctx)?.now();
@@ -165,7 +166,7 @@ impl AppealMutation {
     ) -> AppResult<Appeal> {
         let identity = graph::identity(ctx)?;
         let command = ResolveAppeal {
-            appeal: ids::decode(&input.appeal_id, Kind::Appeal, "appealId")?,
+            appeal: Key::<crate::objects::Appeal>::decode(&input.appeal_id, "appealId")?,
             reverse: input.outcome == AppealOutcome::Reversed,
             reason: crate::values::text(&input.reason, 1, 2000, "reason")?,
         };

@@ -12,7 +12,7 @@ use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult};
 use crate::events::NoticeEventKind;
 use crate::graph::Shared;
-use crate::ids::{self, Kind};
+use crate::ids::Key;
 use crate::states::{CounterNoticeStatus, NoticeItemStatus};
 use crate::values;
 use crate::work::Work;
@@ -21,7 +21,7 @@ use entity::{counter_notice, notice_item};
 /// A seller's counter-notice on a removal.
 #[derive(Debug, Clone)]
 pub struct CounterNoticeFiling {
-    pub item: i64,
+    pub item: Key<crate::objects::NoticeItem>,
     /// 10 to 5,000 characters.
     pub statement: String,
 }
@@ -30,7 +30,7 @@ impl CounterNoticeFiling {
     /// The command from a client's values; bad input names its field.
     pub fn parse(item: &str, statement: &str) -> AppResult<Self> {
         Ok(Self {
-            item: ids::decode(item, Kind::NoticeItem, "itemId")?,
+            item: Key::<crate::objects::NoticeItem>::decode(item, "itemId")?,
             statement: values::text(statement, 10, 5000, "statement")?,
         })
     }
@@ -91,7 +91,7 @@ pub async fn file_counter_notice(
 /// A reviewer's resolution of a counter-notice.
 #[derive(Debug, Clone)]
 pub struct CounterNoticeResolution {
-    pub counter_notice: i64,
+    pub counter_notice: Key<crate::objects::CounterNotice>,
     /// `REINSTATE` (else `UPHOLD`).
     pub reinstate: bool,
     /// 1 to 2,000 characters.
@@ -102,7 +102,7 @@ impl CounterNoticeResolution {
     /// The command from a client's values; bad input names its field.
     pub fn parse(counter_notice: &str, reinstate: bool, reason: Option<String>) -> AppResult<Self> {
         Ok(Self {
-            counter_notice: ids::decode(counter_notice, Kind::CounterNotice, "counterNoticeId")?,
+            counter_notice: Key::<crate::objects::CounterNotice>::decode(counter_notice, "counterNoticeId")?,
             reinstate,
             reason: reason.map(|r| values::text(&r, 1, 2000, "reason")).transpose()?,
         })
@@ -119,9 +119,10 @@ pub async fn resolve_counter_notice(
     identity.require_role(&[Role::Admin, Role::Reviewer], "resolve counter-notices")?;
     let CounterNoticeResolution { counter_notice: id, reinstate, reason } = command;
     let mut work = Work::begin(&shared.db, actor_of(identity), now, &shared.rules).await?;
-    let cn = counter_notice::Entity::find_by_id(id).one(&work.txn).await?.ok_or_else(|| {
-        AppError::NotFound(format!("no CounterNotice {}", ids::GlobalId::new(Kind::CounterNotice, id)))
-    })?;
+    let cn = counter_notice::Entity::find_by_id(id)
+        .one(&work.txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no CounterNotice {}", id)))?;
     lock_around(&work, &reload_item(&work, cn.item_id).await?).await?;
     let to = if reinstate { CounterNoticeStatus::Accepted } else { CounterNoticeStatus::Rejected };
     let done = counter_notice::Entity::update_many()

@@ -8,7 +8,7 @@ use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult};
 use crate::events::NoticeEventKind;
 use crate::graph::Shared;
-use crate::ids::{self, Kind};
+use crate::ids::Key;
 use crate::states::NoticeItemStatus;
 use crate::values;
 use crate::work::Work;
@@ -17,7 +17,7 @@ use entity::notice_item;
 /// A reviewer's decision on an item.
 #[derive(Debug, Clone)]
 pub struct Decision {
-    pub item: i64,
+    pub item: Key<crate::objects::NoticeItem>,
     /// `REMOVE` (else `REJECT`).
     pub remove: bool,
     /// 1 to 2,000 characters; required to reject.
@@ -27,7 +27,7 @@ pub struct Decision {
 impl Decision {
     /// The command from a client's values; bad input names its field.
     pub fn parse(item: &str, remove: bool, reason: Option<String>) -> AppResult<Self> {
-        let item = ids::decode(item, Kind::NoticeItem, "itemId")?;
+        let item = Key::<crate::objects::NoticeItem>::decode(item, "itemId")?;
         let reason = match (remove, reason) {
             (_, Some(r)) => Some(values::text(&r, 1, 2000, "reason")?),
             (false, None) => return Err(AppError::bad_input("reason", "reason is required to REJECT an item")),

@@ -4,7 +4,7 @@ use async_graphql::{ID, InputObject};
 use chrono::{DateTime, Utc};
 
 use crate::error::AppResult;
-use crate::ids::Kind;
+use crate::ids::Key;
 use crate::states::{NoticeReason, NoticeStatus};
 
 /// Which notices to list.
@@ -28,7 +28,10 @@ pub fn notice_criteria(filter: Option<NoticeFilter>) -> AppResult<crate::loaders
     use crate::loaders::lists::NoticeCriteria;
     let Some(f) = filter else { return Ok(NoticeCriteria::default()) };
     let criteria = NoticeCriteria {
-        brand_id: f.brand_id.map(|id| crate::ids::decode(&id, Kind::Brand, "filter.brandId")).transpose()?,
+        brand_id: f
+            .brand_id
+            .map(|id| Key::<crate::objects::Brand>::decode(&id, "filter.brandId").map(Key::get))
+            .transpose()?,
         status: f.status,
         reason: f.reason,
         submitted_after: f.submitted_after.map(crate::time::micros),

@@ -11,6 +11,7 @@ use super::{counter_notice, decide, submit, withdraw};
 use crate::auth::{Identity, Role, visibility};
 use crate::error::AppResult;
 use crate::graph;
+use crate::ids::Key;
 use crate::ids::Kind;
 use crate::loaders::Notices;
 use crate::loaders::lists::NoticeCriteria;
@@ -104,7 +105,7 @@ impl NoticeMutation {
     ) -> AppResult<Notice> {
         let identity = graph::identity(ctx)?;
         let now = graph::request(ctx)?.now();
-        let notice = crate::ids::decode(&id, crate::ids::Kind::Notice, "id")?;
+        let notice = Key::<crate::objects::Notice>::decode(&id, "id")?;
         Ok(Notice(withdraw::withdraw(graph::shared(ctx)?, identity, now, notice).await?))
     }
 

@@ -14,6 +14,7 @@ use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult};
 use crate::events::NoticeEventKind;
 use crate::graph::Shared;
+use crate::ids::Key;
 use crate::states::{CounterNoticeStatus, NoticeItemStatus};
 use crate::work::Work;
 use entity::{counter_notice, notice_item};
@@ -24,7 +25,7 @@ pub const CLOSED_BY_RETRACTION: &str = "the brand retracted the removal";
 /// `retractNoticeItem`, parsed.
 #[derive(Debug, Clone)]
 pub struct Retraction {
-    pub item: i64,
+    pub item: Key<crate::objects::NoticeItem>,
     /// 1 to 2,000 characters.
     pub reason: String,
 }

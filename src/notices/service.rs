@@ -9,7 +9,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryF
 use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult};
 use crate::events::{ActorRole, NoticeEventKind};
-use crate::ids::{self, Kind};
+use crate::ids::{self};
 use crate::statements::service::Restriction;
 use crate::states::{
     AccountDecision, ListingStatus, NoticeItemStatus, NoticeMessageKind, NoticeStatus, RemovalProcedure, SellerStatus,
@@ -235,13 +235,17 @@ pub(crate) async fn refresh_trust_tier(work: &mut Work, brand_id: i64) -> AppRes
 }
 
 /// The item `id` if the viewer may see it, else `NOT_FOUND`.
-pub(crate) async fn visible_item_by_id(work: &Work, identity: &Identity, id: i64) -> AppResult<notice_item::Model> {
+pub(crate) async fn visible_item_by_id(
+    work: &Work,
+    identity: &Identity,
+    id: ids::Key<crate::objects::NoticeItem>,
+) -> AppResult<notice_item::Model> {
     let conds: Vec<crate::sql::Sql> = crate::auth::visibility::owned(identity.scope()).into_iter().collect();
-    crate::sql::by_ids::<notice_item::Model, Vec<_>>(&work.txn, "notice_item", &[id], &conds)
+    crate::sql::by_ids::<notice_item::Model, Vec<_>>(&work.txn, "notice_item", &[id.get()], &conds)
         .await?
         .pop()
         .map(|(_, row)| row)
-        .ok_or_else(|| AppError::NotFound(format!("no NoticeItem {}", ids::GlobalId::new(Kind::NoticeItem, id))))
+        .ok_or_else(|| AppError::NotFound(format!("no NoticeItem {id}")))
 }
 
 /// Takes the locks a change to `item` needs, in the workflow's lock order.

@@ -12,6 +12,7 @@ use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult};
 use crate::events::{ActorRole, NoticeEventKind};
 use crate::graph::Shared;
+use crate::ids::Key;
 use crate::ids::{GlobalId, Kind};
 use crate::states::SubmissionStatus;
 use crate::time::micros_of as micros;
@@ -93,7 +94,13 @@ pub(crate) async fn refresh_standing(
 }
 
 /// Lifts a brand's suspension (ADMIN): ACTIVE again, event `NOTIFIER_REINSTATED`.
-pub async fn lift(shared: &Shared, identity: &Identity, now: i64, brand_id: i64) -> AppResult<brand::Model> {
+pub async fn lift(
+    shared: &Shared,
+    identity: &Identity,
+    now: i64,
+    brand: Key<crate::objects::Brand>,
+) -> AppResult<brand::Model> {
+    let brand_id = brand.get();
     identity.require_role(&[Role::Admin], "lift notifier suspensions")?;
     // Only an ADMIN lifts (checked above).
     let mut work = Work::begin(&shared.db, ActorRole::Admin, now, &shared.rules).await?;

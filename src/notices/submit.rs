@@ -13,7 +13,8 @@ use crate::error::{AppError, AppResult};
 use crate::events::{ActorRole, NoticeEventKind};
 use crate::evidence::{Evidence, EvidenceInput};
 use crate::graph::Shared;
-use crate::ids::{self, GlobalId, Kind};
+use crate::ids::{GlobalId, Key, Kind};
+use crate::objects::Trademark;
 use crate::states::{ListingStatus, NoticeItemStatus, NoticeReason, NoticeStatus, TrademarkStatus, TrustTier};
 use crate::values::{self, ListingAddress};
 use crate::work::Work;
@@ -25,8 +26,8 @@ pub const MAX_ITEMS: usize = 300;
 /// One item of a submission: the listing, the brand's mark it infringes, and its evidence.
 #[derive(Debug, Clone)]
 pub struct SubmittedItem {
-    pub listing: i64,
-    pub trademark: i64,
+    pub listing: Key<crate::objects::Listing>,
+    pub trademark: Key<crate::objects::Trademark>,
     pub evidence: Vec<Evidence>,
 }
 
@@ -35,14 +36,14 @@ pub struct SubmittedItem {
 pub struct SubmittedByUrl {
     /// The address, normalized.
     pub url: ListingAddress,
-    pub trademark: i64,
+    pub trademark: Key<crate::objects::Trademark>,
     pub evidence: Vec<Evidence>,
 }
 
 /// A notice as submitted, parsed: ids decoded, texts checked, the good-faith declaration made.
 #[derive(Debug, Clone)]
 pub struct Submission {
-    pub brand: i64,
+    pub brand: Key<crate::objects::Brand>,
     pub reason: NoticeReason,
     /// 10 to 5,000 characters, trimmed.
     pub explanation: String,
@@ -79,7 +80,7 @@ impl Submission {
         by_url: &[RawItem<'_>],
         idempotency_key: Option<String>,
     ) -> AppResult<Self> {
-        let brand = ids::decode(brand, Kind::Brand, "brandId")?;
+        let brand = Key::<crate::objects::Brand>::decode(brand, "brandId")?;
         if !good_faith {
             return Err(AppError::bad_input("goodFaithDeclaration", "goodFaithDeclaration must be true"));
         }
@@ -99,8 +100,8 @@ impl Submission {
         let mut seen = HashSet::new();
         let mut parsed = Vec::with_capacity(items.len());
         for (i, (listing, trademark, evidence)) in items.iter().enumerate() {
-            let listing = ids::decode(listing, Kind::Listing, &format!("items.{i}.listingId"))?;
-            let trademark = ids::decode(trademark, Kind::Trademark, &format!("items.{i}.trademarkId"))?;
+            let listing = Key::<crate::objects::Listing>::decode(listing, &format!("items.{i}.listingId"))?;
+            let trademark = Key::<crate::objects::Trademark>::decode(trademark, &format!("items.{i}.trademarkId"))?;
             if !seen.insert(listing) {
                 return Err(AppError::bad_input(
                     format!("items.{i}.listingId"),
@@ -115,7 +116,8 @@ impl Submission {
         for (i, (url, trademark, evidence)) in by_url.iter().enumerate() {
             let field = format!("itemsByUrl.{i}.listingUrl");
             let url = ListingAddress::parse(url, &field)?;
-            let trademark = ids::decode(trademark, Kind::Trademark, &format!("itemsByUrl.{i}.trademarkId"))?;
+            let trademark =
+                Key::<crate::objects::Trademark>::decode(trademark, &format!("itemsByUrl.{i}.trademarkId"))?;
             if !addresses.insert(url.clone()) {
                 return Err(AppError::bad_input(&field, format!("{field}: the listing appears twice in the notice")));
             }
@@ -130,17 +132,17 @@ impl Submission {
     /// stored before the command was typed keep their fingerprints.
     fn fingerprint(&self) -> String {
         let mut hash = Sha256::new();
-        let brand = GlobalId::new(Kind::Brand, self.brand).to_string();
+        let brand = self.brand.to_string();
         for part in [brand.as_str(), self.reason.as_db(), self.explanation.as_str()] {
             hash.update(part.as_bytes());
             hash.update([0]);
         }
         // The good-faith declaration, always made by a parsed submission.
         hash.update([1]);
-        let mut item = |listing: &[u8], trademark: i64, evidence: &[Evidence]| {
+        let mut item = |listing: &[u8], trademark: Key<Trademark>, evidence: &[Evidence]| {
             hash.update(listing);
             hash.update([1]);
-            hash.update(GlobalId::new(Kind::Trademark, trademark).to_string().as_bytes());
+            hash.update(trademark.to_string().as_bytes());
             hash.update([2]);
             for e in evidence {
                 hash.update(format!("{e:?}").as_bytes());
@@ -148,7 +150,7 @@ impl Submission {
             }
         };
         for i in &self.items {
-            item(GlobalId::new(Kind::Listing, i.listing).to_string().as_bytes(), i.trademark, &i.evidence);
+            item(i.listing.to_string().as_bytes(), i.trademark, &i.evidence);
         }
         // Items by address hash after the others, each behind a 4 (none: the fingerprint of
         // earlier versions).
@@ -162,7 +164,7 @@ impl Submission {
 /// Submits a notice (CONTRACT.md section 4, "Submitting a notice", "Idempotency", "Good-faith
 /// takedown"). Any failure writes nothing.
 pub async fn submit(shared: &Shared, identity: &Identity, now: i64, input: Submission) -> AppResult<notice::Model> {
-    let brand_id = input.brand;
+    let brand_id = input.brand.get();
     identity.require_brand_actor(brand_id, "submit notices")?;
     let fingerprint = input.fingerprint();
     if let Some(existing) = replay(&shared.db, brand_id, &input, &fingerprint).await? {
@@ -186,7 +188,7 @@ async fn write_notice(
     input: &Submission,
     fingerprint: &str,
 ) -> AppResult<notice::Model> {
-    let brand_id = input.brand;
+    let brand_id = input.brand.get();
     let mut work = Work::begin(&shared.db, actor_of(identity), now, &shared.rules).await?;
     // Lock order of every workflow transaction (PostgreSQL): brand, notice, sellers, listings,
     // each in id order, then items. Writers that touch the same rows queue instead of deadlocking.
@@ -333,7 +335,7 @@ async fn by_address(work: &Work, input: &Submission) -> AppResult<Vec<SubmittedI
         .iter()
         .map(|row| Ok((row.try_get::<String>("", listing::URL_KEY)?, row.try_get::<i64>("", "id")?)))
         .collect::<AppResult<_>>()?;
-    let by_id: HashSet<i64> = input.items.iter().map(|i| i.listing).collect();
+    let by_id: HashSet<i64> = input.items.iter().map(|i| i.listing.get()).collect();
     for (i, item) in input.by_url.iter().enumerate() {
         let field = format!("itemsByUrl.{i}.listingUrl");
         let listing = *held
@@ -345,7 +347,11 @@ async fn by_address(work: &Work, input: &Submission) -> AppResult<Vec<SubmittedI
                 format!("{field}: the listing appears twice in the notice (also named by id)"),
             ));
         }
-        all.push(SubmittedItem { listing, trademark: item.trademark, evidence: item.evidence.clone() });
+        all.push(SubmittedItem {
+            listing: Key::of(listing),
+            trademark: item.trademark,
+            evidence: item.evidence.clone(),
+        });
     }
     Ok(all)
 }
@@ -358,7 +364,7 @@ async fn check_items(
     submitted: &[SubmittedItem],
     by_id: usize,
 ) -> AppResult<Vec<(listing::Model, i64)>> {
-    let parsed: Vec<(i64, i64)> = submitted.iter().map(|i| (i.listing, i.trademark)).collect();
+    let parsed: Vec<(i64, i64)> = submitted.iter().map(|i| (i.listing.get(), i.trademark.get())).collect();
     let listing_ids: Vec<i64> = parsed.iter().map(|p| p.0).collect();
     let trademark_ids: Vec<i64> = parsed.iter().map(|p| p.1).collect();
     let listings: HashMap<i64, listing::Model> = crate::sql::by_ids(&work.txn, "listing", &listing_ids, &[]).await?;

@@ -14,7 +14,7 @@ use super::types::NoticeEvent;
 use crate::auth::Scope;
 use crate::error::AppError;
 use crate::graph;
-use crate::ids::{self, Kind};
+use crate::ids::Key;
 use entity::notice_event;
 
 /// Events replayed per statement.
@@ -54,8 +54,10 @@ impl Subscription {
         after_event_id: Option<ID>,
     ) -> Result<impl Stream<Item = NoticeEvent>, AppError> {
         let identity = graph::identity(ctx)?;
-        let brand = ids::decode(&brand_id, Kind::Brand, "brandId")?;
-        let after = after_event_id.map(|id| ids::decode(&id, Kind::NoticeEvent, "afterEventId")).transpose()?;
+        let brand = Key::<crate::objects::Brand>::decode(&brand_id, "brandId")?.get();
+        let after = after_event_id
+            .map(|id| Key::<crate::objects::NoticeEvent>::decode(&id, "afterEventId").map(Key::get))
+            .transpose()?;
         let scope = identity.scope();
         if let Scope::Brand(own) = scope
             && own != brand

@@ -5,6 +5,7 @@ use async_graphql::{Context, ID, InputObject, Object};
 use crate::error::AppResult;
 use crate::fields::{Flag, Instant, MaybeInstant, MaybeText, State, Text};
 use crate::graph::{self, object};
+use crate::ids::Key;
 use crate::ids::Kind;
 use crate::loaders::{CounterNotices, Messages, OneOf, Rel, Strikes};
 use crate::objects::{Brand, Listing, NoticeMessage, Seller, Trademark};
@@ -338,7 +339,7 @@ impl RetractNoticeItemInput {
     /// The typed command; bad input names its field.
     pub fn parse(self) -> crate::error::AppResult<super::retract::Retraction> {
         Ok(super::retract::Retraction {
-            item: crate::ids::decode(&self.item_id, Kind::NoticeItem, "itemId")?,
+            item: Key::<crate::objects::NoticeItem>::decode(&self.item_id, "itemId")?,
             reason: crate::values::text(&self.reason, 1, 2000, "reason")?,
         })
     }

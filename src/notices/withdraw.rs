@@ -8,13 +8,20 @@ use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult};
 use crate::events::NoticeEventKind;
 use crate::graph::Shared;
+use crate::ids::Key;
 use crate::ids::{self, Kind};
 use crate::states::{NoticeItemStatus, NoticeStatus};
 use crate::work::Work;
 use entity::{notice, notice_item};
 
 /// Withdraws an `OPEN` notice's `PENDING` items (CONTRACT.md section 4, "Withdrawal").
-pub async fn withdraw(shared: &Shared, identity: &Identity, now: i64, id: i64) -> AppResult<notice::Model> {
+pub async fn withdraw(
+    shared: &Shared,
+    identity: &Identity,
+    now: i64,
+    notice: Key<crate::objects::Notice>,
+) -> AppResult<notice::Model> {
+    let id = notice.get();
     identity.require_role(&[Role::Admin, Role::BrandAgent], "withdraw notices")?;
     let mut work = Work::begin(&shared.db, actor_of(identity), now, &shared.rules).await?;
     if let Some(n) = notice::Entity::find_by_id(id).one(&work.txn).await? {

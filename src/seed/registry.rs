@@ -8,6 +8,7 @@ use super::bulk::{bulk, bump_sequence, next_id};
 use super::rings::{identifiers, rings};
 use super::{Bar, DAY, Run, msg};
 use crate::auth::{Identity, Role};
+use crate::ids::Key;
 use crate::{brands, trademarks};
 
 const JURISDICTIONS: [&str; 10] = ["US", "EM", "CN", "JP", "WO", "GB", "KR", "IN", "BR", "CH"];
@@ -102,7 +103,7 @@ async fn marks(
         let classes: Vec<i32> = (0..1 + rng.below(3)).map(|_| 1 + rng.below(45) as i32).collect();
         let expired = rng.chance(0.05);
         let registration = trademarks::service::Registration::new(
-            brand,
+            Key::of(brand),
             &BRAND_WORDS[b % BRAND_WORDS.len()].to_uppercase(),
             &format!("{jurisdiction}-{tag}-{b}-{m}"),
             jurisdiction,
@@ -114,7 +115,7 @@ async fn marks(
         let roll = rng.unit();
         if roll < 0.9 {
             let approve = roll < 0.85;
-            trademarks::service::verify(shared, reviewer, tm.id, approve).await.map_err(msg)?;
+            trademarks::service::verify(shared, reviewer, Key::of(tm.id), approve).await.map_err(msg)?;
             if approve && !expired {
                 verified.push(tm.id);
             }
@@ -123,7 +124,7 @@ async fn marks(
     if verified.is_empty() {
         // Every brand gets one mark it can enforce.
         let registration = trademarks::service::Registration::new(
-            brand,
+            Key::of(brand),
             &BRAND_WORDS[b % BRAND_WORDS.len()].to_uppercase(),
             &format!("WO-{tag}-{b}-X"),
             "WO",
@@ -132,7 +133,7 @@ async fn marks(
         )
         .map_err(msg)?;
         let tm = trademarks::service::register(shared, admin, t0 - 300 * DAY, registration).await.map_err(msg)?;
-        trademarks::service::verify(shared, reviewer, tm.id, true).await.map_err(msg)?;
+        trademarks::service::verify(shared, reviewer, Key::of(tm.id), true).await.map_err(msg)?;
         verified.push(tm.id);
     }
     Ok(verified)

@@ -6,7 +6,8 @@ use sea_orm::sea_query::ExprTrait;
 use super::types::{Seller, SellerStatus};
 use crate::error::AppResult;
 use crate::graph;
-use crate::ids::{self, Kind};
+use crate::ids::Key;
+use crate::ids::Kind;
 use crate::loaders::Sellers;
 use crate::pagination::Connection;
 use crate::sql::{ListSpec, t};
@@ -77,7 +78,7 @@ impl SellerMutation {
         let identity = graph::identity(ctx)?;
         let now = graph::request(ctx)?.now();
         let shared = graph::shared(ctx)?;
-        let seller = ids::decode(&input.seller_id, Kind::Seller, "sellerId")?;
+        let seller = Key::<crate::objects::Seller>::decode(&input.seller_id, "sellerId")?;
         let identifier = super::identifier::Identifier::parse(input.kind, &input.value, "value")?;
         let seller = super::service::add_identifier(shared, identity, now, seller, identifier).await?;
         Ok(Seller(seller))

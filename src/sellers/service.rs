@@ -10,6 +10,7 @@ use super::identifier::Identifier;
 use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult};
 use crate::graph::Shared;
+use crate::ids::Key;
 use crate::ids::{GlobalId, Kind};
 use crate::notices::types::ActorRole;
 use crate::sql::id_in;
@@ -78,9 +79,10 @@ pub async fn add_identifier(
     shared: &Shared,
     identity: &Identity,
     now: i64,
-    seller_id: i64,
+    seller: Key<crate::objects::Seller>,
     identifier: Identifier,
 ) -> AppResult<entity::seller::Model> {
+    let seller_id = seller.get();
     identity.require_role(&[Role::Admin], "add seller identifiers")?;
     let work = Work::begin(&shared.db, ActorRole::Admin, now, &shared.rules).await?;
     let seller = entity::seller::Entity::find_by_id(seller_id)

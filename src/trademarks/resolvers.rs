@@ -5,7 +5,8 @@ use async_graphql::{Context, ID, Object};
 use super::types::Trademark;
 use crate::error::AppResult;
 use crate::graph;
-use crate::ids::{self, Kind};
+use crate::ids::Key;
+use crate::ids::Kind;
 use crate::loaders::Trademarks;
 
 /// Trademark queries; every role sees trademarks.
@@ -39,7 +40,7 @@ impl TrademarkMutation {
     ) -> AppResult<Trademark> {
         let identity = graph::identity(ctx)?;
         let now = graph::request(ctx)?.now();
-        let brand = ids::decode(&input.brand_id, Kind::Brand, "brandId")?;
+        let brand = Key::<crate::objects::Brand>::decode(&input.brand_id, "brandId")?;
         let registration = super::service::Registration::new(
             brand,
             &input.mark,
@@ -58,7 +59,7 @@ impl TrademarkMutation {
         #[graphql(desc = "The trademark and the decision.")] input: super::types::VerifyTrademarkInput,
     ) -> AppResult<Trademark> {
         let identity = graph::identity(ctx)?;
-        let trademark = ids::decode(&input.trademark_id, Kind::Trademark, "trademarkId")?;
+        let trademark = Key::<crate::objects::Trademark>::decode(&input.trademark_id, "trademarkId")?;
         Ok(Trademark(super::service::verify(graph::shared(ctx)?, identity, trademark, input.approve).await?))
     }
 }

@@ -6,6 +6,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult};
 use crate::graph::Shared;
+use crate::ids::Key;
 use crate::ids::{GlobalId, Kind};
 use crate::states::TrademarkStatus;
 use crate::time::instant;
@@ -14,7 +15,7 @@ use crate::work::conflict_on_unique;
 
 /// A trademark to register, its values checked and normalized.
 pub struct Registration {
-    pub brand: i64,
+    pub brand: Key<crate::objects::Brand>,
     /// 1 to 200 characters.
     pub mark: String,
     pub registration_number: RegistrationNumber,
@@ -26,7 +27,7 @@ pub struct Registration {
 impl Registration {
     /// The command from a client's values; the first bad value names its input field.
     pub fn new(
-        brand: i64,
+        brand: Key<crate::objects::Brand>,
         mark: &str,
         registration_number: &str,
         jurisdiction: &str,
@@ -52,9 +53,8 @@ pub async fn register(
     now: i64,
     input: Registration,
 ) -> AppResult<entity::trademark::Model> {
-    let Registration {
-        brand: brand_id, mark, registration_number: number, jurisdiction, nice_classes: classes, ..
-    } = input;
+    let Registration { brand, mark, registration_number: number, jurisdiction, nice_classes: classes, .. } = input;
+    let brand_id = brand.get();
     identity.require_brand_actor(brand_id, "register trademarks")?;
     if let Some(date) = input.expires_on
         && date <= instant(now).date_naive()
@@ -87,9 +87,10 @@ pub async fn register(
 pub async fn verify(
     shared: &Shared,
     identity: &Identity,
-    id: i64,
+    trademark: Key<crate::objects::Trademark>,
     approve: bool,
 ) -> AppResult<entity::trademark::Model> {
+    let id = trademark.get();
     identity.require_role(&[Role::Admin, Role::Reviewer], "verify trademarks")?;
     let to = if approve { TrademarkStatus::Verified } else { TrademarkStatus::Rejected };
     let done = entity::trademark::Entity::update_many()

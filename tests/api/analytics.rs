@@ -1023,7 +1023,8 @@ async fn network_lists_at_most_500_members_and_says_when_truncated() {
     }
     for (members, account) in [(&big, "ACCT-BIG"), (&exact, "acct-exact")] {
         for seller in members.iter() {
-            let seller = rightsgraph::ids::decode(seller, Kind::Seller, "sellerId").expect("seller id");
+            let seller =
+                rightsgraph::ids::Key::<rightsgraph::objects::Seller>::decode(seller, "sellerId").expect("seller id");
             let identifier =
                 rightsgraph::sellers::identifier::Identifier::parse(IdentifierKind::PaymentAccount, account, "value")
                     .expect("identifier");

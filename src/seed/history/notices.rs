@@ -5,6 +5,7 @@
 use super::{History, Step, counter, items_of};
 use crate::auth::{Identity, Role};
 use crate::channel::service as channel;
+use crate::ids::Key;
 use crate::notices::submit::{self, Submission, SubmittedItem};
 use crate::notices::withdraw;
 use crate::seed::HOUR;
@@ -20,7 +21,7 @@ impl History<'_> {
         let mut accepted = None;
         for _ in 0..4 {
             let submission = self.draft();
-            let (brand, count) = (submission.brand, submission.items.len());
+            let (brand, count) = (submission.brand.get(), submission.items.len());
             let agent =
                 Identity { subject: "seed".into(), role: Role::BrandAgent, brand_id: Some(brand), seller_id: None };
             match submit::submit(self.shared, &agent, at, submission).await {
@@ -65,7 +66,11 @@ impl History<'_> {
         let items = listings
             .iter()
             .zip(marks)
-            .map(|(l, trademark)| SubmittedItem { listing: *l, trademark, evidence: Vec::new() })
+            .map(|(l, trademark)| SubmittedItem {
+                listing: Key::of(*l),
+                trademark: Key::of(trademark),
+                evidence: Vec::new(),
+            })
             .collect::<Vec<_>>();
         let items = items
             .into_iter()
@@ -84,7 +89,7 @@ impl History<'_> {
             })
             .collect();
         Submission {
-            brand: *brand,
+            brand: Key::of(*brand),
             reason,
             explanation: "Listings offer counterfeit goods bearing the brand's registered mark.".into(),
             items,
@@ -139,7 +144,7 @@ impl History<'_> {
     /// The brand withdraws its notice: its items still pending (the rules refuse a closed notice).
     pub(super) async fn withdraw(&mut self, at: i64, notice: i64, brand: i64) {
         let agent = Identity { subject: "seed".into(), role: Role::BrandAgent, brand_id: Some(brand), seller_id: None };
-        let _ = withdraw::withdraw(self.shared, &agent, at, notice).await;
+        let _ = withdraw::withdraw(self.shared, &agent, at, Key::of(notice)).await;
     }
 
     /// A message to the notice's thread: the brand's, which a reviewer answers some hours later.
@@ -151,7 +156,7 @@ impl History<'_> {
             ),
             None => (self.reviewer.clone(), "Thank you; the review is under way."),
         };
-        let command = channel::PostMessage { notice, body: body.into() };
+        let command = channel::PostMessage { notice: Key::of(notice), body: body.into() };
         if channel::post_message(self.shared, &author, at, command).await.is_ok() && brand.is_some() {
             self.later.push((at + (1 + self.rng.below(48)) as i64 * HOUR, Step::Post { notice, brand: None }));
         }

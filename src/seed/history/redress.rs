@@ -6,6 +6,7 @@ use sea_orm::EntityTrait;
 
 use super::{History, Step};
 use crate::auth::{Identity, Role};
+use crate::ids::Key;
 use crate::notices::counter_notice::{self, CounterNoticeFiling, CounterNoticeResolution};
 use crate::seed::HOUR;
 use crate::states::NoticeItemStatus;
@@ -16,7 +17,7 @@ impl History<'_> {
     pub(super) async fn counter_notice(&mut self, at: i64, item: i64, seller: i64) {
         let who = Identity { subject: "seed".into(), role: Role::Seller, brand_id: None, seller_id: Some(seller) };
         let statement = "These goods are genuine and were bought from an authorized distributor.".to_owned();
-        let filing = CounterNoticeFiling { item, statement };
+        let filing = CounterNoticeFiling { item: Key::of(item), statement };
         if let Ok(cn) = counter_notice::file_counter_notice(self.shared, &who, at, filing).await {
             let hours = if self.rng.chance(0.2) { 24 * (30 + self.rng.below(120)) } else { 12 + self.rng.below(240) };
             let resolve = Step::Resolve { counter: cn.id, reinstate: self.rng.chance(0.35) };
@@ -26,7 +27,7 @@ impl History<'_> {
 
     /// A reviewer resolves a counter-notice: the listing reinstated, or the removal kept.
     pub(super) async fn resolve_counter_notice(&mut self, at: i64, counter: i64, reinstate: bool) {
-        let resolution = CounterNoticeResolution { counter_notice: counter, reinstate, reason: None };
+        let resolution = CounterNoticeResolution { counter_notice: Key::of(counter), reinstate, reason: None };
         let _ = counter_notice::resolve_counter_notice(self.shared, &self.reviewer, at, resolution).await;
     }
 
@@ -45,7 +46,7 @@ impl History<'_> {
             Identity { subject: "seed".into(), role: Role::Seller, brand_id: None, seller_id: Some(row.seller_id) }
         };
         let statement = "The decision was wrong: please have another person look at it.";
-        let command = crate::notices::appeal::FileAppeal { item, statement: statement.into() };
+        let command = crate::notices::appeal::FileAppeal { item: Key::of(item), statement: statement.into() };
         if let Ok(filed) = crate::notices::appeal::file(self.shared, &who, at, command).await {
             self.stats.appeals += 1;
             let hours = 24 + self.rng.below(24 * 20);
@@ -62,7 +63,7 @@ impl History<'_> {
         // Another person than the decision's maker ("seed").
         let second = Identity { subject: "seed-appeals".into(), ..self.reviewer.clone() };
         let command = crate::notices::appeal::ResolveAppeal {
-            appeal,
+            appeal: Key::of(appeal),
             reverse,
             reason: "Reviewed again by a second reviewer.".into(),
         };
@@ -78,7 +79,7 @@ impl History<'_> {
             .map_or(0, |i| i.brand_id);
         let agent = Identity { subject: "seed".into(), role: Role::BrandAgent, brand_id: Some(brand), seller_id: None };
         let command = crate::notices::retract::Retraction {
-            item,
+            item: Key::of(item),
             reason: "The listing was checked again: the goods are genuine.".into(),
         };
         if crate::notices::retract::retract(self.shared, &agent, at, command).await.is_ok() {

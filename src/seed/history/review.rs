@@ -5,6 +5,7 @@
 use super::{History, Step, counter};
 use crate::auth::{Identity, Role};
 use crate::channel::service as channel;
+use crate::ids::Key;
 use crate::notices::decide::{self, Decision};
 use crate::seed::HOUR;
 use crate::states::EvidenceKind;
@@ -14,7 +15,7 @@ impl History<'_> {
     pub(super) async fn decide(&mut self, at: i64, item: i64, remove: bool) -> Result<(), String> {
         let reason = (!remove).then(|| "Not an infringement on review".to_owned());
         // A withdrawn or already decided item answers CONFLICT: the rules said no.
-        let decision = Decision { item, remove, reason };
+        let decision = Decision { item: Key::of(item), remove, reason };
         let decided = decide::decide(self.shared, &self.reviewer, at, decision).await.is_ok();
         if decided && remove {
             if self.rng.chance(0.05) {
@@ -34,7 +35,7 @@ impl History<'_> {
     /// when it passes, whether the brand answered or not.
     pub(super) async fn ask(&mut self, at: i64, item: i64, remove: bool) {
         let question = "Please send a test-buy report or another proof that this listing is not genuine.";
-        let command = channel::RequestInformation { item, question: question.into() };
+        let command = channel::RequestInformation { item: Key::of(item), question: question.into() };
         // An item withdrawn meanwhile answers CONFLICT: nothing to ask.
         if let Ok(asked) = channel::request_information(self.shared, &self.reviewer, at, command).await {
             self.stats.asked += 1;
@@ -60,7 +61,7 @@ impl History<'_> {
             note: None,
         }];
         let answer = "Our test purchase arrived with a counterfeit hologram and serial number.";
-        let command = channel::ProvideInformation { item, answer: answer.into(), evidence };
+        let command = channel::ProvideInformation { item: Key::of(item), answer: answer.into(), evidence };
         if channel::provide_information(self.shared, &agent, at, command).await.is_ok() {
             self.stats.answered += 1;
             self.later.push((at + (2 + self.rng.below(72)) as i64 * HOUR, Step::Decide { item, remove }));

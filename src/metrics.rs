@@ -263,24 +263,39 @@ impl Metrics {
             standby_lag: Gauge::default(),
             gauges: Gauges::default(),
         };
-        let g = &metrics.gauges;
+        // In the order `/metrics` lists them.
+        metrics.register_requests(&mut registry);
+        metrics.register_load(&mut registry);
+        metrics.register_process(&mut registry);
+        metrics.register_reads(&mut registry, standby);
+        Self { registry: Arc::new(registry), ..metrics }
+    }
+
+    /// Registers what requests cost: their durations, the refusals and the SQL they ran.
+    fn register_requests(&self, registry: &mut Registry) {
         registry.register(
             "request_duration_seconds",
             "GraphQL requests by operation type and outcome, and how long they took",
-            metrics.requests.clone(),
+            self.requests.clone(),
         );
         registry.register(
             "refusals",
             "GraphQL requests refused before they ran (a limit, the cost budget, a parse or validation error) or \
              abandoned at the timeout, by reason",
-            metrics.refusals.clone(),
+            self.refusals.clone(),
         );
-        registry.register("sql_statements", "SQL statements run since start", metrics.statements.clone());
+        registry.register("sql_statements", "SQL statements run since start", self.statements.clone());
         registry.register(
             "sql_statement_duration_seconds",
             "How long SQL statements took",
-            metrics.statement_seconds.clone(),
+            self.statement_seconds.clone(),
         );
+    }
+
+    /// Registers the load now, against the limits that bound it: requests executing and
+    /// waiting, WebSockets and subscriptions open. These gauges are set at scrape time (`render`).
+    fn register_load(&self, registry: &mut Registry) {
+        let g = &self.gauges;
         registry.register(
             "requests_executing",
             "GraphQL requests executing now (at most --max-concurrent-requests)",
@@ -297,20 +312,26 @@ impl Metrics {
             g.websockets.clone(),
         );
         registry.register("subscriptions_open", "Subscriptions open now", g.subscriptions.clone());
+    }
+
+    /// Registers what the process does besides answering requests: the events it publishes and
+    /// their relay, the background work, and its memory.
+    fn register_process(&self, registry: &mut Registry) {
+        let g = &self.gauges;
         registry.register(
             "events_delivered",
             "Notice events published to this process's subscribers",
-            metrics.events_delivered.clone(),
+            self.events_delivered.clone(),
         );
         registry.register(
             "event_delay_seconds",
             "From an event's commit to its publication in this process",
-            metrics.event_delay_seconds.clone(),
+            self.event_delay_seconds.clone(),
         );
         registry.register(
             "event_relay_connects",
             "Times the event relay (re)connected to listen",
-            metrics.relay_connects.clone(),
+            self.relay_connects.clone(),
         );
         registry.register(
             "background_worker",
@@ -318,25 +339,30 @@ impl Metrics {
             g.background.clone(),
         );
         registry.register("process_resident_memory_bytes", "Resident memory of the process", g.rss.clone());
-        registry.register("planned_requests", "Queries answered by the planned executor", metrics.planned.clone());
+    }
+
+    /// Registers how queries were read: by the planner or the general executor, from the standby
+    /// or the primary, and the standby's lag, only when there is a standby (a figure that does
+    /// not apply is absent, not 0).
+    fn register_reads(&self, registry: &mut Registry, standby: bool) {
+        registry.register("planned_requests", "Queries answered by the planned executor", self.planned.clone());
         registry.register(
             "planner_fallbacks",
             "Planned queries given back to the general executor at run time",
-            metrics.fallbacks.clone(),
+            self.fallbacks.clone(),
         );
         registry.register(
             "reads",
             "Queries by the database that served their reads: the standby (--database-read-url) or the primary",
-            metrics.reads.clone(),
+            self.reads.clone(),
         );
         if standby {
             registry.register(
                 "standby_lag_seconds",
                 "Replay lag of the read standby (--database-read-url) when last probed (+Inf: it cannot be reached)",
-                metrics.standby_lag.clone(),
+                self.standby_lag.clone(),
             );
         }
-        Self { registry: Arc::new(registry), ..metrics }
     }
 
     /// Records a request that took `took`.

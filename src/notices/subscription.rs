@@ -38,6 +38,24 @@ struct Feed {
     seen: i64,
     db: DatabaseConnection,
     state: std::sync::Arc<graph::RequestState>,
+    audience: Audience,
+}
+
+/// Whose events a subscriber is sent: its brand's, those of them its scope may see.
+struct Audience {
+    brand: i64,
+    scope: Scope,
+}
+
+impl Audience {
+    /// Whether `event` is sent to the subscriber.
+    fn sees(&self, event: &notice_event::Model) -> bool {
+        event.brand_id == self.brand
+            && match self.scope {
+                Scope::All | Scope::Brand(_) => true,
+                Scope::Seller(s) => event.seller_id == Some(s),
+            }
+    }
 }
 
 /// Live feeds over `graphql-transport-ws` at `/graphql/ws` (the token in `connection_init`).
@@ -78,68 +96,73 @@ impl Subscription {
             seen: after.map_or(latest, |after| after.max(latest)),
             db: shared.db.clone(),
             state: graph::request_arc(ctx)?.clone(),
+            audience: Audience { brand, scope },
         };
-        let visible = move |event: &notice_event::Model| {
-            event.brand_id == brand
-                && match scope {
-                    Scope::All | Scope::Brand(_) => true,
-                    Scope::Seller(s) => event.seller_id == Some(s),
+        Ok(stream::unfold(feed, Feed::next))
+    }
+}
+
+impl Feed {
+    /// The next event to send, and the feed that sends the ones after it; `None` ends the
+    /// subscription (the live stream closed, or the replay could not be read).
+    async fn next(mut self) -> Option<(NoticeEvent, Self)> {
+        // The previous event (if any) is answered by the time the next one is asked for: a
+        // subscription resolves its events in turn.
+        self.state.event_answered();
+        loop {
+            if let Some(event) = self.backlog.pop_front() {
+                self.state.admit_event().await;
+                return Some((NoticeEvent(event), self));
+            }
+            if let Some(after) = self.replay_after {
+                if let Err(err) = self.read_replay(after).await {
+                    // The subscriber reconnects and asks again from its last event.
+                    tracing::warn!(%err, "cannot replay notice events; ending the subscription");
+                    return None;
                 }
-        };
-        Ok(stream::unfold(feed, move |mut feed| async move {
-            // The previous event (if any) is answered by the time the next one is asked for: a
-            // subscription resolves its events in turn.
-            feed.state.event_answered();
-            loop {
-                if let Some(event) = feed.backlog.pop_front() {
-                    feed.state.admit_event().await;
-                    return Some((NoticeEvent(event), feed));
-                }
-                if let Some(after) = feed.replay_after {
-                    // Reading the replay is work like answering an event: under a permit of the
-                    // concurrency limit and within the request timeout.
-                    feed.state.admit_event().await;
-                    let page = replay_page(&feed.db, brand, after).await;
-                    feed.state.event_answered();
-                    let page = match page {
-                        Ok(page) => page,
-                        Err(err) => {
-                            // The subscriber reconnects and asks again from its last event.
-                            tracing::warn!(%err, "cannot replay notice events; ending the subscription");
-                            return None;
-                        }
-                    };
-                    feed.replay_after = (page.len() as u64 == PAGE).then(|| page.last().map_or(after, |e| e.id));
-                    for event in page {
-                        feed.seen = feed.seen.max(event.id);
-                        feed.replayed.insert(event.id);
-                        if visible(&event) {
-                            feed.backlog.push_back(event);
-                        }
-                    }
+                continue;
+            }
+            let event = match self.live.next().await? {
+                Ok(event) => event,
+                // The subscriber fell behind by more than the buffer (`--event-buffer`): the
+                // writers do not wait for it; it reads what it missed from the database. (An
+                // event that fills a late gap below `seen`, dropped while the subscriber lags,
+                // is the one case it cannot read back this way.)
+                Err(BroadcastStreamRecvError::Lagged(missed)) => {
+                    tracing::info!(missed, "a subscriber fell behind; reading its events from the database");
+                    self.replay_after = Some(self.seen);
                     continue;
                 }
-                let event = match feed.live.next().await? {
-                    Ok(event) => event,
-                    // The subscriber fell behind by more than the buffer (`--event-buffer`): the
-                    // writers do not wait for it; it reads what it missed from the database. (An
-                    // event that fills a late gap below `seen`, dropped while the subscriber lags,
-                    // is the one case it cannot read back this way.)
-                    Err(BroadcastStreamRecvError::Lagged(missed)) => {
-                        tracing::info!(missed, "a subscriber fell behind; reading its events from the database");
-                        feed.replay_after = Some(feed.seen);
-                        continue;
-                    }
-                };
-                feed.seen = feed.seen.max(event.id);
-                if visible(&event) && !feed.replayed.contains(&event.id) {
-                    // Each event is answered at its own instant, with loaders of its own, under
-                    // a permit of the concurrency limit.
-                    feed.state.admit_event().await;
-                    return Some((NoticeEvent(event), feed));
-                }
+            };
+            self.seen = self.seen.max(event.id);
+            if self.audience.sees(&event) && !self.replayed.contains(&event.id) {
+                // Each event is answered at its own instant, with loaders of its own, under
+                // a permit of the concurrency limit.
+                self.state.admit_event().await;
+                return Some((NoticeEvent(event), self));
             }
-        }))
+        }
+    }
+
+    /// Reads the page of the replay after `after`: the events the subscriber may see go into the
+    /// backlog, every one read is marked replayed (so that the live stream does not send it
+    /// again), and the replay goes on after this page only when it was full.
+    async fn read_replay(&mut self, after: i64) -> Result<(), sea_orm::DbErr> {
+        // Reading the replay is work like answering an event: under a permit of the
+        // concurrency limit and within the request timeout.
+        self.state.admit_event().await;
+        let page = replay_page(&self.db, self.audience.brand, after).await;
+        self.state.event_answered();
+        let page = page?;
+        self.replay_after = (page.len() as u64 == PAGE).then(|| page.last().map_or(after, |e| e.id));
+        for event in page {
+            self.seen = self.seen.max(event.id);
+            self.replayed.insert(event.id);
+            if self.audience.sees(&event) {
+                self.backlog.push_back(event);
+            }
+        }
+        Ok(())
     }
 }
 

@@ -14,12 +14,23 @@ use crate::loaders::{
 use crate::notices::stats::StatsKey;
 use crate::pagination::Cursor;
 
-use super::store::{Needs, Stop, Store, Stored, failed};
+use super::store::{Map, Needs, Stop, Store, Stored, failed};
 use crate::fields::Fallback;
 
 /// Loads what `needs` asks and the store lacks: one statement per table, page and count.
 pub(super) async fn fetch(plan: &Plan, batcher: &Batcher, store: &mut Store, needs: Needs) -> Result<(), Stop> {
-    for (obj, mut ids) in needs.rows {
+    fetch_rows(plan, batcher, store, needs.rows).await?;
+    fetch_pages(plan, batcher, store, needs.pages).await?;
+    fetch_counts(plan, batcher, store, needs.counts).await?;
+    fetch_one_of(batcher, store, needs.one_of).await?;
+    fetch_stats(batcher, store, needs.stats).await?;
+    fetch_active_strikes(batcher, store, needs.active_strikes).await
+}
+
+/// The rows of each object by id, one statement per table; a row already stored is not read
+/// again. An object the planner does not answer gives the query back to the general executor.
+async fn fetch_rows(plan: &Plan, batcher: &Batcher, store: &mut Store, rows: Map<Kind, Vec<i64>>) -> Result<(), Stop> {
+    for (obj, mut ids) in rows {
         ids.sort_unstable();
         ids.dedup();
         ids.retain(|id| !store.has(obj, *id));
@@ -42,7 +53,19 @@ pub(super) async fn fetch(plan: &Plan, batcher: &Batcher, store: &mut Store, nee
             }
         }
     }
-    for (page, mut parents) in needs.pages {
+    Ok(())
+}
+
+/// Each relation's page for its parents, one statement per relation; a parent whose page is
+/// stored is not read again. No relation lists brands or counter-notices, so a plan that asks
+/// for one gives the query back.
+async fn fetch_pages(
+    plan: &Plan,
+    batcher: &Batcher,
+    store: &mut Store,
+    relations: Map<usize, Vec<i64>>,
+) -> Result<(), Stop> {
+    for (page, mut parents) in relations {
         parents.sort_unstable();
         parents.dedup();
         parents.retain(|p| !store.pages.contains_key(&(page, *p)));
@@ -64,7 +87,18 @@ pub(super) async fn fetch(plan: &Plan, batcher: &Batcher, store: &mut Store, nee
             }
         }
     }
-    for (count, mut parents) in needs.counts {
+    Ok(())
+}
+
+/// Each relation's `totalCount` for its parents, through the count loader, which counts a batch
+/// of parents in one statement.
+async fn fetch_counts(
+    plan: &Plan,
+    batcher: &Batcher,
+    store: &mut Store,
+    relations: Map<usize, Vec<i64>>,
+) -> Result<(), Stop> {
+    for (count, mut parents) in relations {
         parents.sort_unstable();
         parents.dedup();
         let rel = &plan.counts[count];
@@ -74,7 +108,13 @@ pub(super) async fn fetch(plan: &Plan, batcher: &Batcher, store: &mut Store, nee
             store.counts.insert((count, key.parent), n);
         }
     }
-    for (obj, mut parents) in needs.one_of {
+    Ok(())
+}
+
+/// The one row that refers to each parent, for the one-of relations the planner answers (a
+/// notice item's strike or counter-notice); a parent whose row is stored is not read again.
+async fn fetch_one_of(batcher: &Batcher, store: &mut Store, relations: Map<Kind, Vec<i64>>) -> Result<(), Stop> {
+    for (obj, mut parents) in relations {
         parents.sort_unstable();
         parents.dedup();
         parents.retain(|p| !store.one_of.contains_key(&(obj, *p)));
@@ -84,7 +124,12 @@ pub(super) async fn fetch(plan: &Plan, batcher: &Batcher, store: &mut Store, nee
             _ => return Err(Stop::Fallback(Fallback("no such one-of relation"))),
         }
     }
-    let mut keys = needs.stats;
+    Ok(())
+}
+
+/// The figures of each `Brand.stats(since)` asked that the store lacks, through the loader the
+/// resolver uses, so that both answer the same figures.
+async fn fetch_stats(batcher: &Batcher, store: &mut Store, mut keys: Vec<StatsKey>) -> Result<(), Stop> {
     keys.retain(|k| !store.stats.contains_key(k));
     if !keys.is_empty() {
         keys.sort_unstable_by_key(|k| (k.brand, k.since));
@@ -93,8 +138,13 @@ pub(super) async fn fetch(plan: &Plan, batcher: &Batcher, store: &mut Store, nee
             store.stats.insert(key, stats);
         }
     }
-    if !needs.active_strikes.is_empty() {
-        let mut ids = needs.active_strikes;
+    Ok(())
+}
+
+/// The active strikes of the sellers asked that the store lacks, through the loader the resolver
+/// uses (`Seller.activeStrikeCount`), so that both count them the same way.
+async fn fetch_active_strikes(batcher: &Batcher, store: &mut Store, mut ids: Vec<i64>) -> Result<(), Stop> {
+    if !ids.is_empty() {
         ids.sort_unstable();
         ids.dedup();
         ids.retain(|id| !store.active_strikes.contains_key(id));

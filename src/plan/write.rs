@@ -74,16 +74,9 @@ fn write_object(w: &Written<'_>, sel: &Selection, obj: Kind, id: i64, out: &mut 
                 write(row, out, w.now)?;
                 FIELD
             }
-            FieldPlan::Ref { obj: target, target: via, nullable, sel } => match via(row) {
-                Some(child) if w.store.has(*target, child) => {
-                    FIELD.saturating_add(write_object(w, sel, *target, child, out)?)
-                }
-                _ if *nullable => {
-                    out.extend_from_slice(b"null");
-                    FIELD
-                }
-                _ => return Err(Fallback("a referenced row is not visible")),
-            },
+            FieldPlan::Ref { obj: target, target: via, nullable, sel } => {
+                write_ref(w, sel, *target, via(row), *nullable, out)?
+            }
             FieldPlan::OneOf { obj: target, sel } => match w.store.one_of.get(&(*target, id)).copied().flatten() {
                 Some(child) => FIELD.saturating_add(write_object(w, sel, *target, child, out)?),
                 None => {
@@ -96,64 +89,102 @@ fn write_object(w: &Written<'_>, sel: &Selection, obj: Kind, id: i64, out: &mut 
                 let total = |count| w.store.counts.get(&(count, id)).copied().unwrap_or(0);
                 write_rows(w, sel, *target, rows, &w.plan.pages[*page].2, total, out)?
             }
-            FieldPlan::ActiveStrikes => {
-                let kept = match row {
-                    Row::Seller(seller) => ActiveStrikes::kept(seller, w.now),
-                    _ => None,
-                };
-                let n = kept.or_else(|| w.store.active_strikes.get(&id).copied()).unwrap_or(0);
-                let _ = write!(out, "{}", n as i32);
-                FIELD
-            }
-            FieldPlan::Stats { since, parts } => match w.store.stats.get(&StatsKey { brand: id, since: *since }) {
-                None => {
-                    out.extend_from_slice(b"null");
-                    FIELD
-                }
-                Some(stats) => FIELD.saturating_add(object(out, parts, |part, out| {
-                    Ok(match part {
-                        StatsPart::Typename => {
-                            name(out, "BrandStats");
-                            0
-                        }
-                        StatsPart::Figure(Figure::Count(get)) => {
-                            let _ = write!(out, "{}", get(stats));
-                            FIELD
-                        }
-                        // As serde_json writes a float (async-graphql's own serializer).
-                        StatsPart::Figure(Figure::Share(get)) => {
-                            match get(stats) {
-                                Some(x) => serde_json::to_writer(&mut *out, &x).map_err(|_| Fallback("a float"))?,
-                                None => out.extend_from_slice(b"null"),
-                            }
-                            FIELD
-                        }
-                    })
-                })?),
-            },
+            FieldPlan::ActiveStrikes => write_active_strikes(w, row, id, out),
+            FieldPlan::Stats { since, parts } => write_stats(w, StatsKey { brand: id, since: *since }, parts, out)?,
             FieldPlan::Network { max_hops, parts } => {
                 let network = w.store.networks.get(&(id, *max_hops)).ok_or(Fallback("a network not walked"))?;
                 crate::budget::cost::network(write_parts(w, parts, network, out)?)
             }
-            FieldPlan::Price(parts) => {
-                let Row::Listing(listing) = row else { return Err(Fallback("a price of another object")) };
-                FIELD.saturating_add(object(out, parts, |part, out| {
-                    Ok(match part {
-                        PricePart::Typename => {
-                            name(out, "Money");
-                            0
-                        }
-                        PricePart::Text(read) => {
-                            schema::string(out, read(listing));
-                            FIELD
-                        }
-                    })
-                })?)
-            }
+            FieldPlan::Price(parts) => write_price(row, parts, out)?,
         })
     })
 }
 
+/// A reference to row `child` of `target`, if any; what it cost. A row the store lacks is one the
+/// viewer may not see: the field is null where it may be null; otherwise the planner gives the
+/// query back, and the general executor answers it as its resolvers do.
+fn write_ref(
+    w: &Written<'_>,
+    sel: &Selection,
+    target: Kind,
+    child: Option<i64>,
+    nullable: bool,
+    out: &mut Vec<u8>,
+) -> Result<u64, Fallback> {
+    Ok(match child {
+        Some(child) if w.store.has(target, child) => FIELD.saturating_add(write_object(w, sel, target, child, out)?),
+        _ if nullable => {
+            out.extend_from_slice(b"null");
+            FIELD
+        }
+        _ => return Err(Fallback("a referenced row is not visible")),
+    })
+}
+
+/// `Seller.activeStrikeCount` of seller `id`; what it cost. The count its row keeps is read
+/// while it is exact (`ActiveStrikes::kept`), so that only the other sellers' strikes are counted.
+fn write_active_strikes(w: &Written<'_>, row: Row<'_>, id: i64, out: &mut Vec<u8>) -> u64 {
+    let kept = match row {
+        Row::Seller(seller) => ActiveStrikes::kept(seller, w.now),
+        _ => None,
+    };
+    let n = kept.or_else(|| w.store.active_strikes.get(&id).copied()).unwrap_or(0);
+    let _ = write!(out, "{}", n as i32);
+    FIELD
+}
+
+/// `Brand.stats(since)` of the brand and instant `key` names; what it cost. Null when the store
+/// holds no figures for `key`, as the resolver answers when its loader has none.
+fn write_stats(
+    w: &Written<'_>,
+    key: StatsKey,
+    parts: &[(super::Key, StatsPart)],
+    out: &mut Vec<u8>,
+) -> Result<u64, Fallback> {
+    let Some(stats) = w.store.stats.get(&key) else {
+        out.extend_from_slice(b"null");
+        return Ok(FIELD);
+    };
+    Ok(FIELD.saturating_add(object(out, parts, |part, out| {
+        Ok(match part {
+            StatsPart::Typename => {
+                name(out, "BrandStats");
+                0
+            }
+            StatsPart::Figure(Figure::Count(get)) => {
+                let _ = write!(out, "{}", get(stats));
+                FIELD
+            }
+            // As serde_json writes a float (async-graphql's own serializer).
+            StatsPart::Figure(Figure::Share(get)) => {
+                match get(stats) {
+                    Some(x) => serde_json::to_writer(&mut *out, &x).map_err(|_| Fallback("a float"))?,
+                    None => out.extend_from_slice(b"null"),
+                }
+                FIELD
+            }
+        })
+    })?))
+}
+
+/// `Listing.price` of `row`, read from the listing as `Money` declares its parts; what it cost.
+/// The plan asks it only of a listing; of any other row the planner gives the query back to the
+/// general executor rather than write a wrong answer.
+fn write_price(row: Row<'_>, parts: &[(super::Key, PricePart)], out: &mut Vec<u8>) -> Result<u64, Fallback> {
+    let Row::Listing(listing) = row else { return Err(Fallback("a price of another object")) };
+    Ok(FIELD.saturating_add(object(out, parts, |part, out| {
+        Ok(match part {
+            PricePart::Typename => {
+                name(out, "Money");
+                0
+            }
+            PricePart::Text(read) => {
+                schema::string(out, read(listing));
+                FIELD
+            }
+        })
+    })?))
+}
 /// The fields `parts` of a `parts!` object `s` (a network, its members and links, a cluster), as
 /// its declaration reads them; what they cost.
 fn write_parts<S>(w: &Written<'_>, parts: &Parts<S>, s: &S, out: &mut Vec<u8>) -> Result<u64, Fallback> {

@@ -105,25 +105,16 @@ const MERGES: i64 = 7_261_001;
 /// seller sharing it: all take the smallest label among them (components only ever merge, since
 /// identifiers are never removed, so the smallest seller id stays a component's label).
 pub async fn link(work: &Work, seller_id: i64, identifier: &Identifier) -> AppResult<()> {
-    use entity::seller_identifier as si;
     // Merges must not interleave: two of them relabelling overlapping components at once could
     // leave a component with two labels.
     crate::sql::serialize_on(&work.txn, MERGES).await?;
-    let kind = identifier.kind;
-    let sharing: Vec<i64> = si::Entity::find()
-        .filter(si::Column::Kind.eq(kind))
-        .filter(si::Column::Value.eq(identifier.value.as_str()))
-        .all(&work.txn)
-        .await?
-        .into_iter()
-        .map(|row| row.seller_id)
-        .collect();
+    let sharing = sellers_sharing(work, identifier).await?;
     if sharing.contains(&seller_id) {
         return Ok(());
     }
-    si::ActiveModel {
+    entity::seller_identifier::ActiveModel {
         seller_id: Set(seller_id),
-        kind: Set(kind),
+        kind: Set(identifier.kind),
         value: Set(identifier.value.clone()),
         created_at: Set(work.now),
         ..Default::default()
@@ -135,17 +126,35 @@ pub async fn link(work: &Work, seller_id: i64, identifier: &Identifier) -> AppRe
     }
     let mut members = sharing;
     members.push(seller_id);
+    merge(work, &members).await
+}
+
+/// The sellers that hold `identifier`.
+async fn sellers_sharing(work: &Work, identifier: &Identifier) -> AppResult<Vec<i64>> {
+    use entity::seller_identifier as si;
+    Ok(si::Entity::find()
+        .filter(si::Column::Kind.eq(identifier.kind))
+        .filter(si::Column::Value.eq(identifier.value.as_str()))
+        .all(&work.txn)
+        .await?
+        .into_iter()
+        .map(|row| row.seller_id)
+        .collect())
+}
+
+/// Merges the components of `members` into one, labelled with the smallest of their labels, and
+/// keeps the merged component's row.
+async fn merge(work: &Work, members: &[i64]) -> AppResult<()> {
     use entity::seller;
     let labels: Vec<i64> = seller::Entity::find()
         .select_only()
         .expr(Func::coalesce([Expr::col(seller::Column::ClusterId), Expr::col(seller::Column::Id)]))
         .distinct()
-        .filter(id_in(work.backend(), (seller::Entity, seller::Column::Id), &members))
+        .filter(id_in(work.backend(), (seller::Entity, seller::Column::Id), members))
         .into_tuple()
         .all(&work.txn)
         .await?;
     let Some(&target) = labels.iter().min() else { return Ok(()) };
-    let absorbed: Vec<i64> = labels.iter().copied().filter(|&l| l != target).collect();
     // Every member of the merged components takes the target label (a seller registered before
     // labels existed has none yet and counts as its own component).
     let merged = Condition::any().add(id_in(work.backend(), (seller::Entity, seller::Column::ClusterId), &labels)).add(
@@ -160,8 +169,16 @@ pub async fn link(work: &Work, seller_id: i64, identifier: &Identifier) -> AppRe
         .filter(merged)
         .exec(&work.txn)
         .await?;
+    restate_cluster(work, target, &labels).await
+}
+
+/// Replaces the rows of the components labelled `labels` by one row of the merged component
+/// `target`, its size and strikes counted again: the absorbed components no longer exist, and
+/// the merge changed what `target` holds.
+async fn restate_cluster(work: &Work, target: i64, labels: &[i64]) -> AppResult<()> {
+    let absorbed: Vec<i64> = labels.iter().copied().filter(|&l| l != target).collect();
     // In id order, as every transaction that recounts components takes them.
-    crate::sql::lock_rows(&work.txn, "seller_cluster", &labels).await?;
+    crate::sql::lock_rows(&work.txn, "seller_cluster", labels).await?;
     if !absorbed.is_empty() {
         entity::seller_cluster::Entity::delete_many()
             .filter(id_in(

@@ -144,6 +144,46 @@ pub async fn page_per_parent<M: Columns>(
     let backend = db.get_database_backend();
     let filtered = spec.filtered(Some(args));
     let limit = Value::from(args.first as i64 + 1);
+    let sql = match parents {
+        [only] => one_parent_page::<M>(spec, parent, *only, mask, filtered, limit),
+        _ => pages_per_parent::<M>(backend, spec, parent, parents, mask, filtered, limit),
+    };
+    let rows = db.query_all_raw(sql.build(backend)).await?;
+    paged_by_parent(&rows, mask, spec.order.len())
+}
+
+/// The statement of `page_per_parent` for one parent (a brand's dashboard): its page as a plain
+/// range read. The planner sees the parent's id and keeps one generic plan for the statement (the
+/// lateral form is planned anew at each call when it holds one id), and it picks the parent's own
+/// index.
+fn one_parent_page<M: Columns>(
+    spec: &ListSpec,
+    parent: &str,
+    only: i64,
+    mask: Mask,
+    filtered: Sql,
+    limit: Value,
+) -> Sql {
+    let mut sql = Sql::new(
+        format!("SELECT {}{}, t.{parent} AS rg_parent FROM {} t", mask.columns::<M>(), spec.key_columns(), spec.from),
+        spec.from_values.clone(),
+    );
+    sql.push(&filtered.text, filtered.values);
+    sql.push(&format!(" AND t.{parent} = ? ORDER BY {} LIMIT ?", spec.order_by()), [Value::from(only), limit]);
+    sql
+}
+
+/// The statement of `page_per_parent` for any number of parents but one (none included), in the
+/// form each backend reads fastest; `filtered` holds the conditions every page shares.
+fn pages_per_parent<M: Columns>(
+    backend: DbBackend,
+    spec: &ListSpec,
+    parent: &str,
+    parents: &[i64],
+    mask: Mask,
+    filtered: Sql,
+    limit: Value,
+) -> Sql {
     let pg = backend == DbBackend::Postgres;
     // Each parent's page is an index range read that stops after `first + 1` rows; numbering
     // every row of every parent with a window (all the listings of a hundred repeat offenders) to
@@ -159,24 +199,6 @@ pub async fn page_per_parent<M: Columns>(
         keys = spec.key_columns(),
         order = spec.order_by(),
     );
-    if let [only] = parents {
-        // One parent (a brand's dashboard): its page as a plain range read. The planner sees the
-        // parent's id and keeps one generic plan for the statement (the lateral form is planned
-        // anew at each call when it holds one id), and it picks the parent's own index.
-        let mut sql = Sql::new(
-            format!(
-                "SELECT {}{}, t.{parent} AS rg_parent FROM {} t",
-                mask.columns::<M>(),
-                spec.key_columns(),
-                spec.from
-            ),
-            spec.from_values.clone(),
-        );
-        sql.push(&filtered.text, filtered.values);
-        sql.push(&format!(" AND t.{parent} = ? ORDER BY {} LIMIT ?", spec.order_by()), [Value::from(*only), limit]);
-        let rows = db.query_all_raw(sql.build(backend)).await?;
-        return paged_by_parent(&rows, mask, spec.order.len());
-    }
     let mut ids: Vec<Value> = parents.iter().map(|&p| Value::from(p)).collect();
     if ids.is_empty() {
         ids.push(Value::from(-1_i64));
@@ -213,8 +235,7 @@ pub async fn page_per_parent<M: Columns>(
         sql.push_in(parents);
         sql.push(") x WHERE x.rg_rn <= ? ORDER BY x.rg_parent, x.rg_rn", [limit]);
     }
-    let rows = db.query_all_raw(sql.build(backend)).await?;
-    paged_by_parent(&rows, mask, spec.order.len())
+    sql
 }
 
 /// Pages of rows ordered by parent (each parent's page one run of them), each row its model's

@@ -1,14 +1,14 @@
-//! Each field of the registry's objects declared once (`object!`, beside the resolvers' helpers in
-//! `graph`): its GraphQL name, how its value is read from the row (a column through a `Codec`
-//! here, or a reference to another object), and its description. From that one declaration come
-//! both the async-graphql resolver and the planner's writer (`Declared`), so the two executors
-//! cannot drift apart on a field. Fields that need more
-//! than a column (a connection, a figure, a rule about who may read it) are written as ordinary
-//! resolvers beside the declaration, and the planner answers those it knows by their own rules.
+//! Each field of the registry's objects declared once (`object!`, in `declare`): its GraphQL
+//! name, how its value is read from the row (a column through a `Codec` here, or a reference to
+//! another object), and its description. From that one declaration come both the async-graphql
+//! resolver and the planner's writer (`Declared`), so the two executors cannot drift apart on a
+//! field. Fields that need more than a column (a figure, a rule about who may read it) are
+//! written as ordinary resolvers beside the declaration, and the planner answers those it knows
+//! by their own rules.
 //!
 //! Objects made of computed values rather than a table's row (a seller's network, its members and
-//! links, an offender cluster) are declared the same way with `parts!`, whose `Part`s the planner
-//! reads.
+//! links, an offender cluster) are declared the same way with `parts!` (also in `declare`), whose
+//! `Part`s the planner reads.
 //!
 //! Also here, below the domains and the planner: the row of each object as the planner holds it
 //! (`Row`), and the JSON writers of column values.
@@ -279,7 +279,7 @@ impl Codec for Int {
 }
 
 /// A field of an object made of computed values rather than a table's row (a seller's network,
-/// its members and links, an offender cluster), declared with the object (`parts!`, in `graph`)
+/// its members and links, an offender cluster), declared with the object (`parts!`, in `declare`)
 /// and read by the planner from that declaration; `S` is the object.
 pub enum Part<S> {
     /// A plain value, written as JSON as its resolver's would be.

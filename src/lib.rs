@@ -11,6 +11,7 @@ pub mod channel;
 pub mod columns;
 pub mod config;
 pub mod db;
+pub mod declare;
 pub mod demo;
 pub mod error;
 pub mod events;

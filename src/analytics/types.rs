@@ -3,8 +3,8 @@
 use async_graphql::Object;
 
 use super::service::ClusterRow;
+use crate::declare::parts;
 use crate::fields::{Count, Flag, Int, State};
-use crate::graph::parts;
 use crate::loaders::Rel;
 use crate::objects::Seller;
 use crate::states::IdentifierKind;

@@ -4,9 +4,10 @@ use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
 
 use crate::auth::Scope;
+use crate::declare::object;
 use crate::error::{AppError, AppResult};
 use crate::fields::{Instant, State, Text};
-use crate::graph::{self, object};
+use crate::graph;
 use crate::ids::Kind;
 use crate::loaders::Rel;
 use crate::notices::filter::{NoticeFilter, notice_criteria};

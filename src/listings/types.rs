@@ -2,8 +2,8 @@
 
 use async_graphql::{ID, InputObject, Object, SimpleObject};
 
+use crate::declare::object;
 use crate::fields::{Instant, MaybeInstant, State, Text};
-use crate::graph::object;
 use crate::ids::Kind;
 use crate::loaders::Rel;
 use crate::objects::{NoticeItem, Seller};

@@ -2,9 +2,10 @@
 
 use async_graphql::{Context, ID, InputObject, Object};
 
+use crate::declare::object;
 use crate::error::AppResult;
 use crate::fields::{Flag, Instant, MaybeInstant, MaybeText, State, Text};
-use crate::graph::{self, object};
+use crate::graph;
 use crate::ids::Key;
 use crate::ids::Kind;
 use crate::loaders::{CounterNotices, Messages, OneOf, Rel, Strikes};

@@ -2,9 +2,10 @@
 
 use async_graphql::{Context, ID, Object, SimpleObject};
 
+use crate::declare::object;
 use crate::error::{AppError, AppResult};
 use crate::fields::{Instant, State, Text};
-use crate::graph::{self, object};
+use crate::graph;
 use crate::ids::Kind;
 use crate::loaders::{ActiveStrikes, IdentifiersOf, Rel};
 use crate::objects::{Listing, NoticeItem, OffenderNetwork, StatementOfReasons, Strike};

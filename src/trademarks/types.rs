@@ -2,8 +2,8 @@
 
 use async_graphql::{ID, Object};
 
+use crate::declare::object;
 use crate::fields::{Classes, Instant, MaybeDay, State, Text};
-use crate::graph::object;
 use crate::ids::Kind;
 use crate::loaders::Rel;
 use crate::objects::{Brand, Notice};

@@ -29,7 +29,7 @@ macro_rules! object {
         }
         derived {
             $( $(#[$dmeta:meta])* $dgql:literal $dname:ident: $dcodec:ty
-                = [$($dcol:ident),+] |$dnow:ident| $dbody:expr; )*
+                = [$($dcol:ident),+] $(if $who:path)? |$dnow:ident| $dbody:expr; )*
         }
         connections($first:ident, $cost:literal) {
             $( $(#[$cmeta:meta])* $cgql:literal $cname:ident -> $ctarget:ident via $ctable:ident
@@ -79,6 +79,7 @@ macro_rules! object {
                     &self,
                     ctx: &async_graphql::Context<'_>,
                 ) -> $crate::error::AppResult<<$dcodec as $crate::fields::Codec>::Raw> {
+                    $( $who($crate::graph::identity(ctx)?.scope(), self.0.id)?; )?
                     let $dnow = $crate::graph::request(ctx)?.now();
                     $(let $dcol = &self.0.$dcol;)+
                     Ok($dbody)
@@ -113,7 +114,7 @@ macro_rules! object {
                 use $crate::fields::{Codec as _, Fallback, Fields, Row, ScalarFn};
                 let f: (ScalarFn, Fields) = match name {
                     "id" => (
-                        |row: Row<'_>, out: &mut Vec<u8>, _now: i64| match row {
+                        |row: Row<'_>, out: &mut Vec<u8>, _: $crate::fields::Reading| match row {
                             Row::$variant(m) => {
                                 $crate::fields::global_id(out, $kind, m.id);
                                 Ok(())
@@ -124,7 +125,7 @@ macro_rules! object {
                     ),
                     $(
                         $gql => (
-                            |row: Row<'_>, out: &mut Vec<u8>, _now: i64| match row {
+                            |row: Row<'_>, out: &mut Vec<u8>, _: $crate::fields::Reading| match row {
                                 Row::$variant(m) => <$codec>::write(&m.$col, out),
                                 _ => Err(Fallback("a field of another object")),
                             },
@@ -133,8 +134,13 @@ macro_rules! object {
                     )*
                     $(
                         $dgql => (
-                            |row: Row<'_>, out: &mut Vec<u8>, $dnow: i64| match row {
+                            |row: Row<'_>, out: &mut Vec<u8>, reading: $crate::fields::Reading| match row {
                                 Row::$variant(m) => {
+                                    $(
+                                        $who(reading.scope, m.id)
+                                            .map_err(|_| Fallback("a field the viewer may not read"))?;
+                                    )?
+                                    let $dnow = reading.now;
                                     $(let $dcol = &m.$dcol;)+
                                     let value: <$dcodec as $crate::fields::Codec>::Raw = $dbody;
                                     <$dcodec>::write(&value, out)

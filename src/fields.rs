@@ -45,8 +45,16 @@ pub enum Row<'a> {
     NoticeEvent(&'a entity::notice_event::Model),
 }
 
-/// Writes one plain field of a row as JSON, as of the request's instant (microseconds).
-pub type ScalarFn = fn(Row<'_>, &mut Vec<u8>, i64) -> Result<(), Fallback>;
+/// What a planned field is written as of: the request's instant (microseconds) and the viewer.
+#[derive(Clone, Copy)]
+pub struct Reading {
+    pub now: i64,
+    pub scope: crate::auth::Scope,
+}
+
+/// Writes one plain field of a row as JSON, as of `Reading`; a field the viewer may not read
+/// gives the request back (the general executor answers its error).
+pub type ScalarFn = fn(Row<'_>, &mut Vec<u8>, Reading) -> Result<(), Fallback>;
 
 /// The fields of a model that a writer or a reference reads.
 pub type Fields = &'static [&'static str];
@@ -225,6 +233,42 @@ impl Codec for MaybeDay {
         match raw.map(crate::scalars::Date).map(|day| async_graphql::ScalarType::to_value(&day)) {
             Some(async_graphql::Value::String(text)) => string(out, &text),
             Some(_) => return Err(Fallback("a date that is not a string")),
+            None => out.extend_from_slice(b"null"),
+        }
+        Ok(())
+    }
+}
+
+/// An instant that may be absent, worked out rather than stored (a derived field's value).
+pub struct MaybeMoment;
+
+impl Codec for MaybeMoment {
+    type Raw = Option<DateTime<Utc>>;
+    type Out<'a> = Option<DateTime<Utc>>;
+    fn read(raw: &Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+        *raw
+    }
+    fn write(raw: &Option<DateTime<Utc>>, out: &mut Vec<u8>) -> Result<(), Fallback> {
+        match raw {
+            Some(at) => instant(out, crate::time::micros(*at)),
+            None => out.extend_from_slice(b"null"),
+        }
+        Ok(())
+    }
+}
+
+/// A value of a state that may be absent (or withheld).
+pub struct MaybeState<E>(PhantomData<E>);
+
+impl<E: Stored + async_graphql::OutputType> Codec for MaybeState<E> {
+    type Raw = Option<E>;
+    type Out<'a> = Option<E>;
+    fn read(raw: &Option<E>) -> Option<E> {
+        *raw
+    }
+    fn write(raw: &Option<E>, out: &mut Vec<u8>) -> Result<(), Fallback> {
+        match raw {
+            Some(state) => enumerated(out, state.as_db()),
             None => out.extend_from_slice(b"null"),
         }
         Ok(())

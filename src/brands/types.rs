@@ -3,19 +3,19 @@
 use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
 
-use crate::auth::Scope;
 use crate::declare::object;
-use crate::error::{AppError, AppResult};
-use crate::fields::{Instant, State, Text};
+use crate::error::AppResult;
+use crate::fields::{Instant, MaybeMoment, MaybeState, State, Text};
 use crate::graph;
 use crate::ids::Kind;
 use crate::loaders::Rel;
 use crate::notices::filter::{NoticeFilter, notice_criteria};
+use crate::notices::standing;
 use crate::notices::stats::{BrandStats, StatsKey};
 use crate::objects::{Notice, NoticeEvent, Trademark};
-use crate::time::instant;
 
 pub use crate::objects::Brand;
+use crate::states::SubmissionStatus;
 pub use crate::states::TrustTier;
 
 object! {
@@ -42,6 +42,17 @@ object! {
     optional_refs {
     }
     derived {
+        /// The brand's standing as a notifier: WARNED or SUSPENDED after too many unfounded notices.
+        /// Staff and the brand's own agents read it; anyone else is refused (`FORBIDDEN`).
+        "submissionStatus" submission_status: MaybeState<SubmissionStatus>
+            = [submission_status, suspended_until] if standing::may_read
+            |now| Some(standing::status(*submission_status, *suspended_until, now));
+        /// While SUSPENDED: when the brand may submit notices again (readable as `submissionStatus`).
+        "submissionSuspendedUntil" submission_suspended_until: MaybeMoment
+            = [submission_status, suspended_until] if standing::may_read
+            |now| suspended_until
+                .filter(|_| standing::status(*submission_status, *suspended_until, now) == SubmissionStatus::Suspended)
+                .map(crate::time::instant);
     }
     connections(first, "crate::pagination::cost(first, child_complexity)") {
         /// The brand's registered marks, oldest first.
@@ -59,21 +70,6 @@ object! {
         ] => Rel::EventsOfBrand { since: since.map(crate::time::micros) };
     }
     methods {
-        /// The brand's standing as a notifier: WARNED or SUSPENDED after too many unfounded notices.
-        /// Staff and the brand's own agents read it; anyone else is refused (`FORBIDDEN`).
-        async fn submission_status(&self, ctx: &Context<'_>) -> AppResult<Option<crate::states::SubmissionStatus>> {
-            let now = self.standing_reader(ctx)?;
-            crate::notices::standing::status_of(&self.0, now).map(Some)
-        }
-
-        /// While SUSPENDED: when the brand may submit notices again (readable as `submissionStatus`).
-        async fn submission_suspended_until(&self, ctx: &Context<'_>) -> AppResult<Option<DateTime<Utc>>> {
-            let now = self.standing_reader(ctx)?;
-            let suspended =
-                crate::notices::standing::status_of(&self.0, now)? == crate::states::SubmissionStatus::Suspended;
-            Ok(self.0.suspended_until.filter(|_| suspended).map(instant))
-        }
-
         /// The brand's enforcement figures since `since` (all time when absent). A brand agent sees
         /// only its own brand's (`FORBIDDEN` otherwise); a seller only those about its listings.
         /// Batched per request: every brand and `since` asked (aliases too) is counted together.
@@ -97,16 +93,4 @@ pub struct CreateBrandInput {
     pub name: String,
     /// ISO 3166-1 alpha-2 country code.
     pub country: String,
-}
-
-impl Brand {
-    /// The request's instant, when the viewer may read the brand's standing (staff, its agents).
-    fn standing_reader(&self, ctx: &Context<'_>) -> AppResult<i64> {
-        let identity = graph::identity(ctx)?;
-        let own = matches!(identity.scope(), Scope::Brand(b) if b == self.0.id);
-        if !identity.is_staff() && !own {
-            return Err(AppError::Forbidden("only staff and the brand's own agents see its standing".into()));
-        }
-        Ok(graph::request(ctx)?.now())
-    }
 }

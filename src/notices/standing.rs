@@ -21,11 +21,26 @@ use entity::brand;
 
 /// The standing of `model` at `now`: a suspension whose end has passed is over.
 pub fn status_of(model: &brand::Model, now: i64) -> AppResult<SubmissionStatus> {
-    let stored = model.submission_status;
-    Ok(match (stored, model.suspended_until) {
+    Ok(status(model.submission_status, model.suspended_until, now))
+}
+
+/// The standing a brand's stored status and suspension end give at `now`: a suspension that has
+/// ended reads as `ACTIVE` before the next decision writes it.
+pub fn status(stored: SubmissionStatus, suspended_until: Option<i64>, now: i64) -> SubmissionStatus {
+    match (stored, suspended_until) {
         (SubmissionStatus::Suspended, Some(until)) if until <= now => SubmissionStatus::Active,
         (status, _) => status,
-    })
+    }
+}
+
+/// Who may read a brand's standing (`Brand.submissionStatus`, `submissionSuspendedUntil`): staff
+/// and the brand's own agents; anyone else is refused. Both executors ask this one rule.
+pub fn may_read(scope: crate::auth::Scope, brand: i64) -> AppResult<()> {
+    match scope {
+        crate::auth::Scope::All => Ok(()),
+        crate::auth::Scope::Brand(own) if own == brand => Ok(()),
+        _ => Err(AppError::Forbidden("only staff and the brand's own agents see its standing".into())),
+    }
 }
 
 /// `FORBIDDEN`, with the date it ends, when the brand is suspended at `now`.

@@ -73,8 +73,11 @@ impl Job {
         // five times over.
         let mut out = Vec::with_capacity(LAST_ANSWER.load(Ordering::Relaxed).clamp(4096, 256 << 10));
         out.extend_from_slice(ANSWER_OPENS);
-        let actual = write_root(&Written { plan: &self.plan, store: &store, now: self.now }, &mut out)
-            .map_err(Stop::Fallback)?;
+        let actual = write_root(
+            &Written { plan: &self.plan, store: &store, now: self.now, scope: at.identity.scope() },
+            &mut out,
+        )
+        .map_err(Stop::Fallback)?;
         LAST_ANSWER.store(out.len() + 64, Ordering::Relaxed);
         // A small answer after a large one does not keep the large one's buffer.
         if out.capacity() > 2 * out.len() + 4096 {

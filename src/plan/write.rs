@@ -24,6 +24,7 @@ pub(super) struct Written<'a> {
     pub(super) plan: &'a Plan,
     pub(super) store: &'a Store,
     pub(super) now: i64,
+    pub(super) scope: crate::auth::Scope,
 }
 
 /// `{"field":…}` of the root; what the answer cost.
@@ -71,7 +72,7 @@ fn write_object(w: &Written<'_>, sel: &Selection, obj: Kind, id: i64, out: &mut 
                 0
             }
             FieldPlan::Scalar(write) => {
-                write(row, out, w.now)?;
+                write(row, out, crate::fields::Reading { now: w.now, scope: w.scope })?;
                 FIELD
             }
             FieldPlan::Ref { obj: target, target: via, nullable, sel } => {

@@ -78,7 +78,7 @@ const DASHBOARD: &str = "query Dashboard($brand: ID!) { brand(id: $brand) { name
 
 const EVERY_FIELD: &str = r#"query($brand: ID!, $notice: ID!, $seller: ID!, $listing: ID!, $tm: ID!) {
   __typename
-  brand(id: $brand) { __typename id name country trustTier createdAt
+  brand(id: $brand) { __typename id name country trustTier createdAt submissionStatus submissionSuspendedUntil
     trademarks(first: 5) { __typename totalCount pageInfo { __typename hasNextPage hasPreviousPage startCursor endCursor }
       edges { __typename cursor node { id mark registrationNumber jurisdiction createdAt brand { id } } } }
     notices { totalCount nodes { id reason explanation status expedited submittedAt closedAt brand { name } } } }
@@ -639,3 +639,81 @@ fn every_declared_field_is_in_the_schema_as_the_planner_answers_it() {
         assert_eq!(in_schema, declared, "{object}: the SDL's fields are the declaration's");
     }
 }
+
+/// The GraphQL queries of the README's curl examples (`"query": "…"`), unescaped as the shell
+/// would (`\$` → `$`, `\"` → `"`): the mutations, subscriptions and introspection left out, and
+/// `rateLimit` (the caller's own budget, which every request spends: no two answers agree).
+fn readme_queries() -> Vec<String> {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README.md");
+    let mut out = Vec::new();
+    for (at, _) in readme.match_indices(r#""query": ""#) {
+        let rest = &readme[at + r#""query": ""#.len()..];
+        let (mut text, mut chars) = (String::new(), rest.chars());
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => break,
+                '\\' => text.extend(chars.next()),
+                c => text.push(c),
+            }
+        }
+        let kind = text.trim_start();
+        let left_out = ["__type", "rateLimit"].iter().any(|part| text.contains(part));
+        if !(kind.starts_with("mutation") || kind.starts_with("subscription") || left_out) {
+            out.push(text);
+        }
+    }
+    out
+}
+
+/// What clients really send is planned (issue 32 §2): every query of `bench/queries`, every query
+/// of the README's examples, and a dashboard that also asks `Brand.stats`, `Notice.events` and
+/// `Seller.network`, each answered by the planner for the staff who may read all of it, and
+/// exactly as the general executor answers. The one README query it leaves to the general
+/// executor is named with its reason: a notice's messages (the channel, read by its two parties,
+/// not by dashboards many times a second).
+#[tokio::test]
+async fn what_clients_send_is_planned() {
+    let app = spawn().await;
+    let w = World::build(&app.app.db).await;
+    let admin = token(Role::Admin, None, None);
+    let bench = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/bench/queries")).expect("bench/queries");
+    let mut queries: Vec<(String, String)> = bench
+        .map(|entry| entry.expect("entry").path())
+        .map(|path| (path.display().to_string(), std::fs::read_to_string(&path).expect("query")))
+        .collect();
+    queries.sort();
+    assert_eq!(queries.len(), 4, "the four bench queries");
+    let readme = readme_queries();
+    assert!(readme.len() >= 10, "the README's queries were read: {readme:?}");
+    queries.extend(readme.into_iter().map(|q| ("README".to_owned(), q)));
+    queries.push(("a dashboard with figures, events and networks".to_owned(), DASHBOARD_AND_MORE.to_owned()));
+    let general_only = ["messages {"];
+    let mut planned_count = 0;
+    for (source, query) in &queries {
+        let variables = json!({
+            "brand": gid(Kind::Brand, w.brand_a),
+            "seller": gid(Kind::Seller, w.s1),
+            "id": if query.contains("notice(id:") {
+                gid(Kind::Notice, w.notice_a)
+            } else if query.contains("seller(id:") {
+                gid(Kind::Seller, w.s1)
+            } else {
+                gid(Kind::Brand, w.brand_a)
+            },
+        });
+        let (planned, response) = same_both_ways(&app, Some(&admin), query, variables).await;
+        assert!(response.get("errors").is_none(), "{source}: {query} answered {response}");
+        let expected = !general_only.iter().any(|part| query.contains(part));
+        assert_eq!(planned, expected, "{source}: planned {planned}, expected {expected}: {query}");
+        planned_count += usize::from(planned);
+    }
+    assert!(planned_count >= 14, "{planned_count} of {} planned", queries.len());
+}
+
+const DASHBOARD_AND_MORE: &str = "query($brand: ID!) { brand(id: $brand) { name
+  stats { noticesSubmitted itemsRemoved takedownRate medianHoursToDecision }
+  recent: stats(since: \"2020-01-01T00:00:00Z\") { itemsSubmitted }
+  notices(first: 3) { totalCount nodes { id status submittedAt
+    events(first: 10) { nodes { id kind at actorRole } }
+    items(first: 3) { nodes { id status listing { title price { amount currency }
+      seller { handle status activeStrikeCount network(maxHops: 1) { totalActiveStrikes truncated members { hops seller { handle } } } } } } } } } } }";

@@ -39,7 +39,13 @@ macro_rules! object {
             $($methods:tt)*
         }
     ) => {
-        $($head)* {
+        $crate::declare::with_connections! {
+        head { $($head)* }
+        connections($first, $cost) {
+            $( $(#[$cmeta])* $cgql $cname -> $ctarget via $ctable [$( $(#[$ameta])* $aname: $aty ),*]
+                |s| s.0.id => $crel; )*
+        }
+        methods {
             $(#[$idmeta])*
             pub async fn id(&self) -> async_graphql::ID {
                 $crate::ids::to_id($kind, self.0.id)
@@ -86,23 +92,10 @@ macro_rules! object {
                 }
             )*
 
-            $(
-                $(#[$cmeta])*
-                #[graphql(name = $cgql, complexity = $cost)]
-                async fn $cname(
-                    &self,
-                    ctx: &async_graphql::Context<'_>,
-                    #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] $first: Option<i32>,
-                    #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")]
-                    after: Option<String>,
-                    $( $(#[$ameta])* $aname: $aty, )*
-                ) -> $crate::error::AppResult<$crate::pagination::Connection<$ctarget>> {
-                    let rel: $crate::loaders::Rel = $crel;
-                    $crate::graph::nested::<$crate::loaders::$ctable, _>(ctx, rel, self.0.id, $first, after, $ctarget).await
-                }
-            )*
-
+        }
+        then {
             $($methods)*
+        }
         }
 
         impl $crate::fields::Declared for $ty {
@@ -234,7 +227,12 @@ macro_rules! parts {
                 = |$cs:ident| $cparent:expr => $crel:expr; )*
         })?
     ) => {
-        $($head)* {
+        $crate::declare::with_connections! {
+        head { $($head)* }
+        $(connections($first, $cost) {
+            $( $(#[$cmeta])* $cgql $cname -> $ctarget via $ctable [] |$cs| $cparent => $crel; )*
+        })?
+        methods {
             $(
                 $(#[$vmeta])*
                 #[graphql(name = $vgql)]
@@ -263,21 +261,7 @@ macro_rules! parts {
                 }
             )*)?
 
-            $($(
-                $(#[$cmeta])*
-                #[graphql(name = $cgql, complexity = $cost)]
-                async fn $cname(
-                    &self,
-                    ctx: &async_graphql::Context<'_>,
-                    #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] $first: Option<i32>,
-                    #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")]
-                    after: Option<String>,
-                ) -> $crate::error::AppResult<$crate::pagination::Connection<$ctarget>> {
-                    let $cs = self;
-                    let rel: $crate::loaders::Rel = $crel;
-                    $crate::graph::nested::<$crate::loaders::$ctable, _>(ctx, rel, $cparent, $first, after, $ctarget).await
-                }
-            )*)?
+        }
         }
 
         impl $crate::fields::Parts for $ty {
@@ -306,3 +290,45 @@ macro_rules! parts {
 }
 
 pub(crate) use parts;
+
+/// The `#[Object]` impl `head` of `methods`, then the connection resolvers `connections`, then
+/// `then` (the order of the fields in the schema). Each connection is paged through
+/// `graph::nested` under the key its `|s| parent` gives; their page-size and cursor arguments,
+/// with their descriptions, are written here once for `object!` and `parts!`. The page-size
+/// parameter's name and the cost that reads it (`first`) are the caller's tokens.
+macro_rules! with_connections {
+    (
+        head { $($head:tt)* }
+        $(connections($first:ident, $cost:literal) {
+            $( $(#[$cmeta:meta])* $cgql:literal $cname:ident -> $ctarget:ident via $ctable:ident
+                [$( $(#[$ameta:meta])* $aname:ident: $aty:ty ),*] |$cs:ident| $cparent:expr => $crel:expr; )*
+        })?
+        methods { $($methods:tt)* }
+        $(then { $($then:tt)* })?
+    ) => {
+        $($head)* {
+            $($methods)*
+
+            $($(
+                $(#[$cmeta])*
+                #[graphql(name = $cgql, complexity = $cost)]
+                async fn $cname(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                    #[graphql(desc = "Page size: 1 to 100 (else `BAD_USER_INPUT`), default 20.")] $first: Option<i32>,
+                    #[graphql(desc = "A previous page's `endCursor` (opaque): the page starts after it.")]
+                    after: Option<String>,
+                    $( $(#[$ameta])* $aname: $aty, )*
+                ) -> $crate::error::AppResult<$crate::pagination::Connection<$ctarget>> {
+                    let $cs = self;
+                    let rel: $crate::loaders::Rel = $crel;
+                    $crate::graph::nested::<$crate::loaders::$ctable, _>(ctx, rel, $cparent, $first, after, $ctarget).await
+                }
+            )*)?
+
+            $($($then)*)?
+        }
+    };
+}
+
+pub(crate) use with_connections;

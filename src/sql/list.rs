@@ -29,17 +29,60 @@ pub struct ListSpec {
     pub order: Vec<(&'static str, Dir)>,
     /// Conditions, AND-ed.
     pub conds: Vec<Sql>,
+    /// For a list that is the union of parts (`merged`): the parts, each a derived table that an
+    /// index reads in the list's order. A page reads each part's own page and keeps the first of
+    /// them all; `from` is their union, for everything else.
+    parts: Vec<Sql>,
 }
 
 impl ListSpec {
     /// A list of `table` in `order` with no condition yet.
     pub fn new(table: &str, order: &[(&'static str, Dir)]) -> Self {
-        Self { from: table.to_owned(), from_values: Vec::new(), order: order.to_vec(), conds: Vec::new() }
+        Self {
+            from: table.to_owned(),
+            from_values: Vec::new(),
+            order: order.to_vec(),
+            conds: Vec::new(),
+            parts: Vec::new(),
+        }
     }
 
     /// A list over a derived table with placeholders.
     pub fn derived(from: Sql, order: &[(&'static str, Dir)]) -> Self {
-        Self { from: from.text, from_values: from.values, order: order.to_vec(), conds: Vec::new() }
+        Self { from: from.text, from_values: from.values, order: order.to_vec(), conds: Vec::new(), parts: Vec::new() }
+    }
+
+    /// A list that is the union of `parts`, derived tables with the same columns that hold no
+    /// row in common. A page is read from each part's own page (up to `first + 1` rows, in the
+    /// list's order, after the cursor), so a part that an index holds in that order is read
+    /// only as far as the page goes, where one derived table of them all would be read whole
+    /// and sorted: the first page of a hundred repeat offenders reads a hundred sellers, not the
+    /// thousands that qualify.
+    pub fn merged(parts: Vec<Sql>, order: &[(&'static str, Dir)]) -> Self {
+        let mut from = Sql::new("(", vec![]);
+        for (i, part) in parts.iter().enumerate() {
+            let union = if i == 0 { "" } else { " UNION ALL " };
+            from.push(&format!("{union}SELECT * FROM {} p{i}", part.text), part.values.iter().cloned());
+        }
+        from.push(")", []);
+        Self { parts, ..Self::derived(from, order) }
+    }
+
+    /// The table a page is read from: `from`, or for a merged list the union of each part's page
+    /// (`filtered` applied in each, and a limit of `limit` rows).
+    fn page_from(&self, filtered: &Sql, limit: &Value) -> Sql {
+        if self.parts.is_empty() {
+            return Sql::new(self.from.clone(), self.from_values.clone());
+        }
+        let mut from = Sql::new("(", vec![]);
+        for (i, part) in self.parts.iter().enumerate() {
+            let union = if i == 0 { "" } else { " UNION ALL " };
+            from.push(&format!("{union}SELECT * FROM (SELECT t.* FROM {} t", part.text), part.values.iter().cloned());
+            from.push(&filtered.text, filtered.values.iter().cloned());
+            from.push(&format!(" ORDER BY {} LIMIT ?) p{i}", self.order_by()), [limit.clone()]);
+        }
+        from.push(")", []);
+        from
     }
 
     /// Adds a condition.
@@ -115,13 +158,15 @@ pub async fn page<M: Columns>(
     mask: Mask,
 ) -> AppResult<Vec<(Cursor, M)>> {
     args.check_arity(spec.order.len())?;
-    let mut sql = Sql::new(
-        format!("SELECT {}{} FROM {} t", mask.columns::<M>(), spec.key_columns(), spec.from),
-        spec.from_values.clone(),
-    );
     let filtered = spec.filtered(Some(args));
-    sql.push(&filtered.text, filtered.values);
-    sql.push(&format!(" ORDER BY {} LIMIT ?", spec.order_by()), [Value::from(args.first as i64 + 1)]);
+    let limit = Value::from(args.first as i64 + 1);
+    let from = spec.page_from(&filtered, &limit);
+    let mut sql =
+        Sql::new(format!("SELECT {}{} FROM {} t", mask.columns::<M>(), spec.key_columns(), from.text), from.values);
+    if spec.parts.is_empty() {
+        sql.push(&filtered.text, filtered.values);
+    }
+    sql.push(&format!(" ORDER BY {} LIMIT ?", spec.order_by()), [limit]);
     let rows = db.query_all_raw(sql.build(db.get_database_backend())).await?;
     let arity = mask.arity::<M>();
     rows.iter().map(|row| Ok((cursor_of(row, arity, spec.order.len())?, M::decode_some(row, mask)?))).collect()

@@ -21,19 +21,25 @@ pub fn member_values(now: i64) -> [Value; 3] {
 /// given), most strikes first, ties by id.
 pub fn repeat_offenders(min: i64, brand: Option<i64>, now: i64) -> ListSpec {
     let Some(brand) = brand else {
-        // Every brand's strikes: the counts kept on the seller rows, through their index. A
-        // count is exact until its `strikes_recount_at`; past it (a counted strike has expired
-        // since) the row is recounted here. Counts only fall by expiry, so a seller whose kept
-        // count is below `min` cannot qualify.
-        let mut inner = Sql::new(
+        // Every brand's strikes: the counts kept on the seller rows. A count is exact until its
+        // `strikes_recount_at`; past it (a counted strike has expired since) the row is
+        // recounted here. Counts only fall by expiry, so a seller whose kept count is below `min`
+        // cannot qualify. The exact rows are read most strikes first from their index, as far
+        // as the page goes; the stale ones (the sweep keeps them few) are recounted and sorted.
+        let exact = Sql::new(
+            "(SELECT s.*, s.active_strikes AS rg_strikes FROM seller s WHERE s.active_strikes >= ? \
+             AND (s.strikes_recount_at IS NULL OR s.strikes_recount_at > ?))",
+            vec![Value::from(min), Value::from(now)],
+        );
+        let mut stale = Sql::new(
             format!(
                 "(SELECT * FROM (SELECT s.*, {MEMBER_STRIKES} AS rg_strikes FROM seller s \
-                 WHERE s.active_strikes >= ?) c WHERE c.rg_strikes >= ?)"
+                 WHERE s.active_strikes >= ? AND s.strikes_recount_at <= ?) c WHERE c.rg_strikes >= ?)"
             ),
             member_values(now).to_vec(),
         );
-        inner.values.extend([Value::from(min), Value::from(min)]);
-        return ListSpec::derived(inner, &[("t.rg_strikes", Dir::Desc), ("t.id", Dir::Asc)]);
+        stale.values.extend([Value::from(min), Value::from(now), Value::from(min)]);
+        return ListSpec::merged(vec![exact, stale], &[("t.rg_strikes", Dir::Desc), ("t.id", Dir::Asc)]);
     };
     let mut inner = Sql::new(
         "(SELECT s.*, c.n AS rg_strikes FROM seller s JOIN (SELECT k.seller_id, COUNT(*) AS n FROM strike k \
@@ -53,28 +59,38 @@ pub fn repeat_offenders(min: i64, brand: Option<i64>, now: i64) -> ListSpec {
 /// component whose kept total is below `min_strikes` cannot qualify and is never read. Sellers
 /// alone (components of one, only with `min_members` 1) come from their own kept counts.
 pub fn clusters(min_members: i64, min_strikes: i64, now: i64) -> ListSpec {
-    let mut sql = Sql::new(
-        format!(
-            "(SELECT * FROM (SELECT c.id AS id, c.size AS size, CASE WHEN c.strikes_recount_at <= ? THEN \
-             (SELECT CAST(COALESCE(SUM({MEMBER_STRIKES}), 0) AS BIGINT) FROM seller s WHERE s.cluster_id = c.id) \
-             ELSE c.active_strikes END AS strikes FROM seller_cluster c WHERE c.size >= ? AND c.active_strikes >= ?"
-        ),
-        vec![Value::from(now)],
+    // The components whose kept total is exact, read in the list's order from their index as
+    // far as the page goes.
+    let exact = Sql::new(
+        "(SELECT c.id AS id, c.size AS size, c.active_strikes AS strikes FROM seller_cluster c \
+         WHERE c.size >= ? AND c.active_strikes >= ? AND (c.strikes_recount_at IS NULL OR c.strikes_recount_at > ?))",
+        vec![Value::from(min_members), Value::from(min_strikes), Value::from(now)],
     );
-    sql.values.extend(member_values(now));
-    sql.values.extend([Value::from(min_members), Value::from(min_strikes)]);
+    // Those whose total is stale (the sweep keeps them few), recounted from their members.
+    let mut stale = Sql::new(
+        format!(
+            "(SELECT * FROM (SELECT c.id AS id, c.size AS size, \
+             (SELECT CAST(COALESCE(SUM({MEMBER_STRIKES}), 0) AS BIGINT) FROM seller s WHERE s.cluster_id = c.id) \
+             AS strikes FROM seller_cluster c WHERE c.size >= ? AND c.active_strikes >= ? AND c.strikes_recount_at <= ?) u \
+             WHERE u.strikes >= ?)"
+        ),
+        member_values(now).to_vec(),
+    );
+    stale.values.extend([min_members, min_strikes, now, min_strikes].map(Value::from));
+    let mut parts = vec![exact, stale];
     if min_members <= 1 {
-        sql.push(
-            &format!(
-                " UNION ALL SELECT s.id AS id, 1 AS size, {MEMBER_STRIKES} AS strikes FROM seller s \
-                 WHERE s.active_strikes >= ? AND NOT EXISTS (SELECT 1 FROM seller_cluster c WHERE c.id = s.cluster_id)"
+        let mut alone = Sql::new(
+            format!(
+                "(SELECT * FROM (SELECT s.id AS id, CAST(1 AS BIGINT) AS size, {MEMBER_STRIKES} AS strikes FROM seller s \
+                 WHERE s.active_strikes >= ? AND NOT EXISTS (SELECT 1 FROM seller_cluster c WHERE c.id = s.cluster_id)) u \
+                 WHERE u.strikes >= ?)"
             ),
-            member_values(now),
+            member_values(now).to_vec(),
         );
-        sql.values.push(Value::from(min_strikes));
+        alone.values.extend([min_strikes, min_strikes].map(Value::from));
+        parts.push(alone);
     }
-    sql.push(") u WHERE u.strikes >= ?)", [Value::from(min_strikes)]);
-    ListSpec::derived(sql, &[("t.strikes", Dir::Desc), ("t.size", Dir::Desc), ("t.id", Dir::Asc)])
+    ListSpec::merged(parts, &[("t.strikes", Dir::Desc), ("t.size", Dir::Desc), ("t.id", Dir::Asc)])
 }
 
 /// The sellers sharing an identifier with any of `sellers` (themselves among them), by id, as

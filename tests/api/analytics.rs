@@ -723,24 +723,7 @@ async fn repeat_offenders_and_clusters_recount_stale_kept_counts_and_the_sweep_r
     let label = key(&s[0]).min(key(&s[1]));
     assert_eq!(component(label).await.0, 5);
     // Two of the three strikes expire, as time would have it: the kept count still says 3.
-    let expired_at = now - HOUR;
-    let strikes = entity::strike::Entity::find()
-        .filter(entity::strike::Column::SellerId.eq(key(&s[0])))
-        .all(db)
-        .await
-        .expect("strikes");
-    for strike in strikes.into_iter().take(2) {
-        let mut strike = strike.into_active_model();
-        strike.expires_at = Set(expired_at);
-        strike.update(db).await.expect("expire");
-    }
-    let mut seller = entity::seller::Entity::find_by_id(key(&s[0])).one(db).await.expect("seller").expect("row");
-    seller.strikes_recount_at = Some(expired_at);
-    seller.into_active_model().reset_all().update(db).await.expect("stale");
-    let mut component_row =
-        entity::seller_cluster::Entity::find_by_id(label).one(db).await.expect("cluster").expect("row");
-    component_row.strikes_recount_at = Some(expired_at);
-    component_row.into_active_model().reset_all().update(db).await.expect("stale");
+    expire_unrecounted(db, &s[0], 2).await;
     assert_eq!(kept(key(&s[0])).await.0, 3);
     assert_eq!(component(label).await.0, 5);
     let pair = |total| vec![cluster(2, total, &[&s[0], &s[1]])];
@@ -770,6 +753,92 @@ async fn repeat_offenders_and_clusters_recount_stale_kept_counts_and_the_sweep_r
     assert!(at.is_some_and(|at| at > now));
     assert_eq!(clusters(&app, 2, 1).await, pair(3));
     assert_eq!(rightsgraph::sellers::strikes::sweep(db, now_micros()).await.expect("sweep"), 0);
+}
+
+/// Makes `n` of `seller`'s strikes expire an hour ago without recounting it, as time would: its
+/// kept count (and its component's total) stays as it was, stale since then.
+async fn expire_unrecounted(db: &DatabaseConnection, seller: &str, n: usize) {
+    let expired_at = now_micros() - HOUR;
+    let strikes = entity::strike::Entity::find()
+        .filter(entity::strike::Column::SellerId.eq(key(seller)))
+        .all(db)
+        .await
+        .expect("strikes");
+    assert!(strikes.len() >= n);
+    for strike in strikes.into_iter().take(n) {
+        let mut strike = strike.into_active_model();
+        strike.expires_at = Set(expired_at);
+        strike.update(db).await.expect("expire");
+    }
+    let mut row = entity::seller::Entity::find_by_id(key(seller)).one(db).await.expect("seller").expect("row");
+    row.strikes_recount_at = Some(expired_at);
+    let cluster = row.cluster_id;
+    row.into_active_model().reset_all().update(db).await.expect("stale");
+    let Some(cluster) = cluster else { return };
+    if let Some(mut found) = entity::seller_cluster::Entity::find_by_id(cluster).one(db).await.expect("cluster") {
+        found.strikes_recount_at = Some(expired_at);
+        found.into_active_model().reset_all().update(db).await.expect("stale");
+    }
+}
+
+/// Every page of `repeatOffenders(minActiveStrikes: min)` at `first` rows, as ADMIN: the ids in
+/// the order listed, and each page's `totalCount`.
+async fn repeat_pages(app: &TestApp, min: i64, first: i64) -> (Vec<(String, i64)>, BTreeSet<i64>) {
+    let (mut seen, mut totals, mut after) = (Vec::new(), BTreeSet::new(), None::<String>);
+    for _ in 0..20 {
+        let resp = repeat(app, &admin(), min, None, Some(first), after.as_deref()).await;
+        assert!(resp.get("errors").is_none(), "{resp:#}");
+        let conn = &resp["data"]["repeatOffenders"];
+        totals.insert(conn["totalCount"].as_i64().expect("totalCount"));
+        for node in conn["nodes"].as_array().expect("nodes") {
+            seen.push((str_at(node, "/id"), node["activeStrikeCount"].as_i64().expect("count")));
+        }
+        if conn["pageInfo"]["hasNextPage"] != true {
+            return (seen, totals);
+        }
+        after = Some(str_at(conn, "/pageInfo/endCursor"));
+    }
+    panic!("paging does not end: {seen:?}");
+}
+
+/// The list is read from two parts, the exact kept counts in their index's order and the stale
+/// ones recounted: whatever the page size, the pages follow one order (most strikes first, ties by
+/// id), a stale seller taking its place by its count now, and one whose count fell below the
+/// minimum not listed.
+#[tokio::test]
+async fn repeat_offenders_and_clusters_page_in_one_order_across_exact_and_stale_counts() {
+    let app = spawn().await;
+    let db = &app.app.db;
+    let s = sellers(&app, 5).await;
+    let mut k = Strikes::new(db, "Acme").await;
+    for (i, n) in [(0, 5), (1, 6), (2, 4), (3, 3), (4, 4)] {
+        k.active(&s[i], n).await;
+    }
+    // s1 keeps 6 but has 3 now; s4 keeps 4 but has 2 now, below the minimum.
+    expire_unrecounted(db, &s[1], 3).await;
+    expire_unrecounted(db, &s[4], 2).await;
+    let want: Vec<(String, i64)> = [(0, 5), (2, 4), (1, 3), (3, 3)].iter().map(|&(i, n)| (s[i].clone(), n)).collect();
+    for first in [1, 2, 3, 10] {
+        let (seen, totals) = repeat_pages(&app, 3, first).await;
+        assert_eq!(seen, want, "pages of {first}");
+        assert_eq!(totals, BTreeSet::from([4]), "totalCount on every page of {first}");
+    }
+
+    // Components: {s0, s2} exact 9, {s1, s3} stale 9 kept, 6 now, {s4} alone.
+    add(&app, &s[0], "PHONE", "+1 555 0710").await;
+    add(&app, &s[2], "PHONE", "1-555-0710").await;
+    add(&app, &s[1], "EMAIL", "stale.pair@example.com").await;
+    add(&app, &s[3], "EMAIL", "STALE.PAIR@example.com").await;
+    expire_unrecounted(db, &s[3], 1).await;
+    let exact = cluster(2, 9, &[&s[0], &s[2]]);
+    let stale = cluster(2, 5, &[&s[1], &s[3]]);
+    assert_eq!(clusters(&app, 2, 1).await, vec![exact.clone(), stale.clone()]);
+    let (one, total, more, after) = clusters_page(&app, 2, 1, 1, None).await;
+    assert_eq!((one, total, more), (vec![exact.clone()], 2, true));
+    let (two, total, more, _) = clusters_page(&app, 2, 1, 1, after.as_str()).await;
+    assert_eq!((two, total, more), (vec![stale], 2, false));
+    // With sellers alone: s4 (2 now) after both pairs.
+    assert_eq!(clusters(&app, 1, 1).await, vec![exact, cluster(2, 5, &[&s[1], &s[3]]), cluster(1, 2, &[&s[4]])]);
 }
 
 #[tokio::test]

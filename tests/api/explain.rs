@@ -127,3 +127,21 @@ fn an_index_read_under_a_sort_is_not_read_in_order() {
     assert!(read_in_order(ordered, "seller_strikes_order"));
     assert!(!read_in_order(ordered, "seller_cluster_order"), "an index the plan does not read");
 }
+
+/// The server's connections plan each prepared statement once (`db::PLAN_CACHE_MODE`): PostgreSQL
+/// would otherwise plan most of them again at every execution, which cost more than running them.
+#[tokio::test]
+async fn the_servers_postgresql_connections_plan_each_statement_once() {
+    let app = spawn().await;
+    let db = &app.app.db;
+    if db.get_database_backend() != DbBackend::Postgres {
+        println!("plan caching is PostgreSQL's");
+        return;
+    }
+    let row = db
+        .query_one_raw(Statement::from_string(DbBackend::Postgres, "SHOW plan_cache_mode"))
+        .await
+        .expect("show")
+        .expect("a row");
+    assert_eq!(row.try_get_by_index::<String>(0).expect("mode"), "force_generic_plan");
+}

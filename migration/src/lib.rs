@@ -19,6 +19,7 @@ mod m20261204_000014_persisted_documents;
 mod m20261204_000015_cost_budget;
 mod m20261207_000016_dashboard_covering;
 mod m20261207_000017_offenders_in_order;
+mod m20261207_000018_members_covering;
 
 /// Splits a migration's SQL text into statements, with `{pk}` as the backend's 64-bit
 /// auto-increment primary key (SQLite: `INTEGER PRIMARY KEY`, the rowid alias).
@@ -98,6 +99,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000015_cost_budget::Migration),
             Box::new(m20261207_000016_dashboard_covering::Migration),
             Box::new(m20261207_000017_offenders_in_order::Migration),
+            Box::new(m20261207_000018_members_covering::Migration),
         ]
     }
 }

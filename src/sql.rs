@@ -58,6 +58,11 @@ impl Sql {
         self
     }
 
+    /// Appends the fragment `other`, its values after this one's.
+    pub fn append(&mut self, other: &Sql) -> &mut Self {
+        self.push(&other.text, other.values.iter().cloned())
+    }
+
     /// Appends ` AND (frag)` for each fragment.
     pub fn and_all(&mut self, conds: &[Sql]) -> &mut Self {
         for c in conds {

@@ -2,7 +2,7 @@
 //! seller's active strikes and the next instant one of them expires, and the same totals for each
 //! component of the link graph (the seller_active_strikes and cluster_active_strikes migrations
 //! say what the columns mean and why they stay exact). Readers recount a row whose count has gone
-//! stale by expiry (`raw::MEMBER_STRIKES`); `sellers::strikes::sweep` keeps such rows few.
+//! stale by expiry (`sql::raw`); `sellers::strikes::sweep` keeps such rows few.
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};

@@ -59,12 +59,9 @@ impl ListSpec {
     /// and sorted: the first page of a hundred repeat offenders reads a hundred sellers, not the
     /// thousands that qualify.
     pub fn merged(parts: Vec<Sql>, order: &[(&'static str, Dir)]) -> Self {
-        let mut from = Sql::new("(", vec![]);
-        for (i, part) in parts.iter().enumerate() {
-            let union = if i == 0 { "" } else { " UNION ALL " };
-            from.push(&format!("{union}SELECT * FROM {} p{i}", part.text), part.values.iter().cloned());
-        }
-        from.push(")", []);
+        let from = union(&parts, |part, i, from| {
+            from.push(&format!("SELECT * FROM {} p{i}", part.text), part.values.iter().cloned());
+        });
         Self { parts, ..Self::derived(from, order) }
     }
 
@@ -74,15 +71,11 @@ impl ListSpec {
         if self.parts.is_empty() {
             return Sql::new(self.from.clone(), self.from_values.clone());
         }
-        let mut from = Sql::new("(", vec![]);
-        for (i, part) in self.parts.iter().enumerate() {
-            let union = if i == 0 { "" } else { " UNION ALL " };
-            from.push(&format!("{union}SELECT * FROM (SELECT t.* FROM {} t", part.text), part.values.iter().cloned());
-            from.push(&filtered.text, filtered.values.iter().cloned());
+        union(&self.parts, |part, i, from| {
+            from.push(&format!("SELECT * FROM (SELECT t.* FROM {} t", part.text), part.values.iter().cloned());
+            from.append(filtered);
             from.push(&format!(" ORDER BY {} LIMIT ?) p{i}", self.order_by()), [limit.clone()]);
-        }
-        from.push(")", []);
-        from
+        })
     }
 
     /// Adds a condition.
@@ -141,6 +134,19 @@ impl ListSpec {
 }
 
 /// The cursor of a row whose `arity` sort keys follow its model's columns, from index `from`.
+/// `(A UNION ALL B …)`: each of `parts` written by `select` (the part, its index, the text so far).
+fn union(parts: &[Sql], select: impl Fn(&Sql, usize, &mut Sql)) -> Sql {
+    let mut from = Sql::new("(", vec![]);
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            from.push(" UNION ALL ", []);
+        }
+        select(part, i, &mut from);
+    }
+    from.push(")", []);
+    from
+}
+
 fn cursor_of(row: &QueryResult, from: usize, arity: usize) -> AppResult<Cursor> {
     let mut keys = Vec::with_capacity(arity);
     for i in from..from + arity {

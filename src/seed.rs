@@ -13,10 +13,10 @@
 //! - `rings.rs`: the rings of sellers that share identifiers, and every seller's identifiers;
 //! - `history.rs` and `history/`: the simulated history, through the workflow's services;
 //! - `bulk.rs`: the statements the shape is written with (multi-row inserts, ids, sequences);
-//! - `staging.rs` and `copy.rs`: an empty PostgreSQL database is seeded by way of SQLite.
+//! - `staging.rs` and `copy.rs`: an empty database is seeded by way of a staging SQLite file.
 
 use indicatif::{ProgressBar, ProgressStyle};
-use sea_orm::{DbBackend, EntityTrait, PaginatorTrait};
+use sea_orm::{EntityTrait, PaginatorTrait};
 
 use crate::error::AppError;
 use crate::graph::Shared;
@@ -38,8 +38,9 @@ const DAY: i64 = 24 * HOUR;
 
 /// Seeds the registry behind `shared` as `plan` says; returns a one-line summary.
 ///
-/// An empty PostgreSQL database is seeded by way of an SQLite file (see `staging`); appending to
-/// one that has data runs the workflow on PostgreSQL itself, since the copied ids would collide.
+/// An empty database is seeded by way of a staging SQLite file (see `staging`). With `append`
+/// the workflow runs on the database itself, empty or not: the copied ids would collide with
+/// rows already there.
 pub async fn seed(shared: &Shared, plan: SeedPlan) -> Result<String, String> {
     let db = &shared.db;
     let existing = entity::seller::Entity::find().count(db).await.map_err(|e| e.to_string())?
@@ -52,7 +53,7 @@ pub async fn seed(shared: &Shared, plan: SeedPlan) -> Result<String, String> {
     if !(plan.scale > 0.0 && plan.scale <= 1000.0) {
         return Err(format!("--scale must be above 0 and at most 1000, got {}", plan.scale));
     }
-    if existing == 0 && db.get_database_backend() == DbBackend::Postgres {
+    if existing == 0 && !plan.append {
         return staging::by_way_of_sqlite(shared, plan).await;
     }
     generate(shared, plan).await

@@ -97,8 +97,8 @@ pub enum Command {
     /// Print the GraphQL schema (SDL); `schema.graphql` in the repository is exactly this output.
     Schema,
     /// Fill the database with a synthetic, realistic registry: about S×1,000 sellers, S×10,000
-    /// listings and S×1,000 notices, the same for the same seed. An empty PostgreSQL database is
-    /// filled by building the registry in a temporary SQLite file (in TMPDIR) and copying it in.
+    /// listings and S×1,000 notices, the same for the same seed. An empty database is filled by
+    /// building the registry in a temporary SQLite file (in TMPDIR) and copying it in.
     Seed {
         /// Size of the registry: 1 is about 1,000 sellers, 100 about 100,000.
         #[arg(long, default_value_t = 1.0)]
@@ -106,8 +106,8 @@ pub enum Command {
         /// Seed of the generator: the same seed gives the same registry.
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Add to a database that already has data (refused otherwise); on PostgreSQL this runs
-        /// the workflow on the database itself, several times slower than filling an empty one.
+        /// Add to a database that already has data (refused otherwise): runs the workflow on the
+        /// database itself, several times slower than filling an empty one.
         #[arg(long)]
         append: bool,
         /// Print nothing but errors: no progress bar, no log lines below error level (even if

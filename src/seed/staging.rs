@@ -1,5 +1,5 @@
-//! The temporary SQLite file an empty PostgreSQL database is seeded by way of: the whole seed
-//! runs there with the same rules, then `copy` moves its rows into PostgreSQL (why: `copy.rs`).
+//! The temporary SQLite file an empty database is seeded by way of: the whole seed runs there
+//! with the same rules, then `copy` moves its rows into the target (why: `copy.rs`).
 
 use sea_orm::{ConnectionTrait, DbBackend};
 
@@ -8,7 +8,7 @@ use crate::graph::Shared;
 use crate::sql::Sql;
 
 /// Builds the registry in a temporary SQLite file with the same rules, then copies it into the
-/// empty PostgreSQL database behind `shared`.
+/// empty database behind `shared` (PostgreSQL or SQLite).
 pub(super) async fn by_way_of_sqlite(shared: &Shared, plan: SeedPlan) -> Result<String, String> {
     let file = Staging::new()?;
     let lite =
@@ -24,6 +24,14 @@ pub(super) async fn by_way_of_sqlite(shared: &Shared, plan: SeedPlan) -> Result<
     };
     let summary = generate(&staging, plan).await?;
     let started = std::time::Instant::now();
+    if shared.db.get_database_backend() == DbBackend::Sqlite {
+        staging.db.close().await.map_err(|e| e.to_string())?;
+        let copied = copy::into_sqlite(&file.0, &shared.db).await?;
+        return Ok(format!(
+            "{summary}; built in a staging file, then {copied} rows copied in {:.1?}",
+            started.elapsed()
+        ));
+    }
     let tables = copy::tables(shared.db.get_postgres_connection_pool()).await?;
     let bar = Bar::new(plan.progress);
     let mut total = 0;

@@ -1,7 +1,8 @@
-//! `rightsgraph seed` on an empty PostgreSQL database builds the registry in an SQLite file and
-//! copies it in (`src/seed/copy.rs`): far fewer round trips than running the workflow on
-//! PostgreSQL. These tests hold that the copy is the registry the workflow builds, value for
-//! value, and that the database goes on from it as from any other.
+//! `rightsgraph seed` on an empty database builds the registry in a staging SQLite file and
+//! copies it in (`src/seed/copy.rs`): far fewer round trips and syncs than running the workflow
+//! on the database itself. These tests hold that the copy is the registry the workflow builds,
+//! value for value, on PostgreSQL and on SQLite, and that the database goes on from it as from
+//! any other.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +10,7 @@ use rightsgraph::ids::Kind;
 use rightsgraph::seed::{SeedPlan, seed};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
-use crate::harness::{gid, pg_admin_url, spawn};
+use crate::harness::{gid, spawn};
 use crate::workflow_support::create_brand;
 
 const PLAN: SeedPlan = SeedPlan { scale: 0.05, seed: 11, append: false, progress: false };
@@ -17,20 +18,35 @@ const PLAN: SeedPlan = SeedPlan { scale: 0.05, seed: 11, append: false, progress
 /// A table's rows in id order, each column as text (NULL as `None`).
 type Rows = Vec<Vec<Option<String>>>;
 
-/// The application's tables on PostgreSQL and their columns, each with whether it is a boolean.
-/// Times are left out: each seed starts its simulated clock two years before its own now.
-async fn tables(pg: &DatabaseConnection) -> BTreeMap<String, Vec<(String, bool)>> {
-    let sql = "SELECT table_name::text AS t, column_name::text AS c, data_type = 'boolean' AS b \
-               FROM information_schema.columns WHERE table_schema = current_schema() \
-               AND table_name <> 'seaql_migrations' ORDER BY table_name, ordinal_position";
+/// The application's tables and their columns, each with whether PostgreSQL stores it as a
+/// boolean (SQLite keeps booleans as integers). Times are left out: each seed starts its
+/// simulated clock two years before its own now.
+async fn tables(db: &DatabaseConnection) -> BTreeMap<String, Vec<(String, bool)>> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "SELECT table_name::text AS t, column_name::text AS c, data_type = 'boolean' AS b \
+             FROM information_schema.columns WHERE table_schema = current_schema() \
+             AND table_name <> 'seaql_migrations' ORDER BY table_name, ordinal_position"
+        }
+        _ => {
+            "SELECT m.name AS t, p.name AS c, 0 AS b FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> 'seaql_migrations' \
+             ORDER BY m.name, p.cid"
+        }
+    };
     let mut tables: BTreeMap<String, Vec<(String, bool)>> = BTreeMap::new();
-    for row in pg.query_all_raw(Statement::from_string(DbBackend::Postgres, sql)).await.expect("columns") {
+    for row in db.query_all_raw(Statement::from_string(backend, sql)).await.expect("columns") {
         let column: String = row.try_get("", "c").expect("c");
         if column == "at" || ["_at", "_until", "_on", "_date"].iter().any(|time| column.ends_with(time)) {
             continue;
         }
         let table: String = row.try_get("", "t").expect("t");
-        tables.entry(table).or_default().push((column, row.try_get("", "b").expect("b")));
+        let boolean = match backend {
+            DbBackend::Postgres => row.try_get("", "b").expect("b"),
+            _ => false,
+        };
+        tables.entry(table).or_default().push((column, boolean));
     }
     tables
 }
@@ -80,43 +96,46 @@ fn timeless(text: String) -> String {
 }
 
 #[tokio::test]
-async fn seed_on_postgresql_is_the_registry_the_workflow_builds_on_sqlite_row_for_row() {
-    // Only PostgreSQL is seeded by copy; the SQLite suite's seed tests walk the direct path.
-    if pg_admin_url().is_none() {
-        return;
+async fn seed_into_an_empty_database_is_the_registry_the_workflow_builds_row_for_row() {
+    let target = spawn().await;
+    let pg = target.app.db.get_database_backend() == DbBackend::Postgres;
+    let schema = if pg { indexes_and_keys(&target.app.db).await } else { Vec::new() };
+    if pg {
+        assert!(schema.iter().any(|d| d.contains("FOREIGN KEY")), "no foreign key in {schema:?}");
+        assert!(schema.iter().any(|d| d.contains("CREATE INDEX")), "no index in {schema:?}");
     }
-    let pg = spawn().await;
-    let schema = indexes_and_keys(&pg.app.db).await;
-    assert!(schema.iter().any(|d| d.contains("FOREIGN KEY")), "no foreign key in {schema:?}");
-    assert!(schema.iter().any(|d| d.contains("CREATE INDEX")), "no index in {schema:?}");
-    seed(&pg.app.shared, PLAN).await.expect("seed PostgreSQL");
-    // The copy sets the secondary indexes and foreign keys aside while it fills the tables: they
-    // are all back, as the migrations made them, and valid.
-    assert_eq!(indexes_and_keys(&pg.app.db).await, schema, "indexes and foreign keys after the copy");
+    seed(&target.app.shared, PLAN).await.expect("seed the empty database");
+    if pg {
+        // The copy sets the secondary indexes and foreign keys aside while it fills the tables:
+        // they are all back, as the migrations made them, and valid.
+        assert_eq!(indexes_and_keys(&target.app.db).await, schema, "indexes and foreign keys after the copy");
+    }
+    // The same registry built by the workflow on an SQLite database itself (`append` runs it
+    // there, empty or not).
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("direct.db").display());
     let lite = rightsgraph::connect_shared(&url, Default::default()).await.expect("SQLite");
-    seed(&lite, PLAN).await.expect("seed SQLite");
+    seed(&lite, SeedPlan { append: true, ..PLAN }).await.expect("seed SQLite directly");
 
-    let tables = tables(&pg.app.db).await;
+    let tables = tables(&target.app.db).await;
     for needed in ["brand", "seller", "seller_identifier", "listing", "notice", "notice_item", "notice_event", "strike"]
     {
         assert!(tables.contains_key(needed), "no table {needed}");
     }
     for (table, columns) in &tables {
-        let (copied, built) = (rows(&pg.app.db, table, columns).await, rows(&lite.db, table, columns).await);
+        let (copied, built) = (rows(&target.app.db, table, columns).await, rows(&lite.db, table, columns).await);
         assert_eq!(copied.len(), built.len(), "{table}: rows");
         assert_eq!(copied, built, "{table}: values");
     }
     for busy in ["notice", "notice_item", "notice_event", "strike", "listing"] {
-        assert!(rows(&pg.app.db, busy, &tables[busy]).await.len() >= 20, "{busy} has too few rows to compare");
+        assert!(rows(&target.app.db, busy, &tables[busy]).await.len() >= 20, "{busy} has too few rows to compare");
     }
 
-    // The sequences go on after the copied ids: a brand created now gets the next one.
-    let last = rows(&pg.app.db, "brand", &tables["brand"]).await.len() as i64;
-    assert_eq!(create_brand(&pg, "After the seed").await, gid(Kind::Brand, last + 1));
-    // And appending runs the workflow on PostgreSQL itself, on top of the copy.
-    let notices = rows(&pg.app.db, "notice", &tables["notice"]).await.len();
-    seed(&pg.app.shared, SeedPlan { append: true, ..PLAN }).await.expect("append");
-    assert!(rows(&pg.app.db, "notice", &tables["notice"]).await.len() > notices, "append added no notice");
+    // The ids go on after the copied ones: a brand created now gets the next one.
+    let last = rows(&target.app.db, "brand", &tables["brand"]).await.len() as i64;
+    assert_eq!(create_brand(&target, "After the seed").await, gid(Kind::Brand, last + 1));
+    // And appending runs the workflow on the database itself, on top of the copy.
+    let notices = rows(&target.app.db, "notice", &tables["notice"]).await.len();
+    seed(&target.app.shared, SeedPlan { append: true, ..PLAN }).await.expect("append");
+    assert!(rows(&target.app.db, "notice", &tables["notice"]).await.len() > notices, "append added no notice");
 }

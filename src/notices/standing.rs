@@ -20,8 +20,8 @@ use crate::work::Work;
 use entity::brand;
 
 /// The standing of `model` at `now`: a suspension whose end has passed is over.
-pub fn status_of(model: &brand::Model, now: i64) -> AppResult<SubmissionStatus> {
-    Ok(status(model.submission_status, model.suspended_until, now))
+pub fn status_of(model: &brand::Model, now: i64) -> SubmissionStatus {
+    status(model.submission_status, model.suspended_until, now)
 }
 
 /// The standing a brand's stored status and suspension end give at `now`: a suspension that has
@@ -45,7 +45,7 @@ pub fn may_read(scope: crate::auth::Scope, brand: i64) -> AppResult<()> {
 
 /// `FORBIDDEN`, with the date it ends, when the brand is suspended at `now`.
 pub fn require_may_submit(model: &brand::Model, now: i64) -> AppResult<()> {
-    if status_of(model, now)? == SubmissionStatus::Suspended {
+    if status_of(model, now) == SubmissionStatus::Suspended {
         let until =
             model.suspended_until.map_or_else(|| "further notice".to_owned(), |u| crate::time::instant(u).to_rfc3339());
         return Err(AppError::Forbidden(format!("the brand's notices are suspended for abuse until {until}")));
@@ -64,7 +64,7 @@ pub(crate) async fn refresh_standing(
     counted: Option<(i64, DecidedCounts)>,
 ) -> AppResult<bool> {
     let now = work.now;
-    let status = status_of(current, now)?;
+    let status = status_of(current, now);
     if status == SubmissionStatus::Suspended {
         return Ok(true);
     }
@@ -124,8 +124,8 @@ pub async fn lift(
         .one(&work.txn)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no Brand {}", GlobalId::new(Kind::Brand, brand_id))))?;
-    if status_of(&current, now)? != SubmissionStatus::Suspended {
-        return Err(AppError::conflict(format!("the brand is {}, not SUSPENDED", status_of(&current, now)?)));
+    if status_of(&current, now) != SubmissionStatus::Suspended {
+        return Err(AppError::conflict(format!("the brand is {}, not SUSPENDED", status_of(&current, now))));
     }
     brand::Entity::update_many()
         .col_expr(brand::Column::SubmissionStatus, Expr::value(SubmissionStatus::Active))

@@ -82,6 +82,11 @@ const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
 /// `connect_counted`).
 pub const PLAN_CACHE_MODE: &str = "force_generic_plan";
 
+/// How much of an SQLite file each connection reads through memory-mapped I/O (`mmap_size`), in
+/// bytes: pages are then read from the operating system's cache shared by every connection,
+/// where each connection's own page cache (2 MB) holds only a small part of a large registry.
+pub const SQLITE_MMAP_BYTES: u64 = 1 << 30;
+
 /// Opens a pool on `url` with the settings rightsgraph relies on.
 pub async fn connect(url: &str) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
     let counter = StatementCounter::default();
@@ -108,6 +113,7 @@ pub async fn connect_counted(url: &str, counter: &StatementCounter) -> Result<Da
                 .foreign_keys(true)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
+                .pragma("mmap_size", SQLITE_MMAP_BYTES.to_string())
         });
     } else {
         options.max_connections(32).min_connections(1).map_sqlx_postgres_opts(|o| {

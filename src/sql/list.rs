@@ -133,7 +133,6 @@ impl ListSpec {
     }
 }
 
-/// The cursor of a row whose `arity` sort keys follow its model's columns, from index `from`.
 /// `(A UNION ALL B …)`: each of `parts` written by `select` (the part, its index, the text so far).
 fn union(parts: &[Sql], select: impl Fn(&Sql, usize, &mut Sql)) -> Sql {
     let mut from = Sql::new("(", vec![]);
@@ -147,6 +146,7 @@ fn union(parts: &[Sql], select: impl Fn(&Sql, usize, &mut Sql)) -> Sql {
     from
 }
 
+/// The cursor of a row whose `arity` sort keys follow its model's columns, from index `from`.
 fn cursor_of(row: &QueryResult, from: usize, arity: usize) -> AppResult<Cursor> {
     let mut keys = Vec::with_capacity(arity);
     for i in from..from + arity {

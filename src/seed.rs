@@ -172,6 +172,14 @@ impl Bar {
         }
     }
 
+    /// One more unit done, and what it was.
+    fn step(&self, done: &str) {
+        if let Some(bar) = &self.0 {
+            bar.set_message(done.to_owned());
+            bar.inc(1);
+        }
+    }
+
     fn finish(&self) {
         if let Some(bar) = &self.0 {
             bar.finish_and_clear();

@@ -137,8 +137,15 @@ pub async fn rows(
 /// Copies every row of the SQLite file at `staging` into `target` (SQLite, empty) in one
 /// transaction, table by table with `INSERT … SELECT` through `ATTACH`, then refreshes the
 /// planner's statistics. The two files are migrated alike, so each table's columns are read
-/// from `target` and selected by name from both. Returns the rows copied.
-pub async fn into_sqlite(staging: &std::path::Path, target: &DatabaseConnection) -> Result<u64, String> {
+/// from `target` and selected by name from both. Calls `started` with the number of tables, then
+/// `copied` with each table's name once its rows are in (one `INSERT` a table: the largest one
+/// takes most of the time). Returns the rows copied.
+pub async fn into_sqlite(
+    staging: &std::path::Path,
+    target: &DatabaseConnection,
+    started: impl FnOnce(u64),
+    copied: impl Fn(&str),
+) -> Result<u64, String> {
     if target.get_database_backend() != DbBackend::Sqlite {
         return Err("this copy runs from SQLite into SQLite only".into());
     }
@@ -150,7 +157,7 @@ pub async fn into_sqlite(staging: &std::path::Path, target: &DatabaseConnection)
         .execute(&mut *conn)
         .await
         .map_err(|e| format!("cannot attach the staging database: {e}"))?;
-    let copied = into_sqlite_tables(&mut conn).await;
+    let copied = into_sqlite_tables(&mut conn, started, copied).await;
     // Detached whatever happened, before the connection goes back to the pool.
     let detached = sqlx::query("DETACH DATABASE staging").execute(&mut *conn).await;
     let copied = copied?;
@@ -160,7 +167,11 @@ pub async fn into_sqlite(staging: &std::path::Path, target: &DatabaseConnection)
 }
 
 /// The copy of [`into_sqlite`], on the connection the staging file is attached to.
-async fn into_sqlite_tables(conn: &mut sqlx::SqliteConnection) -> Result<u64, String> {
+async fn into_sqlite_tables(
+    conn: &mut sqlx::SqliteConnection,
+    started: impl FnOnce(u64),
+    copied: impl Fn(&str),
+) -> Result<u64, String> {
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
          AND name <> 'seaql_migrations' ORDER BY name",
@@ -168,6 +179,7 @@ async fn into_sqlite_tables(conn: &mut sqlx::SqliteConnection) -> Result<u64, St
     .fetch_all(&mut *conn)
     .await
     .map_err(|e| format!("cannot read SQLite's tables: {e}"))?;
+    started(tables.len() as u64);
     // One transaction that takes the write lock at once: a copy that fails leaves the database
     // as empty as it found it. Foreign keys are checked at its commit, so the tables may be
     // filled in any order.
@@ -191,6 +203,7 @@ async fn into_sqlite_tables(conn: &mut sqlx::SqliteConnection) -> Result<u64, St
         .await
         .map_err(|e| format!("{table}: {e}"))?;
         total += done.rows_affected();
+        copied(table);
     }
     tx.commit().await.map_err(|e| format!("the copy's foreign keys or commit: {e}"))?;
     Ok(total)

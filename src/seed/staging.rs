@@ -26,7 +26,16 @@ pub(super) async fn by_way_of_sqlite(shared: &Shared, plan: SeedPlan) -> Result<
     let started = std::time::Instant::now();
     if shared.db.get_database_backend() == DbBackend::Sqlite {
         staging.db.close().await.map_err(|e| e.to_string())?;
-        let copied = copy::into_sqlite(&file.0, &shared.db).await?;
+        let bar = Bar::new(plan.progress);
+        let copied = copy::into_sqlite(
+            &file.0,
+            &shared.db,
+            |tables| bar.phase("copying into SQLite", tables),
+            |table| bar.step(&format!("copied {table}")),
+        )
+        .await;
+        bar.finish();
+        let copied = copied?;
         return Ok(format!(
             "{summary}; built in a staging file, then {copied} rows copied in {:.1?}",
             started.elapsed()

@@ -96,6 +96,17 @@ impl ListSpec {
         self.order.iter().enumerate().map(|(i, (expr, _))| format!(", {expr} AS rg_k{i}")).collect()
     }
 
+    /// The list's order over the sort keys of `key_columns` as read from the derived table `x`.
+    fn keys_order_by(&self) -> String {
+        let keys: Vec<String> = self
+            .order
+            .iter()
+            .enumerate()
+            .map(|(i, (_, dir))| format!("x.rg_k{i} {}", if *dir == Dir::Asc { "ASC" } else { "DESC" }))
+            .collect();
+        keys.join(", ")
+    }
+
     fn order_by(&self) -> String {
         let keys: Vec<String> = self
             .order
@@ -242,13 +253,23 @@ fn pages_per_parent<M: Columns>(
     // SQLite, which has none, with a subquery correlated to the parent, then the rows by id and
     // parent: a derived list can hold one row per (parent, id) (a notice once per trademark it
     // cites), so a row is this parent's only where both match.
+    //
+    // On PostgreSQL the pages come out ordered by parent, then by their sort keys, which the page
+    // already selects: numbering the rows instead (`ROW_NUMBER()` in the lateral page) put a
+    // window aggregate under each parent's limit, set up anew for every parent, and the
+    // statement ran at about two thirds of the rate (a cluster's members, 20 parents: 7,200
+    // against 10,600 to 11,400 transactions per second under pgbench, prepared). SQLite numbers
+    // each parent's rows with a window partitioned by parent, which its forms need.
     let correlated = !pg && spec.from_values.is_empty();
-    let window = if pg { String::new() } else { format!("PARTITION BY t.{parent} ") };
+    let numbered = if pg {
+        String::new()
+    } else {
+        format!(", ROW_NUMBER() OVER (PARTITION BY t.{parent} ORDER BY {}) AS rg_rn", spec.order_by())
+    };
     let select = format!(
-        "SELECT {columns}{keys}, t.{parent} AS rg_parent, ROW_NUMBER() OVER ({window}ORDER BY {order}) AS rg_rn FROM ",
+        "SELECT {columns}{keys}, t.{parent} AS rg_parent{numbered} FROM ",
         columns = mask.columns::<M>(),
         keys = spec.key_columns(),
-        order = spec.order_by(),
     );
     let mut ids: Vec<Value> = parents.iter().map(|&p| Value::from(p)).collect();
     if ids.is_empty() {
@@ -277,7 +298,7 @@ fn pages_per_parent<M: Columns>(
     sql.push(&filtered.text, filtered.values);
     if pg {
         sql.push(&format!(" AND t.{parent} = p.id ORDER BY {} LIMIT ?) x", spec.order_by()), [limit]);
-        sql.push(" ORDER BY x.rg_parent, x.rg_rn", []);
+        sql.push(&format!(" ORDER BY x.rg_parent, {}", spec.keys_order_by()), []);
     } else if correlated {
         sql.push(&format!(" AND t.{parent} = p.id ORDER BY {} LIMIT ?)) x", spec.order_by()), [limit]);
         sql.push(" ORDER BY x.rg_parent, x.rg_rn", []);

@@ -148,3 +148,61 @@ async fn rows_read_by_position_are_the_rows_sea_orm_reads_by_name_in_every_table
     read_alike::<entity::evidence::Entity>(db, "evidence", 1, |m| m.id).await;
     read_alike::<entity::seller_cluster::Entity>(db, "seller_cluster", 1, |m| m.id).await;
 }
+
+/// Each parent's page of a nested connection holds that parent's first rows in the list's own
+/// order, whatever the order's direction and number of keys, when one statement reads the pages
+/// of many parents (`sql::list::pages_per_parent`; on PostgreSQL ordered by parent and then by
+/// the page's sort keys). Checked against the same rows read directly, for every seller of a
+/// seeded registry: listings oldest first (one key, ascending), strikes newest first (one key,
+/// descending), notice items newest submitted first (two keys, descending).
+#[tokio::test]
+async fn pages_of_many_parents_each_follow_the_lists_order() {
+    use rightsgraph::seed::{SeedPlan, seed};
+    use sea_orm::{ConnectionTrait, Statement};
+
+    let app = spawn().await;
+    seed(&app.app.shared, SeedPlan { scale: 0.05, seed: 11, append: false, progress: false }).await.expect("seed");
+    let db = &app.app.db;
+    let backend = db.get_database_backend();
+    // Each seller's first `n` ids of `table` in `order` (the ids as global ids), and whether it has more.
+    let expected = |table: &'static str, kind: Kind, order: &'static str, n: usize| async move {
+        let sql = format!("SELECT seller_id AS s, id FROM {table} ORDER BY seller_id, {order}");
+        let mut pages: std::collections::BTreeMap<i64, Vec<String>> = Default::default();
+        for row in db.query_all_raw(Statement::from_string(backend, sql)).await.expect("rows") {
+            let (s, id): (i64, i64) = (row.try_get("", "s").expect("s"), row.try_get("", "id").expect("id"));
+            pages.entry(s).or_default().push(gid(kind, id));
+        }
+        pages
+            .into_iter()
+            .map(|(s, ids)| (s, (ids.len() > n, ids.into_iter().take(n).collect::<Vec<_>>())))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let listings = expected("listing", Kind::Listing, "id ASC", 2).await;
+    let strikes = expected("strike", Kind::Strike, "id DESC", 2).await;
+    let items = expected("notice_item", Kind::NoticeItem, "submitted_at DESC, id DESC", 3).await;
+    assert!(items.values().filter(|(more, _)| *more).count() >= 3, "too few sellers with more items than a page");
+    assert!(strikes.values().filter(|(more, _)| *more).count() >= 3, "too few sellers with more strikes than a page");
+
+    let r = app
+        .gql(
+            Some(&token(Role::Admin, None, None)),
+            "{ sellers(first: 100) { nodes { id
+                 listings(first: 2) { nodes { id } pageInfo { hasNextPage } }
+                 strikes(first: 2) { nodes { id } pageInfo { hasNextPage } }
+                 noticeItems(first: 3) { nodes { id } pageInfo { hasNextPage } } } } }",
+            json!({}),
+        )
+        .await;
+    let sellers = r["data"]["sellers"]["nodes"].as_array().unwrap_or_else(|| panic!("{r:#}"));
+    assert!(sellers.len() >= 20, "{r:#}");
+    let none = (false, Vec::new());
+    for seller in sellers {
+        let id = seller["id"].as_str().expect("id");
+        let key = rightsgraph::ids::decode(id, Kind::Seller, "id").expect("a seller id");
+        for (field, want) in [("listings", &listings), ("strikes", &strikes), ("noticeItems", &items)] {
+            let page = &seller[field];
+            let got = (page["pageInfo"]["hasNextPage"].as_bool().expect("hasNextPage"), crate::harness::ids(page));
+            assert_eq!(&got, want.get(&key).unwrap_or(&none), "{field} of seller {key}");
+        }
+    }
+}
